@@ -1,0 +1,221 @@
+/*
+ * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs
+ * (spec/jobs-api.md §3 and §6, DESIGN §4).
+ */
+#include <string.h>
+
+#include "api.h"
+#include "../model/limits.h"
+
+struct list_out {
+	struct jw *w;
+};
+
+static int
+emit_sub_job(void *arg, const struct sub_job *s)
+{
+	struct list_out *o = arg;
+
+	sub_job_to_json(o->w, s, 0);
+	return o->w->b->failed ? WJ_ERR_NOMEM : 0;
+}
+
+static int
+add_filter_value(struct api_req *r, const char *name, const char *v,
+    const char **list, size_t *n)
+{
+	if (*n >= WJ_LIST_FILTER_VALUES) {
+		wj_errinfo_set(&r->err, "%s given more than %d times", name,
+		    WJ_LIST_FILTER_VALUES);
+		return WJ_ERR_INVALID;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int
+int_param(struct api_req *r, const struct http_qparam *q, int64_t max,
+    int64_t *out)
+{
+	if (strlen(q->value) != q->value_len ||
+	    wj_parse_int(q->value, 0, max, out) != 0) {
+		wj_errinfo_set(&r->err, "%s must be an integer in 0..%lld",
+		    q->name, (long long)max);
+		return WJ_ERR_INVALID;
+	}
+	return 0;
+}
+
+/* One query parameter into the filter (DESIGN §4 rules). */
+static int
+parse_param(struct api_req *r, const struct http_qparam *q,
+    struct store_list_filter *f)
+{
+	const char *n = q->name;
+
+	if (strcmp(n, "limit") == 0)
+		return int_param(r, q, WJ_LIST_LIMIT_MAX, &f->limit);
+	if (strcmp(n, "offset") == 0)
+		return int_param(r, q, WJ_LIST_OFFSET_MAX, &f->offset);
+	if (strcmp(n, "status") != 0 && strcmp(n, "job_type") != 0 &&
+	    strcmp(n, "job_id") != 0 && strcmp(n, "desktop_pool_id") != 0)
+		return 0;	/* unknown parameters are ignored */
+	if (q->value_len > WJ_PARAM_MAX * 4 ||
+	    wj_utf8_len(q->value, q->value_len) > WJ_PARAM_MAX ||
+	    strlen(q->value) != q->value_len ||
+	    !wj_utf8_clean(q->value, q->value_len)) {
+		wj_errinfo_set(&r->err, "%s must be at most %d characters of "
+		    "text", n, WJ_PARAM_MAX);
+		return WJ_ERR_INVALID;
+	}
+	if (q->value_len == 0)
+		return 0;	/* an empty value is no filter */
+	if (strcmp(n, "status") == 0)
+		return add_filter_value(r, n, q->value, f->statuses,
+		    &f->n_statuses);
+	if (strcmp(n, "job_type") == 0)
+		return add_filter_value(r, n, q->value, f->job_types,
+		    &f->n_job_types);
+	if (strcmp(n, "job_id") == 0)
+		f->job_id = q->value;
+	else
+		f->desktop_pool_id = q->value;
+	return 0;
+}
+
+int
+api_sub_jobs_list(struct api_req *r)
+{
+	struct store_list_filter f;
+	struct http_qparam *q = NULL;
+	struct list_out o;
+	struct buf b, rows;
+	struct jw w;
+	int64_t total = 0;
+	size_t i, nq = 0;
+	int e;
+
+	memset(&f, 0, sizeof(f));
+	buf_init(&b);
+	buf_init(&rows);
+	f.project_id = r->project_id;
+	f.limit = WJ_LIST_LIMIT_DEFAULT;
+	if ((e = http_query_parse(r->http->query, &q, &nq)) != 0) {
+		if (e == WJ_ERR_INVALID)
+			wj_errinfo_set(&r->err, "more than %d query parameters",
+			    HTTP_QUERY_MAX_PARAMS);
+		goto out;
+	}
+	for (i = 0; i < nq; i++)
+		if ((e = parse_param(r, &q[i], &f)) != 0)
+			goto out;
+	/* Sub-jobs go to their own buffer: total_count is known after. */
+	jw_init(&w, &rows);
+	o.w = &w;
+	jw_arr_open(&w);
+	if ((e = store_sub_jobs_list(r->api->store, &f, &total, emit_sub_job,
+	    &o)) != 0)
+		goto out;
+	jw_arr_close(&w);
+	if (rows.failed || buf_reserve(&b, rows.len + 48) != 0) {
+		e = WJ_ERR_NOMEM;
+		goto out;
+	}
+	buf_printf(&b, "{\"total_count\":%lld,\"jobs\":", (long long)total);
+	buf_append(&b, rows.data, rows.len);
+	buf_putc(&b, '}');
+	e = api_reply(r, 200, &b);
+ out:
+	http_query_free(q, nq);
+	buf_free(&rows);
+	buf_free(&b);
+	return e;
+}
+
+/* Collect job_ids: 1..10 distinct strings of 1..255 characters. */
+static int
+parse_ids(struct api_req *r, json_t *arr, const char **ids, size_t *n)
+{
+	size_t i, j, len;
+	json_t *v;
+	const char *s;
+
+	*n = 0;
+	if (!json_is_array(arr)) {
+		wj_errinfo_set(&r->err, "job_ids must be an array of strings");
+		return WJ_ERR_INVALID;
+	}
+	if (json_array_size(arr) < 1 ||
+	    json_array_size(arr) > WJ_DELETE_IDS_MAX) {
+		wj_errinfo_set(&r->err, "job_ids must have 1..%d items",
+		    WJ_DELETE_IDS_MAX);
+		return WJ_ERR_INVALID;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			wj_errinfo_set(&r->err, "job_ids[%zu] must be a string",
+			    i);
+			return WJ_ERR_INVALID;
+		}
+		s = json_string_value(v);
+		len = json_string_length(v);
+		if (len == 0 || strlen(s) != len || !wj_utf8_clean(s, len) ||
+		    wj_utf8_len(s, len) > WJ_PARAM_MAX) {
+			wj_errinfo_set(&r->err, "job_ids[%zu] must be 1..%d "
+			    "characters of text", i, WJ_PARAM_MAX);
+			return WJ_ERR_INVALID;
+		}
+		for (j = 0; j < *n; j++)
+			if (strcmp(ids[j], s) == 0)
+				break;
+		if (j == *n)
+			ids[(*n)++] = s;	/* duplicates collapse */
+	}
+	return 0;
+}
+
+int
+api_sub_jobs_batch_delete(struct api_req *r)
+{
+	const char *ids[WJ_DELETE_IDS_MAX], *st = NULL;
+	json_t *doc = NULL, *jids;
+	size_t n = 0;
+	int e, status;
+
+	if ((e = api_body_object(r, &doc)) != 0)
+		goto out;
+	jids = json_object_get(doc, "job_ids");
+	if (jids != NULL && json_is_null(jids))
+		jids = NULL;
+	if ((e = api_json_str(r, doc, "delete_by_status", 0,
+	    WJ_DELETE_STATUS_MAX, 0, &st)) != 0)
+		goto out;
+	/* DESIGN §4: exactly one of job_ids / delete_by_status. */
+	if ((jids == NULL) == (st == NULL)) {
+		wj_errinfo_set(&r->err, "exactly one of job_ids and "
+		    "delete_by_status is required");
+		e = WJ_ERR_INVALID;
+		goto out;
+	}
+	if (jids != NULL) {
+		if ((e = parse_ids(r, jids, ids, &n)) != 0)
+			goto out;
+		e = store_sub_jobs_delete(r->api->store, &r->actor,
+		    r->project_id, ids, n, &r->err);
+	} else {
+		status = job_status_parse(st);
+		if (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED) {
+			wj_errinfo_set(&r->err, "delete_by_status must be "
+			    "SUCCESS or FAILED");
+			e = WJ_ERR_INVALID;
+			goto out;
+		}
+		e = store_sub_jobs_delete_by_status(r->api->store, &r->actor,
+		    r->project_id, status, NULL);
+	}
+	if (e == 0)
+		http_reply_empty(r->http, 200);	/* spec §6.2: no body */
+ out:
+	json_decref(doc);
+	return e;
+}

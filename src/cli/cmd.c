@@ -1,0 +1,269 @@
+/*
+ * cmd.c - subcommand dispatch and the table-driven option parser.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../util/util.h"
+
+struct cmd_entry {
+	const char *name;
+	int	  (*exec)(int, char **);
+	const char *summary;
+};
+
+static const struct cmd_entry cmd_table[] = {
+	{ "init", cmd_init, "create a data directory (database, keys, account)" },
+	{ "serve", cmd_serve, "run the public and internal APIs" },
+	{ "admin", cmd_admin, "manage projects and access keys" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: wksjobs COMMAND [flags]   (wksjobs COMMAND --help)\n"
+	    "\ncommands:\n");
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmd_table[i].name,
+		    cmd_table[i].summary);
+}
+
+int
+cmd_main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(argv[1], cmd_table[i].name) == 0)
+			return cmd_table[i].exec(argc - 1, argv + 1);
+	fprintf(stderr, "wksjobs: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+static void
+env_name(const char *flag, char *out, size_t cap)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(out, cap, "WKSJOBS_");
+	for (i = 0; flag[i] != '\0' && o + 1 < cap; i++)
+		out[o++] = flag[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)flag[i]);
+	out[o] = '\0';
+}
+
+static void
+help(const char *use, const struct opt *opts, size_t n)
+{
+	char env[64];
+	size_t i;
+
+	printf("usage: %s\n\nflags:\n", use);
+	for (i = 0; i < n; i++) {
+		env_name(opts[i].name, env, sizeof(env));
+		printf("  --%-20s %s", opts[i].name, opts[i].help);
+		if (opts[i].def != NULL)
+			printf(" (default %s)", opts[i].def);
+		printf(" [$%s]\n", env);
+	}
+	printf("  --%-20s %s\n", "help", "show this help");
+}
+
+static int
+set_addr(struct opt_val *v, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+	size_t hl;
+
+	if (colon == NULL || colon == s)
+		return -1;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(v->host) ||
+	    wj_parse_int(colon + 1, 0, 65535, &port) != 0)
+		return -1;
+	memcpy(v->host, s, hl);
+	v->host[hl] = '\0';
+	v->port = (int)port;
+	return 0;
+}
+
+/* Check and store one value; -1 if it is not acceptable. */
+static int
+set_value(const struct opt *o, struct opt_val *v, const char *s)
+{
+	char *end;
+
+	switch (o->type) {
+	case OPT_INT:
+		if (wj_parse_int(s, o->min, o->max, &v->i) != 0)
+			return -1;
+		break;
+	case OPT_BOOL:
+		if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+			v->i = 1;
+		else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+			v->i = 0;
+		else
+			return -1;
+		break;
+	case OPT_ADDR:
+		if (set_addr(v, s) != 0)
+			return -1;
+		break;
+	case OPT_DOUBLE:
+		v->d = strtod(s, &end);
+		if (*s == '\0' || *end != '\0' || v->d < (double)o->min ||
+		    v->d > (double)o->max)
+			return -1;
+		break;
+	default:
+		if ((int64_t)strlen(s) < o->min ||
+		    (o->max > 0 && (int64_t)strlen(s) > o->max))
+			return -1;
+	}
+	v->s = s;
+	if (o->repeat && v->n < OPT_MAX_REPEAT)
+		v->all[v->n++] = s;
+	return 0;
+}
+
+static int
+bad(const char *use, const char *fmt, const char *a)
+{
+	fprintf(stderr, "wksjobs: ");
+	fprintf(stderr, fmt, a);
+	fprintf(stderr, "\nusage: %s\n", use);
+	return EXIT_USAGE;
+}
+
+static int
+apply_defaults(const char *use, const struct opt *opts, size_t n,
+    struct opt_val *vals)
+{
+	char env[64];
+	const char *e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (vals[i].set)
+			continue;
+		env_name(opts[i].name, env, sizeof(env));
+		if ((e = getenv(env)) != NULL && *e != '\0') {
+			if (set_value(&opts[i], &vals[i], e) != 0)
+				return bad(use, "bad value in $%s", env);
+			vals[i].set = 1;
+		} else if (opts[i].def != NULL &&
+		    set_value(&opts[i], &vals[i], opts[i].def) != 0)
+			return bad(use, "bad default for --%s", opts[i].name);
+	}
+	return 0;
+}
+
+int
+cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
+    char **argv, struct cmd_args *out)
+{
+	const char *name, *val;
+	size_t i, nl;
+	int a;
+
+	memset(out, 0, sizeof(*out));
+	out->opts = opts;
+	out->n_opts = n;
+	out->vals = calloc(n + 1, sizeof(*out->vals));
+	out->pos = calloc((size_t)argc + 1, sizeof(char *));
+	if (out->vals == NULL || out->pos == NULL) {
+		fprintf(stderr, "wksjobs: out of memory\n");
+		exit(EXIT_FAIL);
+	}
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			help(use, opts, n);
+			return -1;
+		}
+		if (strncmp(argv[a], "--", 2) != 0 || argv[a][2] == '\0') {
+			out->pos[out->n_pos++] = argv[a];
+			continue;
+		}
+		name = argv[a] + 2;
+		val = strchr(name, '=');
+		nl = val != NULL ? (size_t)(val - name) : strlen(name);
+		for (i = 0; i < n; i++)
+			if (strlen(opts[i].name) == nl &&
+			    strncmp(opts[i].name, name, nl) == 0)
+				break;
+		if (i == n)
+			return bad(use, "unknown flag %s", argv[a]);
+		if (val != NULL)
+			val++;
+		else if (opts[i].type == OPT_BOOL)
+			val = "true";
+		else if (a + 1 < argc)
+			val = argv[++a];
+		else
+			return bad(use, "flag %s needs a value", argv[a]);
+		if (out->vals[i].set && !opts[i].repeat)
+			return bad(use, "flag --%s given twice", opts[i].name);
+		if (set_value(&opts[i], &out->vals[i], val) != 0)
+			return bad(use, "bad value for --%s", opts[i].name);
+		out->vals[i].set = 1;
+	}
+	return apply_defaults(use, opts, n, out->vals);
+}
+
+const struct opt_val *
+cmd_opt(const struct cmd_args *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_opts; i++)
+		if (strcmp(a->opts[i].name, name) == 0)
+			return &a->vals[i];
+	fprintf(stderr, "wksjobs: internal error: no flag %s\n", name);
+	abort();
+}
+
+void
+cmd_args_free(struct cmd_args *a)
+{
+	free(a->vals);
+	free(a->pos);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+cmd_print_config_markdown(const char *command, const struct opt *opts,
+    size_t n)
+{
+	char env[64];
+	size_t i;
+
+	printf("| `%s` flag | environment | default | meaning |\n"
+	    "|---|---|---|---|\n", command);
+	for (i = 0; i < n; i++) {
+		env_name(opts[i].name, env, sizeof(env));
+		printf("| `--%s` | `%s` | %s%s%s | %s |\n", opts[i].name, env,
+		    opts[i].def ? "`" : "", opts[i].def ? opts[i].def : "—",
+		    opts[i].def ? "`" : "", opts[i].help);
+	}
+}

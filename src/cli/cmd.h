@@ -1,0 +1,71 @@
+/*
+ * cmd.h - the subcommand table (after tmux's cmd_table) and the option
+ * table every subcommand parses with (after tmux's options-table and
+ * Redis's static_configs): one entry per flag with its type, bounds,
+ * default, environment variable (WKSJOBS_<NAME>) and help, driving
+ * parsing, validation and --help alike.
+ */
+#ifndef WJ_CMD_H
+#define WJ_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes of every command (issue #4): ok, API error, usage. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_ADDR, OPT_DOUBLE };
+
+struct opt {
+	const char *name;	/* long flag without "--" */
+	int	    type;
+	int64_t	    min, max;	/* OPT_INT bounds; OPT_STR length */
+	const char *def;	/* default as text, NULL for none */
+	const char *help;
+	int	    repeat;	/* may be given more than once */
+};
+
+#define OPT_MAX_REPEAT 64
+
+struct opt_val {
+	const char *s;		/* last value as given */
+	int64_t	    i;		/* OPT_INT, OPT_BOOL */
+	double	    d;		/* OPT_DOUBLE */
+	int	    set;	/* from flag or environment */
+	const char *all[OPT_MAX_REPEAT];	/* repeatable flags */
+	int	    n;
+	char	    host[64];	/* OPT_ADDR */
+	int	    port;
+};
+
+struct cmd_args {
+	const struct opt *opts;
+	size_t		  n_opts;
+	struct opt_val	 *vals;		/* n_opts entries */
+	char		**pos;		/* positional arguments */
+	int		  n_pos;
+};
+
+/*
+ * Parse argv (after the command words) against opts.  Prints the problem
+ * and usage on stderr and returns EXIT_USAGE on a bad flag or value; with
+ * --help prints help on stdout and returns -1 (caller exits 0).
+ */
+int	cmd_parse(const char *usage, const struct opt *opts, size_t n,
+	    int argc, char **argv, struct cmd_args *out);
+/* Value of flag name (must exist in the table). */
+const struct opt_val *cmd_opt(const struct cmd_args *, const char *name);
+void	cmd_args_free(struct cmd_args *);
+
+/* Subcommand entry points: argv[0] is the subcommand name. */
+int	cmd_init(int argc, char **argv);
+int	cmd_serve(int argc, char **argv);
+int	cmd_admin(int argc, char **argv);
+
+int	cmd_main(int argc, char **argv);
+
+/* Print the configuration table as Markdown (README generation). */
+void	cmd_print_config_markdown(const char *command, const struct opt *,
+	    size_t n);
+
+#endif

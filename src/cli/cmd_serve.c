@@ -1,0 +1,196 @@
+/*
+ * cmd_serve.c - "wksjobs serve": open the data directory, start the
+ * public and internal listeners and the lease reaper, and run until
+ * SIGTERM/SIGINT, then drain requests in flight and exit 0.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "cmd.h"
+#include "datadir.h"
+#include "../api/api.h"
+#include "../model/limits.h"
+
+static const struct opt serve_opts[] = {
+	{ "data", OPT_STR, 1, 4000, "./data", "data directory (wksjobs init)",
+	    0 },
+	{ "listen", OPT_ADDR, 0, 0, "127.0.0.1:8080", "public API address "
+	    "(port 0 picks a free one)", 0 },
+	{ "internal-listen", OPT_ADDR, 0, 0, "127.0.0.1:8081", "internal API "
+	    "address (workers, producers, health, metrics)", 0 },
+	{ "threads", OPT_INT, 1, 256, "8", "HTTP worker threads per listener",
+	    0 },
+	{ "max-connections", OPT_INT, 1, 65536, "1024", "concurrent "
+	    "connections per listener", 0 },
+	{ "max-body", OPT_INT, 1024, 16 * 1024 * 1024, "65536", "largest "
+	    "public request body in bytes (413 above)", 0 },
+	{ "max-internal-body", OPT_INT, 1024, 64 * 1024 * 1024, "8388608",
+	    "largest internal request body in bytes", 0 },
+	{ "max-attempts", OPT_INT, 1, 100, "3", "lease expiries before a "
+	    "sub-job is FAILED", 0 },
+	{ "reap-interval-ms", OPT_INT, 50, 60000, "1000", "how often expired "
+	    "leases are collected", 0 },
+	{ "drain-ms", OPT_INT, 0, 600000, "10000", "how long SIGTERM waits "
+	    "for requests in flight", 0 },
+	{ "access-log", OPT_BOOL, 0, 1, "true", "one log line per request on "
+	    "stderr", 0 },
+	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
+	    "data directory, then exit", 0 },
+};
+
+#define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
+
+struct reaper {
+	struct store	*st;
+	int		 interval_ms;
+	int		 stop;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+};
+
+static void *
+reaper_main(void *arg)
+{
+	struct reaper *rp = arg;
+	struct timespec ts;
+	int64_t n;
+	int r;
+
+	pthread_mutex_lock(&rp->mu);
+	while (!rp->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += rp->interval_ms / 1000;
+		ts.tv_nsec += (long)(rp->interval_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&rp->cv, &rp->mu, &ts);
+		if (rp->stop)
+			break;
+		pthread_mutex_unlock(&rp->mu);
+		if ((r = store_reap(rp->st, wj_now_ms(), &n)) != 0)
+			log_warn("reaper: %s", wj_strerror(r));
+		else if (n > 0)
+			log_info("reaper: %lld expired lease(s) collected",
+			    (long long)n);
+		pthread_mutex_lock(&rp->mu);
+	}
+	pthread_mutex_unlock(&rp->mu);
+	return NULL;
+}
+
+static int
+run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
+{
+	const struct opt_val *pub = cmd_opt(a, "listen"),
+	    *in = cmd_opt(a, "internal-listen");
+	struct http_listener l[2];
+	struct http_opts ho;
+	struct http_app app;
+	struct http_server *srv = NULL;
+	struct reaper rp;
+	struct api api;
+	pthread_t rt;
+	sigset_t set;
+	int sig, r;
+
+	if ((r = api_init(&api, st, mk)) != 0)
+		return EXIT_FAIL;
+	memset(&ho, 0, sizeof(ho));
+	ho.threads = (int)cmd_opt(a, "threads")->i;
+	ho.max_connections = (int)cmd_opt(a, "max-connections")->i;
+	ho.timeout_s = 60;
+	ho.access_log = (int)cmd_opt(a, "access-log")->i;
+	l[0] = (struct http_listener){ pub->host, pub->port,
+	    (size_t)cmd_opt(a, "max-body")->i };
+	l[1] = (struct http_listener){ in->host, in->port,
+	    (size_t)cmd_opt(a, "max-internal-body")->i };
+	app = (struct http_app){ api_dispatch, api_completed, &api };
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if ((r = http_server_start(&ho, l, 2, &app, &srv)) != 0) {
+		api_free(&api);
+		return EXIT_FAIL;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.st = st;
+	rp.interval_ms = (int)cmd_opt(a, "reap-interval-ms")->i;
+	pthread_mutex_init(&rp.mu, NULL);
+	pthread_cond_init(&rp.cv, NULL);
+	pthread_create(&rt, NULL, reaper_main, &rp);
+	printf("ready public=%s:%d internal=%s:%d\n", pub->host,
+	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
+	fflush(stdout);
+	log_info("serving: public http://%s:%d internal http://%s:%d",
+	    pub->host, http_server_port(srv, 0), in->host,
+	    http_server_port(srv, 1));
+	(void)sigwait(&set, &sig);
+	log_info("signal %d: draining", sig);
+	http_server_stop(srv, (int)cmd_opt(a, "drain-ms")->i);
+	pthread_mutex_lock(&rp.mu);
+	rp.stop = 1;
+	pthread_cond_signal(&rp.cv);
+	pthread_mutex_unlock(&rp.mu);
+	pthread_join(rt, NULL);
+	api_free(&api);
+	log_info("stopped");
+	return EXIT_OK;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const char *use = "wksjobs serve [--data DIR] [--listen HOST:PORT]"
+	    " [--internal-listen HOST:PORT] [flags]";
+	struct wj_master_key mk;
+	struct store *st = NULL;
+	struct cmd_args a;
+	sigset_t set;
+	int r;
+
+	/* Every thread (store writer, HTTP pool, reaper) inherits this mask,
+	 * so SIGTERM/SIGINT reach only the sigwait in run(). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = cmd_parse(use, serve_opts, N_OPTS, argc - 1, argv + 1,
+	    &a)) != 0)
+		goto out;
+	if (a.n_pos != 0) {
+		fprintf(stderr, "wksjobs: serve takes no arguments\nusage: %s\n",
+		    use);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if ((r = datadir_open(cmd_opt(&a, "data")->s,
+	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
+		goto out;
+	if (cmd_opt(&a, "check")->i) {
+		printf("configuration ok\n");
+		r = EXIT_OK;
+		goto out;
+	}
+	r = run(&a, st, &mk);
+ out:
+	store_close(st);
+	OPENSSL_cleanse(&mk, sizeof(mk));
+	cmd_args_free(&a);
+	return r < 0 ? EXIT_OK : r;
+}
+
+/* The configuration table, for README generation (serve --help-md). */
+void	cmd_serve_config_markdown(void);
+void
+cmd_serve_config_markdown(void)
+{
+	cmd_print_config_markdown("serve", serve_opts, N_OPTS);
+}

@@ -1,0 +1,166 @@
+/*
+ * http.h - the HTTP side of wksjobs: libmicrohttpd glue (a thread pool,
+ * one request context per request, body caps, drain on shutdown), the
+ * route matcher and the one place that writes error bodies.  Knows
+ * nothing of jobs: the application hands in one dispatch function.
+ */
+#ifndef WJ_HTTP_H
+#define WJ_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+#include "../util/util.h"
+
+struct http_server;
+
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_PARAMS 4
+#define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
+
+struct http_header {
+	const char *name;	/* borrowed from libmicrohttpd */
+	const char *value;
+};
+
+/*
+ * One request from first byte to completion.  Owned by the server;
+ * handlers fill the response part.
+ */
+struct http_req {
+	/* request */
+	char	    request_id[WJ_ID_LEN + 1];
+	const char *method;
+	char	   *raw_uri;		/* as on the request line */
+	char	   *path;		/* raw path (before '?') */
+	char	   *query;		/* raw query (after '?'), NULL if none */
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t	    n_headers;
+	struct buf  body;
+	size_t	    body_cap;
+	int	    body_too_large;
+	char	    remote_ip[64];
+	int	    listener;		/* index given at http_server_start */
+	int64_t	    start_us;
+	/* route match, filled by the application */
+	int	    route;		/* index into its table, -1 none */
+	char	    params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX + 1];
+	int	    param_too_long;
+	/* response */
+	int	    status;
+	struct buf  resp;		/* body; empty = no body */
+	int	    resp_json;		/* Content-Type: application/json */
+	char	    allow[64];		/* Allow header for 405 */
+	int	    retry_after;	/* seconds; 0 = no header */
+	/* log fields */
+	char	    principal[160];
+	char	    project[80];
+	/* private */
+	void	   *conn;
+	struct http_server *srv;
+	int	    dispatched;
+};
+
+/* Case-insensitive header lookup; NULL if absent. */
+const char *http_header(const struct http_req *, const char *name);
+
+/* Application callbacks (run on libmicrohttpd's pool threads). */
+struct http_app {
+	/* Fill req->status/resp for a complete request. */
+	void	(*dispatch)(void *arg, struct http_req *);
+	/* After the response went out (metrics); may be NULL. */
+	void	(*completed)(void *arg, struct http_req *, int64_t micros);
+	void	*arg;
+};
+
+struct http_listener {
+	const char *host;	/* numeric IPv4/IPv6 */
+	int	    port;
+	size_t	    body_cap;	/* larger bodies get 413 */
+};
+
+struct http_opts {
+	int	threads;		/* pool size */
+	int	max_connections;
+	int	timeout_s;		/* idle connection timeout */
+	int	access_log;		/* one line per request on stderr */
+};
+
+/*
+ * Start listening on every listener (0 = public, 1 = internal ...).
+ * A port of 0 picks a free one; http_server_port tells which.
+ */
+int	http_server_start(const struct http_opts *, const struct http_listener *,
+	    size_t n, const struct http_app *, struct http_server **out) WJ_WUR;
+int	http_server_port(struct http_server *, size_t listener);
+/* Stop accepting, wait up to drain_ms for requests in flight, stop. */
+void	http_server_stop(struct http_server *, int drain_ms);
+
+/* ---- routing ---------------------------------------------------------- */
+
+/*
+ * A route: method and a pattern of '/'-separated segments where "{name}"
+ * matches one non-empty segment (percent-decoded into req->params in
+ * order).  Patterns are matched against the raw path.
+ */
+struct http_route {
+	const char *method;
+	const char *pattern;
+	int	    listener;	/* which listener serves it */
+};
+
+/*
+ * Find the route of req among the entries of table[0..n) served on
+ * req->listener: sets req->route and req->params.  WJ_ERR_NO_ROUTE if no pattern matches the path;
+ * WJ_ERR_METHOD (req->allow lists the methods) if only the method
+ * differs.
+ */
+int	http_route_match(const struct http_route *table, size_t n,
+	    struct http_req *req) WJ_WUR;
+
+/* ---- query strings ------------------------------------------------- */
+
+#define HTTP_QUERY_MAX_PARAMS 64
+
+struct http_qparam {
+	char	*name;		/* percent-decoded, '+' as space */
+	char	*value;		/* "" when the item has no '=' */
+	size_t	 name_len;	/* lengths: decoded text may hold NUL */
+	size_t	 value_len;
+};
+
+/*
+ * Split a raw query ("a=1&b=%20") into decoded pairs, in order; empty
+ * items are skipped.  WJ_ERR_INVALID past HTTP_QUERY_MAX_PARAMS.
+ * Free with http_query_free.
+ */
+int	http_query_parse(const char *raw, struct http_qparam **out, size_t *n)
+	    WJ_WUR;
+void	http_query_free(struct http_qparam *, size_t n);
+/*
+ * Percent-decode s[0..n) into out (cap bytes with the NUL); a '%' without
+ * two hex digits stays literal.  Returns the decoded length or -1 if it
+ * does not fit.
+ */
+long	http_pct_decode(const char *s, size_t n, int plus_space, char *out,
+	    size_t cap);
+
+/* ---- replies ---------------------------------------------------------- */
+
+/* Set a JSON response: status and body taken from b (b is emptied). */
+void	http_reply_json(struct http_req *, int status, struct buf *b);
+/* Set an empty 200/204-style response. */
+void	http_reply_empty(struct http_req *, int status);
+/*
+ * The one writer of error bodies: maps a WJ_ERR_* code to its status,
+ * code and message (spec/errors.md §2-3); ei->detail becomes error_detail
+ * (service errors) or the message suffix (gateway 401s).
+ */
+void	http_reply_error(struct http_req *, int err,
+	    const struct wj_errinfo *ei);
+/* The HTTP status http_reply_error uses for err. */
+int	http_error_status(int err);
+
+#endif

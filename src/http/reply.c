@@ -1,0 +1,134 @@
+/*
+ * reply.c - the one place that turns a WJ_ERR_* code into an HTTP status
+ * and an error body (spec/errors.md): gateway errors carry request_id,
+ * service errors carry error_detail.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+
+struct err_map {
+	int	    err;
+	int	    status;
+	int	    gateway;	/* APIGW body shape */
+	const char *code;
+	const char *msg;
+};
+
+/* spec/errors.md §2.3 and §3.3 */
+static const struct err_map map[] = {
+	{ WJ_ERR_INVALID, 400, 0, "WKS.00211102", "The parameter is invalid." },
+	{ WJ_ERR_EMPTY_BODY, 400, 0, "WKS.0001",
+	    "The request message input by the interface is empty." },
+	{ WJ_ERR_NOT_FOUND, 404, 0, "WKS.0202", "The resource not found." },
+	{ WJ_ERR_CONFLICT, 409, 0, "WKS.00211103",
+	    "The request could not be completed due to a conflict of the "
+	    "resource." },
+	{ WJ_ERR_UNAVAILABLE, 503, 0, "WKS.00050902",
+	    "The service is now unavailable to process the request." },
+	{ WJ_ERR_IO, 503, 0, "WKS.00050902",
+	    "The service is now unavailable to process the request." },
+	{ WJ_ERR_MEDIA_TYPE, 415, 0, "WKS.00000415",
+	    "The server does not support the media type of the request "
+	    "payload." },
+	{ WJ_ERR_METHOD, 405, 0, "WKS.00000405",
+	    "The method specified in the request is not allowed for this "
+	    "resource." },
+	{ WJ_ERR_DENIED, 403, 0, "WKS.00081102",
+	    "User does not have permission to access this resource." },
+	{ WJ_ERR_NO_ROUTE, 404, 1, "APIGW.0101",
+	    "The API does not exist or has not been published in the "
+	    "environment." },
+	{ WJ_ERR_TOO_LARGE, 413, 1, "APIGW.0201", "Request entity too large." },
+	{ WJ_ERR_URI_TOO_LARGE, 414, 1, "APIGW.0201",
+	    "Request URI too large." },
+	{ WJ_ERR_HEADERS_TOO_LARGE, 494, 1, "APIGW.0201",
+	    "Request headers too large." },
+	{ WJ_ERR_BAD_REQUEST, 400, 1, "APIGW.0201", "API request error." },
+	{ WJ_ERR_AUTH, 401, 1, "APIGW.0301",
+	    "Incorrect IAM authentication information" },
+	{ WJ_ERR_TOKEN_EXPIRED, 401, 1, "APIGW.0307",
+	    "The token must be updated." },
+	{ WJ_ERR_PROJECT, 403, 1, "APIGW.0306", "API access denied." },
+	{ WJ_ERR_THROTTLED, 429, 1, "APIGW.0308",
+	    "The throttling threshold has been reached." },
+};
+
+static const struct err_map internal = {
+	WJ_ERR_INTERNAL, 500, 0, "WKS.00211401",
+	"The requested operation failed. Please try again later."
+};
+
+static const struct err_map *
+lookup(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].err == err)
+			return &map[i];
+	return &internal;
+}
+
+int
+http_error_status(int err)
+{
+	return lookup(err)->status;
+}
+
+void
+http_reply_json(struct http_req *req, int status, struct buf *b)
+{
+	buf_free(&req->resp);
+	req->resp = *b;
+	buf_init(b);
+	req->status = status;
+	req->resp_json = 1;
+}
+
+void
+http_reply_empty(struct http_req *req, int status)
+{
+	buf_free(&req->resp);
+	req->status = status;
+	req->resp_json = 0;
+}
+
+void
+http_reply_error(struct http_req *req, int err, const struct wj_errinfo *ei)
+{
+	const struct err_map *m = lookup(err);
+	const char *detail = ei != NULL && ei->detail[0] ? ei->detail : NULL;
+	char msg[WJ_DETAIL_MAX + 128];
+	struct buf b;
+	struct jw w;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kv_str(&w, "error_code", m->code);
+	if (m->gateway && err == WJ_ERR_AUTH && detail != NULL) {
+		/* spec/errors.md §2.2: "<message>: <reason>" */
+		(void)snprintf(msg, sizeof(msg), "%s: %s", m->msg, detail);
+		jw_kv_str(&w, "error_msg", msg);
+	} else
+		jw_kv_str(&w, "error_msg", m->msg);
+	if (m->gateway)
+		jw_kv_str(&w, "request_id", req->request_id);
+	else if (detail != NULL)
+		jw_kv_str(&w, "error_detail", detail);
+	jw_obj_close(&w);
+	if (err == WJ_ERR_UNAVAILABLE || err == WJ_ERR_IO ||
+	    err == WJ_ERR_THROTTLED) {
+		if (req->retry_after <= 0)
+			req->retry_after = 1;
+	}
+	if (b.failed) {
+		buf_free(&b);
+		buf_init(&b);
+		buf_puts(&b, "{\"error_code\":\"WKS.00211401\",\"error_msg\":"
+		    "\"The requested operation failed.\"}");
+	}
+	http_reply_json(req, m->status, &b);
+}

@@ -1,0 +1,369 @@
+/*
+ * server.c - libmicrohttpd glue: one http_req per request (created when
+ * the request line arrives, freed when the response is done), body
+ * collection under a cap, dispatch to the application, access log, and
+ * a draining stop.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+
+#define MAX_LISTENERS 4
+
+struct http_server {
+	struct MHD_Daemon *d[MAX_LISTENERS];
+	size_t		   body_cap[MAX_LISTENERS];
+	int		   port[MAX_LISTENERS];
+	size_t		   n;
+	struct http_app	   app;
+	struct http_opts   opts;
+	atomic_int	   in_flight;
+	/* per-listener callback argument: server + index */
+	struct lcls {
+		struct http_server *srv;
+		int		    idx;
+	} cls[MAX_LISTENERS];
+};
+
+const char *
+http_header(const struct http_req *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_headers; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
+
+static void
+req_free(struct http_req *req)
+{
+	if (req == NULL)
+		return;
+	free(req->raw_uri);
+	free(req->path);
+	free(req->query);
+	buf_free(&req->body);
+	buf_free(&req->resp);
+	free(req);
+}
+
+/* Called by libmicrohttpd with the raw request-URI, before parsing. */
+static void *
+uri_log_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct lcls *l = cls;
+	struct http_req *req;
+	const char *q;
+	size_t plen;
+
+	(void)c;
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return NULL;
+	req->srv = l->srv;
+	req->listener = l->idx;
+	req->route = -1;
+	req->start_us = wj_mono_us();
+	buf_init(&req->body);
+	buf_init(&req->resp);
+	atomic_fetch_add(&l->srv->in_flight, 1);
+	if (wj_id_new(req->request_id) != 0)
+		snprintf(req->request_id, sizeof(req->request_id), "0");
+	if ((req->raw_uri = strdup(uri)) == NULL)
+		return req;	/* dispatch sees path == NULL: 500 */
+	q = strchr(uri, '?');
+	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	req->path = strndup(uri, plen);
+	if (q != NULL)
+		req->query = strdup(q + 1);
+	return req;
+}
+
+/* Keep the path raw: the router and the signature need the wire form. */
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static enum MHD_Result
+header_it(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	struct http_req *req = cls;
+
+	(void)kind;
+	if (req->n_headers >= HTTP_MAX_HEADERS)
+		return MHD_NO;
+	req->headers[req->n_headers].name = k;
+	req->headers[req->n_headers].value = v != NULL ? v : "";
+	req->n_headers++;
+	return MHD_YES;
+}
+
+static void
+client_ip(struct MHD_Connection *c, struct http_req *req)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    req->remote_ip, sizeof(req->remote_ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    req->remote_ip, sizeof(req->remote_ip));
+}
+
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct http_req *req)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char ra[16];
+	size_t len;
+	void *body;
+
+	body = buf_take(&req->resp, &len);
+	resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	if (req->resp_json && len > 0)
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/json");
+	if (req->allow[0] != '\0')
+		MHD_add_response_header(resp, "Allow", req->allow);
+	if (req->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", req->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	ret = MHD_queue_response(c, (unsigned int)req->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+dispatch(struct http_server *srv, struct MHD_Connection *c,
+    struct http_req *req)
+{
+	req->dispatched = 1;
+	if (req->path == NULL) {
+		http_reply_error(req, WJ_ERR_NOMEM, NULL);
+		return;
+	}
+	if (req->body_too_large) {
+		http_reply_error(req, WJ_ERR_TOO_LARGE, NULL);
+		return;
+	}
+	if (req->body.failed) {
+		http_reply_error(req, WJ_ERR_NOMEM, NULL);
+		return;
+	}
+	(void)c;
+	srv->app.dispatch(srv->app.arg, req);
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct lcls *l = cls;
+	struct http_req *req = *con_cls;
+	const char *cl;
+	int64_t n;
+
+	(void)url;
+	(void)version;
+	if (req == NULL)
+		return MHD_NO;	/* allocation failed at uri_log: drop */
+	if (req->conn == NULL) {
+		/* First call: headers are complete, no body yet. */
+		req->conn = c;
+		req->method = method;
+		req->body_cap = l->srv->body_cap[l->idx];
+		MHD_get_connection_values(c, MHD_HEADER_KIND, header_it, req);
+		client_ip(c, req);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && (wj_parse_int(cl, 0, INT64_MAX, &n) != 0 ||
+		    (uint64_t)n > req->body_cap)) {
+			req->body_too_large = 1;
+			dispatch(l->srv, c, req);
+			return send_reply(c, req);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!req->dispatched && !req->body_too_large) {
+			if (req->body.len + *upload_size > req->body_cap)
+				req->body_too_large = 1;
+			else
+				(void)buf_append(&req->body, upload,
+				    *upload_size);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (req->dispatched)
+		return MHD_YES;
+	dispatch(l->srv, c, req);
+	return send_reply(c, req);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct lcls *l = cls;
+	struct http_server *srv = l->srv;
+	struct http_req *req = *con_cls;
+	int64_t us;
+	char ts[28];
+
+	(void)c;
+	(void)toe;
+	if (req == NULL)
+		return;
+	*con_cls = NULL;
+	us = wj_mono_us() - req->start_us;
+	if (req->dispatched) {
+		if (srv->app.completed != NULL)
+			srv->app.completed(srv->app.arg, req, us);
+		if (srv->opts.access_log) {
+			wj_time_iso(wj_now_ms(), ts);
+			fprintf(stderr, "%s access %s %s %s %d %lldus %s %s\n",
+			    ts, req->request_id, req->method ? req->method : "-",
+			    req->path ? req->path : "-", req->status,
+			    (long long)us,
+			    req->principal[0] ? req->principal : "-",
+			    req->project[0] ? req->project : "-");
+		}
+	}
+	req_free(req);
+	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static int
+listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	unsigned int flags;
+	const union MHD_DaemonInfo *di;
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_TURBO | MHD_USE_ITC;
+	if (inet_pton(AF_INET, l->host, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)l->port);
+		sa = (struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, l->host, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)l->port);
+		sa = (struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else
+		return WJ_ERR_INVALID;
+	srv->cls[i].srv = srv;
+	srv->cls[i].idx = (int)i;
+	srv->body_cap[i] = l->body_cap;
+	srv->d[i] = MHD_start_daemon(flags, (uint16_t)l->port, NULL, NULL,
+	    access_cb, &srv->cls[i],
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->opts.threads,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)srv->opts.max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->opts.timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv->cls[i],
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv->cls[i],
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+	    MHD_OPTION_END);
+	if (srv->d[i] == NULL)
+		return WJ_ERR_IO;
+	di = MHD_get_daemon_info(srv->d[i], MHD_DAEMON_INFO_BIND_PORT);
+	srv->port[i] = di != NULL ? di->port : l->port;
+	return 0;
+}
+
+int
+http_server_start(const struct http_opts *o, const struct http_listener *l,
+    size_t n, const struct http_app *app, struct http_server **out)
+{
+	struct http_server *srv;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (n == 0 || n > MAX_LISTENERS)
+		return WJ_ERR_INVALID;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return WJ_ERR_NOMEM;
+	srv->app = *app;
+	srv->opts = *o;
+	srv->n = n;
+	atomic_init(&srv->in_flight, 0);
+	for (i = 0; i < n; i++) {
+		if ((r = listen_one(srv, i, &l[i])) != 0) {
+			log_error("cannot listen on %s:%d", l[i].host,
+			    l[i].port);
+			srv->n = i;
+			http_server_stop(srv, 0);
+			return r;
+		}
+	}
+	*out = srv;
+	return 0;
+}
+
+int
+http_server_port(struct http_server *srv, size_t i)
+{
+	return i < srv->n ? srv->port[i] : -1;
+}
+
+void
+http_server_stop(struct http_server *srv, int drain_ms)
+{
+	int64_t deadline;
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	for (i = 0; i < srv->n; i++)
+		if (srv->d[i] != NULL)
+			(void)MHD_quiesce_daemon(srv->d[i]);
+	/* Requests in flight finish and are answered before we stop. */
+	deadline = wj_mono_us() + (int64_t)drain_ms * 1000;
+	while (atomic_load(&srv->in_flight) > 0 && wj_mono_us() < deadline)
+		usleep(10 * 1000);
+	for (i = 0; i < srv->n; i++)
+		if (srv->d[i] != NULL)
+			MHD_stop_daemon(srv->d[i]);
+	free(srv);
+}

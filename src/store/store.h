@@ -1,0 +1,246 @@
+/*
+ * store.h - persistence of identities, jobs and sub-jobs.
+ * One interface, one back end per file (store_sqlite.c now; a PostgreSQL
+ * one later).  Every write is one transaction run by the store's single
+ * writer with group commit (DESIGN §2): the call returns only once its
+ * work is durable, or with nothing of it applied.  Reads run on a
+ * connection owned by the calling thread.  Returns 0 or a negative
+ * WJ_ERR_* code; WJ_ERR_UNAVAILABLE when the database is busy, full or
+ * read-only (the caller answers 503 and may retry).
+ * Knows nothing of HTTP.
+ */
+#ifndef WJ_STORE_H
+#define WJ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../model/job.h"
+#include "../util/err.h"
+#include "../util/util.h"
+#include "../model/limits.h"
+
+struct store;
+
+#define STORE_NAME_MAX 64	/* domain, user, project names */
+
+struct store_opts {
+	const char *path;		/* database file */
+	int	    readonly;		/* no writer thread (tools, tests) */
+	int	    max_attempts;	/* lease expiries before FAILED */
+	int	    write_queue_max;	/* pending writes before 503; 0 = 4096 */
+};
+
+/*
+ * Open (creating if absent) the database at o->path, mode 0600, WAL,
+ * apply the numbered migrations, start the writer.  *out on success.
+ */
+int	store_open(const struct store_opts *o, struct store **out) WJ_WUR;
+/* Finish queued writes, stop the writer, close every connection. */
+void	store_close(struct store *);
+
+/* Who asked for a write; recorded in audit_events with it. */
+struct store_actor {
+	const char *request_id;
+	const char *user_id;
+	const char *action;	/* e.g. workspace:jobs:deleteSubJobRecords */
+};
+
+/* ---- identities ---------------------------------------------------- */
+
+struct store_domain { char id[WJ_ID_LEN + 1]; char name[STORE_NAME_MAX + 1]; };
+struct store_project {
+	char id[WJ_ID_LEN + 1];
+	char name[STORE_NAME_MAX + 1];
+	char domain_id[WJ_ID_LEN + 1];
+};
+struct store_user {
+	char	id[WJ_ID_LEN + 1];
+	char	name[STORE_NAME_MAX + 1];
+	char	domain_id[WJ_ID_LEN + 1];
+	char	domain_name[STORE_NAME_MAX + 1];
+	int	is_root;
+	int	enabled;
+};
+/* An access key with its sealed secret and owner. */
+struct store_key {
+	char	access_key[WJ_ID_LEN + 1];
+	int	enabled;
+	int64_t	created_ms;
+	uint8_t	secret_sealed[128];
+	size_t	secret_sealed_len;
+	struct store_user user;
+};
+
+/*
+ * Create domain dname with root user uname, project pname and the root
+ * user's first access key, all in one transaction (wksjobs init).
+ * WJ_ERR_EXISTS if any domain exists already.
+ */
+int	store_bootstrap(struct store *, const char *dname, const char *uname,
+	    const char *pname, const char *ak, const uint8_t *sk_sealed,
+	    size_t sk_sealed_len, struct store_domain *d, struct store_user *u,
+	    struct store_project *p) WJ_WUR;
+/* The only/first domain (single-account deployments, admin CLI). */
+int	store_domain_first(struct store *, struct store_domain *) WJ_WUR;
+int	store_project_create(struct store *, const char *domain_id,
+	    const char *name, struct store_project *out) WJ_WUR;
+/* Projects of a domain, by name; *out malloc'd array of *n. */
+int	store_project_list(struct store *, const char *domain_id,
+	    struct store_project **out, size_t *n) WJ_WUR;
+/* WJ_ERR_NOT_FOUND if no project has this id. */
+int	store_project_get(struct store *, const char *id,
+	    struct store_project *out) WJ_WUR;
+int	store_user_by_name(struct store *, const char *domain_id,
+	    const char *name, struct store_user *out) WJ_WUR;
+int	store_key_create(struct store *, const char *user_id, const char *ak,
+	    const uint8_t *sk_sealed, size_t sk_sealed_len) WJ_WUR;
+/* Keys of a domain; *out malloc'd. */
+int	store_key_list(struct store *, const char *domain_id,
+	    struct store_key **out, size_t *n) WJ_WUR;
+int	store_key_set_enabled(struct store *, const char *ak, int enabled)
+	    WJ_WUR;
+/* Key by AK with its user; WJ_ERR_NOT_FOUND when unknown. */
+int	store_key_get(struct store *, const char *ak, struct store_key *out)
+	    WJ_WUR;
+
+/* ---- jobs ------------------------------------------------------------ */
+
+/* One sub-job of a create request; strings owned by the caller. */
+struct store_sub_job_in {
+	const char *entities;	/* compact JSON object text or NULL */
+	const char *desktop_pool_id;
+	const char *attach_user;
+	const char *entity;
+	const char *ip_address;
+};
+
+struct store_job_in {
+	const char *project_id;
+	const char *job_type;
+	const char *client_token;	/* X-Client-Token or NULL */
+	const struct store_sub_job_in *subs;
+	size_t	    n;			/* 1..WJ_CREATE_SUB_JOBS_MAX */
+};
+
+/*
+ * Create a job and its n WAITING sub-jobs (one clock reading for all).
+ * *body receives the 201 answer {"job_id","sub_job_ids":[...]} (malloc'd).
+ * With a client token seen before in this project, nothing is created and
+ * *body is the first answer's body, byte for byte.
+ */
+int	store_job_create(struct store *, const struct store_actor *,
+	    const struct store_job_in *, char **body) WJ_WUR;
+
+struct store_list_filter {
+	const char  *project_id;
+	const char  *statuses[WJ_LIST_FILTER_VALUES];	/* OR */
+	size_t	     n_statuses;
+	const char  *job_types[WJ_LIST_FILTER_VALUES];	/* OR */
+	size_t	     n_job_types;
+	const char  *job_id;		/* NULL = any */
+	const char  *desktop_pool_id;	/* NULL = any */
+	int64_t	     limit;
+	int64_t	     offset;
+};
+
+/* Called per row; non-zero return stops the walk and is passed back. */
+typedef int (*store_sub_job_cb)(void *arg, const struct sub_job *);
+typedef int (*store_job_cb)(void *arg, const struct job *);
+
+/*
+ * ListItaSubJobs: *total = every match before paging (from the counts the
+ * writes keep, not a scan where the filter allows), then cb for the page
+ * in order begin_time desc, id asc (DESIGN §4).
+ */
+int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
+	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
+
+/*
+ * ShowJob: jcb once with the job, then scb for every sub-job (same order
+ * as the list).  WJ_ERR_NOT_FOUND if the job is not in this project.
+ */
+int	store_job_show(struct store *, const char *project_id,
+	    const char *job_id, store_job_cb jcb, store_sub_job_cb scb,
+	    void *arg) WJ_WUR;
+
+/*
+ * Retry a FAILED job: its FAILED sub-jobs go back to WAITING (attempts,
+ * error fields, process and end time cleared).  WJ_ERR_NOT_FOUND, or
+ * WJ_ERR_INVALID with the reason in ei when the job is not FAILED.
+ */
+int	store_job_retry(struct store *, const struct store_actor *,
+	    const char *project_id, const char *job_id,
+	    struct wj_errinfo *ei) WJ_WUR;
+
+/*
+ * BatchDeleteSubJobs by IDs (DESIGN §4), all or nothing.  Unknown IDs are
+ * skipped.  WJ_ERR_INVALID with every offending ID and why in ei if any ID
+ * is a job ID, a WAITING/RUNNING sub-job, or of a protected type; then
+ * nothing is deleted.  ids are distinct.
+ */
+int	store_sub_jobs_delete(struct store *, const struct store_actor *,
+	    const char *project_id, const char *const *ids, size_t n,
+	    struct wj_errinfo *ei) WJ_WUR;
+/* Delete every sub-job of the project in status (SUCCESS or FAILED)
+ * except protected types; *deleted counts them (may be NULL). */
+int	store_sub_jobs_delete_by_status(struct store *,
+	    const struct store_actor *, const char *project_id, int status,
+	    int64_t *deleted) WJ_WUR;
+
+/* ---- workers (internal API, DESIGN §5) ---------------------------- */
+
+struct store_claim_in {
+	const char  *domain_id;		/* only this account's projects */
+	const char  *project_ids[WJ_LIST_FILTER_VALUES]; /* narrows; may be 0 */
+	size_t	     n_project_ids;
+	const char  *job_types[WJ_LIST_FILTER_VALUES];
+	size_t	     n_job_types;
+	const char  *worker_id;
+	const char  *host;
+	int	     max;		/* 1..WJ_CLAIM_MAX */
+	int	     lease_seconds;
+};
+
+/* Owned copy of claimed sub-jobs; free with store_claimed_free. */
+struct store_claimed {
+	struct sub_job *v;
+	size_t		n;
+	char	       *arena;		/* backs every string of v */
+};
+void	store_claimed_free(struct store_claimed *);
+
+/*
+ * Atomically move up to in->max of the oldest WAITING sub-jobs to RUNNING
+ * with a fresh lease each.  No sub-job is ever held by two leases.
+ */
+int	store_claim(struct store *, const struct store_actor *,
+	    const struct store_claim_in *, struct store_claimed *out) WJ_WUR;
+/*
+ * Extend the lease by its lease_seconds and record process (0..100, or -1
+ * to leave it).  WJ_ERR_NOT_FOUND for an unknown sub-job (or one outside
+ * domain_id), WJ_ERR_CONFLICT when lease_id no longer holds it.
+ */
+int	store_heartbeat(struct store *, const char *domain_id,
+	    const char *sub_job_id, const char *lease_id, int process,
+	    int64_t *lease_expires_ms) WJ_WUR;
+/* Finish a leased sub-job as SUCCESS or FAILED; errors as heartbeat. */
+int	store_finish(struct store *, const struct store_actor *,
+	    const char *domain_id, const char *sub_job_id,
+	    const char *lease_id, int status, const char *error_code,
+	    const char *fail_reason, const char *host) WJ_WUR;
+/*
+ * Expired leases: back to WAITING with attempts + 1, or FAILED once
+ * attempts reaches max_attempts.  *n = sub-jobs touched.
+ */
+int	store_reap(struct store *, int64_t now_ms, int64_t *n) WJ_WUR;
+
+/* ---- observability -------------------------------------------------- */
+
+/* Sub-jobs by status over every project (for /metrics). */
+int	store_count_by_status(struct store *, int64_t out[JOB_STATUS_COUNT])
+	    WJ_WUR;
+/* A cheap query proving the database answers (for /readyz). */
+int	store_ping(struct store *) WJ_WUR;
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * crypto.c - libcrypto wrappers; see crypto.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "crypto.h"
+
+int
+wj_random(void *p, size_t n)
+{
+	if (n > INT32_MAX || RAND_bytes(p, (int)n) != 1)
+		return WJ_ERR_CRYPTO;
+	return 0;
+}
+
+void
+wj_hex(const void *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+wj_unhex(const char *hex, size_t n, uint8_t *out)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(hex[2 * i])) < 0 ||
+		    (lo = hexval(hex[2 * i + 1])) < 0)
+			return WJ_ERR_INVALID;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void
+wj_sha256(const void *p, size_t n, uint8_t out[WJ_SHA256_LEN])
+{
+	SHA256(p, n, out);
+}
+
+void
+wj_sha256_hex(const void *p, size_t n, char out[65])
+{
+	uint8_t md[WJ_SHA256_LEN];
+
+	SHA256(p, n, md);
+	wj_hex(md, sizeof(md), out);
+}
+
+void
+wj_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+    uint8_t out[WJ_SHA256_LEN])
+{
+	unsigned int olen = WJ_SHA256_LEN;
+
+	HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &olen);
+}
+
+int
+wj_ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void
+wj_freezero(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, n);
+	free(p);
+}
+
+static int
+gcm(int enc, const struct wj_master_key *mk, const uint8_t *nonce,
+    const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+    uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c;
+	int len, r = WJ_ERR_CRYPTO;
+
+	if (n > INT32_MAX || aadlen > INT32_MAX)
+		return WJ_ERR_INVALID;
+	if ((c = EVP_CIPHER_CTX_new()) == NULL)
+		return WJ_ERR_NOMEM;
+	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, mk->key, nonce,
+	    enc) != 1)
+		goto out;
+	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1)
+		goto out;
+	if (aadlen > 0 &&
+	    EVP_CipherUpdate(c, NULL, &len, aad, (int)aadlen) != 1)
+		goto out;
+	if (n > 0 && EVP_CipherUpdate(c, out, &len, in, (int)n) != 1)
+		goto out;
+	if (EVP_CipherFinal_ex(c, out + n, &len) != 1)
+		goto out;
+	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		goto out;
+	r = 0;
+ out:
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+int
+wj_seal(const struct wj_master_key *mk, const void *aad, size_t aadlen,
+    const void *pt, size_t n, uint8_t **out, size_t *outlen)
+{
+	uint8_t *o;
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > 16 * 1024 * 1024)
+		return WJ_ERR_INVALID;
+	if ((o = malloc(n + WJ_SEAL_OVERHEAD)) == NULL)
+		return WJ_ERR_NOMEM;
+	o[0] = mk->id;
+	if ((r = wj_random(o + 1, 12)) != 0 ||
+	    (r = gcm(1, mk, o + 1, aad, aadlen, pt, n, o + 13,
+	    o + 13 + n)) != 0) {
+		free(o);
+		return r;
+	}
+	*out = o;
+	*outlen = n + WJ_SEAL_OVERHEAD;
+	return 0;
+}
+
+int
+wj_open(const struct wj_master_key *mk, const void *aad, size_t aadlen,
+    const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen)
+{
+	uint8_t *o, tag[16];
+	size_t n;
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (inlen < WJ_SEAL_OVERHEAD || in[0] != mk->id)
+		return WJ_ERR_CRYPTO;
+	n = inlen - WJ_SEAL_OVERHEAD;
+	if ((o = malloc(n + 1)) == NULL)
+		return WJ_ERR_NOMEM;
+	memcpy(tag, in + 13 + n, 16);
+	if ((r = gcm(0, mk, in + 1, aad, aadlen, in + 13, n, o, tag)) != 0) {
+		wj_freezero(o, n + 1);
+		return WJ_ERR_CRYPTO;
+	}
+	o[n] = '\0';
+	*out = o;
+	*outlen = n;
+	return 0;
+}
+
+int
+wj_b64url_encode(const void *p, size_t n, char **out)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const uint8_t *s = p;
+	size_t i, o = 0;
+	uint32_t v;
+	char *d;
+
+	*out = NULL;
+	if (n > 64 * 1024 * 1024)
+		return WJ_ERR_INVALID;
+	if ((d = malloc((n + 2) / 3 * 4 + 1)) == NULL)
+		return WJ_ERR_NOMEM;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		d[o++] = a[v >> 18];
+		d[o++] = a[(v >> 12) & 63];
+		d[o++] = a[(v >> 6) & 63];
+		d[o++] = a[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)s[i] << 16;
+		d[o++] = a[v >> 18];
+		d[o++] = a[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		d[o++] = a[v >> 18];
+		d[o++] = a[(v >> 12) & 63];
+		d[o++] = a[(v >> 6) & 63];
+	}
+	d[o] = '\0';
+	*out = d;
+	return 0;
+}
+
+static int
+b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int
+wj_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
+{
+	uint32_t v = 0;
+	size_t i, o = 0;
+	int bits = 0, x;
+	uint8_t *d;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n % 4 == 1)
+		return WJ_ERR_INVALID;
+	if ((d = malloc(n / 4 * 3 + 3)) == NULL)
+		return WJ_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if ((x = b64val(s[i])) < 0) {
+			free(d);
+			return WJ_ERR_INVALID;
+		}
+		v = v << 6 | (uint32_t)x;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			d[o++] = (uint8_t)(v >> bits);
+		}
+	}
+	*out = d;
+	*outlen = o;
+	return 0;
+}
+
+int
+wj_master_key_load(const char *path, struct wj_master_key *mk)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return WJ_ERR_IO;
+	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0 ||
+	    st.st_size != WJ_MASTER_KEY_LEN) {
+		close(fd);
+		return WJ_ERR_IO;
+	}
+	n = read(fd, mk->key, WJ_MASTER_KEY_LEN);
+	close(fd);
+	if (n != WJ_MASTER_KEY_LEN)
+		return WJ_ERR_IO;
+	mk->id = 1;
+	return 0;
+}
+
+int
+wj_master_key_create(const char *path, struct wj_master_key *mk)
+{
+	ssize_t n;
+	int fd, r;
+
+	if ((r = wj_random(mk->key, WJ_MASTER_KEY_LEN)) != 0)
+		return r;
+	mk->id = 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return errno == EEXIST ? WJ_ERR_EXISTS : WJ_ERR_IO;
+	n = write(fd, mk->key, WJ_MASTER_KEY_LEN);
+	if (n != WJ_MASTER_KEY_LEN || fsync(fd) == -1) {
+		close(fd);
+		(void)unlink(path);
+		return WJ_ERR_IO;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * err.c - text for the WJ_ERR_* codes and the error-detail helpers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+const char *
+wj_strerror(int r)
+{
+	switch (r) {
+	case WJ_OK: return "success";
+	case WJ_ERR_NOMEM: return "out of memory";
+	case WJ_ERR_INVALID: return "invalid parameter";
+	case WJ_ERR_EMPTY_BODY: return "empty request body";
+	case WJ_ERR_NOT_FOUND: return "not found";
+	case WJ_ERR_CONFLICT: return "conflict";
+	case WJ_ERR_UNAVAILABLE: return "service unavailable";
+	case WJ_ERR_INTERNAL: return "internal error";
+	case WJ_ERR_MEDIA_TYPE: return "unsupported media type";
+	case WJ_ERR_NO_ROUTE: return "no such API";
+	case WJ_ERR_METHOD: return "method not allowed";
+	case WJ_ERR_TOO_LARGE: return "request entity too large";
+	case WJ_ERR_AUTH: return "authentication failed";
+	case WJ_ERR_TOKEN_EXPIRED: return "token must be updated";
+	case WJ_ERR_PROJECT: return "project access denied";
+	case WJ_ERR_DENIED: return "permission denied";
+	case WJ_ERR_THROTTLED: return "throttled";
+	case WJ_ERR_EXISTS: return "already exists";
+	case WJ_ERR_IO: return "I/O error";
+	case WJ_ERR_URI_TOO_LARGE: return "request URI too large";
+	case WJ_ERR_CRYPTO: return "cryptographic failure";
+	case WJ_ERR_BAD_REQUEST: return "malformed request";
+	case WJ_ERR_HEADERS_TOO_LARGE: return "request headers too large";
+	}
+	return "unknown error";
+}
+
+static void
+vappend(struct wj_errinfo *ei, size_t at, const char *fmt, va_list ap)
+{
+	if (at >= sizeof(ei->detail))
+		return;
+	/* Truncation is acceptable here: detail is advisory text. */
+	(void)vsnprintf(ei->detail + at, sizeof(ei->detail) - at, fmt, ap);
+}
+
+void
+wj_errinfo_set(struct wj_errinfo *ei, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ei == NULL)
+		return;
+	va_start(ap, fmt);
+	vappend(ei, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+wj_errinfo_append(struct wj_errinfo *ei, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ei == NULL)
+		return;
+	va_start(ap, fmt);
+	vappend(ei, strlen(ei->detail), fmt, ap);
+	va_end(ap);
+}

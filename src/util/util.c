@@ -1,0 +1,216 @@
+/*
+ * util.c - IDs, clocks, time rendering, number parsing, logging.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "util.h"
+
+int wj_log_level = WJ_LOG_INFO;
+
+int
+wj_id_new(char out[WJ_ID_LEN + 1])
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last_ms;
+	static uint16_t seq;
+	uint8_t b[16];
+	int64_t ms;
+	int r;
+
+	if ((r = wj_random(b, sizeof(b))) != 0)
+		return r;
+	/*
+	 * RFC 9562 method 1: 12 bits of the rand_a field act as a counter
+	 * within one millisecond, so IDs made in one process sort in
+	 * creation order (inserts append to the B-tree).
+	 */
+	pthread_mutex_lock(&mu);
+	ms = wj_now_ms();
+	if (ms <= last_ms) {
+		ms = last_ms;
+		if (++seq > 0x0fff) {
+			seq = 0;
+			ms = ++last_ms;
+		}
+	} else {
+		last_ms = ms;
+		seq = b[6] & 0x03;	/* random start, headroom to grow */
+	}
+	pthread_mutex_unlock(&mu);
+	b[0] = (uint8_t)(ms >> 40);
+	b[1] = (uint8_t)(ms >> 32);
+	b[2] = (uint8_t)(ms >> 24);
+	b[3] = (uint8_t)(ms >> 16);
+	b[4] = (uint8_t)(ms >> 8);
+	b[5] = (uint8_t)ms;
+	b[6] = (uint8_t)(0x70 | ((seq >> 8) & 0x0f));
+	b[7] = (uint8_t)seq;
+	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
+	wj_hex(b, sizeof(b), out);
+	return 0;
+}
+
+int64_t
+wj_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+wj_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+to_tm(int64_t ms, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	gmtime_r(&t, tm);
+}
+
+void
+wj_time_fmt(int64_t ms, char out[20])
+{
+	struct tm tm;
+
+	to_tm(ms, &tm);
+	if (strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		out[0] = '\0';
+}
+
+void
+wj_time_iso(int64_t ms, char out[28])
+{
+	struct tm tm;
+	char s[20];
+	int frac = (int)(((ms % 1000) + 1000) % 1000);
+
+	to_tm(ms, &tm);
+	if (strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		memset(s, '0', sizeof(s));
+	memcpy(out, s, 19);
+	/* milliseconds as microseconds: ".mmm000Z" */
+	out[19] = '.';
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
+	memcpy(out + 23, "000Z", 5);
+}
+
+int
+wj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	const char *p = s;
+	int neg = 0;
+	int64_t v = 0;
+	int d;
+
+	if (*p == '-' && min < 0) {
+		neg = 1;
+		p++;
+	}
+	if (*p == '\0')
+		return WJ_ERR_INVALID;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return WJ_ERR_INVALID;
+		d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return WJ_ERR_INVALID;
+		v = v * 10 + d;
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		return WJ_ERR_INVALID;
+	*out = v;
+	return 0;
+}
+
+int
+wj_utf8_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			len = 2;
+			cp = p[i] & 0x1f;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			len = 3;
+			cp = p[i] & 0x0f;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			len = 4;
+			cp = p[i] & 0x07;
+		} else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogate, out of range */
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+size_t
+wj_utf8_len(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+void
+wj_log(int level, const char *fmt, ...)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	char ts[28], line[2048];
+	va_list ap;
+	int n;
+
+	if (level > wj_log_level)
+		return;
+	wj_time_iso(wj_now_ms(), ts);
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* One write per line so concurrent threads do not interleave. */
+	fprintf(stderr, "%s %s %s\n", ts, names[level], line);
+}

@@ -1,0 +1,189 @@
+// lib.mjs - harness for the API tests: a real `wksjobs serve` on loopback
+// with a fresh data directory, and clients that sign with the official
+// Huawei Cloud Node.js SDK core (@huaweicloud/huaweicloud-sdk-core).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const core = require('@huaweicloud/huaweicloud-sdk-core');
+const { ClientBuilder } = require('@huaweicloud/huaweicloud-sdk-core/ClientBuilder');
+const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
+
+export const BIN = process.env.WKSJOBS_BIN ||
+  path.resolve(import.meta.dirname, '../../build/wksjobs');
+
+export function sha256hex(s) {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+// Run the binary to completion; returns { status, stdout, stderr }.
+export function run(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 60000, ...opts });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// `wksjobs init --data DIR --json` in a fresh temporary directory.
+export function initData() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wksjobs-test-'));
+  const data = path.join(dir, 'data');
+  const r = run(['init', '--data', data, '--json']);
+  if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
+  return { dir, data, creds: JSON.parse(r.stdout) };
+}
+
+// Start `wksjobs serve` on free loopback ports; resolves once it is ready.
+export async function startServer(env = initData(), extra = []) {
+  const args = ['serve', '--data', env.data, '--listen', '127.0.0.1:0',
+    '--internal-listen', '127.0.0.1:0', '--access-log', 'false', ...extra];
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const ready = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve not ready: ${stderr}`)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/ready public=([\d.]+):(\d+) internal=([\d.]+):(\d+)/);
+      if (m) { clearTimeout(timer); resolve(m); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${stderr}`)); });
+  });
+  const srv = {
+    ...env, proc,
+    publicUrl: `http://127.0.0.1:${ready[2]}`,
+    internalUrl: `http://127.0.0.1:${ready[4]}`,
+    stderr: () => stderr,
+    // SIGTERM and wait; resolves with the exit code.
+    stop: () => stopProc(proc, 'SIGTERM'),
+    kill: () => stopProc(proc, 'SIGKILL'),
+    cleanup: () => rmSync(env.dir, { recursive: true, force: true }),
+  };
+  return srv;
+}
+
+function stopProc(proc, sig) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+    const t = setTimeout(() => proc.kill('SIGKILL'), 20000);
+    proc.once('exit', (code, signal) => { clearTimeout(t); resolve(code ?? signal); });
+    proc.kill(sig);
+  });
+}
+
+// An HcClient of the official SDK for endpoint, signing with ak/sk.
+export function sdkClient(endpoint, ak, sk, projectId) {
+  const cred = new core.BasicCredentials().withAk(ak).withSk(sk);
+  if (projectId) cred.withProjectId(projectId);
+  return new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build();
+}
+
+// One SDK call.  Resolves { status, body, requestId } for success and
+// errors alike (errors: body = { error_code, error_msg, ... } as decoded
+// by the SDK, plus encoded_authorization_message when present).
+export async function call(client, { method, url, pathParams = {}, queryParams = {}, data, headers = {} }) {
+  const opts = { method, url, pathParams, queryParams, headers: { ...headers },
+    contentType: 'application/json', responseHeaders: ['X-Request-Id'] };
+  if (data !== undefined) opts.data = data;
+  try {
+    const res = await client.sendRequest(opts);
+    const { httpStatusCode, ...rest } = res;
+    const requestId = rest['X-Request-Id'];
+    delete rest['X-Request-Id'];
+    return { status: httpStatusCode, body: rest, requestId };
+  } catch (e) {
+    if (!e.httpStatusCode) throw e;
+    return { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
+      encoded_authorization_message: e.encodedAuthorizationMessage }, requestId: e.requestId };
+  }
+}
+
+// A raw HTTP request with exact bytes; if creds are given it is signed by the
+// SDK's own AKSKSigner (the body through X-Sdk-Content-Sha256, since the
+// signer would otherwise hash JSON.stringify of it).
+export function raw(base, { method, path: p, query = '', body, headers = {}, creds }) {
+  const u = new URL(base);
+  const hdrs = { ...headers };
+  if (creds) {
+    const qp = Object.fromEntries(new URLSearchParams(query));
+    if (body !== undefined && body !== null && body.length > 0 &&
+        hdrs['X-Sdk-Content-Sha256'] === undefined) {
+      hdrs['X-Sdk-Content-Sha256'] = sha256hex(body);
+    }
+    const cred = new core.BasicCredentials().withAk(creds.ak).withSk(creds.sk);
+    const signed = AKSKSigner.sign({ endpoint: base + p, headers: hdrs, method, queryParams: qp }, cred);
+    Object.assign(hdrs, signed);
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method, path: p + (query ? `?${query}` : ''),
+      headers: hdrs }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error('timeout')));
+    if (body !== undefined && body !== null) req.write(body);
+    req.end();
+  });
+}
+
+// Convenience wrappers for one server and one credential set.
+export function clients(srv, creds = { ak: srv.creds.access_key, sk: srv.creds.secret_key },
+  projectId = srv.creds.project_id) {
+  const pub = sdkClient(srv.publicUrl, creds.ak, creds.sk, projectId);
+  const int = sdkClient(srv.internalUrl, creds.ak, creds.sk);
+  const P = projectId;
+  return {
+    project: P,
+    list: (queryParams = {}) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
+      pathParams: { project_id: P }, queryParams }),
+    show: (jobId) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
+      pathParams: { project_id: P, job_id: jobId } }),
+    retry: (jobId, data = { op_type: 'retry' }) => call(pub, { method: 'POST',
+      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId }, data }),
+    del: (data) => call(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
+      pathParams: { project_id: P }, data }),
+    create: (data, headers = {}) => call(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
+      pathParams: { project_id: P }, data, headers }),
+    claim: (data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
+    heartbeat: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
+      pathParams: { id }, data }),
+    finish: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
+      pathParams: { id }, data }),
+  };
+}
+
+// Create a job of n sub-jobs; returns { job_id, sub_job_ids }.
+export async function createJob(c, jobType = 'createDesktops', n = 1, extra = {}) {
+  const subs = Array.from({ length: n }, (_, i) => ({
+    entities: { desktop_id: `d-${i}`, user_name: `user${i}`, product_id: 'workspace.x86.ultimate.large2' },
+    desktop_pool_id: 'pool-1', ...extra }));
+  const r = await c.create({ job_type: jobType, sub_jobs: subs });
+  if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// Claim everything waiting (up to max) and finish each with status.
+export async function claimAndFinish(c, status, { max = 100, worker = 'w1', jobTypes } = {}) {
+  const r = await c.claim({ worker_id: worker, host: '10.0.0.1', max, lease_seconds: 60,
+    ...(jobTypes ? { job_types: jobTypes } : {}) });
+  if (r.status !== 200) throw new Error(`claim: ${r.status} ${JSON.stringify(r.body)}`);
+  for (const s of r.body.sub_jobs) {
+    const body = status === 'FAILED'
+      ? { lease_id: s.lease_id, status, error_code: 'WKS.0005', fail_reason: 'Failed to invoke ECS interface.' }
+      : { lease_id: s.lease_id, status };
+    const f = await c.finish(s.id, body);
+    if (f.status !== 200) throw new Error(`finish: ${f.status} ${JSON.stringify(f.body)}`);
+  }
+  return r.body.sub_jobs;
+}

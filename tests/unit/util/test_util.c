@@ -1,0 +1,189 @@
+/*
+ * test_util.c - buffers and the JSON writer, number and UTF-8 checks,
+ * IDs, time rendering, sealing and base64url.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "util/buf.h"
+#include "util/crypto.h"
+#include "util/util.h"
+
+static void
+test_jw_commas_and_escapes(void **s)
+{
+	struct buf b;
+	struct jw w;
+
+	(void)s;
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kv_str(&w, "a", "x\"y\\\n\x01");
+	jw_kv_str(&w, "omitted", NULL);
+	jw_kv_int(&w, "n", -42);
+	jw_key(&w, "arr");
+	jw_arr_open(&w);
+	jw_int(&w, 1);
+	jw_str(&w, "two");
+	jw_obj_open(&w);
+	jw_obj_close(&w);
+	jw_arr_close(&w);
+	jw_key(&w, "raw");
+	jw_raw(&w, "{\"k\":true}");
+	jw_obj_close(&w);
+	assert_false(b.failed);
+	assert_string_equal(b.data, "{\"a\":\"x\\\"y\\\\\\n\\u0001\",\"n\":-42,"
+	    "\"arr\":[1,\"two\",{}],\"raw\":{\"k\":true}}");
+	buf_free(&b);
+}
+
+static void
+test_buf_limit_is_sticky(void **s)
+{
+	struct buf b;
+
+	(void)s;
+	buf_init(&b);
+	assert_int_equal(buf_reserve(&b, BUF_MAX + 1), WJ_ERR_NOMEM);
+	assert_true(b.failed);
+	assert_int_equal(buf_puts(&b, "x"), WJ_ERR_NOMEM);
+	buf_free(&b);
+}
+
+static void
+test_parse_int_bounds(void **s)
+{
+	int64_t v;
+
+	(void)s;
+	assert_int_equal(wj_parse_int("0", 0, 1000, &v), 0);
+	assert_int_equal(wj_parse_int("1000", 0, 1000, &v), 0);
+	assert_int_equal(v, 1000);
+	assert_int_equal(wj_parse_int("1001", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("-1", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("+1", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("1 ", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("1e3", 0, 1000, &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("99999999999999999999", 0, INT64_MAX,
+	    &v), WJ_ERR_INVALID);
+	assert_int_equal(wj_parse_int("-5", -10, 10, &v), 0);
+	assert_int_equal(v, -5);
+}
+
+static void
+test_utf8(void **s)
+{
+	(void)s;
+	assert_true(wj_utf8_clean("abc\xc3\xa9\xe4\xb8\xad", 8));
+	assert_false(wj_utf8_clean("a\x01", 2));
+	assert_false(wj_utf8_clean("a\x7f", 2));
+	assert_false(wj_utf8_clean("\xc0\xaf", 2));	/* overlong '/' */
+	assert_false(wj_utf8_clean("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(wj_utf8_clean("\xe4\xb8", 2));	/* truncated */
+	assert_false(wj_utf8_clean("\xff", 1));
+	assert_int_equal(wj_utf8_len("\xc3\xa9x", 3), 2);
+}
+
+static void
+test_ids_are_time_ordered_hex(void **s)
+{
+	char a[WJ_ID_LEN + 1], b[WJ_ID_LEN + 1];
+	int i;
+
+	(void)s;
+	assert_int_equal(wj_id_new(a), 0);
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(wj_id_new(b), 0);
+		assert_int_equal(strlen(b), WJ_ID_LEN);
+		assert_true(strspn(b, "0123456789abcdef") == WJ_ID_LEN);
+		assert_true(strcmp(a, b) < 0);
+		assert_int_equal(b[12], '7');	/* version 7 */
+		memcpy(a, b, sizeof(a));
+	}
+}
+
+static void
+test_time_format(void **s)
+{
+	char t[20], iso[28];
+
+	(void)s;
+	wj_time_fmt(1586501114000LL, t);
+	assert_string_equal(t, "2020-04-10 06:45:14");
+	wj_time_iso(1586501114123LL, iso);
+	assert_string_equal(iso, "2020-04-10T06:45:14.123000Z");
+}
+
+static void
+test_seal_open_and_tamper(void **s)
+{
+	struct wj_master_key mk = { 1, { 0 } }, other = { 1, { 1 } };
+	uint8_t *c, *p;
+	size_t cl, pl;
+
+	(void)s;
+	assert_int_equal(wj_seal(&mk, "ak", 2, "secret", 6, &c, &cl), 0);
+	assert_int_equal(cl, 6 + WJ_SEAL_OVERHEAD);
+	assert_int_equal(wj_open(&mk, "ak", 2, c, cl, &p, &pl), 0);
+	assert_int_equal(pl, 6);
+	assert_memory_equal(p, "secret", 6);
+	free(p);
+	assert_int_equal(wj_open(&mk, "ax", 2, c, cl, &p, &pl),
+	    WJ_ERR_CRYPTO);			/* other aad */
+	assert_int_equal(wj_open(&other, "ak", 2, c, cl, &p, &pl),
+	    WJ_ERR_CRYPTO);			/* other key */
+	c[cl - 1] ^= 1;
+	assert_int_equal(wj_open(&mk, "ak", 2, c, cl, &p, &pl),
+	    WJ_ERR_CRYPTO);			/* tampered tag */
+	assert_int_equal(wj_open(&mk, "ak", 2, c, 5, &p, &pl),
+	    WJ_ERR_CRYPTO);			/* truncated */
+	free(c);
+}
+
+static void
+test_b64url_roundtrip(void **s)
+{
+	const char *in = "\x00\xff\xfe hello";
+	uint8_t *d;
+	size_t n, len;
+	char *e;
+
+	(void)s;
+	for (len = 0; len <= 9; len++) {
+		assert_int_equal(wj_b64url_encode(in, len, &e), 0);
+		assert_null(strpbrk(e, "+/="));
+		assert_int_equal(wj_b64url_decode(e, strlen(e), &d, &n), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(d, in, len);
+		free(d);
+		free(e);
+	}
+	assert_int_equal(wj_b64url_decode("ab*d", 4, &d, &n), WJ_ERR_INVALID);
+	assert_int_equal(wj_b64url_decode("abcde", 5, &d, &n), WJ_ERR_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jw_commas_and_escapes),
+		cmocka_unit_test(test_buf_limit_is_sticky),
+		cmocka_unit_test(test_parse_int_bounds),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_ids_are_time_ordered_hex),
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_seal_open_and_tamper),
+		cmocka_unit_test(test_b64url_roundtrip),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

@@ -162,6 +162,11 @@ cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* The README's configuration table is this output (tested). */
+	if (argc == 2 && strcmp(argv[1], "--config-markdown") == 0) {
+		cmd_print_config_markdown("serve", serve_opts, N_OPTS);
+		return EXIT_OK;
+	}
 	if ((r = cmd_parse(use, serve_opts, N_OPTS, argc - 1, argv + 1,
 	    &a)) != 0)
 		goto out;
@@ -185,12 +190,4 @@ cmd_serve(int argc, char **argv)
 	OPENSSL_cleanse(&mk, sizeof(mk));
 	cmd_args_free(&a);
 	return r < 0 ? EXIT_OK : r;
-}
-
-/* The configuration table, for README generation (serve --help-md). */
-void	cmd_serve_config_markdown(void);
-void
-cmd_serve_config_markdown(void)
-{
-	cmd_print_config_markdown("serve", serve_opts, N_OPTS);
 }

@@ -1,8 +1,11 @@
 /*
- * sig.c - AK/SK request signatures, SDK-HMAC-SHA256 (spec/auth.md §2).
+ * sig.c - AK/SK request signatures (spec/auth.md §2): SDK-HMAC-SHA256,
+ * SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3 (§2.5).
  *
  * The canonical request is rebuilt from the raw parts of a request only:
  * the raw path, the raw query, the received headers, the body bytes.
+ * One code path serves every algorithm; what differs (hash, unsigned-
+ * payload header, signature primitive) is a row of algs[].
  * The verifier tolerates the differences between the official SDKs listed
  * in spec/auth.md §2.6 (canonical URI with and without decoding, the
  * payload hash of an empty body with X-Sdk-Content-Sha256).  Key lookup,
@@ -13,20 +16,32 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
 
 #include "../model/limits.h"
 #include "../util/crypto.h"
 #include "sig.h"
 
-#define SIG_ALG_NAME		"SDK-HMAC-SHA256"
-#define SIG_CONTENT_HEADER	"x-sdk-content-sha256"	/* §2.2-9 */
 #define SIG_DATE_HEADER		"x-sdk-date"
 #define SIG_DATE_LEN		16	/* YYYYMMDDTHHMMSSZ */
-#define SIG_HASH_HEX_LEN	(2 * WJ_SHA256_LEN)
+#define SIG_MD_LEN		32	/* SHA-256 and SM3 alike */
+#define SIG_HASH_HEX_LEN	(2 * SIG_MD_LEN)
+/* "ALG" "\n" date "\n" hex hash (§2.2-11) */
+#define SIG_STS_MAX		(SIG_ALG_MAX + SIG_DATE_LEN + SIG_HASH_HEX_LEN + 2)
 #define SIG_METHOD_MAX		32	/* more than any HTTP method */
 #define SIG_SK_MAX		1024	/* HMAC key; ours have 40 bytes */
 #define SIG_AUTH_VALUE_MAX	4096	/* AK, list and hex fit */
+#define SIG_DER_MAX		(SIG_SIGNATURE_MAX / 2)
+/* §2.5: key derivation tries counters 0..254. */
+#define SIG_DERIVE_TRIES	255
 /* One name and ';' per header: at most this many signed headers. */
 #define SIG_SIGN_HEADERS_MAX	(SIG_SIGNED_HEADERS_MAX / 2)
 /*
@@ -38,18 +53,81 @@
 /* Latest instant sig_format_date can render: 9999-12-31T23:59:59Z. */
 #define SIG_DATE_MS_MAX		INT64_C(253402300799999)
 
-/* SHA-256 of the empty string (§2.2-9). */
+/* Hashes of the empty string (§2.2-9, §2.5). */
 static const char empty_sha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+static const char empty_sm3[] =
+    "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b";
+
+/* §2.5: the SM2 user id of every SDK. */
+static const char sm2_user_id[] = "1234567812345678";
+
+enum alg_kind {
+	KIND_HMAC,
+	KIND_ECDSA,
+	KIND_SM2,
+};
+
+/* What one algorithm of §2.5 does its own way; all else is shared. */
+struct alg {
+	int		 id;		/* enum sig_alg */
+	const char	*name;		/* Authorization, StringToSign prefix */
+	const char	*content;	/* unsigned-payload header, lower case */
+	const char	*empty_hash;	/* hex hash of no body */
+	const EVP_MD	*(*md)(void);	/* every hash, HMAC, key derivation */
+	int		 kind;		/* enum alg_kind */
+	int		 nid;		/* curve of ECDSA and SM2 */
+	const char	*keytype;	/* EVP key type */
+	const char	*group;		/* EVP group name */
+};
+
+static const struct alg algs[] = {
+	{ SIG_ALG_HMAC_SHA256, "SDK-HMAC-SHA256", "x-sdk-content-sha256",
+	    empty_sha256, EVP_sha256, KIND_HMAC, NID_undef, NULL, NULL },
+	{ SIG_ALG_HMAC_SM3, "SDK-HMAC-SM3", "x-sdk-content-sm3",
+	    empty_sm3, EVP_sm3, KIND_HMAC, NID_undef, NULL, NULL },
+	{ SIG_ALG_ECDSA_P256_SHA256, "SDK-ECDSA-P256-SHA256",
+	    "x-sdk-content-sha256", empty_sha256, EVP_sha256, KIND_ECDSA,
+	    NID_X9_62_prime256v1, "EC", "prime256v1" },
+	{ SIG_ALG_SM2_SM3, "SDK-SM2-SM3", "x-sdk-content-sm3",
+	    empty_sm3, EVP_sm3, KIND_SM2, NID_sm2, "SM2", "SM2" },
+};
+#define NALGS	(sizeof(algs) / sizeof(algs[0]))
+
+static const struct alg *
+alg_get(int id)
+{
+	size_t i;
+
+	for (i = 0; i < NALGS; i++)
+		if (algs[i].id == id)
+			return &algs[i];
+	return NULL;
+}
 
 /* The canonical request in pieces, so verify can try its variants. */
 struct canon {
 	struct buf	 head;		/* METHOD "\n" */
 	struct buf	 uri[2];	/* indexed by enum sig_uri_mode */
 	struct buf	 tail;		/* \n query \n headers \n list \n */
-	const char	*content;	/* X-Sdk-Content-Sha256 value */
+	const char	*content;	/* X-Sdk-Content-Sha256/-Sm3 value */
 	char		 body_hash[SIG_HASH_HEX_LEN + 1];
 };
+
+/* Lower-case hex of the algorithm's hash of p[0..n). */
+static int
+md_hex(const struct alg *a, const void *p, size_t n,
+    char out[SIG_HASH_HEX_LEN + 1])
+{
+	uint8_t md[SIG_MD_LEN];
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, md, &len, a->md(), NULL) != 1 ||
+	    len != sizeof(md))
+		return WJ_ERR_CRYPTO;
+	wj_hex(md, len, out);
+	return 0;
+}
 
 static void
 canon_init(struct canon *c)
@@ -503,8 +581,8 @@ canonical_headers(struct buf *out, const struct sig_request *req,
  * modes is a bit mask of (1 << enum sig_uri_mode).
  */
 static int
-canon_build(const struct sig_request *req, const char *list, int modes,
-    struct canon *c, struct wj_errinfo *ei)
+canon_build(const struct sig_request *req, const struct alg *a,
+    const char *list, int modes, struct canon *c, struct wj_errinfo *ei)
 {
 	size_t i, n, plen, qlen;
 	const char *v;
@@ -547,17 +625,16 @@ canon_build(const struct sig_request *req, const char *list, int modes,
 		return r;
 
 	/* §2.2-9: the header wins over the body hash, used verbatim. */
-	if ((r = find_header(req, SIG_CONTENT_HEADER,
-	    strlen(SIG_CONTENT_HEADER), &v, ei)) != 0)
+	if ((r = find_header(req, a->content, strlen(a->content), &v,
+	    ei)) != 0)
 		return r;
-	if (v != NULL && (r = check_value(v, &n, SIG_CONTENT_HEADER,
-	    strlen(SIG_CONTENT_HEADER), ei)) != 0)
+	if (v != NULL && (r = check_value(v, &n, a->content,
+	    strlen(a->content), ei)) != 0)
 		return r;
 	c->content = v;
 	if (req->body_len > 0)
-		wj_sha256_hex(req->body, req->body_len, c->body_hash);
-	else
-		memcpy(c->body_hash, empty_sha256, sizeof(empty_sha256));
+		return md_hex(a, req->body, req->body_len, c->body_hash);
+	memcpy(c->body_hash, a->empty_hash, SIG_HASH_HEX_LEN + 1);
 	return 0;
 }
 
@@ -584,24 +661,374 @@ canon_assemble(const struct canon *c, int mode, const char *hash,
 	return 0;
 }
 
-/* Lower-case hex HMAC-SHA256 of the string to sign (§2.2-11, 12). */
+/* StringToSign (§2.2-11) into sts[SIG_STS_MAX + 1]; its length in *n. */
 static int
-signature_hex(const char *canonical, size_t clen, const char *date,
-    const char *sk, size_t sk_len, char out[SIG_HASH_HEX_LEN + 1])
+string_to_sign(const struct alg *a, const char *canonical, size_t clen,
+    const char *date, char sts[SIG_STS_MAX + 1], size_t *n)
 {
-	char sts[sizeof(SIG_ALG_NAME) + SIG_DATE_LEN + SIG_HASH_HEX_LEN + 3];
 	char hash[SIG_HASH_HEX_LEN + 1];
-	uint8_t mac[WJ_SHA256_LEN];
-	int n;
+	int r, len;
 
-	wj_sha256_hex(canonical, clen, hash);
-	n = snprintf(sts, sizeof(sts), "%s\n%s\n%s", SIG_ALG_NAME, date, hash);
-	if (n < 0 || (size_t)n >= sizeof(sts))
+	if ((r = md_hex(a, canonical, clen, hash)) != 0)
+		return r;
+	len = snprintf(sts, SIG_STS_MAX + 1, "%s\n%s\n%s", a->name, date,
+	    hash);
+	if (len < 0 || (size_t)len > SIG_STS_MAX)
 		return WJ_ERR_INTERNAL;
-	wj_hmac_sha256(sk, sk_len, sts, (size_t)n, mac);
+	*n = (size_t)len;
+	return 0;
+}
+
+/* Lower-case hex HMAC of the string to sign (§2.2-12, §2.5). */
+static int
+hmac_hex(const struct alg *a, const char *sts, size_t n, const char *sk,
+    size_t sk_len, char out[SIG_HASH_HEX_LEN + 1])
+{
+	uint8_t mac[SIG_MD_LEN];
+	unsigned int len = 0;
+
+	if (HMAC(a->md(), sk, (int)sk_len, (const unsigned char *)sts, n, mac,
+	    &len) == NULL || len != sizeof(mac)) {
+		OPENSSL_cleanse(mac, sizeof(mac));
+		return WJ_ERR_CRYPTO;
+	}
 	wj_hex(mac, sizeof(mac), out);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return 0;
+}
+
+/*
+ * ---- ECDSA and SM2 (§2.5) -------------------------------------------
+ * The key pair is a function of AK and SK, so the server, which holds
+ * SK, derives the public key itself; nothing asymmetric is stored.
+ */
+
+/* A key for one request, and what SM2 hashes in front of the message. */
+struct ec_key {
+	EVP_PKEY	*pkey;
+	uint8_t		 z[2][SIG_MD_LEN];	/* SM2: SDK Z, GB/T Z */
+	int		 nz;
+};
+
+static void
+ec_key_free(struct ec_key *k)
+{
+	EVP_PKEY_free(k->pkey);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Whether the AK and SK are fit for derivation and the HMAC API. */
+static int
+check_aksk(const char *ak, size_t *aklen, size_t sk_len)
+{
+	*aklen = ak != NULL ? strnlen(ak, SIG_AK_MAX + 1) : 0;
+	if (*aklen == 0 || *aklen > SIG_AK_MAX || sk_len == 0 ||
+	    sk_len > SIG_SK_MAX)
+		return WJ_ERR_INVALID;
+	return 0;
+}
+
+/*
+ * §2.5: d = candidate + 1 for the first counter c whose candidate =
+ * HMAC(SK, 00000001 || alg name || 00 || AK || c || 00000100) is at most
+ * n - 2; pub = d * G, as x || y.
+ */
+static int
+derive(const struct alg *a, const char *ak, size_t aklen, const char *sk,
+    size_t sk_len, uint8_t priv[SIG_EC_LEN], uint8_t pub[2 * SIG_EC_LEN])
+{
+	uint8_t data[4 + SIG_ALG_MAX + 1 + SIG_AK_MAX + 1 + 4];
+	uint8_t mac[SIG_MD_LEN], point[1 + 2 * SIG_EC_LEN];
+	EC_GROUP *g = NULL;
+	EC_POINT *q = NULL;
+	BN_CTX *bc = NULL;
+	BIGNUM *d = NULL, *max = NULL;
+	size_t namelen, len, ctr_at;
+	unsigned int maclen;
+	int c, r;
+
+	namelen = strlen(a->name);
+	len = 0;
+	memcpy(data, "\0\0\0\1", 4);
+	len += 4;
+	memcpy(data + len, a->name, namelen);
+	len += namelen;
+	data[len++] = 0;
+	memcpy(data + len, ak, aklen);
+	len += aklen;
+	ctr_at = len++;
+	memcpy(data + len, "\0\0\1\0", 4);
+	len += 4;
+
+	if ((g = EC_GROUP_new_by_curve_name(a->nid)) == NULL ||
+	    (q = EC_POINT_new(g)) == NULL || (bc = BN_CTX_new()) == NULL ||
+	    (d = BN_secure_new()) == NULL || (max = BN_dup(
+	    EC_GROUP_get0_order(g))) == NULL || !BN_sub_word(max, 2)) {
+		r = WJ_ERR_CRYPTO;
+		goto out;
+	}
+	BN_set_flags(d, BN_FLG_CONSTTIME);
+	r = WJ_ERR_CRYPTO;	/* unless a counter succeeds */
+	for (c = 0; c < SIG_DERIVE_TRIES; c++) {
+		data[ctr_at] = (uint8_t)c;
+		if (HMAC(a->md(), sk, (int)sk_len, data, len, mac,
+		    &maclen) == NULL || maclen != sizeof(mac) ||
+		    BN_bin2bn(mac, (int)maclen, d) == NULL)
+			goto out;
+		if (BN_cmp(d, max) <= 0) {
+			r = 0;
+			break;
+		}
+	}
+	if (r != 0)
+		goto out;
+	r = WJ_ERR_CRYPTO;
+	if (!BN_add_word(d, 1) ||
+	    !EC_POINT_mul(g, q, d, NULL, NULL, bc) ||
+	    EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, point,
+	    sizeof(point), bc) != sizeof(point) ||
+	    (priv != NULL && BN_bn2binpad(d, priv, SIG_EC_LEN) != SIG_EC_LEN))
+		goto out;
+	memcpy(pub, point + 1, 2 * SIG_EC_LEN);
+	r = 0;
+ out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	BN_clear_free(d);
+	BN_free(max);
+	BN_CTX_free(bc);
+	EC_POINT_free(q);
+	EC_GROUP_free(g);
+	return r;
+}
+
+int
+sig_derive_key(int alg, const char *ak, const char *sk, size_t sk_len,
+    uint8_t priv[SIG_EC_LEN], uint8_t pub[2 * SIG_EC_LEN])
+{
+	const struct alg *a;
+	size_t aklen;
+	int r;
+
+	if ((a = alg_get(alg)) == NULL || a->kind == KIND_HMAC ||
+	    sk == NULL || pub == NULL)
+		return WJ_ERR_INVALID;
+	if ((r = check_aksk(ak, &aklen, sk_len)) != 0)
+		return r;
+	return derive(a, ak, aklen, sk, sk_len, priv, pub);
+}
+
+/*
+ * Feed the big-endian integer p[0..n) to SM3, with its leading zero
+ * bytes dropped (the SDK's minimal encoding) or kept (GB/T 32918).
+ */
+static int
+z_put(EVP_MD_CTX *m, const uint8_t *p, size_t n, int minimal)
+{
+	while (minimal && n > 0 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	return n == 0 || EVP_DigestUpdate(m, p, n) == 1;
+}
+
+/*
+ * Z = SM3(ENTL || ID || a || b || xG || yG || xQ || yQ) (§2.5), ENTL
+ * two bytes, each integer minimal or as 32 bytes.
+ */
+static int
+sm2_z(const uint8_t pub[2 * SIG_EC_LEN], int minimal,
+    uint8_t z[SIG_MD_LEN])
+{
+	uint8_t ints[4][SIG_EC_LEN], entl[2];
+	EC_GROUP *g = NULL;
+	EVP_MD_CTX *m = NULL;
+	BN_CTX *bc = NULL;
+	BIGNUM *ca, *cb, *gx, *gy;
+	unsigned int len = 0;
+	size_t i;
+	int r = WJ_ERR_CRYPTO;
+
+	entl[0] = (uint8_t)((8 * (sizeof(sm2_user_id) - 1)) >> 8);
+	entl[1] = (uint8_t)(8 * (sizeof(sm2_user_id) - 1));
+	if ((g = EC_GROUP_new_by_curve_name(NID_sm2)) == NULL ||
+	    (bc = BN_CTX_new()) == NULL)
+		goto out;
+	BN_CTX_start(bc);
+	ca = BN_CTX_get(bc);
+	cb = BN_CTX_get(bc);
+	gx = BN_CTX_get(bc);
+	if ((gy = BN_CTX_get(bc)) == NULL ||
+	    !EC_GROUP_get_curve(g, NULL, ca, cb, bc) ||
+	    !EC_POINT_get_affine_coordinates(g, EC_GROUP_get0_generator(g),
+	    gx, gy, bc) ||
+	    BN_bn2binpad(ca, ints[0], SIG_EC_LEN) != SIG_EC_LEN ||
+	    BN_bn2binpad(cb, ints[1], SIG_EC_LEN) != SIG_EC_LEN ||
+	    BN_bn2binpad(gx, ints[2], SIG_EC_LEN) != SIG_EC_LEN ||
+	    BN_bn2binpad(gy, ints[3], SIG_EC_LEN) != SIG_EC_LEN)
+		goto out;
+	if ((m = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(m, EVP_sm3(), NULL) != 1 ||
+	    EVP_DigestUpdate(m, entl, sizeof(entl)) != 1 ||
+	    EVP_DigestUpdate(m, sm2_user_id, sizeof(sm2_user_id) - 1) != 1)
+		goto out;
+	for (i = 0; i < 4; i++)
+		if (!z_put(m, ints[i], SIG_EC_LEN, minimal))
+			goto out;
+	if (!z_put(m, pub, SIG_EC_LEN, minimal) ||
+	    !z_put(m, pub + SIG_EC_LEN, SIG_EC_LEN, minimal) ||
+	    EVP_DigestFinal_ex(m, z, &len) != 1 || len != SIG_MD_LEN)
+		goto out;
+	r = 0;
+ out:
+	EVP_MD_CTX_free(m);
+	if (bc != NULL)
+		BN_CTX_end(bc);
+	BN_CTX_free(bc);
+	EC_GROUP_free(g);
+	return r;
+}
+
+/* An EVP key of a's curve: pub, and priv when not NULL. */
+static int
+ec_key_make(const struct alg *a, const uint8_t *priv,
+    const uint8_t pub[2 * SIG_EC_LEN], struct ec_key *k)
+{
+	uint8_t point[1 + 2 * SIG_EC_LEN];
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	BIGNUM *d = NULL;
+	int r = WJ_ERR_CRYPTO;
+
+	memset(k, 0, sizeof(*k));
+	point[0] = POINT_CONVERSION_UNCOMPRESSED;
+	memcpy(point + 1, pub, 2 * SIG_EC_LEN);
+	/* A secure BIGNUM lands in the part OSSL_PARAM_free wipes. */
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    a->group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    point, sizeof(point)))
+		goto out;
+	if (priv != NULL && ((d = BN_secure_new()) == NULL ||
+	    BN_bin2bn(priv, SIG_EC_LEN, d) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
+		goto out;
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (pc = EVP_PKEY_CTX_new_from_name(NULL, a->keytype,
+	    NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(pc) != 1 ||
+	    EVP_PKEY_fromdata(pc, &k->pkey, priv != NULL ?
+	    EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1)
+		goto out;
+	if (a->kind == KIND_SM2) {
+		if (sm2_z(pub, 1, k->z[0]) != 0 || sm2_z(pub, 0, k->z[1]) != 0)
+			goto out;
+		/* The two differ only if a coordinate starts with 00. */
+		k->nz = memcmp(k->z[0], k->z[1], SIG_MD_LEN) == 0 ? 1 : 2;
+	}
+	r = 0;
+ out:
+	if (r != 0)
+		ec_key_free(k);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	return r;
+}
+
+/* The key pair (with_priv) or public key of a for AK and SK. */
+static int
+ec_key_derive(const struct alg *a, const char *ak, const char *sk,
+    size_t sk_len, int with_priv, struct ec_key *k)
+{
+	uint8_t priv[SIG_EC_LEN], pub[2 * SIG_EC_LEN];
+	size_t aklen;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	if ((r = check_aksk(ak, &aklen, sk_len)) != 0)
+		return r;
+	if ((r = derive(a, ak, aklen, sk, sk_len, priv, pub)) == 0)
+		r = ec_key_make(a, with_priv ? priv : NULL, pub, k);
+	OPENSSL_cleanse(priv, sizeof(priv));
+	return r;
+}
+
+/*
+ * The digest the signature covers: SHA-256(StringToSign) for ECDSA,
+ * SM3(Z || StringToSign) for SM2 with Z number zi.
+ */
+static int
+ec_digest(const struct alg *a, const struct ec_key *k, int zi,
+    const char *sts, size_t n, uint8_t e[SIG_MD_LEN])
+{
+	EVP_MD_CTX *m;
+	unsigned int len = 0;
+	int ok;
+
+	if ((m = EVP_MD_CTX_new()) == NULL)
+		return WJ_ERR_CRYPTO;
+	ok = EVP_DigestInit_ex(m, a->md(), NULL) == 1 &&
+	    (a->kind != KIND_SM2 ||
+	    EVP_DigestUpdate(m, k->z[zi], SIG_MD_LEN) == 1) &&
+	    EVP_DigestUpdate(m, sts, n) == 1 &&
+	    EVP_DigestFinal_ex(m, e, &len) == 1 && len == SIG_MD_LEN;
+	EVP_MD_CTX_free(m);
+	return ok ? 0 : WJ_ERR_CRYPTO;
+}
+
+/* Whether der[0..len) is a's signature of sts under k. */
+static int
+ec_verify(const struct alg *a, const struct ec_key *k, const char *sts,
+    size_t n, const uint8_t *der, size_t len, int *match)
+{
+	EVP_PKEY_CTX *pc;
+	uint8_t e[SIG_MD_LEN];
+	int zi, nz, r = 0;
+
+	if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pc) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return WJ_ERR_CRYPTO;
+	}
+	nz = a->kind == KIND_SM2 ? k->nz : 1;
+	for (zi = 0; zi < nz; zi++) {
+		if ((r = ec_digest(a, k, zi, sts, n, e)) != 0)
+			break;
+		/* OpenSSL insists on strict DER, as the SDKs produce. */
+		if (EVP_PKEY_verify(pc, der, len, e, sizeof(e)) == 1)
+			*match = 1;
+	}
+	/* A refused signature leaves errors nobody else should see. */
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(pc);
+	return r;
+}
+
+/* Hex of a's DER signature of sts with the private key in k (§2.5). */
+static int
+ec_sign_hex(const struct alg *a, const struct ec_key *k, const char *sts,
+    size_t n, char out[SIG_SIGNATURE_MAX + 1])
+{
+	EVP_PKEY_CTX *pc = NULL;
+	uint8_t e[SIG_MD_LEN], der[SIG_DER_MAX];
+	size_t len = sizeof(der);
+	int r;
+
+	/* The SDK's Z (index 0) is what the SDK signs with. */
+	if ((r = ec_digest(a, k, 0, sts, n, e)) != 0)
+		return r;
+	if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(pc) != 1 ||
+	    EVP_PKEY_sign(pc, der, &len, e, sizeof(e)) != 1 ||
+	    len == 0 || len > sizeof(der))
+		r = WJ_ERR_CRYPTO;
+	else
+		wj_hex(der, len, out);
+	EVP_PKEY_CTX_free(pc);
+	return r;
 }
 
 /* The X-Sdk-Date value, trimmed, checked and copied into date. */
@@ -640,18 +1067,19 @@ sig_canonical_request(const struct sig_request *req,
     const char *signed_headers, int alg, int uri_mode, struct buf *out,
     struct wj_errinfo *ei)
 {
+	const struct alg *a;
 	struct canon c;
 	size_t len0 = out->len;
 	int r;
 
-	if (alg != SIG_ALG_HMAC_SHA256) {
+	if ((a = alg_get(alg)) == NULL) {
 		wj_errinfo_set(ei, "unsupported signature algorithm");
 		return WJ_ERR_AUTH;
 	}
 	if (uri_mode != SIG_URI_DECODE && uri_mode != SIG_URI_RAW)
 		return WJ_ERR_INVALID;
 	canon_init(&c);
-	if ((r = canon_build(req, signed_headers, 1 << uri_mode, &c,
+	if ((r = canon_build(req, a, signed_headers, 1 << uri_mode, &c,
 	    ei)) != 0 ||
 	    (r = canon_assemble(&c, uri_mode, python_payload_hash(req, &c),
 	    out)) != 0)
@@ -667,24 +1095,56 @@ sig_canonical_request(const struct sig_request *req,
 	return r;
 }
 
+/*
+ * Whether sig is the signature of the canonical request cr under the
+ * key: HMAC compared in constant time, or ECDSA/SM2 verified with the
+ * public key in k and the DER form of sig in der[0..derlen).
+ */
+static int
+check_one(const struct alg *a, const struct buf *cr, const char *date,
+    const char *sk, size_t sk_len, const struct ec_key *k, const char *sig,
+    size_t siglen, const uint8_t *der, size_t derlen, int *match)
+{
+	char sts[SIG_STS_MAX + 1], expect[SIG_HASH_HEX_LEN + 1];
+	size_t n;
+	int r;
+
+	if ((r = string_to_sign(a, cr->data, cr->len, date, sts, &n)) != 0)
+		return r;
+	if (a->kind != KIND_HMAC)
+		return derlen == 0 ? 0 :
+		    ec_verify(a, k, sts, n, der, derlen, match);
+	if ((r = hmac_hex(a, sts, n, sk, sk_len, expect)) != 0)
+		return r;
+	/* Length is public; bytes compare in constant time. */
+	if (siglen == SIG_HASH_HEX_LEN && wj_ct_equal(expect, sig, siglen))
+		*match = 1;
+	OPENSSL_cleanse(expect, sizeof(expect));
+	return 0;
+}
+
 int
 sig_verify(const struct sig_request *req, const struct sig_auth *auth,
     const char *sk, size_t sk_len, struct wj_errinfo *ei)
 {
+	const struct alg *a;
 	struct canon c;
+	struct ec_key k;
 	struct buf cr;
-	char date[SIG_DATE_LEN + 1], expect[SIG_HASH_HEX_LEN + 1];
+	char date[SIG_DATE_LEN + 1];
+	uint8_t der[SIG_DER_MAX];
 	const char *hashes[2];
-	size_t nhash, i, siglen;
+	size_t nhash, i, siglen, derlen = 0;
 	int mode, nmodes, match = 0, r;
 
 	canon_init(&c);
 	buf_init(&cr);
+	memset(&k, 0, sizeof(k));
 	if (auth == NULL || sk == NULL || sk_len == 0 || sk_len > SIG_SK_MAX) {
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
-	if (auth->alg != SIG_ALG_HMAC_SHA256) {
+	if ((a = alg_get(auth->alg)) == NULL) {
 		wj_errinfo_set(ei, "unsupported signature algorithm");
 		r = WJ_ERR_AUTH;
 		goto out;
@@ -700,14 +1160,26 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 		r = WJ_ERR_AUTH;
 		goto out;
 	}
-	if ((r = canon_build(req, auth->signed_headers,
+	if ((r = canon_build(req, a, auth->signed_headers,
 	    1 << SIG_URI_DECODE | 1 << SIG_URI_RAW, &c, ei)) != 0 ||
 	    (r = get_date(req, date, ei)) != 0)
 		goto out;
 
+	siglen = strnlen(auth->signature, sizeof(auth->signature));
+	if (a->kind != KIND_HMAC) {
+		if ((r = ec_key_derive(a, auth->access_key, sk, sk_len, 0,
+		    &k)) != 0)
+			goto out;
+		/* Not even hex of DER: nothing can match (derlen stays 0). */
+		if (siglen % 2 == 0 && siglen / 2 <= sizeof(der) &&
+		    wj_unhex(auth->signature, siglen / 2, der) == 0)
+			derlen = siglen / 2;
+	}
+
 	/*
-	 * §2.3-6: with an empty body and X-Sdk-Content-Sha256, Python hashes
-	 * the empty string, Go and Node.js use the header: accept either.
+	 * §2.3-6: with an empty body and X-Sdk-Content-Sha256 (-Sm3),
+	 * Python hashes the empty string, Go and Node.js use the header:
+	 * accept either.
 	 */
 	nhash = 0;
 	hashes[nhash++] = python_payload_hash(req, &c);
@@ -719,19 +1191,15 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	    memcmp(c.uri[SIG_URI_DECODE].data, c.uri[SIG_URI_RAW].data,
 	    c.uri[SIG_URI_RAW].len) == 0 ? 1 : 2;
 
-	siglen = strnlen(auth->signature, sizeof(auth->signature));
 	for (mode = 0; mode < nmodes; mode++) {
 		for (i = 0; i < nhash; i++) {
 			cr.len = 0;
 			if ((r = canon_assemble(&c, mode, hashes[i],
 			    &cr)) != 0 ||
-			    (r = signature_hex(cr.data, cr.len, date, sk,
-			    sk_len, expect)) != 0)
+			    (r = check_one(a, &cr, date, sk, sk_len, &k,
+			    auth->signature, siglen, der, derlen,
+			    &match)) != 0)
 				goto out;
-			/* Length is public; bytes compare in constant time. */
-			if (siglen == SIG_HASH_HEX_LEN &&
-			    wj_ct_equal(expect, auth->signature, siglen))
-				match = 1;
 		}
 	}
 	if (!match) {
@@ -754,7 +1222,7 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	}
 	r = 0;
  out:
-	OPENSSL_cleanse(expect, sizeof(expect));
+	ec_key_free(&k);
 	canon_free(&c);
 	buf_free(&cr);
 	return r;
@@ -828,19 +1296,31 @@ int
 sig_sign(const struct sig_request *req, const char *ak, const char *sk,
     char **out)
 {
+	return sig_sign_alg(req, SIG_ALG_HMAC_SHA256, ak, sk, out);
+}
+
+int
+sig_sign_alg(const struct sig_request *req, int alg, const char *ak,
+    const char *sk, char **out)
+{
+	const struct alg *a;
 	struct canon c;
+	struct ec_key k;
 	struct buf list, cr, auth;
-	char date[SIG_DATE_LEN + 1], sig[SIG_HASH_HEX_LEN + 1];
-	size_t i, aklen, sklen;
+	char date[SIG_DATE_LEN + 1], sts[SIG_STS_MAX + 1];
+	char sig[SIG_SIGNATURE_MAX + 1];
+	size_t i, aklen, sklen, n;
 	int r;
 
 	*out = NULL;
 	canon_init(&c);
+	memset(&k, 0, sizeof(k));
 	buf_init(&list);
 	buf_init(&cr);
 	buf_init(&auth);
 	memset(sig, 0, sizeof(sig));
-	if (req == NULL || ak == NULL || sk == NULL) {
+	if (req == NULL || ak == NULL || sk == NULL ||
+	    (a = alg_get(alg)) == NULL) {
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
@@ -861,19 +1341,25 @@ sig_sign(const struct sig_request *req, const char *ak, const char *sk,
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((r = canon_build(req, list.data, 1 << SIG_URI_DECODE, &c,
+	if ((r = canon_build(req, a, list.data, 1 << SIG_URI_DECODE, &c,
 	    NULL)) != 0 ||
 	    (r = get_date(req, date, NULL)) != 0 ||
 	    (r = canon_assemble(&c, SIG_URI_DECODE,
 	    python_payload_hash(req, &c), &cr)) != 0 ||
-	    (r = signature_hex(cr.data, cr.len, date, sk, sklen, sig)) != 0) {
+	    (r = string_to_sign(a, cr.data, cr.len, date, sts, &n)) != 0) {
 		/* The caller's own request is at fault, not a peer. */
 		if (r == WJ_ERR_AUTH)
 			r = WJ_ERR_INVALID;
 		goto out;
 	}
+	if (a->kind == KIND_HMAC)
+		r = hmac_hex(a, sts, n, sk, sklen, sig);
+	else if ((r = ec_key_derive(a, ak, sk, sklen, 1, &k)) == 0)
+		r = ec_sign_hex(a, &k, sts, n, sig);
+	if (r != 0)
+		goto out;
 	if ((r = buf_printf(&auth, "%s Access=%s, SignedHeaders=%s, "
-	    "Signature=%s", SIG_ALG_NAME, ak, list.data, sig)) != 0)
+	    "Signature=%s", a->name, ak, list.data, sig)) != 0)
 		goto out;
 	*out = buf_take(&auth, NULL);
 	if (*out == NULL) {
@@ -883,6 +1369,7 @@ sig_sign(const struct sig_request *req, const char *ak, const char *sk,
 	r = 0;
  out:
 	OPENSSL_cleanse(sig, sizeof(sig));
+	ec_key_free(&k);
 	canon_free(&c);
 	buf_free(&list);
 	buf_free(&cr);
@@ -926,9 +1413,16 @@ int
 sig_parse_authorization(const char *value, struct sig_auth *out,
     struct wj_errinfo *ei)
 {
+	return sig_parse_authorization_algs(value, SIG_ALGS_DEFAULT, out, ei);
+}
+
+int
+sig_parse_authorization_algs(const char *value, unsigned accept,
+    struct sig_auth *out, struct wj_errinfo *ei)
+{
 	struct sig_auth a;
 	const char *p, *end, *comma, *eq, *k, *v;
-	size_t len, klen, vlen;
+	size_t len, klen, vlen, i;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -945,12 +1439,15 @@ sig_parse_authorization(const char *value, struct sig_auth *out,
 		p++;
 	for (k = p; p < end && !is_ows(*p); p++)
 		;
-	if ((size_t)(p - k) != strlen(SIG_ALG_NAME) ||
-	    memcmp(k, SIG_ALG_NAME, strlen(SIG_ALG_NAME)) != 0) {
+	for (i = 0; i < NALGS; i++)
+		if ((size_t)(p - k) == strlen(algs[i].name) &&
+		    memcmp(k, algs[i].name, (size_t)(p - k)) == 0)
+			break;
+	if (i == NALGS || (accept & SIG_ALG_MASK(algs[i].id)) == 0) {
 		wj_errinfo_set(ei, "unsupported signature algorithm");
 		return WJ_ERR_AUTH;
 	}
-	a.alg = SIG_ALG_HMAC_SHA256;
+	a.alg = algs[i].id;
 	for (; p < end; p = comma + 1) {
 		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
 			comma = end;

@@ -1,0 +1,283 @@
+/*
+ * migrations.c - the numbered schema of the SQLite store.  Migration N
+ * runs once, in its own BEGIN IMMEDIATE transaction together with the
+ * schema_version row that records it, so two processes opening one new
+ * file cannot both apply it.  Never edit a released migration: add one.
+ *
+ * Keys put project_id first wherever a table has one (DESIGN §6); times
+ * are INTEGER UTC milliseconds; IDs are 32 lowercase hex (wj_id_new).
+ */
+#include <stddef.h>
+
+#include "sqlite_int.h"
+
+struct migration {
+	int	    version;
+	const char *sql;
+};
+
+static const char schema_1[] =
+	/* ---- identities ---- */
+	"CREATE TABLE domains ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY,"
+	"  domain_id TEXT NOT NULL REFERENCES domains (id),"
+	"  name TEXT NOT NULL,"
+	"  is_root INTEGER NOT NULL DEFAULT 0,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  password_hash TEXT,"
+	"  tokens_valid_after INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (domain_id, name));"
+	"CREATE TABLE projects ("
+	"  id TEXT PRIMARY KEY,"
+	"  domain_id TEXT NOT NULL REFERENCES domains (id),"
+	"  name TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (domain_id, name));"
+	"CREATE TABLE access_keys ("
+	"  ak TEXT PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users (id),"
+	"  secret_sealed BLOB NOT NULL,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX access_keys_user ON access_keys (user_id);"
+	/* Filled by the next issue (groups and policies); empty for now. */
+	"CREATE TABLE groups ("
+	"  id TEXT PRIMARY KEY,"
+	"  domain_id TEXT NOT NULL REFERENCES domains (id),"
+	"  name TEXT NOT NULL,"
+	"  description TEXT,"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (domain_id, name));"
+	"CREATE TABLE group_members ("
+	"  group_id TEXT NOT NULL REFERENCES groups (id),"
+	"  user_id TEXT NOT NULL REFERENCES users (id),"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX group_members_user ON group_members (user_id);"
+	"CREATE TABLE policies ("
+	"  id TEXT PRIMARY KEY,"
+	"  domain_id TEXT REFERENCES domains (id),"	/* NULL: system */
+	"  name TEXT NOT NULL,"
+	"  description TEXT,"
+	"  document TEXT NOT NULL,"			/* policy JSON */
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX policies_name"
+	"  ON policies (coalesce(domain_id, ''), name);"
+	"CREATE TABLE policy_attachments ("
+	"  principal_type TEXT NOT NULL"
+	"    CHECK (principal_type IN ('user', 'group')),"
+	"  principal_id TEXT NOT NULL,"
+	"  policy_id TEXT NOT NULL REFERENCES policies (id),"
+	"  project_id TEXT NOT NULL DEFAULT '',"	/* '': whole domain */
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (principal_type, principal_id, policy_id, project_id))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX policy_attachments_policy"
+	"  ON policy_attachments (policy_id);"
+	"CREATE TABLE audit_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  request_id TEXT,"
+	"  user_id TEXT,"
+	"  action TEXT NOT NULL,"
+	"  project_id TEXT,"
+	"  resource_ids TEXT,"				/* JSON */
+	"  outcome TEXT NOT NULL);"
+	"CREATE INDEX audit_events_project"
+	"  ON audit_events (project_id, time_ms);"
+	/* ---- jobs: counts per status kept by every write (DESIGN §3) ---- */
+	"CREATE TABLE jobs ("
+	"  project_id TEXT NOT NULL REFERENCES projects (id),"
+	"  id TEXT NOT NULL,"
+	"  job_type TEXT NOT NULL,"
+	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
+	"  begin_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER,"
+	"  error_code TEXT,"
+	"  fail_reason TEXT,"
+	"  n_waiting INTEGER NOT NULL DEFAULT 0 CHECK (n_waiting >= 0),"
+	"  n_running INTEGER NOT NULL DEFAULT 0 CHECK (n_running >= 0),"
+	"  n_success INTEGER NOT NULL DEFAULT 0 CHECK (n_success >= 0),"
+	"  n_failed INTEGER NOT NULL DEFAULT 0 CHECK (n_failed >= 0),"
+	"  started INTEGER NOT NULL DEFAULT 0,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"		/* first failure seen */
+	"  PRIMARY KEY (project_id, id));"
+	"CREATE TABLE sub_jobs ("
+	"  project_id TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  job_id TEXT NOT NULL,"
+	"  job_type TEXT NOT NULL,"
+	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
+	"  begin_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER,"
+	"  process INTEGER NOT NULL DEFAULT 0,"
+	"  error_code TEXT,"
+	"  fail_reason TEXT,"
+	"  host TEXT,"
+	"  entities TEXT,"				/* compact JSON */
+	"  desktop_pool_id TEXT,"
+	"  attach_user TEXT,"
+	"  entity TEXT,"
+	"  ip_address TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  lease_id TEXT,"
+	"  lease_expires_ms INTEGER,"
+	"  lease_seconds INTEGER,"
+	"  worker_id TEXT,"
+	"  PRIMARY KEY (project_id, id),"
+	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
+	/* The internal API names sub-jobs by id alone. */
+	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);"
+	/* List pages straight from an index, in order (DESIGN §4). */
+	"CREATE INDEX sub_jobs_page"
+	"  ON sub_jobs (project_id, begin_ms DESC, id);"
+	"CREATE INDEX sub_jobs_status"
+	"  ON sub_jobs (project_id, status, begin_ms DESC, id);"
+	"CREATE INDEX sub_jobs_type"
+	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);"
+	"CREATE INDEX sub_jobs_job"
+	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);"
+	"CREATE INDEX sub_jobs_pool"
+	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)"
+	"  WHERE desktop_pool_id IS NOT NULL;"
+	/* Claims: oldest WAITING first; covering the claim filters. */
+	"CREATE INDEX sub_jobs_claim"
+	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;"
+	/* The reaper: RUNNING sub-jobs by lease expiry. */
+	"CREATE INDEX sub_jobs_lease"
+	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+	/* total_count for status/job_type filters without a scan. */
+	"CREATE TABLE sub_job_counts ("
+	"  project_id TEXT NOT NULL,"
+	"  job_type TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL CHECK (n >= 0),"
+	"  PRIMARY KEY (project_id, job_type, status)) WITHOUT ROWID;"
+	/* Idempotent create: the first answer's exact body per token. */
+	"CREATE TABLE client_tokens ("
+	"  project_id TEXT NOT NULL,"
+	"  token TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (project_id, token));";
+
+static const struct migration migrations[] = {
+	{ 1, schema_1 },
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+static int
+exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc;
+
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) == SQLITE_OK)
+		return 0;
+	log_error("store: migration: %s", msg != NULL ? msg : "?");
+	sqlite3_free(msg);
+	return sq_map(rc) != 0 ? sq_map(rc) : WJ_ERR_INTERNAL;
+}
+
+int
+sq_schema_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	*out = 0;
+	rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) "
+	    "FROM schema_version", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		/* No table yet: a new file. */
+		if (rc == SQLITE_ERROR)
+			return 0;
+		return sq_map(rc);
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		r = sq_map(rc) != 0 ? sq_map(rc) : WJ_ERR_INTERNAL;
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+record(sqlite3 *db, int version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "INSERT INTO schema_version (version, "
+	    "applied_ms) VALUES (?, ?)", -1, &st, NULL);
+	if (rc == SQLITE_OK &&
+	    (rc = sqlite3_bind_int(st, 1, version)) == SQLITE_OK &&
+	    (rc = sqlite3_bind_int64(st, 2, wj_now_ms())) == SQLITE_OK &&
+	    (rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		log_error("store: migration %d: %s", version,
+		    sqlite3_errmsg(db));
+		return sq_map(rc) != 0 ? sq_map(rc) : WJ_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* Apply migration m unless the database has it (checked under the lock). */
+static int
+apply(sqlite3 *db, const struct migration *m)
+{
+	int r, have;
+
+	if ((r = exec(db, "BEGIN IMMEDIATE")) != 0)
+		return r;
+	if ((r = exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version INTEGER PRIMARY KEY, "
+	    "applied_ms INTEGER NOT NULL)")) != 0 ||
+	    (r = sq_schema_version(db, &have)) != 0)
+		goto out;
+	if (have >= m->version)
+		goto out;
+	if (have != m->version - 1) {
+		log_error("store: schema version %d cannot take migration %d",
+		    have, m->version);
+		r = WJ_ERR_INTERNAL;
+		goto out;
+	}
+	if ((r = exec(db, m->sql)) != 0 || (r = record(db, m->version)) != 0)
+		goto out;
+	log_info("store: applied schema migration %d", m->version);
+ out:
+	if (r == 0)
+		return exec(db, "COMMIT");
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+int
+sq_migrate(sqlite3 *db)
+{
+	size_t i;
+	int r, have;
+
+	/* Fast path without the write lock: already up to date. */
+	if ((r = sq_schema_version(db, &have)) != 0)
+		return r;
+	if (have > SQ_SCHEMA_VERSION) {
+		log_error("store: schema version %d is newer than this "
+		    "program's %d", have, SQ_SCHEMA_VERSION);
+		return WJ_ERR_INTERNAL;
+	}
+	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
+		if ((r = apply(db, &migrations[i])) != 0)
+			return r;
+	return 0;
+}

@@ -1,0 +1,200 @@
+/*
+ * sqlite_int.h - private to the SQLite back end of store.h (store_sqlite.c,
+ * migrations.c, sqlite_ident.c, sqlite_jobs.c, sqlite_work.c) and to its
+ * unit test.  Nothing outside src/store/ and tests/unit/store/ includes it.
+ *
+ * Connections: one per reading thread (pthread key, opened lazily, all
+ * kept on st->conns and closed by store_close) and one for the writer
+ * thread.  Each caches its prepared statements by SQL text.
+ *
+ * Writes: a write API function fills a struct sq_op (work function +
+ * argument + result) and hands it to sq_submit(), which queues it and
+ * sleeps until the writer has run it.  The writer takes every queued op,
+ * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT, COMMITs once and
+ * only then wakes the ops of the batch (group commit, DESIGN §2).
+ */
+#ifndef WJ_SQLITE_INT_H
+#define WJ_SQLITE_INT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "../util/buf.h"
+
+#define SQ_BUSY_TIMEOUT_MS	5000	/* wait for another process's lock */
+#define SQ_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
+#define SQ_STMT_CACHE		48	/* prepared statements per connection */
+#define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* DESIGN §5 reaper */
+
+/* The SQL stores and compares statuses as these integers. */
+_Static_assert(JOB_STATUS_WAITING == 0 && JOB_STATUS_RUNNING == 1 &&
+    JOB_STATUS_SUCCESS == 2 && JOB_STATUS_FAILED == 3,
+    "SQL text hard-codes the job_status values");
+
+/* A cached prepared statement, keyed by its SQL text. */
+struct sq_slot {
+	char		*sql;		/* owned copy of the key */
+	uint64_t	 hash;
+	sqlite3_stmt	*st;
+	int		 busy;		/* checked out by sq_stmt() */
+	uint64_t	 used;		/* LRU tick */
+};
+
+struct sq_conn {
+	struct store	*store;
+	sqlite3		*db;
+	struct sq_slot	 slot[SQ_STMT_CACHE];
+	uint64_t	 tick;
+	int		 read_depth;	/* nesting of sq_read_begin() */
+	struct sq_conn	*next;		/* on store->conns */
+};
+
+struct sq_op;
+/* Runs on the writer thread inside the op's savepoint; 0 or WJ_ERR_*. */
+typedef int (*sq_op_fn)(struct sq_conn *, struct sq_op *);
+
+struct sq_op {
+	sq_op_fn	 fn;
+	void		*arg;
+	/* audit_events row, written in the same transaction when audit */
+	int		 audit;
+	const struct store_actor *actor;	/* may be NULL */
+	const char	*action;	/* used when actor->action is NULL */
+	char		 project[WJ_PARAM_MAX + 1];	/* "" = none */
+	struct buf	 res;		/* resource ids as a JSON array */
+	const char	*outcome;	/* set by fn to override "success" */
+	/* filled by the writer */
+	int		 result;
+	int		 done;
+	pthread_cond_t	 cv;
+	struct sq_op	*next;
+};
+
+struct store {
+	char		*path;
+	int		 readonly;
+	int		 max_attempts;
+	size_t		 queue_max;
+	pthread_key_t	 key;		/* this thread's reader sq_conn */
+	int		 key_ok;
+	pthread_mutex_t	 mu;		/* everything below */
+	pthread_cond_t	 work_cv;	/* queue non-empty, stop, resume */
+	struct sq_conn	*conns;		/* readers, for store_close */
+	struct sq_conn	*wconn;		/* the writer's connection */
+	struct sq_op	*qhead, *qtail;
+	size_t		 qlen;
+	int		 stop;
+	int		 paused;	/* tests: hold the writer */
+	int		 writer_running;
+	pthread_t	 writer;
+	uint64_t	 batches;	/* committed transactions */
+};
+
+/* ---- store_sqlite.c: connections, statements, errors, the writer --------- */
+
+/* WJ_ERR_* for an SQLite (extended) result code; 0 for OK/ROW/DONE. */
+int	sq_map(int rc);
+/* sq_map(rc), logging the failure with the connection's message. */
+int	sq_fail(struct sq_conn *, int rc, const char *what);
+
+/* This thread's read connection, opened on first use. */
+int	sq_reader(struct store *, struct sq_conn **) WJ_WUR;
+/* Reads of several statements share one snapshot; nests. */
+int	sq_read_begin(struct sq_conn *) WJ_WUR;
+/* End the read transaction; returns r (or the COMMIT error if r is 0). */
+int	sq_read_end(struct sq_conn *, int r);
+
+/* Check out the cached statement for sql (prepared on first use). */
+int	sq_stmt(struct sq_conn *, const char *sql, sqlite3_stmt **) WJ_WUR;
+/* Reset, clear bindings and return it (finalize if it was not cached). */
+void	sq_put(struct sq_conn *, sqlite3_stmt *);
+/*
+ * Bind parameters 1.. from fmt: 't' const char * (NULL binds NULL),
+ * 'i' int, 'I' int64_t, 'b' const void *, size_t.  Strings are bound
+ * SQLITE_STATIC: they must outlive the statement's use.
+ */
+int	sq_bind(struct sq_conn *, sqlite3_stmt *, const char *fmt, ...) WJ_WUR;
+/* The same from parameter index first on. */
+int	sq_bind_at(struct sq_conn *, sqlite3_stmt *, int first,
+	    const char *fmt, ...) WJ_WUR;
+/* One step: 0 with *row set (1 = a row, 0 = done), or WJ_ERR_*. */
+int	sq_step(struct sq_conn *, sqlite3_stmt *, int *row) WJ_WUR;
+/* Prepare, bind, run to completion; *changes = rows changed (may be NULL). */
+int	sq_run(struct sq_conn *, int64_t *changes, const char *sql,
+	    const char *fmt, ...) WJ_WUR;
+/* Prepare, bind, one step: *yes = whether sql returned a row. */
+int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
+	    ...) WJ_WUR;
+/* Column text or NULL (borrowed until the next step/reset). */
+const char *sq_text(sqlite3_stmt *, int col);
+/* Copy src into dst[size]; WJ_ERR_INTERNAL if it does not fit. */
+int	sq_copy(char *dst, size_t size, const char *src) WJ_WUR;
+
+/* Queue op, wait for its batch to commit; returns op->result. */
+int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
+/* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
+void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
+	    const struct store_actor *, const char *action,
+	    const char *project_id);
+/* Release what sq_op_init and the op allocated. */
+void	sq_op_clear(struct sq_op *);
+/* Add id to the op's audit resource list; sq_res_end closes the list. */
+void	sq_res_add(struct sq_op *, const char *id);
+void	sq_res_end(struct sq_op *);
+
+/* ---- migrations.c -------------------------------------------------------- */
+
+#define SQ_SCHEMA_VERSION 1
+
+/* Apply the numbered migrations not yet in schema_version. */
+int	sq_migrate(sqlite3 *) WJ_WUR;
+/* The schema version recorded in the database (0 for a new file). */
+int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
+
+/* ---- sqlite_jobs.c: shared by the job and worker operations -------------- */
+
+/* Columns of a sub-job row in the order sq_sub_job_row() decodes them. */
+#define SQ_SUB_JOB_COLS "id, job_id, project_id, job_type, status, " \
+	"begin_ms, end_ms, process, error_code, fail_reason, host, " \
+	"entities, attach_user, entity, ip_address, desktop_pool_id, " \
+	"attempts, lease_id, lease_expires_ms"
+
+/* Decode SQ_SUB_JOB_COLS starting at column 0; strings borrowed. */
+void	sq_sub_job_row(sqlite3_stmt *, struct sub_job *);
+
+/*
+ * Apply the status changes recorded in temp.chg (rid, project_id, job_id,
+ * job_type, old_status, new_status; -1 = created/deleted) to the jobs'
+ * counts, first-failure fields and started flag, and to sub_job_counts;
+ * with recompute, also each touched job's status and end_ms.  Set-based:
+ * a handful of statements however many rows changed.  Empties temp.chg.
+ */
+int	sq_apply_changes(struct sq_conn *, int64_t now_ms, int recompute)
+	    WJ_WUR;
+/* Recompute one job's status and end_ms from its counts. */
+int	sq_job_recompute(struct sq_conn *, const char *project_id,
+	    const char *job_id, int64_t now_ms) WJ_WUR;
+
+/*
+ * The SQL of a list page for f (as store_sub_jobs_list runs it) into sql;
+ * *none set when the filter can match nothing.  For EXPLAIN in tests.
+ */
+int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
+	    int *none) WJ_WUR;
+
+/* ---- test hooks ---------------------------------------------------------- */
+
+/* Hold (1) or release (0) the writer: queued ops wait while held. */
+void	sq_test_pause(struct store *, int);
+/* Ops queued and not yet taken by the writer. */
+size_t	sq_test_queued(struct store *);
+/* Transactions the writer committed so far. */
+uint64_t sq_test_batches(struct store *);
+/* Set the writer connection's busy timeout (runs as a write op). */
+int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
+
+#endif

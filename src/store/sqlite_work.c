@@ -1,0 +1,543 @@
+/*
+ * sqlite_work.c - the internal API's side of sub-jobs on SQLite (DESIGN
+ * §5): claim with leases, heartbeat, finish, and the reaper of expired
+ * leases.  A sub-job is never held by two leases because every claim runs
+ * on the single writer, inside BEGIN IMMEDIATE (which also serializes
+ * writers of other processes), and re-checks status = WAITING as it
+ * updates each row.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+
+/* ---- owned copies of sub-jobs -------------------------------------------- */
+
+/* The string members of struct sub_job, packed into one arena. */
+static const size_t str_member[] = {
+	offsetof(struct sub_job, id),
+	offsetof(struct sub_job, job_id),
+	offsetof(struct sub_job, project_id),
+	offsetof(struct sub_job, job_type),
+	offsetof(struct sub_job, error_code),
+	offsetof(struct sub_job, fail_reason),
+	offsetof(struct sub_job, host),
+	offsetof(struct sub_job, entities),
+	offsetof(struct sub_job, attach_user),
+	offsetof(struct sub_job, entity),
+	offsetof(struct sub_job, ip_address),
+	offsetof(struct sub_job, desktop_pool_id),
+	offsetof(struct sub_job, lease_id),
+};
+#define N_STR (sizeof(str_member) / sizeof(str_member[0]))
+#define NO_STR SIZE_MAX
+
+static const char **
+member(struct sub_job *s, size_t i)
+{
+	return (const char **)(void *)((char *)s + str_member[i]);
+}
+
+/*
+ * While claiming, strings go into arena and their offsets into off[]; the
+ * pointers are set once the arena stops moving (pack_finish).
+ */
+struct pack {
+	struct sub_job	*v;
+	size_t		(*off)[N_STR];
+	size_t		 n;
+	struct buf	 arena;
+};
+
+static int
+pack_init(struct pack *p, size_t max)
+{
+	memset(p, 0, sizeof(*p));
+	buf_init(&p->arena);
+	p->v = calloc(max, sizeof(*p->v));
+	p->off = calloc(max, sizeof(*p->off));
+	return p->v != NULL && p->off != NULL ? 0 : WJ_ERR_NOMEM;
+}
+
+static void
+pack_free(struct pack *p)
+{
+	free(p->v);
+	free(p->off);
+	buf_free(&p->arena);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Append a copy of s (strings borrowed from a row) as entry p->n. */
+static int
+pack_add(struct pack *p, const struct sub_job *s)
+{
+	struct sub_job *d = &p->v[p->n];
+	const char *str;
+	size_t i;
+
+	*d = *s;
+	for (i = 0; i < N_STR; i++) {
+		str = *member(d, i);
+		*member(d, i) = NULL;
+		p->off[p->n][i] = NO_STR;
+		if (str == NULL)
+			continue;
+		p->off[p->n][i] = p->arena.len;
+		if (buf_append(&p->arena, str, strlen(str) + 1) != 0)
+			return WJ_ERR_NOMEM;
+	}
+	p->n++;
+	return 0;
+}
+
+/* Hand the packed sub-jobs to out (all NULL when none); p is emptied. */
+static void
+pack_finish(struct pack *p, struct store_claimed *out)
+{
+	size_t i, k;
+
+	if (p->n == 0) {
+		pack_free(p);
+		return;
+	}
+	out->arena = buf_take(&p->arena, NULL);
+	for (i = 0; i < p->n; i++)
+		for (k = 0; k < N_STR; k++)
+			if (p->off[i][k] != NO_STR)
+				*member(&p->v[i], k) = out->arena +
+				    p->off[i][k];
+	out->v = p->v;
+	out->n = p->n;
+	p->v = NULL;
+	pack_free(p);
+}
+
+void
+store_claimed_free(struct store_claimed *c)
+{
+	if (c == NULL)
+		return;
+	free(c->v);
+	free(c->arena);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- claim --------------------------------------------------------------- */
+
+/*
+ * Oldest WAITING sub-jobs the caller may take.  The claim index is named:
+ * walked in order it stops after max matches, where the planner (without
+ * statistics) would sort every WAITING row of the domain's projects.
+ * XXX Many WAITING sub-jobs of other domains, older than this domain's,
+ * are walked past; fine for the one-account deployments SQLite serves.
+ */
+static int
+candidates_sql(const struct store_claim_in *in, struct buf *b)
+{
+	size_t i;
+
+	buf_puts(b, "SELECT rowid FROM sub_jobs INDEXED BY sub_jobs_claim "
+	    "WHERE status = 0 AND "
+	    "project_id IN (SELECT id FROM projects WHERE domain_id = ?)");
+	if (in->n_project_ids > 0) {
+		buf_puts(b, " AND project_id IN (");
+		for (i = 0; i < in->n_project_ids; i++)
+			buf_puts(b, i ? ", ?" : "?");
+		buf_putc(b, ')');
+	}
+	if (in->n_job_types > 0) {
+		buf_puts(b, " AND job_type IN (");
+		for (i = 0; i < in->n_job_types; i++)
+			buf_puts(b, i ? ", ?" : "?");
+		buf_putc(b, ')');
+	}
+	buf_puts(b, " ORDER BY begin_ms, id LIMIT ?");
+	return b->failed ? WJ_ERR_NOMEM : 0;
+}
+
+/* Up to max candidate rowids into rid[], *n of them. */
+static int
+candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
+    int64_t *rid, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf b;
+	size_t i;
+	int r, k = 1, row;
+
+	*n = 0;
+	buf_init(&b);
+	if ((r = candidates_sql(in, &b)) != 0 ||
+	    (r = sq_stmt(c, b.data, &st)) != 0 ||
+	    (r = sq_bind_at(c, st, k++, "t", in->domain_id)) != 0)
+		goto out;
+	for (i = 0; i < in->n_project_ids; i++)
+		if ((r = sq_bind_at(c, st, k++, "t", in->project_ids[i])) != 0)
+			goto out;
+	for (i = 0; i < in->n_job_types; i++)
+		if ((r = sq_bind_at(c, st, k++, "t", in->job_types[i])) != 0)
+			goto out;
+	if ((r = sq_bind_at(c, st, k, "i", max)) != 0)
+		goto out;
+	while (*n < (size_t)max) {
+		if ((r = sq_step(c, st, &row)) != 0 || !row)
+			break;
+		rid[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+ out:
+	sq_put(c, st);
+	buf_free(&b);
+	return r;
+}
+
+struct claim_arg {
+	const struct store_claim_in *in;
+	struct pack	 pack;
+};
+
+/* Lease one WAITING sub-job (rowid rid) and pack the leased row. */
+static int
+claim_one(struct sq_conn *c, struct sq_op *op, int64_t rid, int64_t now)
+{
+	struct claim_arg *a = op->arg;
+	const struct store_claim_in *in = a->in;
+	char lease[WJ_ID_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	struct sub_job sj;
+	int r, row;
+
+	if ((r = wj_id_new(lease)) != 0 || (r = sq_stmt(c, "UPDATE sub_jobs "
+	    "SET status = 1, lease_id = ?, lease_expires_ms = ?, "
+	    "lease_seconds = ?, worker_id = ?, host = coalesce(?, host) "
+	    "WHERE rowid = ? AND status = 0 RETURNING " SQ_SUB_JOB_COLS,
+	    &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "tIittI", lease,
+	    now + (int64_t)in->lease_seconds * 1000, in->lease_seconds,
+	    in->worker_id, in->host, rid)) != 0 ||
+	    (r = sq_step(c, st, &row)) != 0 || !row)
+		goto out;
+	sq_sub_job_row(st, &sj);
+	if ((r = pack_add(&a->pack, &sj)) != 0 ||
+	    (r = sq_run(c, NULL, "INSERT INTO temp.chg VALUES "
+	    "(?, ?, ?, ?, 0, 1)", "Ittt", rid, sj.project_id, sj.job_id,
+	    sj.job_type)) != 0)
+		goto out;
+	sq_res_add(op, sj.id);
+	/* RETURNING: run the statement to completion. */
+	while ((r = sq_step(c, st, &row)) == 0 && row)
+		;
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+static int
+claim_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct claim_arg *a = op->arg;
+	int64_t rid[WJ_CLAIM_MAX], now = wj_now_ms();
+	size_t i, n;
+	int r;
+
+	if ((r = candidates(c, a->in, a->in->max, rid, &n)) != 0)
+		return r;
+	if (n == 0) {
+		op->audit = 0;	/* an idle poll is not worth a record */
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((r = claim_one(c, op, rid[i], now)) != 0)
+			return r;
+	sq_res_end(op);
+	return sq_apply_changes(c, now, 1);
+}
+
+static int
+claim_in_valid(const struct store_claim_in *in)
+{
+	size_t i;
+
+	if (in == NULL || in->domain_id == NULL || in->worker_id == NULL ||
+	    in->max < 1 || in->max > WJ_CLAIM_MAX ||
+	    in->lease_seconds < WJ_LEASE_MIN_S ||
+	    in->lease_seconds > WJ_LEASE_MAX_S ||
+	    in->n_project_ids > WJ_LIST_FILTER_VALUES ||
+	    in->n_job_types > WJ_LIST_FILTER_VALUES)
+		return 0;
+	for (i = 0; i < in->n_project_ids; i++)
+		if (in->project_ids[i] == NULL)
+			return 0;
+	for (i = 0; i < in->n_job_types; i++)
+		if (in->job_types[i] == NULL)
+			return 0;
+	return 1;
+}
+
+/* Whether anything waits for this caller (on the reader, no lock). */
+static int
+claim_any(struct store *st, const struct store_claim_in *in, int *any)
+{
+	struct sq_conn *c;
+	int64_t rid;
+	size_t n;
+	int r;
+
+	*any = 0;
+	if ((r = sq_reader(st, &c)) != 0 ||
+	    (r = candidates(c, in, 1, &rid, &n)) != 0)
+		return r;
+	*any = n > 0;
+	return 0;
+}
+
+int
+store_claim(struct store *st, const struct store_actor *actor,
+    const struct store_claim_in *in, struct store_claimed *out)
+{
+	struct claim_arg a;
+	struct sq_op op;
+	int r, any;
+
+	memset(out, 0, sizeof(*out));
+	if (!claim_in_valid(in))
+		return WJ_ERR_INVALID;
+	/*
+	 * Idle workers poll: answer "nothing" from a snapshot without taking
+	 * the write lock.  Linearizable: nothing waited at that instant.
+	 */
+	if ((r = claim_any(st, in, &any)) != 0 || !any)
+		return r;
+	memset(&a, 0, sizeof(a));
+	a.in = in;
+	if ((r = pack_init(&a.pack, (size_t)in->max)) != 0)
+		goto out;
+	sq_op_init(&op, claim_op, &a, 1, actor, "workspace:jobs:execute",
+	    NULL);
+	if ((r = sq_submit(st, &op)) == 0)
+		pack_finish(&a.pack, out);
+	sq_op_clear(&op);
+ out:
+	pack_free(&a.pack);
+	return r;
+}
+
+/* ---- heartbeat and finish ------------------------------------------------ */
+
+/* The leased sub-job as heartbeat and finish see it. */
+struct leased {
+	int64_t	rid;
+	int	lease_seconds;
+};
+
+/*
+ * Find sub_job_id in a project of domain_id (else WJ_ERR_NOT_FOUND) held
+ * by lease_id (else WJ_ERR_CONFLICT); copy its project into op->project.
+ */
+static int
+leased_get(struct sq_conn *c, struct sq_op *op, const char *domain_id,
+    const char *id, const char *lease_id, struct leased *l)
+{
+	sqlite3_stmt *st = NULL;
+	int r, row;
+
+	if ((r = sq_stmt(c, "SELECT s.rowid, s.status = 1 AND s.lease_id = ?, "
+	    "s.lease_seconds, s.project_id FROM sub_jobs AS s JOIN projects "
+	    "AS p ON p.id = s.project_id WHERE s.id = ? AND p.domain_id = ?",
+	    &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "ttt", lease_id, id, domain_id)) != 0 ||
+	    (r = sq_step(c, st, &row)) != 0)
+		goto out;
+	if (!row) {
+		r = WJ_ERR_NOT_FOUND;
+		goto out;
+	}
+	l->rid = sqlite3_column_int64(st, 0);
+	l->lease_seconds = sqlite3_column_int(st, 2);
+	if (op != NULL && sq_copy(op->project, sizeof(op->project),
+	    sq_text(st, 3)) != 0)
+		op->project[0] = '\0';
+	if (!sqlite3_column_int(st, 1))
+		r = WJ_ERR_CONFLICT;	/* finished, reaped or re-leased */
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+struct beat_arg {
+	const char *domain_id, *id, *lease_id;
+	int	    process;
+	int64_t	    expires;		/* out */
+	/* finish */
+	int	    status;
+	const char *error_code, *fail_reason, *host;
+};
+
+static int
+heartbeat_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct beat_arg *a = op->arg;
+	struct leased l;
+	int r;
+
+	if ((r = leased_get(c, NULL, a->domain_id, a->id, a->lease_id,
+	    &l)) != 0)
+		return r;
+	a->expires = wj_now_ms() + (int64_t)l.lease_seconds * 1000;
+	return sq_run(c, NULL, "UPDATE sub_jobs SET lease_expires_ms = ?, "
+	    "process = CASE WHEN ?2 >= 0 THEN ?2 ELSE process END "
+	    "WHERE rowid = ?3", "IiI", a->expires, a->process, l.rid);
+}
+
+int
+store_heartbeat(struct store *st, const char *domain_id,
+    const char *sub_job_id, const char *lease_id, int process,
+    int64_t *lease_expires_ms)
+{
+	struct beat_arg a;
+	struct sq_op op;
+	int r;
+
+	*lease_expires_ms = 0;
+	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
+	    process < -1 || process > 100)
+		return WJ_ERR_INVALID;
+	memset(&a, 0, sizeof(a));
+	a.domain_id = domain_id;
+	a.id = sub_job_id;
+	a.lease_id = lease_id;
+	a.process = process;
+	sq_op_init(&op, heartbeat_op, &a, 0, NULL, NULL, NULL);
+	if ((r = sq_submit(st, &op)) == 0)
+		*lease_expires_ms = a.expires;
+	sq_op_clear(&op);
+	return r;
+}
+
+static int
+finish_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct beat_arg *a = op->arg;
+	int64_t now = wj_now_ms();
+	struct leased l;
+	int r;
+
+	sq_res_add(op, a->id);
+	sq_res_end(op);
+	if ((r = leased_get(c, op, a->domain_id, a->id, a->lease_id, &l)) != 0)
+		return r;
+	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "
+	    "project_id, job_id, job_type, 1, ? FROM sub_jobs WHERE rowid = ?",
+	    "iI", a->status, l.rid)) != 0 ||
+	    (r = sq_run(c, NULL, "UPDATE sub_jobs SET status = ?1, "
+	    "end_ms = ?2, "
+	    "process = CASE WHEN ?1 = 2 THEN 100 ELSE process END, "
+	    "error_code = CASE WHEN ?1 = 3 THEN ?3 END, "
+	    "fail_reason = CASE WHEN ?1 = 3 THEN ?4 END, "
+	    "host = coalesce(?5, host), lease_id = NULL, "
+	    "lease_expires_ms = NULL WHERE rowid = ?6", "IItttI",
+	    (int64_t)a->status, now, a->error_code, a->fail_reason, a->host,
+	    l.rid)) != 0)
+		return r;
+	return sq_apply_changes(c, now, 1);
+}
+
+int
+store_finish(struct store *st, const struct store_actor *actor,
+    const char *domain_id, const char *sub_job_id, const char *lease_id,
+    int status, const char *error_code, const char *fail_reason,
+    const char *host)
+{
+	struct beat_arg a;
+	struct sq_op op;
+	int r;
+
+	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
+	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
+		return WJ_ERR_INVALID;
+	memset(&a, 0, sizeof(a));
+	a.domain_id = domain_id;
+	a.id = sub_job_id;
+	a.lease_id = lease_id;
+	a.status = status;
+	a.error_code = error_code;
+	a.fail_reason = fail_reason;
+	a.host = host;
+	sq_op_init(&op, finish_op, &a, 1, actor, "workspace:jobs:execute",
+	    NULL);
+	r = sq_submit(st, &op);
+	sq_op_clear(&op);
+	return r;
+}
+
+/* ---- reaper -------------------------------------------------------------- */
+
+struct reap_arg {
+	int64_t	now;
+	int	max_attempts;
+	int64_t	n;		/* out */
+};
+
+static int
+reap_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct reap_arg *a = op->arg;
+	int r;
+
+	/* Set-based: one pass over the lease index, however many expired. */
+	if ((r = sq_run(c, &a->n, "INSERT INTO temp.chg SELECT rowid, "
+	    "project_id, job_id, job_type, 1, "
+	    "CASE WHEN attempts + 1 >= ?1 THEN 3 ELSE 0 END FROM sub_jobs "
+	    "WHERE status = 1 AND lease_expires_ms < ?2", "iI",
+	    a->max_attempts, a->now)) != 0 || a->n == 0)
+		return r;
+	/* By rowid, as recorded: the same CASE decides each row's fate. */
+	if ((r = sq_run(c, NULL, "UPDATE sub_jobs SET "
+	    "status = CASE WHEN attempts + 1 >= ?3 THEN 3 ELSE 0 END, "
+	    "process = CASE WHEN attempts + 1 >= ?3 THEN process ELSE 0 END, "
+	    "host = CASE WHEN attempts + 1 >= ?3 THEN host END, "
+	    "end_ms = CASE WHEN attempts + 1 >= ?3 THEN ?1 END, "
+	    "error_code = CASE WHEN attempts + 1 >= ?3 THEN ?2 END, "
+	    "fail_reason = CASE WHEN attempts + 1 >= ?3 THEN printf('lease "
+	    "expired %d times; the worker stopped heartbeating', attempts + 1) "
+	    "END, attempts = attempts + 1, lease_id = NULL, "
+	    "lease_expires_ms = NULL, lease_seconds = NULL, worker_id = NULL "
+	    "WHERE rowid IN (SELECT rid FROM temp.chg)", "Iti", a->now,
+	    SQ_REAP_ERROR_CODE, a->max_attempts)) != 0)
+		return r;
+	return sq_apply_changes(c, a->now, 1);
+}
+
+/* Whether any lease expired before now (on the reader, no lock). */
+static int
+reap_any(struct store *st, int64_t now, int *any)
+{
+	struct sq_conn *c;
+	int r;
+
+	*any = 0;
+	if ((r = sq_reader(st, &c)) != 0)
+		return r;
+	return sq_exists(c, any, "SELECT 1 FROM sub_jobs WHERE status = 1 "
+	    "AND lease_expires_ms < ? LIMIT 1", "I", now);
+}
+
+int
+store_reap(struct store *st, int64_t now_ms, int64_t *n)
+{
+	struct reap_arg a = { now_ms, st->max_attempts, 0 };
+	struct sq_op op;
+	int r, any;
+
+	*n = 0;
+	if ((r = reap_any(st, now_ms, &any)) != 0 || !any)
+		return r;
+	sq_op_init(&op, reap_op, &a, 0, NULL, NULL, NULL);
+	if ((r = sq_submit(st, &op)) == 0)
+		*n = a.n;
+	sq_op_clear(&op);
+	return r;
+}

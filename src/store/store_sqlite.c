@@ -1,0 +1,878 @@
+/*
+ * store_sqlite.c - the SQLite back end of store.h: opening and closing,
+ * connections and their statement caches, error mapping, and the single
+ * writer with group commit (DESIGN §2).  The operations themselves live
+ * in sqlite_ident.c, sqlite_jobs.c and sqlite_work.c; the schema in
+ * migrations.c.
+ *
+ * Decisions:
+ * - Several processes may open one file (server, admin CLI): every write
+ *   transaction is BEGIN IMMEDIATE and every connection waits up to
+ *   SQ_BUSY_TIMEOUT_MS for another's lock; then WJ_ERR_UNAVAILABLE.
+ * - store_opts.readonly: the file is still created and migrated by
+ *   store_open, but no writer thread runs and every write call returns
+ *   WJ_ERR_UNAVAILABLE without touching the database.
+ * - Reader connections are PRAGMA query_only and live until store_close,
+ *   also when their thread exits earlier (threads are few and long-lived).
+ * - When COMMIT fails, every op of the batch that had succeeded gets the
+ *   mapped error; an op that was refused on its own keeps its refusal
+ *   (it was decided on committed state and nothing of it was applied).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sqlite_int.h"
+
+/* ---- errors -------------------------------------------------------------- */
+
+int
+sq_map(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+	case SQLITE_INTERRUPT:
+		return WJ_ERR_UNAVAILABLE;
+	case SQLITE_NOMEM:
+		return WJ_ERR_NOMEM;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return WJ_ERR_EXISTS;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return WJ_ERR_NOT_FOUND;
+		return WJ_ERR_INVALID;
+	case SQLITE_TOOBIG:
+		return WJ_ERR_TOO_LARGE;
+	}
+	return WJ_ERR_INTERNAL;
+}
+
+int
+sq_fail(struct sq_conn *c, int rc, const char *what)
+{
+	int r = sq_map(rc);
+
+	if (r == 0)
+		return 0;
+	/* Constraint failures are answers (exists, not found), not faults. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		log_debug("store: %s: %s", what, sqlite3_errmsg(c->db));
+	else
+		log_error("store: %s: %s (%d)", what, sqlite3_errmsg(c->db),
+		    rc);
+	return r;
+}
+
+int
+sq_copy(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	if (src == NULL)
+		src = "";
+	if ((n = strlen(src)) >= size) {
+		dst[0] = '\0';
+		return WJ_ERR_INTERNAL;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+static uint64_t
+sql_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The idle slot to reuse: an empty one, else the least recently used. */
+static struct sq_slot *
+slot_victim(struct sq_conn *c)
+{
+	struct sq_slot *v = NULL;
+	size_t i;
+
+	for (i = 0; i < SQ_STMT_CACHE; i++) {
+		if (c->slot[i].busy)
+			continue;
+		if (c->slot[i].st == NULL)
+			return &c->slot[i];
+		if (v == NULL || c->slot[i].used < v->used)
+			v = &c->slot[i];
+	}
+	return v;
+}
+
+static void
+slot_clear(struct sq_slot *s)
+{
+	sqlite3_finalize(s->st);
+	free(s->sql);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
+{
+	uint64_t h = sql_hash(sql);
+	struct sq_slot *s;
+	sqlite3_stmt *st = NULL;
+	char *copy;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	c->tick++;
+	for (i = 0; i < SQ_STMT_CACHE; i++) {
+		s = &c->slot[i];
+		if (s->st != NULL && !s->busy && s->hash == h &&
+		    strcmp(s->sql, sql) == 0) {
+			s->busy = 1;
+			s->used = c->tick;
+			*out = s->st;
+			return 0;
+		}
+	}
+	/* Not cached, or every copy in use (a nested walk): prepare. */
+	s = slot_victim(c);
+	rc = sqlite3_prepare_v3(c->db, sql, -1,
+	    s != NULL ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(c, rc, sql);
+	if (s == NULL || (copy = strdup(sql)) == NULL) {
+		*out = st;	/* uncached: sq_put finalizes it */
+		return 0;
+	}
+	slot_clear(s);
+	s->sql = copy;
+	s->hash = h;
+	s->st = st;
+	s->busy = 1;
+	s->used = c->tick;
+	*out = st;
+	return 0;
+}
+
+void
+sq_put(struct sq_conn *c, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	/* The step already reported any error; reset only rearms it. */
+	(void)sqlite3_reset(st);
+	(void)sqlite3_clear_bindings(st);
+	for (i = 0; i < SQ_STMT_CACHE; i++)
+		if (c->slot[i].st == st) {
+			c->slot[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static int
+bindv(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
+    va_list ap)
+{
+	const char *s;
+	const void *p;
+	size_t n;
+	int i, rc = SQLITE_OK;
+
+	for (i = first; *fmt != '\0' && rc == SQLITE_OK; fmt++, i++) {
+		switch (*fmt) {
+		case 't':
+			s = va_arg(ap, const char *);
+			rc = s != NULL ?
+			    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) :
+			    sqlite3_bind_null(st, i);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			n = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
+			break;
+		default:
+			log_error("store: bad bind format '%c'", *fmt);
+			return WJ_ERR_INTERNAL;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : sq_fail(c, rc, "bind");
+}
+
+int
+sq_bind(struct sq_conn *c, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = bindv(c, st, 1, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sq_bind_at(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
+    ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = bindv(c, st, first, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sq_step(struct sq_conn *c, sqlite3_stmt *st, int *row)
+{
+	int rc;
+
+	*row = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*row = 1;
+		return 0;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sq_fail(c, rc, sqlite3_sql(st));
+}
+
+int
+sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
+    ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int r, row;
+
+	if (changes != NULL)
+		*changes = 0;
+	if ((r = sq_stmt(c, sql, &st)) != 0)
+		return r;
+	va_start(ap, fmt);
+	r = bindv(c, st, 1, fmt, ap);
+	va_end(ap);
+	if (r != 0)
+		goto out;
+	do {
+		if ((r = sq_step(c, st, &row)) != 0)
+			goto out;
+	} while (row);
+	if (changes != NULL)
+		*changes = sqlite3_changes64(c->db);
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+int
+sq_exists(struct sq_conn *c, int *yes, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int r;
+
+	*yes = 0;
+	if ((r = sq_stmt(c, sql, &st)) != 0)
+		return r;
+	va_start(ap, fmt);
+	r = bindv(c, st, 1, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		r = sq_step(c, st, yes);
+	sq_put(c, st);
+	return r;
+}
+
+const char *
+sq_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+/* wj_job_status(w, r, s, f, started, failed): job.c's derivation in SQL. */
+static void
+fn_job_status(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t n[JOB_STATUS_COUNT];
+	int i;
+
+	(void)argc;
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		n[i] = sqlite3_value_int64(argv[i]);
+	sqlite3_result_int(ctx, job_derive_status(n,
+	    sqlite3_value_int(argv[4]), sqlite3_value_int(argv[5])));
+}
+
+/* wj_type_protected(job_type): job.c's list of undeletable types. */
+static void
+fn_type_protected(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int(ctx, job_type_protected(
+	    (const char *)sqlite3_value_text(argv[0])) != 0);
+}
+
+static int
+conn_exec(struct sq_conn *c, const char *sql)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(c, rc, sql);
+	return 0;
+}
+
+static int
+conn_setup(struct sq_conn *c, int writer)
+{
+	const int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	int r, rc;
+
+	if ((rc = sqlite3_extended_result_codes(c->db, 1)) != SQLITE_OK ||
+	    (rc = sqlite3_busy_timeout(c->db, SQ_BUSY_TIMEOUT_MS)) !=
+	    SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(c->db, "wj_job_status", 6, fl,
+	    NULL, fn_job_status, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(c->db, "wj_type_protected", 1,
+	    fl, NULL, fn_type_protected, NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(c, rc, "connection setup");
+	/* synchronous=FULL: a commit is on disk before the call returns. */
+	if ((r = conn_exec(c, "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA temp_store = MEMORY;")) != 0)
+		return r;
+	if (!writer)
+		return conn_exec(c, "PRAGMA query_only = ON");
+	return 0;
+}
+
+static void
+conn_close(struct sq_conn *c)
+{
+	size_t i;
+	int rc;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < SQ_STMT_CACHE; i++)
+		slot_clear(&c->slot[i]);
+	if ((rc = sqlite3_close(c->db)) != SQLITE_OK)
+		log_error("store: close: %s", sqlite3_errstr(rc));
+	free(c);
+}
+
+static int
+conn_open(struct store *st, int writer, struct sq_conn **out)
+{
+	struct sq_conn *c;
+	int r, rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return WJ_ERR_NOMEM;
+	c->store = st;
+	rc = sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		r = c->db != NULL ? sq_fail(c, rc, st->path) : WJ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = conn_setup(c, writer)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+ out:
+	conn_close(c);
+	return r;
+}
+
+int
+sq_reader(struct store *st, struct sq_conn **out)
+{
+	struct sq_conn *c;
+	int r;
+
+	*out = NULL;
+	if ((c = pthread_getspecific(st->key)) != NULL) {
+		*out = c;
+		return 0;
+	}
+	if ((r = conn_open(st, 0, &c)) != 0)
+		return r;
+	if (pthread_setspecific(st->key, c) != 0) {
+		conn_close(c);
+		return WJ_ERR_NOMEM;
+	}
+	pthread_mutex_lock(&st->mu);
+	c->next = st->conns;
+	st->conns = c;
+	pthread_mutex_unlock(&st->mu);
+	*out = c;
+	return 0;
+}
+
+int
+sq_read_begin(struct sq_conn *c)
+{
+	int r;
+
+	if (c->read_depth > 0) {
+		c->read_depth++;
+		return 0;
+	}
+	if ((r = sq_run(c, NULL, "BEGIN", "")) != 0)
+		return r;
+	c->read_depth = 1;
+	return 0;
+}
+
+int
+sq_read_end(struct sq_conn *c, int r)
+{
+	int r2;
+
+	if (c->read_depth == 0 || --c->read_depth > 0)
+		return r;
+	if ((r2 = sq_run(c, NULL, "COMMIT", "")) != 0) {
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		if (r == 0)
+			r = r2;
+	}
+	return r;
+}
+
+/* ---- the writer ---------------------------------------------------------- */
+
+void
+sq_op_init(struct sq_op *op, sq_op_fn fn, void *arg, int audit,
+    const struct store_actor *actor, const char *action,
+    const char *project_id)
+{
+	memset(op, 0, sizeof(*op));
+	op->fn = fn;
+	op->arg = arg;
+	op->audit = audit;
+	op->actor = actor;
+	op->action = action;
+	buf_init(&op->res);
+	/* Project IDs are at most WJ_PARAM_MAX; longer ones never match. */
+	if (project_id != NULL && sq_copy(op->project,
+	    sizeof(op->project), project_id) != 0)
+		op->project[0] = '\0';
+}
+
+void
+sq_op_clear(struct sq_op *op)
+{
+	buf_free(&op->res);
+}
+
+void
+sq_res_add(struct sq_op *op, const char *id)
+{
+	buf_putc(&op->res, op->res.len == 0 ? '[' : ',');
+	buf_json_string(&op->res, id, strlen(id));
+}
+
+void
+sq_res_end(struct sq_op *op)
+{
+	if (op->res.len > 0)
+		buf_putc(&op->res, ']');
+}
+
+static int
+audit_insert(struct sq_conn *c, struct sq_op *op, int result)
+{
+	const struct store_actor *a = op->actor;
+	const char *action = op->action, *outcome;
+	char text[128];
+
+	if (op->res.failed)
+		return WJ_ERR_NOMEM;
+	if (a != NULL && a->action != NULL)
+		action = a->action;
+	if (result == 0)
+		outcome = op->outcome != NULL ? op->outcome : "success";
+	else {
+		(void)snprintf(text, sizeof(text), "error: %s",
+		    wj_strerror(result));
+		outcome = text;
+	}
+	return sq_run(c, NULL, "INSERT INTO audit_events (time_ms, "
+	    "request_id, user_id, action, project_id, resource_ids, outcome) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "Itttttt", (int64_t)wj_now_ms(),
+	    a != NULL ? a->request_id : NULL, a != NULL ? a->user_id : NULL,
+	    action != NULL ? action : "unknown",
+	    op->project[0] != '\0' ? op->project : NULL,
+	    op->res.len > 0 ? op->res.data : NULL, outcome);
+}
+
+/*
+ * Run one op in its own savepoint, with its audit row; op->result gets
+ * its outcome.  Returns non-zero when the savepoint could not be undone or
+ * released: the transaction's content is then unknown and must not commit.
+ */
+static int
+op_run(struct sq_conn *c, struct sq_op *op)
+{
+	int r, r2;
+
+	if ((r = sq_run(c, NULL, "SAVEPOINT op", "")) != 0) {
+		op->result = r;
+		return r;
+	}
+	if ((r = sq_run(c, NULL, "DELETE FROM temp.chg", "")) == 0)
+		r = op->fn(c, op);
+	if (r != 0 && (r2 = sq_run(c, NULL, "ROLLBACK TO op", "")) != 0) {
+		op->result = r;
+		return r2;
+	}
+	if (op->audit && (r2 = audit_insert(c, op, r)) != 0 && r == 0) {
+		r = r2;
+		if ((r2 = sq_run(c, NULL, "ROLLBACK TO op", "")) != 0) {
+			op->result = r;
+			return r2;
+		}
+	}
+	op->result = r;
+	return sq_run(c, NULL, "RELEASE op", "");
+}
+
+/* Give r to every op of the batch that has no error of its own. */
+static void
+batch_fail(struct sq_op *batch, int r)
+{
+	struct sq_op *op;
+
+	for (op = batch; op != NULL; op = op->next)
+		if (op->result == 0)
+			op->result = r;
+}
+
+/* Returns 1 when the batch committed. */
+static int
+batch_run(struct store *st, struct sq_op *batch)
+{
+	struct sq_conn *c = st->wconn;
+	struct sq_op *op;
+	int r;
+
+	if ((r = sq_run(c, NULL, "BEGIN IMMEDIATE", "")) != 0) {
+		batch_fail(batch, r);
+		return 0;
+	}
+	for (op = batch; op != NULL; op = op->next) {
+		if ((r = op_run(c, op)) == 0 && !sqlite3_get_autocommit(c->db))
+			continue;
+		/* SQLite rolled back (I/O error, full) or state unknown. */
+		log_error("store: write transaction lost: %s", wj_strerror(r));
+		if (!sqlite3_get_autocommit(c->db))
+			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		batch_fail(batch, WJ_ERR_UNAVAILABLE);
+		return 0;
+	}
+	if ((r = sq_run(c, NULL, "COMMIT", "")) != 0) {
+		if (!sqlite3_get_autocommit(c->db))
+			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		batch_fail(batch, r);
+		return 0;
+	}
+	return 1;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store *st = arg;
+	struct sq_op *batch, *op, *next;
+	int ok;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->stop && (st->qhead == NULL || st->paused))
+			pthread_cond_wait(&st->work_cv, &st->mu);
+		if (st->qhead == NULL)
+			break;		/* stopping, and nothing left */
+		batch = st->qhead;
+		st->qhead = st->qtail = NULL;
+		st->qlen = 0;
+		pthread_mutex_unlock(&st->mu);
+		ok = batch_run(st, batch);
+		pthread_mutex_lock(&st->mu);
+		if (ok)
+			st->batches++;
+		/* Only now, durable or refused, does anyone learn a result. */
+		for (op = batch; op != NULL; op = next) {
+			next = op->next;
+			op->done = 1;
+			pthread_cond_signal(&op->cv);
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+int
+sq_submit(struct store *st, struct sq_op *op)
+{
+	if (!st->writer_running)
+		return WJ_ERR_UNAVAILABLE;	/* readonly store */
+	op->cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	op->next = NULL;
+	op->done = 0;
+	op->result = 0;
+	pthread_mutex_lock(&st->mu);
+	if (st->stop || st->qlen >= st->queue_max) {
+		pthread_mutex_unlock(&st->mu);
+		return WJ_ERR_UNAVAILABLE;
+	}
+	if (st->qtail != NULL)
+		st->qtail->next = op;
+	else
+		st->qhead = op;
+	st->qtail = op;
+	st->qlen++;
+	pthread_cond_signal(&st->work_cv);
+	while (!op->done)
+		pthread_cond_wait(&op->cv, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+	pthread_cond_destroy(&op->cv);
+	return op->result;
+}
+
+/* ---- open and close ------------------------------------------------------ */
+
+/* Create the file 0600 if absent, so SQLite never creates it wider. */
+static int
+create_file(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_error("store: %s: %s", path, strerror(errno));
+		return WJ_ERR_IO;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+static int
+set_wal(struct sq_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int r, row;
+
+	if ((r = sq_stmt(c, "PRAGMA journal_mode = WAL", &st)) != 0)
+		return r;
+	if ((r = sq_step(c, st, &row)) != 0)
+		goto out;
+	mode = row ? sq_text(st, 0) : NULL;
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		log_error("store: journal_mode WAL refused (%s)",
+		    mode != NULL ? mode : "?");
+		r = WJ_ERR_UNAVAILABLE;
+	}
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+/* The writer connection's scratch table of status changes. */
+static int
+writer_prepare(struct sq_conn *c)
+{
+	return conn_exec(c, "CREATE TEMP TABLE IF NOT EXISTS chg ("
+	    "rid INTEGER PRIMARY KEY, project_id TEXT NOT NULL, "
+	    "job_id TEXT NOT NULL, job_type TEXT NOT NULL, "
+	    "old_status INTEGER NOT NULL, new_status INTEGER NOT NULL)");
+}
+
+static int
+store_new(const struct store_opts *o, struct store **out)
+{
+	struct store *st;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return WJ_ERR_NOMEM;
+	st->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	st->work_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	st->readonly = o->readonly;
+	st->max_attempts = o->max_attempts > 0 ? o->max_attempts :
+	    WJ_MAX_ATTEMPTS_DEFAULT;
+	st->queue_max = o->write_queue_max > 0 ?
+	    (size_t)o->write_queue_max : SQ_QUEUE_DEFAULT;
+	if ((st->path = strdup(o->path)) == NULL) {
+		free(st);
+		return WJ_ERR_NOMEM;
+	}
+	*out = st;
+	return 0;
+}
+
+int
+store_open(const struct store_opts *o, struct store **out)
+{
+	struct store *st = NULL;
+	int r;
+
+	*out = NULL;
+	if (o == NULL || o->path == NULL || *o->path == '\0' ||
+	    o->max_attempts < 0 || o->write_queue_max < 0)
+		return WJ_ERR_INVALID;
+	if ((r = create_file(o->path)) != 0 || (r = store_new(o, &st)) != 0)
+		return r;
+	if (pthread_key_create(&st->key, NULL) != 0) {
+		r = WJ_ERR_INTERNAL;
+		goto out;
+	}
+	st->key_ok = 1;
+	if ((r = conn_open(st, 1, &st->wconn)) != 0 ||
+	    (r = set_wal(st->wconn)) != 0 ||
+	    (r = sq_migrate(st->wconn->db)) != 0 ||
+	    (r = writer_prepare(st->wconn)) != 0)
+		goto out;
+	if (!st->readonly) {
+		if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+			r = WJ_ERR_INTERNAL;
+			goto out;
+		}
+		st->writer_running = 1;
+	}
+	*out = st;
+	st = NULL;
+	r = 0;
+ out:
+	store_close(st);
+	return r;
+}
+
+void
+store_close(struct store *st)
+{
+	struct sq_conn *c, *next;
+
+	if (st == NULL)
+		return;
+	if (st->writer_running) {
+		pthread_mutex_lock(&st->mu);
+		st->stop = 1;
+		st->paused = 0;
+		pthread_cond_signal(&st->work_cv);
+		pthread_mutex_unlock(&st->mu);
+		/* The writer drains the queue before it exits. */
+		pthread_join(st->writer, NULL);
+	}
+	if (st->key_ok)
+		pthread_key_delete(st->key);
+	for (c = st->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	conn_close(st->wconn);
+	pthread_cond_destroy(&st->work_cv);
+	pthread_mutex_destroy(&st->mu);
+	free(st->path);
+	free(st);
+}
+
+int
+store_ping(struct store *st)
+{
+	struct sq_conn *c;
+	int r;
+
+	if ((r = sq_reader(st, &c)) != 0)
+		return r;
+	return sq_run(c, NULL, "SELECT version FROM schema_version LIMIT 1",
+	    "");
+}
+
+/* ---- test hooks ---------------------------------------------------------- */
+
+void
+sq_test_pause(struct store *st, int paused)
+{
+	pthread_mutex_lock(&st->mu);
+	st->paused = paused;
+	pthread_cond_signal(&st->work_cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+size_t
+sq_test_queued(struct store *st)
+{
+	size_t n;
+
+	pthread_mutex_lock(&st->mu);
+	n = st->qlen;
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+uint64_t
+sq_test_batches(struct store *st)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&st->mu);
+	n = st->batches;
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+static int
+busy_timeout_op(struct sq_conn *c, struct sq_op *op)
+{
+	int rc;
+
+	rc = sqlite3_busy_timeout(c->db, *(const int *)op->arg);
+	return rc == SQLITE_OK ? 0 : sq_fail(c, rc, "busy_timeout");
+}
+
+int
+sq_test_busy_timeout(struct store *st, int ms)
+{
+	struct sq_op op;
+	int r;
+
+	sq_op_init(&op, busy_timeout_op, &ms, 0, NULL, NULL, NULL);
+	r = sq_submit(st, &op);
+	sq_op_clear(&op);
+	return r;
+}

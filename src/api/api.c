@@ -158,7 +158,9 @@ scope(struct api_req *r, const struct route *rt)
 	if (!(rt->flags & ROUTE_PROJECT))
 		return 0;
 	r->project_id = h->params[0];
-	(void)snprintf(h->project, sizeof(h->project), "%s", r->project_id);
+	/* Log at most the first characters of a long project parameter. */
+	(void)snprintf(h->project, sizeof(h->project), "%.*s",
+	    (int)sizeof(h->project) - 1, r->project_id);
 	/* DESIGN §4: X-Project-Id is optional, and must match when sent. */
 	xp = http_header(h, "X-Project-Id");
 	if (xp != NULL && strcmp(xp, r->project_id) != 0)

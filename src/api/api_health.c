@@ -46,6 +46,7 @@ api_health_metrics(struct api_req *r)
 		return e;
 	}
 	http_reply_json(r->http, 200, &b);
-	r->http->resp_json = 0;	/* text/plain; version=0.0.4 by default */
+	r->http->resp_json = 0;
+	r->http->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	return 0;
 }

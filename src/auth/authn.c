@@ -95,7 +95,8 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 	int64_t t;
 	int r;
 
-	if ((r = sig_parse_authorization(authz, &sa, ei)) != 0)
+	if ((r = sig_parse_authorization_algs(authz, SIG_ALGS_ALL, &sa,
+	    ei)) != 0)
 		return WJ_ERR_AUTH;
 	if ((r = store_key_get(a->store, sa.access_key, &key)) != 0) {
 		if (r != WJ_ERR_NOT_FOUND)

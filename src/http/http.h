@@ -52,11 +52,12 @@ struct http_req {
 	int	    status;
 	struct buf  resp;		/* body; empty = no body */
 	int	    resp_json;		/* Content-Type: application/json */
+	const char *content_type;	/* other Content-Type of a body */
 	char	    allow[64];		/* Allow header for 405 */
 	int	    retry_after;	/* seconds; 0 = no header */
 	/* log fields */
 	char	    principal[160];
-	char	    project[80];
+	char	    project[WJ_ID_LEN * 2 + 1];
 	/* private */
 	void	   *conn;
 	struct http_server *srv;

@@ -148,9 +148,9 @@ send_reply(struct MHD_Connection *c, struct http_req *req)
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	if (req->resp_json && len > 0)
+	if (len > 0 && (req->resp_json || req->content_type != NULL))
 		MHD_add_response_header(resp, "Content-Type",
-		    "application/json");
+		    req->resp_json ? "application/json" : req->content_type);
 	if (req->allow[0] != '\0')
 		MHD_add_response_header(resp, "Allow", req->allow);
 	if (req->retry_after > 0) {

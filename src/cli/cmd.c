@@ -18,7 +18,10 @@ struct cmd_entry {
 static const struct cmd_entry cmd_table[] = {
 	{ "init", cmd_init, "create a data directory (database, keys, account)" },
 	{ "serve", cmd_serve, "run the public and internal APIs" },
-	{ "admin", cmd_admin, "manage projects and access keys" },
+	{ "admin", cmd_admin, "manage accounts, users, groups, keys, policies" },
+	{ "subjobs", cmd_subjobs, "list and delete sub-jobs (public API)" },
+	{ "job", cmd_job, "show, retry and create jobs" },
+	{ "worker", cmd_worker, "claim and run sub-jobs (internal API)" },
 };
 
 static void

@@ -61,6 +61,36 @@ void	cmd_args_free(struct cmd_args *);
 int	cmd_init(int argc, char **argv);
 int	cmd_serve(int argc, char **argv);
 int	cmd_admin(int argc, char **argv);
+int	cmd_subjobs(int argc, char **argv);
+int	cmd_job(int argc, char **argv);
+int	cmd_worker(int argc, char **argv);
+
+/*
+ * API client commands (cmd_subjobs.c, cmd_job.c, cmd_worker.c): the
+ * flags they share, besides --endpoint / --internal-endpoint.  Unset
+ * credentials fall back to the SDKs' HUAWEICLOUD_SDK_AK, _SK and
+ * _PROJECT_ID (cmd_client_open, defined in cmd_subjobs.c).
+ */
+#define CMD_CLIENT_OPTS \
+	{ "ak", OPT_STR, 1, 128, NULL, "access key [or $HUAWEICLOUD_SDK_AK]", \
+	    0 }, \
+	{ "sk", OPT_STR, 1, 1024, NULL, "secret key [or $HUAWEICLOUD_SDK_SK;" \
+	    " prefer the environment: flags show in ps]", 0 }, \
+	{ "project-id", OPT_STR, 1, 255, NULL, "project ID " \
+	    "[or $HUAWEICLOUD_SDK_PROJECT_ID]", 0 }, \
+	{ "timeout", OPT_INT, 1, 3600, "30", "seconds per HTTP request", 0 }
+
+struct client;
+/*
+ * A client for the URL in flag endpoint_flag with the credentials of a
+ * (need_project: the project ID is required).  0, or EXIT_USAGE after
+ * saying why on stderr.
+ */
+int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
+	    int need_project, struct client **out);
+/* Say "wksjobs: <fmt>" and the usage on stderr; returns EXIT_USAGE. */
+int	cmd_usage_error(const char *use, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 int	cmd_main(int argc, char **argv);
 

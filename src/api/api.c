@@ -1,10 +1,17 @@
 /*
  * api.c - the route table and the one gate (after Redis processCommand):
- * match the route (404/405 before authentication), authenticate, check
- * path parameters and the project scope, authorize the route's IAM
- * action, run the handler, and turn its error code into the error body.
+ * match the route (404/405 before authentication), authenticate, count
+ * the request against the caller's rate limit, check path parameters and
+ * the project scope, authorize the route's IAM action, run the handler,
+ * and turn its error code into the error body of the route's service
+ * (Workspace, IAM or STS; gateway errors look alike everywhere).
+ *
+ * The IAM (/v3) and STS (/v5) routes are on the public listener, as they
+ * are on the public cloud's endpoints: clients that get a token or decode
+ * a refusal talk to the same address as for the job API.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -13,8 +20,11 @@
 #include "../model/limits.h"
 
 enum route_flags {
-	ROUTE_NO_AUTH = 1 << 0,	/* health and metrics */
+	ROUTE_NO_AUTH = 1 << 0,	/* health, metrics, getting a token */
 	ROUTE_PROJECT = 1 << 1,	/* params[0] is the project_id */
+	ROUTE_SUB_JOB = 1 << 2,	/* params[0] is a sub-job: its project */
+	ROUTE_CLAIM = 1 << 3,	/* the action is checked per project */
+	ROUTE_LIMIT_IP = 1 << 4, /* no credentials: rate-limit the address */
 };
 
 struct route {
@@ -22,10 +32,12 @@ struct route {
 	int	     flags;
 	const char  *action;	/* IAM action (spec/auth.md §3.4) */
 	api_handler  handler;
+	int	     style;	/* enum http_err_style of handler errors */
 };
 
 #define PUB API_LISTENER_PUBLIC
 #define INT API_LISTENER_INTERNAL
+#define W HTTP_ERR_WKS
 
 /* spec/jobs-api.md (public) and DESIGN §5 (internal); same order below. */
 static const struct http_route http_routes[] = {
@@ -40,25 +52,41 @@ static const struct http_route http_routes[] = {
 	{ "GET", "/healthz", INT },
 	{ "GET", "/readyz", INT },
 	{ "GET", "/metrics", INT },
+	{ "POST", "/v3/auth/tokens", PUB },
+	{ "GET", "/v3/auth/tokens", PUB },
+	{ "GET", "/v3/projects", PUB },
+	{ "POST", "/v5/decode-authorization-message", PUB },
 };
 
 static const struct route routes[] = {
 	{ "ListItaSubJobs", ROUTE_PROJECT, "workspace:jobs:listSubJobs",
-	    api_sub_jobs_list },
+	    api_sub_jobs_list, W },
 	{ "BatchDeleteSubJobs", ROUTE_PROJECT,
-	    "workspace:jobs:deleteSubJobRecords", api_sub_jobs_batch_delete },
-	{ "ShowJob", ROUTE_PROJECT, "workspace:jobs:get", api_jobs_show },
+	    "workspace:jobs:deleteSubJobRecords", api_sub_jobs_batch_delete,
+	    W },
+	{ "ShowJob", ROUTE_PROJECT, "workspace:jobs:get", api_jobs_show, W },
 	{ "RunActionsOnWorkspaceJob", ROUTE_PROJECT, "workspace:jobs:retry",
-	    api_jobs_action },
+	    api_jobs_action, W },
 	{ "CreateJob", ROUTE_PROJECT, "workspace:jobs:create",
-	    api_internal_create },
-	{ "ClaimSubJobs", 0, "workspace:jobs:execute", api_internal_claim },
-	{ "HeartbeatSubJob", 0, "workspace:jobs:execute",
-	    api_internal_heartbeat },
-	{ "FinishSubJob", 0, "workspace:jobs:execute", api_internal_finish },
-	{ "healthz", ROUTE_NO_AUTH, NULL, api_health_healthz },
-	{ "readyz", ROUTE_NO_AUTH, NULL, api_health_readyz },
-	{ "metrics", ROUTE_NO_AUTH, NULL, api_health_metrics },
+	    api_internal_create, W },
+	{ "ClaimSubJobs", ROUTE_CLAIM, "workspace:jobs:execute",
+	    api_internal_claim, W },
+	{ "HeartbeatSubJob", ROUTE_SUB_JOB, "workspace:jobs:execute",
+	    api_internal_heartbeat, W },
+	{ "FinishSubJob", ROUTE_SUB_JOB, "workspace:jobs:execute",
+	    api_internal_finish, W },
+	{ "healthz", ROUTE_NO_AUTH, NULL, api_health_healthz, W },
+	{ "readyz", ROUTE_NO_AUTH, NULL, api_health_readyz, W },
+	{ "metrics", ROUTE_NO_AUTH, NULL, api_health_metrics, W },
+	/* spec/auth.md §1: no permission needed beyond being a user. */
+	{ "KeystoneCreateUserTokenByPassword", ROUTE_NO_AUTH | ROUTE_LIMIT_IP,
+	    NULL, api_iam_token_create, HTTP_ERR_IAM },
+	{ "KeystoneValidateToken", 0, NULL, api_iam_token_validate,
+	    HTTP_ERR_IAM },
+	{ "KeystoneListProjects", 0, NULL, api_iam_projects, HTTP_ERR_IAM },
+	/* spec/auth.md §4 */
+	{ "DecodeAuthorizationMessage", 0, "sts::decodeAuthorizationMessage",
+	    api_sts_decode, HTTP_ERR_STS },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -80,19 +108,47 @@ api_route_name(size_t i)
 int
 api_init(struct api *a, struct store *st, const struct wj_master_key *mk)
 {
+	const struct api_opts defaults = { GUARD_RATE_DEFAULT, 0, 0, 0 };
+	int r;
+
 	memset(a, 0, sizeof(*a));
 	a->store = st;
 	a->mk = *mk;
 	a->authn.store = st;
 	a->authn.mk = &a->mk;
 	a->authn.skew_ms = WJ_SKEW_MS;
+	if ((r = api_configure(a, &defaults)) != 0)
+		return r;
 	return api_metrics_new(N_ROUTES, &a->metrics);
+}
+
+int
+api_configure(struct api *a, const struct api_opts *o)
+{
+	struct guard_opts go = { 0, o->ak_lock_ms, o->rate_limit };
+	struct guard *g;
+	int r;
+
+	if (o->token_lifetime_ms < 0 || o->password_lock_ms < 0)
+		return WJ_ERR_INVALID;
+	if ((r = guard_new(&go, &g)) != 0)
+		return r;
+	guard_free(a->guard);
+	a->guard = g;
+	a->authn.guard = g;
+	a->token_lifetime_ms = o->token_lifetime_ms > 0 ?
+	    o->token_lifetime_ms : API_TOKEN_LIFETIME_MS;
+	a->password_lock_ms = o->password_lock_ms > 0 ?
+	    o->password_lock_ms : API_PASSWORD_LOCK_MS;
+	return 0;
 }
 
 void
 api_free(struct api *a)
 {
 	api_metrics_free(a->metrics);
+	guard_free(a->guard);
+	a->guard = NULL;
 	OPENSSL_cleanse(&a->mk, sizeof(a->mk));
 }
 
@@ -137,7 +193,7 @@ check_params(struct api_req *r)
 
 	for (i = 0; i < HTTP_MAX_PARAMS; i++) {
 		n = strlen(h->params[i]);
-		if (h->param_too_long || n > WJ_PARAM_MAX ||
+		if ((h->param_too_long & (1 << i)) || n > WJ_PARAM_MAX ||
 		    !wj_utf8_clean(h->params[i], n)) {
 			wj_errinfo_set(&r->err, "path parameter %zu is longer "
 			    "than %d characters or not valid text", i + 1,
@@ -145,6 +201,61 @@ check_params(struct api_req *r)
 			return WJ_ERR_INVALID;
 		}
 	}
+	return 0;
+}
+
+/*
+ * spec/errors.md §2.3: N requests per second per caller and route; the
+ * caller is the user, or the address on routes without credentials.
+ * Only on the public listener, which stands for Huawei's gateway: the
+ * internal API's heartbeats and finishes grow with the sub-jobs running,
+ * and throttling them would cost workers their leases.
+ */
+static int
+limit(struct api_req *r)
+{
+	struct http_req *h = r->http;
+	char key[GUARD_KEY_MAX + 1];
+	int n, secs;
+
+	if (h->listener != API_LISTENER_PUBLIC)
+		return 0;
+	if (r->who.user_id[0] != '\0')
+		n = snprintf(key, sizeof(key), "u:%s/%d", r->who.user_id,
+		    h->route);
+	else
+		n = snprintf(key, sizeof(key), "a:%s/%d", h->remote_ip,
+		    h->route);
+	if (n < 0 || (size_t)n >= sizeof(key) ||
+	    guard_rate(r->api->guard, key, wj_now_ms(), &secs) == 0)
+		return 0;
+	h->retry_after = secs;
+	wj_errinfo_set(&r->err, "policy user over ratelimit,limit:%d,time:1 "
+	    "second", guard_rate_limit(r->api->guard));
+	return WJ_ERR_THROTTLED;
+}
+
+/*
+ * A sub-job route acts in the sub-job's project: a token of another
+ * project may not touch it, and policies are those of that project.  An
+ * unknown sub-job is left to the handler (404).
+ */
+static int
+sub_job_scope(struct api_req *r, char project[WJ_ID_LEN + 1])
+{
+	int e;
+
+	e = store_sub_job_project(r->api->store, r->who.domain_id,
+	    r->http->params[0], project);
+	if (e == WJ_ERR_NOT_FOUND || e == WJ_ERR_INVALID) {
+		project[0] = '\0';
+		return 0;
+	}
+	if (e != 0)
+		return e;
+	if (r->who.via_token && r->who.token_project_id[0] != '\0' &&
+	    strcmp(r->who.token_project_id, project) != 0)
+		return WJ_ERR_PROJECT;
 	return 0;
 }
 
@@ -170,26 +281,49 @@ scope(struct api_req *r, const struct route *rt)
 	return 0;
 }
 
-/*
- * XXX identity policies arrive with the IAM issue; until then only the
- * account's root user (allowed everything) is let through.
- */
+/* The route's IAM action by identity policies (api_authz.c). */
 static int
 authorize(struct api_req *r, const struct route *rt)
 {
-	if (rt->action == NULL || r->who.is_root)
+	char project[WJ_ID_LEN + 1];
+	int e;
+
+	if (rt->flags & ROUTE_CLAIM)
+		return api_authorize_claim(r, rt->action);
+	if (rt->flags & ROUTE_SUB_JOB) {
+		/* Root by signature: nothing to scope or decide, no read. */
+		if (r->who.is_root && !r->who.via_token)
+			return 0;
+		if ((e = sub_job_scope(r, project)) != 0)
+			return e;
+		return api_authorize(r, rt->action,
+		    project[0] != '\0' ? project : NULL);
+	}
+	if (rt->action == NULL)
 		return 0;
-	wj_errinfo_set(&r->err, "%s is not allowed for %s", rt->action,
-	    r->who.user_name);
-	return WJ_ERR_DENIED;
+	return api_authorize(r, rt->action, r->project_id);
+}
+
+/* Everything before the handler; 0 or the refusal. */
+static int
+gate(struct api_req *r, const struct route *rt)
+{
+	int e;
+
+	if (rt->flags & ROUTE_NO_AUTH)
+		return (rt->flags & ROUTE_LIMIT_IP) ? limit(r) : 0;
+	if ((e = authenticate(r)) != 0 || (e = limit(r)) != 0 ||
+	    (e = check_params(r)) != 0 || (e = scope(r, rt)) != 0)
+		return e;
+	return authorize(r, rt);
 }
 
 void
 api_dispatch(void *arg, struct http_req *h)
 {
+	const struct route *rt = NULL;
 	struct api_req r;
-	const struct route *rt;
-	int e;
+	int e, style = HTTP_ERR_WKS;
 
 	memset(&r, 0, sizeof(r));
 	r.api = arg;
@@ -199,14 +333,18 @@ api_dispatch(void *arg, struct http_req *h)
 		goto out;
 	rt = &routes[h->route];
 	r.actor.action = rt->action;
-	if (!(rt->flags & ROUTE_NO_AUTH) &&
-	    ((e = authenticate(&r)) != 0 || (e = check_params(&r)) != 0 ||
-	    (e = scope(&r, rt)) != 0 || (e = authorize(&r, rt)) != 0))
+	if ((e = gate(&r, rt)) != 0) {
+		/* A refusal of the service itself is in its shape. */
+		if (e == WJ_ERR_DENIED)
+			style = rt->style;
 		goto out;
+	}
+	style = rt->style;
 	e = rt->handler(&r);
  out:
 	if (e != 0)
-		http_reply_error(h, e, &r.err);
+		http_reply_error_as(h, style, e, &r.err, r.denial);
+	free(r.denial);
 }
 
 void

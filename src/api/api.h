@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "../auth/authn.h"
+#include "../auth/guard.h"
 #include "../http/http.h"
 #include "../store/store.h"
 
@@ -21,11 +22,33 @@ enum { API_LISTENER_PUBLIC = 0, API_LISTENER_INTERNAL = 1 };
 
 struct api_metrics;
 
+#define API_TOKEN_LIFETIME_MS	(24 * 3600 * 1000LL) /* spec/auth.md §1.4 */
+#define API_LOGIN_FAILURES	5	/* wrong passwords before a lock */
+#define API_PASSWORD_LOCK_MS	(15 * 60 * 1000LL)
+
+/* Settings of the gate and the IAM handlers (wksjobs serve flags). */
+struct api_opts {
+	int	rate_limit;		/* per user and route, per second; 0 off */
+	int64_t	token_lifetime_ms;
+	int64_t	ak_lock_ms;		/* after GUARD_AK_FAILURES failures */
+	int64_t	password_lock_ms;	/* after API_LOGIN_FAILURES */
+};
+
 struct api {
 	struct store	     *store;
 	struct wj_master_key  mk;
 	struct authn	      authn;
 	struct api_metrics   *metrics;
+	struct guard	     *guard;		/* AK lockout, rate limits */
+	int64_t		      token_lifetime_ms;
+	int64_t		      password_lock_ms;
+};
+
+/* Projects a claim may take sub-jobs from (set by the gate). */
+struct api_claim_scope {
+	int	all;		/* every project of the account */
+	size_t	n;
+	char	ids[WJ_LIST_FILTER_VALUES][WJ_ID_LEN + 1];
 };
 
 /* Everything one request's handler needs. */
@@ -36,13 +59,22 @@ struct api_req {
 	const char	   *project_id;	/* path project, when the route has one */
 	struct store_actor  actor;
 	struct wj_errinfo   err;
+	char		   *denial;	/* encoded authorization message of a
+					   WJ_ERR_DENIED (owned) */
+	struct api_claim_scope claim;
 };
 
 typedef int (*api_handler)(struct api_req *);
 
-/* Set up the application over an open store; the master key is copied. */
+/*
+ * Set up the application over an open store; the master key is copied.
+ * Defaults of struct api_opts: rate 200/s, 24 h tokens, 5 min AK and
+ * 15 min password locks.
+ */
 int	api_init(struct api *, struct store *, const struct wj_master_key *)
 	    WJ_WUR;
+/* Change the settings (before serving); 0 fields keep the defaults. */
+int	api_configure(struct api *, const struct api_opts *) WJ_WUR;
 void	api_free(struct api *);
 /* http_app callbacks: arg is the struct api. */
 void	api_dispatch(void *arg, struct http_req *);
@@ -82,6 +114,32 @@ int	api_internal_finish(struct api_req *);
 int	api_health_healthz(struct api_req *);
 int	api_health_readyz(struct api_req *);
 int	api_health_metrics(struct api_req *);
+int	api_iam_token_create(struct api_req *);
+int	api_iam_token_validate(struct api_req *);
+int	api_iam_projects(struct api_req *);
+int	api_sts_decode(struct api_req *);
+
+/* ---- authorization (api_authz.c) ------------------------------------ */
+
+/*
+ * Authorize action for the principal of r in project (NULL: outside any
+ * project).  0 when allowed (the root user always is); WJ_ERR_DENIED with
+ * r->denial set when not.
+ */
+int	api_authorize(struct api_req *, const char *action,
+	    const char *project) WJ_WUR;
+/*
+ * Work out r->claim for a claim (every project of the account where the
+ * principal may execute, narrowed by a token's scope).  WJ_ERR_DENIED
+ * when there is none.
+ */
+int	api_authorize_claim(struct api_req *, const char *action) WJ_WUR;
+/*
+ * Narrow a claim request to r->claim: an explicit project_ids list must
+ * lie inside it (WJ_ERR_DENIED naming the first that does not); an empty
+ * one becomes it.
+ */
+int	api_claim_narrow(struct api_req *, struct store_claim_in *) WJ_WUR;
 
 /* ---- metrics (api_metrics.c) ------------------------------------------- */
 

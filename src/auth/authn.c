@@ -1,12 +1,14 @@
 /*
  * authn.c - credentials to principal; see authn.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "authn.h"
+#include "keycache.h"
 
 int
 authn_seal_secret(const struct wj_master_key *mk, const char *ak,
@@ -84,6 +86,36 @@ authn_new_keypair(char ak[21], char sk[41])
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
+static void
+ak_failed(const struct authn *a, const char *ak, int64_t now_ms)
+{
+	if (a->guard != NULL)
+		guard_ak_failed(a->guard, ak, now_ms);
+}
+
+/* spec/auth.md §2.7: X-Sdk-Date within the skew of the server's clock. */
+static int
+check_date(const char *sdk_date, int64_t now_ms, int64_t skew_ms,
+    struct wj_errinfo *ei)
+{
+	char server[17];
+	int64_t t;
+
+	if (sdk_date == NULL || sig_parse_date(sdk_date, &t) != 0) {
+		wj_errinfo_set(ei, "verify aksk signature fail, "
+		    "X-Sdk-Date missing or malformed");
+		return WJ_ERR_AUTH;
+	}
+	if (t > now_ms + skew_ms || t < now_ms - skew_ms) {
+		sig_format_date(now_ms, server);
+		wj_errinfo_set(ei, "verify aksk signature fail, signature "
+		    "expired, signature time:%s,server time:%s", sdk_date,
+		    server);
+		return WJ_ERR_AUTH;
+	}
+	return 0;
+}
+
 static int
 aksk(const struct authn *a, const struct sig_request *req, const char *authz,
     const char *sdk_date, int64_t now_ms, struct principal *out,
@@ -92,13 +124,12 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 	struct sig_auth sa;
 	struct store_key key;
 	char sk[256];
-	int64_t t;
 	int r;
 
 	if ((r = sig_parse_authorization_algs(authz, SIG_ALGS_ALL, &sa,
 	    ei)) != 0)
 		return WJ_ERR_AUTH;
-	if ((r = store_key_get(a->store, sa.access_key, &key)) != 0) {
+	if ((r = keycache_key_get(a->store, sa.access_key, &key)) != 0) {
 		if (r != WJ_ERR_NOT_FOUND)
 			return r;
 		wj_errinfo_set(ei, "Get secretKey failed");
@@ -108,29 +139,29 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 		wj_errinfo_set(ei, "Get secretKey failed");
 		return WJ_ERR_AUTH;
 	}
-	if (sdk_date == NULL || sig_parse_date(sdk_date, &t) != 0) {
-		wj_errinfo_set(ei, "verify aksk signature fail, "
-		    "X-Sdk-Date missing or malformed");
+	/* spec/errors.md §2.2: a locked AK is refused, right or wrong. */
+	if (a->guard != NULL &&
+	    guard_ak_check(a->guard, key.access_key, now_ms, NULL) != 0) {
+		wj_errinfo_set(ei, "AK access failed to reach the limit,"
+		    "forbidden.");
 		return WJ_ERR_AUTH;
 	}
-	if (t > now_ms + a->skew_ms || t < now_ms - a->skew_ms) {
-		char server[17];
-
-		sig_format_date(now_ms, server);
-		wj_errinfo_set(ei, "verify aksk signature fail, signature "
-		    "expired, signature time:%s,server time:%s", sdk_date,
-		    server);
-		return WJ_ERR_AUTH;
+	if ((r = check_date(sdk_date, now_ms, a->skew_ms, ei)) != 0) {
+		ak_failed(a, key.access_key, now_ms);
+		return r;
 	}
-	if ((r = authn_open_secret(a->mk, key.access_key, key.secret_sealed,
+	if ((r = keycache_open_secret(a->mk, key.access_key, key.secret_sealed,
 	    key.secret_sealed_len, sk, sizeof(sk))) != 0)
 		return WJ_ERR_INTERNAL;
 	r = sig_verify(req, &sa, sk, strlen(sk), ei);
 	OPENSSL_cleanse(sk, sizeof(sk));
 	if (r != 0) {
+		ak_failed(a, key.access_key, now_ms);
 		wj_errinfo_set(ei, "verify aksk signature fail");
 		return WJ_ERR_AUTH;
 	}
+	if (a->guard != NULL)
+		guard_ak_ok(a->guard, key.access_key);
 	memcpy(out->user_id, key.user.id, sizeof(out->user_id));
 	memcpy(out->user_name, key.user.name, sizeof(out->user_name));
 	memcpy(out->domain_id, key.user.domain_id, sizeof(out->domain_id));
@@ -157,12 +188,45 @@ authn_request(const struct authn *a, const struct sig_request *req,
 		wj_errinfo_set(ei, "x-auth-token not found");
 		return WJ_ERR_AUTH;
 	}
-	if (token != NULL) {
-		/* XXX IAM tokens arrive with the IAM issue: none decrypts. */
+	if (token != NULL)
+		return authn_token(a, token, now_ms, NULL, out, ei);
+	return aksk(a, req, authz, sdk_date, now_ms, out, ei);
+}
+
+int
+authn_token(const struct authn *a, const char *text, int64_t now_ms,
+    struct token *tp, struct principal *out, struct wj_errinfo *ei)
+{
+	struct store_user_auth u;
+	struct token t;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = token_open(a->mk, text, now_ms, &t)) != 0) {
+		if (r == WJ_ERR_TOKEN_EXPIRED || r == WJ_ERR_NOMEM)
+			return r;
 		wj_errinfo_set(ei, "decrypt token fail");
 		return WJ_ERR_AUTH;
 	}
-	return aksk(a, req, authz, sdk_date, now_ms, out, ei);
+	if ((r = store_user_auth_get(a->store, t.user_id, &u)) != 0)
+		return r == WJ_ERR_NOT_FOUND ? WJ_ERR_TOKEN_EXPIRED : r;
+	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
+	/* DESIGN §3: disabled, or changed since the token was issued. */
+	if (!u.user.enabled || strcmp(u.user.domain_id, t.domain_id) != 0 ||
+	    t.issued_ms <= u.tokens_valid_after_ms)
+		return WJ_ERR_TOKEN_EXPIRED;
+	memcpy(out->user_id, u.user.id, sizeof(out->user_id));
+	memcpy(out->user_name, u.user.name, sizeof(out->user_name));
+	memcpy(out->domain_id, u.user.domain_id, sizeof(out->domain_id));
+	memcpy(out->domain_name, u.user.domain_name,
+	    sizeof(out->domain_name));
+	memcpy(out->token_project_id, t.project_id,
+	    sizeof(out->token_project_id));
+	out->is_root = u.user.is_root;
+	out->via_token = 1;
+	if (tp != NULL)
+		*tp = t;
+	return 0;
 }
 
 int
@@ -172,7 +236,10 @@ authn_project(const struct authn *a, const struct principal *p,
 	struct store_project proj;
 	int r;
 
-	if ((r = store_project_get(a->store, project_id, &proj)) != 0)
+	/* A token acts in its project only (a domain token in none). */
+	if (p->via_token && strcmp(p->token_project_id, project_id) != 0)
+		return WJ_ERR_PROJECT;
+	if ((r = keycache_project_get(a->store, project_id, &proj)) != 0)
 		return r == WJ_ERR_NOT_FOUND ? WJ_ERR_PROJECT : r;
 	if (strcmp(proj.domain_id, p->domain_id) != 0)
 		return WJ_ERR_PROJECT;

@@ -1,16 +1,22 @@
 /*
  * authn.h - who is calling: turns the credentials of a request (an AK/SK
- * signature now; IAM tokens next) into a principal, and checks that the
+ * signature or an IAM token) into a principal, and checks that the
  * principal may act in the request's project.  Reports failures as
- * WJ_ERR_AUTH / WJ_ERR_PROJECT with the gateway's reason text
- * (spec/errors.md §2.2); never says which part of a signature was wrong.
+ * WJ_ERR_AUTH / WJ_ERR_TOKEN_EXPIRED / WJ_ERR_PROJECT with the gateway's
+ * reason text (spec/errors.md §2.2); never says which part of a
+ * signature was wrong.  An AK locks after consecutive signature failures
+ * (auth/guard).  A token is checked against its user's row on every
+ * request (enabled, same account, issued after tokens_valid_after): no
+ * cache, so revocations apply to the next request.
  */
 #ifndef WJ_AUTHN_H
 #define WJ_AUTHN_H
 
 #include <stdint.h>
 
+#include "guard.h"
 #include "sig.h"
+#include "token.h"
 #include "../store/store.h"
 #include "../util/crypto.h"
 
@@ -21,12 +27,15 @@ struct principal {
 	char	domain_name[STORE_NAME_MAX + 1];
 	char	access_key[SIG_AK_MAX + 1];
 	int	is_root;	/* the account's root user: allowed everything */
+	int	via_token;	/* authenticated by X-Auth-Token */
+	char	token_project_id[WJ_ID_LEN + 1]; /* its scope; "" = domain */
 };
 
 struct authn {
 	struct store		   *store;
 	const struct wj_master_key *mk;
 	int64_t			    skew_ms;	/* spec/auth.md §2.3: 15 min */
+	struct guard		   *guard;	/* AK lockout; NULL = none */
 };
 
 /*
@@ -39,8 +48,19 @@ int	authn_request(const struct authn *, const struct sig_request *req,
 	    WJ_WUR;
 
 /*
- * The principal may act in project_id (its account owns the project).
- * WJ_ERR_PROJECT otherwise, and for projects that do not exist.
+ * Open a token and check it against its user: *t (may be NULL) gets its
+ * content, *out the principal.  WJ_ERR_AUTH ("decrypt token fail") when
+ * it is not a token; WJ_ERR_TOKEN_EXPIRED when expired, revoked, or its
+ * user is gone or disabled.
+ */
+int	authn_token(const struct authn *, const char *text, int64_t now_ms,
+	    struct token *t, struct principal *out, struct wj_errinfo *ei)
+	    WJ_WUR;
+
+/*
+ * The principal may act in project_id (its account owns the project;
+ * a token's scope is that project).  WJ_ERR_PROJECT otherwise, and for
+ * projects that do not exist.
  */
 int	authn_project(const struct authn *, const struct principal *,
 	    const char *project_id) WJ_WUR;

@@ -3,6 +3,7 @@
  * public and internal listeners and the lease reaper, and run until
  * SIGTERM/SIGINT, then drain requests in flight and exit 0.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "cmd.h"
 #include "datadir.h"
 #include "../api/api.h"
+#include "../auth/authz.h"
 #include "../model/limits.h"
 
 static const struct opt serve_opts[] = {
@@ -27,6 +29,8 @@ static const struct opt serve_opts[] = {
 	    0 },
 	{ "max-connections", OPT_INT, 1, 65536, "1024", "concurrent "
 	    "connections per listener", 0 },
+	{ "max-inflight", OPT_INT, 0, 65536, "256", "requests in progress per "
+	    "listener past which a new one gets 503 at once; 0 = no bound", 0 },
 	{ "max-body", OPT_INT, 1024, 16 * 1024 * 1024, "65536", "largest "
 	    "public request body in bytes (413 above)", 0 },
 	{ "max-internal-body", OPT_INT, 1024, 64 * 1024 * 1024, "8388608",
@@ -39,6 +43,15 @@ static const struct opt serve_opts[] = {
 	    "for requests in flight", 0 },
 	{ "access-log", OPT_BOOL, 0, 1, "true", "one log line per request on "
 	    "stderr", 0 },
+	{ "rate-limit", OPT_INT, 0, 1000000, "200", "public API requests per "
+	    "second per user and route, root users too (429 above); 0 = no "
+	    "limit", 0 },
+	{ "token-lifetime-s", OPT_INT, 1, 864000, "86400", "lifetime of IAM "
+	    "tokens in seconds (short values make expiry testable)", 0 },
+	{ "ak-lock-s", OPT_INT, 1, 86400, "300", "seconds an AK stays locked "
+	    "after 5 consecutive signature failures", 0 },
+	{ "password-lock-s", OPT_INT, 1, 86400, "900", "seconds a user stays "
+	    "locked after 5 consecutive wrong passwords", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, then exit", 0 },
 };
@@ -85,6 +98,23 @@ reaper_main(void *arg)
 	return NULL;
 }
 
+/* The IAM settings of the flags; the system policies' rows refreshed. */
+static int
+configure(struct cmd_args *a, struct api *api)
+{
+	struct api_opts o;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.rate_limit = (int)cmd_opt(a, "rate-limit")->i;
+	o.token_lifetime_ms = cmd_opt(a, "token-lifetime-s")->i * 1000;
+	o.ak_lock_ms = cmd_opt(a, "ak-lock-s")->i * 1000;
+	o.password_lock_ms = cmd_opt(a, "password-lock-s")->i * 1000;
+	if ((r = api_configure(api, &o)) != 0)
+		return r;
+	return authz_sync_system_policies(api->store);
+}
+
 static int
 run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 {
@@ -102,9 +132,15 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 
 	if ((r = api_init(&api, st, mk)) != 0)
 		return EXIT_FAIL;
+	if ((r = configure(a, &api)) != 0) {
+		fprintf(stderr, "wksjobs: serve: %s\n", wj_strerror(r));
+		api_free(&api);
+		return EXIT_FAIL;
+	}
 	memset(&ho, 0, sizeof(ho));
 	ho.threads = (int)cmd_opt(a, "threads")->i;
 	ho.max_connections = (int)cmd_opt(a, "max-connections")->i;
+	ho.max_inflight = (int)cmd_opt(a, "max-inflight")->i;
 	ho.timeout_s = 60;
 	ho.access_log = (int)cmd_opt(a, "access-log")->i;
 	l[0] = (struct http_listener){ pub->host, pub->port,
@@ -162,6 +198,18 @@ cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Memory (docs/BENCHMARKS.md): two malloc arenas rather than one
+	 * per thread, and buffers of 128 KiB and more (pages of 1000
+	 * sub-jobs) always mmap'd, so they go back to the system once sent
+	 * instead of raising glibc's threshold and staying in an arena.
+	 */
+	(void)mallopt(M_ARENA_MAX, 2);
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	/* A file grown past RLIMIT_FSIZE (a full quota) must fail the write
+	 * (EFBIG: 503, the store recovers) instead of killing the server
+	 * (found by 98-faults). */
+	signal(SIGXFSZ, SIG_IGN);
 	/* The README's configuration table is this output (tested). */
 	if (argc == 2 && strcmp(argv[1], "--config-markdown") == 0) {
 		cmd_print_config_markdown("serve", serve_opts, N_OPTS);

@@ -95,30 +95,141 @@ http_reply_empty(struct http_req *req, int status)
 	req->resp_json = 0;
 }
 
+/* IAM (Keystone) bodies of spec/errors.md §1.3. */
+static const struct {
+	int	    err;
+	int	    status;
+	const char *title;
+	const char *msg;
+} iam_map[] = {
+	{ WJ_ERR_INVALID, 400, "Bad Request", "The request body is invalid" },
+	{ WJ_ERR_EMPTY_BODY, 400, "Bad Request",
+	    "The request body is invalid" },
+	{ WJ_ERR_MEDIA_TYPE, 400, "Bad Request",
+	    "The request body is invalid" },
+	{ WJ_ERR_AUTH, 401, "Unauthorized",
+	    "The username or password is wrong." },
+	{ WJ_ERR_TOKEN_EXPIRED, 401, "Unauthorized",
+	    "The token must be updated." },
+	{ WJ_ERR_DENIED, 403, "Forbidden",
+	    "You are not authorized to perform the requested action." },
+	{ WJ_ERR_PROJECT, 403, "Forbidden",
+	    "You are not authorized to perform the requested action." },
+	{ WJ_ERR_NOT_FOUND, 404, "Not Found",
+	    "Could not find the requested resource." },
+	{ WJ_ERR_UNAVAILABLE, 503, "Service Unavailable",
+	    "The service is unavailable." },
+	{ WJ_ERR_IO, 503, "Service Unavailable",
+	    "The service is unavailable." },
+	{ WJ_ERR_INTERNAL, 500, "Internal Server Error",
+	    "An unexpected error prevented the server from fulfilling your "
+	    "request." },
+};
+
+/* STS5 bodies (spec/auth.md §4); codes are this project's choice. */
+static const struct {
+	int	    err;
+	int	    status;
+	const char *code;
+	const char *msg;
+} sts_map[] = {
+	{ WJ_ERR_INVALID, 400, "STS5.0400", "The request is invalid" },
+	{ WJ_ERR_EMPTY_BODY, 400, "STS5.0400", "The request is invalid" },
+	{ WJ_ERR_MEDIA_TYPE, 400, "STS5.0400", "The request is invalid" },
+	{ WJ_ERR_DENIED, 403, "STS5.0403",
+	    "You do not have permission to perform this operation" },
+	{ WJ_ERR_NOT_FOUND, 404, "STS5.0404", "The resource was not found" },
+	{ WJ_ERR_UNAVAILABLE, 503, "STS5.0503",
+	    "The service is unavailable." },
+	{ WJ_ERR_IO, 503, "STS5.0503", "The service is unavailable" },
+	{ WJ_ERR_INTERNAL, 500, "STS5.0500", "Internal server error" },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+iam_body(struct jw *w, int err, const char *detail, int *status)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(iam_map) - 1; i++)
+		if (iam_map[i].err == err)
+			break;
+	*status = iam_map[i].status;
+	jw_obj_open(w);
+	jw_key(w, "error");
+	jw_obj_open(w);
+	jw_kv_int(w, "code", iam_map[i].status);
+	jw_kv_str(w, "message", detail != NULL ? detail : iam_map[i].msg);
+	jw_kv_str(w, "title", iam_map[i].title);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+static void
+sts_body(struct jw *w, int err, const char *detail, int *status)
+{
+	char msg[WJ_DETAIL_MAX + 128];
+	size_t i;
+
+	for (i = 0; i < NELEM(sts_map) - 1; i++)
+		if (sts_map[i].err == err)
+			break;
+	*status = sts_map[i].status;
+	if (detail != NULL)
+		(void)snprintf(msg, sizeof(msg), "%s: %s", sts_map[i].msg,
+		    detail);
+	jw_obj_open(w);
+	jw_kv_str(w, "error_code", sts_map[i].code);
+	jw_kv_str(w, "error_msg", detail != NULL ? msg : sts_map[i].msg);
+	jw_obj_close(w);
+}
+
+/* spec/errors.md §1.1 and §1.2; returns the status. */
+static int
+wks_body(struct jw *w, struct http_req *req, const struct err_map *m,
+    int err, const char *detail, const char *encoded)
+{
+	char msg[WJ_DETAIL_MAX + 128];
+
+	jw_obj_open(w);
+	jw_kv_str(w, "error_code", m->code);
+	if (m->gateway && (err == WJ_ERR_AUTH || err == WJ_ERR_THROTTLED) &&
+	    detail != NULL) {
+		/* spec/errors.md §2.2, §2.3: "<message>: <reason>" */
+		(void)snprintf(msg, sizeof(msg), "%s: %s", m->msg, detail);
+		jw_kv_str(w, "error_msg", msg);
+	} else
+		jw_kv_str(w, "error_msg", m->msg);
+	if (m->gateway)
+		jw_kv_str(w, "request_id", req->request_id);
+	else if (detail != NULL)
+		jw_kv_str(w, "error_detail", detail);
+	if (err == WJ_ERR_DENIED && encoded != NULL)
+		jw_kv_str(w, "encoded_authorization_message", encoded);
+	jw_obj_close(w);
+	return m->status;
+}
+
 void
-http_reply_error(struct http_req *req, int err, const struct wj_errinfo *ei)
+http_reply_error_as(struct http_req *req, int style, int err,
+    const struct wj_errinfo *ei, const char *encoded)
 {
 	const struct err_map *m = lookup(err);
 	const char *detail = ei != NULL && ei->detail[0] ? ei->detail : NULL;
-	char msg[WJ_DETAIL_MAX + 128];
 	struct buf b;
 	struct jw w;
+	int status;
 
 	buf_init(&b);
 	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "error_code", m->code);
-	if (m->gateway && err == WJ_ERR_AUTH && detail != NULL) {
-		/* spec/errors.md §2.2: "<message>: <reason>" */
-		(void)snprintf(msg, sizeof(msg), "%s: %s", m->msg, detail);
-		jw_kv_str(&w, "error_msg", msg);
-	} else
-		jw_kv_str(&w, "error_msg", m->msg);
-	if (m->gateway)
-		jw_kv_str(&w, "request_id", req->request_id);
-	else if (detail != NULL)
-		jw_kv_str(&w, "error_detail", detail);
-	jw_obj_close(&w);
+	/* A handler's WJ_ERR_AUTH in IAM is a wrong password, not APIGW. */
+	if (style == HTTP_ERR_IAM && (!m->gateway || err == WJ_ERR_AUTH))
+		iam_body(&w, err, detail, &status);
+	else if (style == HTTP_ERR_STS && !m->gateway)
+		sts_body(&w, err, detail, &status);
+	else
+		status = wks_body(&w, req, m, err, detail, encoded);
 	if (err == WJ_ERR_UNAVAILABLE || err == WJ_ERR_IO ||
 	    err == WJ_ERR_THROTTLED) {
 		if (req->retry_after <= 0)
@@ -130,5 +241,11 @@ http_reply_error(struct http_req *req, int err, const struct wj_errinfo *ei)
 		buf_puts(&b, "{\"error_code\":\"WKS.00211401\",\"error_msg\":"
 		    "\"The requested operation failed.\"}");
 	}
-	http_reply_json(req, m->status, &b);
+	http_reply_json(req, status, &b);
+}
+
+void
+http_reply_error(struct http_req *req, int err, const struct wj_errinfo *ei)
+{
+	http_reply_error_as(req, HTTP_ERR_WKS, err, ei, NULL);
 }

@@ -167,8 +167,19 @@ static const char schema_1[] =
 	"  created_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (project_id, token));";
 
+/*
+ * 2: password lockout (IAM issue), kept in the user row so that it
+ * survives restarts and every node sees it.  Groups, memberships,
+ * policies and attachments have their tables and indexes since 1.
+ */
+static const char schema_2[] =
+	"ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN locked_until_ms INTEGER NOT NULL "
+	"  DEFAULT 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
+	{ 2, schema_2 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

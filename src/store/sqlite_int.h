@@ -29,6 +29,16 @@
 #define SQ_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
 #define SQ_STMT_CACHE		48	/* prepared statements per connection */
 #define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* DESIGN §5 reaper */
+/*
+ * WAL checkpoints (in pages of the WAL): from SQ_CKPT_PAGES on, the
+ * checkpointer thread runs a passive checkpoint; past SQ_CKPT_HARD_PAGES
+ * (it cannot keep up) the writer checkpoints itself, as SQLite would.
+ */
+#define SQ_CKPT_PAGES		4000
+#define SQ_CKPT_HARD_PAGES	40000
+/* The writer's page cache (KiB): the interior pages of the sub_jobs
+ * indexes that every delete and claim walks stay in memory. */
+#define SQ_WRITER_CACHE_KB	8192
 
 /* The SQL stores and compares statuses as these integers. */
 _Static_assert(JOB_STATUS_WAITING == 0 && JOB_STATUS_RUNNING == 1 &&
@@ -72,6 +82,11 @@ struct sq_op {
 	int		 done;
 	pthread_cond_t	 cv;
 	struct sq_op	*next;
+	/*
+	 * sq_submit_async: called on the writer thread, without the store
+	 * lock, once the op's batch committed (or failed); may free the op.
+	 */
+	void		(*on_done)(struct sq_op *);
 };
 
 struct store {
@@ -92,6 +107,16 @@ struct store {
 	int		 writer_running;
 	pthread_t	 writer;
 	uint64_t	 batches;	/* committed transactions */
+	/*
+	 * The checkpointer: copies the WAL back into the database on its
+	 * own connection and thread, so that commits never wait for it
+	 * (the writer's connection has no auto-checkpoint; see wal_hook).
+	 */
+	struct sq_conn	*cconn;
+	pthread_t	 ckpt;
+	int		 ckpt_running;
+	int		 ckpt_wanted;	/* under mu */
+	pthread_cond_t	 ckpt_cv;
 };
 
 /* ---- store_sqlite.c: connections, statements, errors, the writer --------- */
@@ -136,6 +161,12 @@ int	sq_copy(char *dst, size_t size, const char *src) WJ_WUR;
 
 /* Queue op, wait for its batch to commit; returns op->result. */
 int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
+/*
+ * Queue op (with op->on_done set) and return at once: 0 when queued,
+ * and then on_done runs exactly once, after the batch commits; else the
+ * error, and on_done never runs.
+ */
+int	sq_submit_async(struct store *, struct sq_op *) WJ_WUR;
 /* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
 void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
 	    const struct store_actor *, const char *action,
@@ -148,7 +179,7 @@ void	sq_res_end(struct sq_op *);
 
 /* ---- migrations.c -------------------------------------------------------- */
 
-#define SQ_SCHEMA_VERSION 1
+#define SQ_SCHEMA_VERSION 2
 
 /* Apply the numbered migrations not yet in schema_version. */
 int	sq_migrate(sqlite3 *) WJ_WUR;

@@ -182,6 +182,19 @@ int	store_job_retry(struct store *, const struct store_actor *,
 int	store_sub_jobs_delete(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
 	    struct wj_errinfo *ei) WJ_WUR;
+/*
+ * store_sub_jobs_delete without waiting for the commit (the caller keeps
+ * no thread blocked): 0 when queued, and then done(arg, result) runs
+ * exactly once, on the store's writer thread, once the delete is durable
+ * or refused (result and ei as store_sub_jobs_delete gives them).  done
+ * must be quick and must not call the store.  actor, project_id, ids and
+ * ei must stay valid until done runs.  Any other return: nothing was
+ * queued and done never runs.
+ */
+typedef void (*store_done_fn)(void *arg, int result);
+int	store_sub_jobs_delete_async(struct store *, const struct store_actor *,
+	    const char *project_id, const char *const *ids, size_t n,
+	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
 /* Delete every sub-job of the project in status (SUCCESS or FAILED)
  * except protected types; *deleted counts them (may be NULL). */
 int	store_sub_jobs_delete_by_status(struct store *,
@@ -242,5 +255,170 @@ int	store_count_by_status(struct store *, int64_t out[JOB_STATUS_COUNT])
 	    WJ_WUR;
 /* A cheap query proving the database answers (for /readyz). */
 int	store_ping(struct store *) WJ_WUR;
+
+/* ---- IAM: accounts, users, groups, policies (sqlite_iam.c) ----------- */
+
+#define STORE_PASSWORD_HASH_MAX	255	/* an argon2id encoded hash */
+#define STORE_POLICY_DOC_MAX	6144	/* = POLICY_DOC_MAX (auth/policy.h) */
+
+/* A user with what logging in needs; wipe password_hash after use. */
+struct store_user_auth {
+	struct store_user user;
+	char	password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* "" = none */
+	int	failed_logins;		/* consecutive wrong passwords */
+	int64_t	locked_until_ms;	/* 0 = not locked */
+	int64_t	tokens_valid_after_ms;	/* tokens issued until then: revoked */
+};
+
+struct store_group {
+	char	id[WJ_ID_LEN + 1];
+	char	name[STORE_NAME_MAX + 1];
+	char	domain_id[WJ_ID_LEN + 1];
+};
+
+struct store_policy {
+	char	id[WJ_ID_LEN + 1];
+	char	name[STORE_NAME_MAX + 1];
+	char	domain_id[WJ_ID_LEN + 1];	/* "" for a system policy */
+	int	is_system;
+	int64_t	updated_ms;
+	char	document[STORE_POLICY_DOC_MAX + 1];
+};
+
+enum store_principal_type {
+	STORE_PRINCIPAL_USER = 0,
+	STORE_PRINCIPAL_GROUP = 1,
+};
+
+/* One attachment, with names for display. */
+struct store_attachment {
+	char	policy_id[WJ_ID_LEN + 1];
+	char	policy_name[STORE_NAME_MAX + 1];
+	int	principal_type;			/* enum store_principal_type */
+	char	principal_id[WJ_ID_LEN + 1];
+	char	principal_name[STORE_NAME_MAX + 1];
+	char	project_id[WJ_ID_LEN + 1];	/* "" = the whole domain */
+	char	project_name[STORE_NAME_MAX + 1];
+};
+
+/*
+ * A new account (domain) with its root user of the same name; the root
+ * user gets password_hash when not NULL.  WJ_ERR_EXISTS for a taken name.
+ */
+int	store_domain_create(struct store *, const char *name,
+	    const char *password_hash, struct store_domain *d,
+	    struct store_user *root) WJ_WUR;
+int	store_domain_by_name(struct store *, const char *name,
+	    struct store_domain *out) WJ_WUR;
+int	store_domain_get(struct store *, const char *id,
+	    struct store_domain *out) WJ_WUR;
+/* Every domain, by creation; *out malloc'd. */
+int	store_domain_list(struct store *, struct store_domain **out,
+	    size_t *n) WJ_WUR;
+/* Project of a domain by name; WJ_ERR_NOT_FOUND. */
+int	store_project_by_name(struct store *, const char *domain_id,
+	    const char *name, struct store_project *out) WJ_WUR;
+
+/* A new (non-root, enabled) user; password_hash may be NULL. */
+int	store_user_create(struct store *, const char *domain_id,
+	    const char *name, const char *password_hash,
+	    struct store_user *out) WJ_WUR;
+/* Users of a domain by name; *out malloc'd. */
+int	store_user_list(struct store *, const char *domain_id,
+	    struct store_user **out, size_t *n) WJ_WUR;
+/* The user and its login state, by id or by name in a domain. */
+int	store_user_auth_get(struct store *, const char *user_id,
+	    struct store_user_auth *out) WJ_WUR;
+int	store_user_auth_by_name(struct store *, const char *domain_id,
+	    const char *name, struct store_user_auth *out) WJ_WUR;
+/* Enable or disable; disabling revokes the user's tokens. */
+int	store_user_set_enabled(struct store *, const char *user_id,
+	    int enabled) WJ_WUR;
+/*
+ * Set the password hash: revokes the user's tokens and clears a
+ * password lockout.
+ */
+int	store_user_set_password(struct store *, const char *user_id,
+	    const char *password_hash) WJ_WUR;
+/*
+ * A wrong password: failed_logins + 1; reaching threshold locks the user
+ * until now_ms + lock_ms (and the count starts again).  *locked (may be
+ * NULL) says whether this failure locked it.
+ */
+int	store_user_login_failed(struct store *, const char *user_id,
+	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
+	    WJ_WUR;
+/* A right password: the count of failures goes back to 0. */
+int	store_user_login_ok(struct store *, const char *user_id) WJ_WUR;
+
+int	store_group_create(struct store *, const char *domain_id,
+	    const char *name, struct store_group *out) WJ_WUR;
+int	store_group_by_name(struct store *, const char *domain_id,
+	    const char *name, struct store_group *out) WJ_WUR;
+int	store_group_list(struct store *, const char *domain_id,
+	    struct store_group **out, size_t *n) WJ_WUR;
+/*
+ * Membership changes revoke the user's tokens.  Adding a member twice is
+ * not an error; removing a non-member is WJ_ERR_NOT_FOUND.  The user and
+ * the group must be of one domain (WJ_ERR_INVALID otherwise).
+ */
+int	store_group_add_user(struct store *, const char *group_id,
+	    const char *user_id) WJ_WUR;
+int	store_group_remove_user(struct store *, const char *group_id,
+	    const char *user_id) WJ_WUR;
+
+/* A custom policy of a domain (document already validated). */
+int	store_policy_create(struct store *, const char *domain_id,
+	    const char *name, const char *document, struct store_policy *out)
+	    WJ_WUR;
+/* Create or refresh a system policy (no domain) by name. */
+int	store_policy_put_system(struct store *, const char *name,
+	    const char *document) WJ_WUR;
+/* The domain's custom policy of that name, else the system one. */
+int	store_policy_by_name(struct store *, const char *domain_id,
+	    const char *name, struct store_policy *out) WJ_WUR;
+/* System policies and the domain's, by name; *out malloc'd. */
+int	store_policy_list(struct store *, const char *domain_id,
+	    struct store_policy **out, size_t *n) WJ_WUR;
+/*
+ * Attach policy_id to a user or group of domain_id, for project_id ("" =
+ * the whole domain).  Revokes the tokens of the user (every member of the
+ * group).  Attaching twice is not an error; detaching what is not
+ * attached is WJ_ERR_NOT_FOUND.  WJ_ERR_INVALID when the principal,
+ * project or policy is not of domain_id (system policies are of all).
+ */
+int	store_policy_attach(struct store *, const char *domain_id,
+	    const char *policy_id, int principal_type,
+	    const char *principal_id, const char *project_id) WJ_WUR;
+int	store_policy_detach(struct store *, const char *domain_id,
+	    const char *policy_id, int principal_type,
+	    const char *principal_id, const char *project_id) WJ_WUR;
+/* Attachments of the domain's users and groups; *out malloc'd. */
+int	store_attachment_list(struct store *, const char *domain_id,
+	    struct store_attachment **out, size_t *n) WJ_WUR;
+
+/* A policy that applies to a user, as store_user_policies reports it. */
+struct store_policy_ref {
+	const char *id;
+	const char *name;
+	const char *document;
+	const char *project_id;		/* "" = whole domain */
+	int	    is_system;
+	int64_t	    updated_ms;
+};
+typedef int (*store_policy_cb)(void *arg, const struct store_policy_ref *);
+
+/*
+ * Every policy attached to user_id or to one of its groups, once per
+ * (policy, project), for project_id: NULL = every attachment, "" = the
+ * domain-wide ones, else the domain-wide ones and those of project_id.
+ * Strings are borrowed for the call.
+ */
+int	store_user_policies(struct store *, const char *user_id,
+	    const char *project_id, store_policy_cb cb, void *arg) WJ_WUR;
+
+/* The project of a sub-job of domain_id; WJ_ERR_NOT_FOUND. */
+int	store_sub_job_project(struct store *, const char *domain_id,
+	    const char *sub_job_id, char project_id[WJ_ID_LEN + 1]) WJ_WUR;
 
 #endif

@@ -62,6 +62,8 @@ teardown(void **state)
 	struct fx *f = *state;
 	char cmd[600];
 
+	buf_free(&f->h.body);
+	buf_free(&f->h.resp);
 	api_free(&f->api);
 	store_close(f->st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);

@@ -389,7 +389,8 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	snprintf(wal, sizeof(wal), "%s-wal", f->path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
+	    SQ_SCHEMA_VERSION);
 	assert_int_equal(q_int(f, "SELECT max(version) FROM schema_version"),
 	    SQ_SCHEMA_VERSION);
 	assert_int_equal(q_rows(f, "SELECT 1 FROM pragma_journal_mode "
@@ -397,7 +398,8 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	/* Reopen: nothing applied twice, everything still there. */
 	store_close(f->st);
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
+	    SQ_SCHEMA_VERSION);
 	assert_int_equal(store_ping(f->st), 0);
 	/* The tables the next issue fills exist already. */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_master WHERE "
@@ -1649,7 +1651,8 @@ test_reopen_persists(void **state)
 	assert_int_equal(store_count_by_status(f->st, by), 0);
 	assert_int_equal(by[JOB_STATUS_WAITING], 3);
 	assert_int_equal(by[JOB_STATUS_RUNNING], 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
+	    SQ_SCHEMA_VERSION);
 }
 
 int

@@ -1,0 +1,634 @@
+/*
+ * api_iam.c - the IAM (Keystone) calls clients make around the job API
+ * (spec/auth.md §1): getting a token by password (project or domain
+ * scope), validating one, and the project lookup the SDKs do by name.
+ * Errors come out in IAM's own body shape (the route's style).
+ *
+ * Decisions: a user may get a token for any project of its account
+ * (what it may do there is the policies' business); an unknown account
+ * or user costs one password verification like a wrong password, so
+ * neither is told apart by time; after API_LOGIN_FAILURES consecutive
+ * wrong passwords the user is locked (stored: survives restarts) and
+ * even the right password is refused until the lock ends.  Validating
+ * a token: one's own, or any of the account for its root user.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "api.h"
+#include "../auth/passwd.h"
+#include "../auth/token.h"
+
+#define BAD_BODY "The request body is invalid"
+#define HOST_MAX 255
+#define ROLES_MAX 64	/* role names listed in a token body */
+
+struct login {
+	const char *user;
+	const char *password;
+	const char *domain_id, *domain_name;	/* one of them */
+	const char *project_id, *project_name;	/* project scope: one */
+	const char *scope_domain_id, *scope_domain_name; /* domain scope */
+	int	    project_scope;
+};
+
+/* ---- request ------------------------------------------------------------- */
+
+static int
+bad(struct api_req *r, const char *what)
+{
+	wj_errinfo_set(&r->err, BAD_BODY ": %s", what);
+	return WJ_ERR_INVALID;
+}
+
+/* An api_body_object refusal in IAM's words (its reason after them). */
+static int
+bad_body(struct api_req *r, int e)
+{
+	char why[WJ_DETAIL_MAX + 1];
+
+	if (e != WJ_ERR_INVALID && e != WJ_ERR_EMPTY_BODY &&
+	    e != WJ_ERR_MEDIA_TYPE)
+		return e;
+	memcpy(why, r->err.detail, sizeof(why));
+	if (why[0] == '\0')
+		wj_errinfo_set(&r->err, BAD_BODY);
+	else
+		wj_errinfo_set(&r->err, BAD_BODY ": %s", why);
+	return WJ_ERR_INVALID;
+}
+
+/* obj.key as an object, or NULL. */
+static json_t *
+member_obj(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_object(v) ? v : NULL;
+}
+
+/* A string member of 1..max bytes of text, or NULL when absent/bad. */
+static const char *
+member_str(json_t *obj, const char *key, size_t max)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+
+	if (!json_is_string(v))
+		return NULL;
+	n = json_string_length(v);
+	if (n < 1 || n > max || strlen(json_string_value(v)) != n ||
+	    !wj_utf8_clean(json_string_value(v), n))
+		return NULL;
+	return json_string_value(v);
+}
+
+/* {"id": ...} or {"name": ...}: exactly one of them. */
+static int
+id_or_name(json_t *o, const char **id, const char **name)
+{
+	*id = member_str(o, "id", WJ_PARAM_MAX);
+	*name = member_str(o, "name", STORE_NAME_MAX);
+	return (*id != NULL) != (*name != NULL) ? 0 : -1;
+}
+
+static int
+parse_identity(struct api_req *r, json_t *auth, struct login *in)
+{
+	json_t *id, *m, *user, *dom;
+
+	if ((id = member_obj(auth, "identity")) == NULL)
+		return bad(r, "auth.identity is required");
+	m = json_object_get(id, "methods");
+	if (!json_is_array(m) || json_array_size(m) != 1 ||
+	    !json_is_string(json_array_get(m, 0)) ||
+	    strcmp(json_string_value(json_array_get(m, 0)), "password") != 0)
+		return bad(r, "auth.identity.methods must be [\"password\"]");
+	user = member_obj(member_obj(id, "password"), "user");
+	if (user == NULL)
+		return bad(r, "auth.identity.password.user is required");
+	in->user = member_str(user, "name", STORE_NAME_MAX);
+	in->password = member_str(user, "password", PASSWD_MAX);
+	if (in->user == NULL || in->password == NULL)
+		return bad(r, "user.name and user.password are required "
+		    "strings");
+	if ((dom = member_obj(user, "domain")) == NULL ||
+	    id_or_name(dom, &in->domain_id, &in->domain_name) != 0)
+		return bad(r, "user.domain must have a name or an id");
+	return 0;
+}
+
+static int
+parse_scope(struct api_req *r, json_t *auth, struct login *in)
+{
+	json_t *sc, *p, *d;
+
+	if ((sc = member_obj(auth, "scope")) == NULL)
+		return bad(r, "auth.scope is required");
+	p = member_obj(sc, "project");
+	d = member_obj(sc, "domain");
+	if ((p == NULL) == (d == NULL))
+		return bad(r, "auth.scope must be a project or a domain");
+	in->project_scope = p != NULL;
+	if (p != NULL && id_or_name(p, &in->project_id,
+	    &in->project_name) != 0)
+		return bad(r, "scope.project must have a name or an id");
+	if (d != NULL && id_or_name(d, &in->scope_domain_id,
+	    &in->scope_domain_name) != 0)
+		return bad(r, "scope.domain must have a name or an id");
+	return 0;
+}
+
+/* ---- who is logging in --------------------------------------------------- */
+
+static int
+wrong_password(struct api_req *r)
+{
+	wj_errinfo_set(&r->err, "The username or password is wrong.");
+	return WJ_ERR_AUTH;
+}
+
+static int
+find_user(struct api_req *r, const struct login *in, struct store_domain *d,
+    struct store_user_auth *u)
+{
+	struct store *st = r->api->store;
+	int e;
+
+	e = in->domain_id != NULL ? store_domain_get(st, in->domain_id, d) :
+	    store_domain_by_name(st, in->domain_name, d);
+	if (e == 0)
+		e = store_user_auth_by_name(st, d->id, in->user, u);
+	if (e == WJ_ERR_NOT_FOUND) {
+		(void)passwd_verify_dummy(in->password);
+		return wrong_password(r);
+	}
+	return e;
+}
+
+/* The password of u; counts failures and locks (spec/auth.md §1.2). */
+static int
+check_password(struct api_req *r, const struct login *in,
+    struct store_user_auth *u, int64_t now)
+{
+	struct api *a = r->api;
+	int e, locked;
+
+	if (u->locked_until_ms > now) {
+		wj_errinfo_set(&r->err, "The user is locked after %d failed "
+		    "logins; try again in %lld minute(s).", API_LOGIN_FAILURES,
+		    (long long)((u->locked_until_ms - now + 59999) / 60000));
+		return WJ_ERR_AUTH;
+	}
+	if (passwd_verify(u->password_hash, in->password) != 0) {
+		if ((e = store_user_login_failed(a->store, u->user.id, now,
+		    API_LOGIN_FAILURES, a->password_lock_ms, &locked)) != 0)
+			return e;
+		if (locked)
+			log_warn("iam: user %s/%s locked after %d failed "
+			    "logins", u->user.domain_name, u->user.name,
+			    API_LOGIN_FAILURES);
+		return wrong_password(r);
+	}
+	if (u->failed_logins > 0 &&
+	    (e = store_user_login_ok(a->store, u->user.id)) != 0)
+		return e;
+	if (!u->user.enabled) {
+		wj_errinfo_set(&r->err, "The user is disabled.");
+		return WJ_ERR_AUTH;
+	}
+	return 0;
+}
+
+/* The token's scope: a project of the user's account, or the account. */
+static int
+resolve_scope(struct api_req *r, const struct login *in,
+    const struct store_domain *d, struct token *t)
+{
+	struct store_project p;
+	int e;
+
+	if (!in->project_scope) {
+		if ((in->scope_domain_id != NULL &&
+		    strcmp(in->scope_domain_id, d->id) != 0) ||
+		    (in->scope_domain_name != NULL &&
+		    strcmp(in->scope_domain_name, d->name) != 0)) {
+			wj_errinfo_set(&r->err, "The domain of the scope is "
+			    "not the user's.");
+			return WJ_ERR_AUTH;
+		}
+		return 0;
+	}
+	e = in->project_id != NULL ?
+	    store_project_get(r->api->store, in->project_id, &p) :
+	    store_project_by_name(r->api->store, d->id, in->project_name, &p);
+	if (e == WJ_ERR_NOT_FOUND || (e == 0 &&
+	    strcmp(p.domain_id, d->id) != 0)) {
+		wj_errinfo_set(&r->err, "Could not find project: %s",
+		    in->project_id != NULL ? in->project_id : in->project_name);
+		return WJ_ERR_NOT_FOUND;
+	}
+	if (e != 0)
+		return e;
+	memcpy(t->project_id, p.id, sizeof(t->project_id));
+	memcpy(t->project_name, p.name, sizeof(t->project_name));
+	return 0;
+}
+
+/* ---- the token body (spec/auth.md §1.3) ---------------------------------- */
+
+struct roles {
+	struct jw *w;
+	char	   seen[ROLES_MAX][STORE_NAME_MAX + 1];
+	size_t	   n;
+};
+
+static int
+role_add(void *arg, const struct store_policy_ref *ref)
+{
+	struct roles *rs = arg;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (strcmp(rs->seen[i], ref->name) == 0)
+			return 0;
+	if (rs->n == ROLES_MAX)
+		return 0;
+	(void)snprintf(rs->seen[rs->n++], sizeof(rs->seen[0]), "%s",
+	    ref->name);
+	jw_obj_open(rs->w);
+	jw_kv_str(rs->w, "id", "0");
+	jw_kv_str(rs->w, "name", ref->name);
+	jw_obj_close(rs->w);
+	return 0;
+}
+
+/* roles: the root user is te_admin; others, their applicable policies. */
+static int
+write_roles(struct api_req *r, const struct token *t, int is_root,
+    struct jw *w)
+{
+	struct roles *rs;
+	int e = 0;
+
+	jw_key(w, "roles");
+	jw_arr_open(w);
+	if (is_root) {
+		jw_obj_open(w);
+		jw_kv_str(w, "id", "0");
+		jw_kv_str(w, "name", "te_admin");
+		jw_obj_close(w);
+	} else {
+		if ((rs = calloc(1, sizeof(*rs))) == NULL)
+			return WJ_ERR_NOMEM;
+		rs->w = w;
+		e = store_user_policies(r->api->store, t->user_id,
+		    t->project_id, role_add, rs);
+		free(rs);
+	}
+	jw_arr_close(w);
+	return e;
+}
+
+/* The Host the client used, if it is plain enough to echo in URLs. */
+static const char *
+client_host(struct api_req *r)
+{
+	const char *h = http_header(r->http, "Host");
+	size_t i, n;
+
+	if (h == NULL || (n = strlen(h)) == 0 || n > HOST_MAX)
+		return "127.0.0.1";
+	for (i = 0; i < n; i++)
+		if (h[i] <= ' ' || h[i] >= 0x7f || h[i] == '"' ||
+		    h[i] == '\\' || h[i] == '/')
+			return "127.0.0.1";
+	return h;
+}
+
+static void
+endpoint(struct jw *w, const char *id, const char *type, const char *region,
+    const char *url)
+{
+	jw_obj_open(w);
+	jw_kv_str(w, "id", id);
+	jw_kv_str(w, "name", id);
+	jw_kv_str(w, "type", type);
+	jw_key(w, "endpoints");
+	jw_arr_open(w);
+	jw_obj_open(w);
+	jw_kv_str(w, "id", id);
+	jw_kv_str(w, "interface", "public");
+	jw_kv_str(w, "region", region);
+	jw_kv_str(w, "region_id", region);
+	jw_kv_str(w, "url", url);
+	jw_obj_close(w);
+	jw_arr_close(w);
+	jw_obj_close(w);
+}
+
+static void
+write_catalog(struct api_req *r, const struct token *t, struct jw *w)
+{
+	const char *host = client_host(r), *region = t->project_name;
+	char url[HOST_MAX + 128];
+
+	jw_key(w, "catalog");
+	jw_arr_open(w);
+	if (t->project_id[0] != '\0') {
+		(void)snprintf(url, sizeof(url), "http://%s/v2/%s", host,
+		    t->project_id);
+		endpoint(w, "workspace", "workspace", region, url);
+	}
+	(void)snprintf(url, sizeof(url), "http://%s/v3", host);
+	endpoint(w, "iam", "identity", region, url);
+	(void)snprintf(url, sizeof(url), "http://%s", host);
+	endpoint(w, "sts", "sts", region, url);
+	jw_arr_close(w);
+}
+
+static void
+write_named(struct jw *w, const char *key, const char *id, const char *name)
+{
+	jw_key(w, key);
+	jw_obj_open(w);
+	jw_kv_str(w, "id", id);
+	jw_kv_str(w, "name", name);
+	jw_obj_close(w);
+}
+
+/* {"token": {...}} of spec/auth.md §1.3. */
+static int
+token_body(struct api_req *r, const struct token *t, int is_root,
+    int catalog, struct buf *b)
+{
+	char iat[28], exp[28];
+	struct jw w;
+	int e;
+
+	wj_time_iso(t->issued_ms, iat);
+	wj_time_iso(t->expires_ms, exp);
+	jw_init(&w, b);
+	jw_obj_open(&w);
+	jw_key(&w, "token");
+	jw_obj_open(&w);
+	jw_key(&w, "methods");
+	jw_arr_open(&w);
+	jw_str(&w, "password");
+	jw_arr_close(&w);
+	jw_kv_str(&w, "issued_at", iat);
+	jw_kv_str(&w, "expires_at", exp);
+	jw_key(&w, "user");
+	jw_obj_open(&w);
+	jw_kv_str(&w, "id", t->user_id);
+	jw_kv_str(&w, "name", t->user_name);
+	write_named(&w, "domain", t->domain_id, t->domain_name);
+	jw_kv_str(&w, "password_expires_at", "");
+	jw_obj_close(&w);
+	if (t->project_id[0] != '\0') {
+		jw_key(&w, "project");
+		jw_obj_open(&w);
+		jw_kv_str(&w, "id", t->project_id);
+		jw_kv_str(&w, "name", t->project_name);
+		write_named(&w, "domain", t->domain_id, t->domain_name);
+		jw_obj_close(&w);
+	} else
+		write_named(&w, "domain", t->domain_id, t->domain_name);
+	if ((e = write_roles(r, t, is_root, &w)) != 0)
+		return e;
+	if (catalog)
+		write_catalog(r, t, &w);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	return b->failed ? WJ_ERR_NOMEM : 0;
+}
+
+/* spec/auth.md §1.2: any non-empty nocatalog leaves the catalog out. */
+static int
+want_catalog(struct api_req *r)
+{
+	struct http_qparam *q = NULL;
+	size_t i, n = 0;
+	int want = 1;
+
+	if (http_query_parse(r->http->query, &q, &n) != 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (strcmp(q[i].name, "nocatalog") == 0 && q[i].value_len > 0)
+			want = 0;
+	http_query_free(q, n);
+	return want;
+}
+
+/* 201/200 with the token in X-Subject-Token and its body. */
+static int
+reply_token(struct api_req *r, int status, const struct token *t,
+    const char *text, int is_root)
+{
+	struct buf b;
+	int e;
+
+	buf_init(&b);
+	if ((e = token_body(r, t, is_root, want_catalog(r), &b)) != 0) {
+		buf_free(&b);
+		return e;
+	}
+	free(r->http->resp_header_value);
+	if ((r->http->resp_header_value = strdup(text)) == NULL) {
+		buf_free(&b);
+		return WJ_ERR_NOMEM;
+	}
+	r->http->resp_header = "X-Subject-Token";
+	return api_reply(r, status, &b);
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static int
+issue(struct api_req *r, const struct login *in)
+{
+	struct store_user_auth u;
+	struct store_domain d;
+	struct token t;
+	int64_t now = wj_now_ms();
+	char *text = NULL;
+	int e;
+
+	memset(&t, 0, sizeof(t));
+	memset(&u, 0, sizeof(u));
+	if ((e = find_user(r, in, &d, &u)) != 0 ||
+	    (e = check_password(r, in, &u, now)) != 0 ||
+	    (e = resolve_scope(r, in, &d, &t)) != 0)
+		goto out;
+	memcpy(t.user_id, u.user.id, sizeof(t.user_id));
+	memcpy(t.user_name, u.user.name, sizeof(t.user_name));
+	memcpy(t.domain_id, d.id, sizeof(t.domain_id));
+	memcpy(t.domain_name, d.name, sizeof(t.domain_name));
+	t.issued_ms = now;
+	t.expires_ms = now + r->api->token_lifetime_ms;
+	if ((e = token_seal(&r->api->mk, &t, &text)) != 0)
+		goto out;
+	(void)snprintf(r->http->principal, sizeof(r->http->principal),
+	    "%s/%s", d.name, u.user.name);
+	e = reply_token(r, 201, &t, text, u.user.is_root);
+ out:
+	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	return e;
+}
+
+int
+api_iam_token_create(struct api_req *r)
+{
+	struct login in;
+	json_t *doc = NULL, *auth;
+	int e;
+
+	memset(&in, 0, sizeof(in));
+	if ((e = api_body_object(r, &doc)) != 0) {
+		e = bad_body(r, e);
+		goto out;
+	}
+	if ((auth = member_obj(doc, "auth")) == NULL) {
+		e = bad(r, "auth is required");
+		goto out;
+	}
+	if ((e = parse_identity(r, auth, &in)) != 0 ||
+	    (e = parse_scope(r, auth, &in)) != 0)
+		goto out;
+	e = issue(r, &in);
+ out:
+	if (doc != NULL) {
+		/* The password lives in the parsed document: wipe it. */
+		if (in.password != NULL)
+			OPENSSL_cleanse((char *)in.password,
+			    strlen(in.password));
+		json_decref(doc);
+	}
+	if (r->http->body.data != NULL)
+		OPENSSL_cleanse(r->http->body.data, r->http->body.len);
+	return e;
+}
+
+int
+api_iam_token_validate(struct api_req *r)
+{
+	const char *subject = http_header(r->http, "X-Subject-Token");
+	struct principal p;
+	struct token t;
+	struct wj_errinfo ei;
+	int e;
+
+	if (subject == NULL) {
+		wj_errinfo_set(&r->err, "X-Subject-Token is required.");
+		return WJ_ERR_INVALID;
+	}
+	e = authn_token(&r->api->authn, subject, wj_now_ms(), &t, &p, &ei);
+	if (e == WJ_ERR_NOMEM || e == WJ_ERR_UNAVAILABLE ||
+	    e == WJ_ERR_INTERNAL)
+		return e;
+	if (e != 0 || strcmp(p.domain_id, r->who.domain_id) != 0) {
+		wj_errinfo_set(&r->err, "The token is invalid, expired or "
+		    "revoked.");
+		return WJ_ERR_NOT_FOUND;
+	}
+	/* One's own token; the account's root user may check any. */
+	if (!r->who.is_root && strcmp(p.user_id, r->who.user_id) != 0) {
+		wj_errinfo_set(&r->err, "Only the account's root user may "
+		    "validate another user's token.");
+		return WJ_ERR_DENIED;
+	}
+	return reply_token(r, 200, &t, subject, p.is_root);
+}
+
+static void
+project_json(const struct store_project *p, const char *host, struct jw *w)
+{
+	char url[HOST_MAX + 64];
+
+	(void)snprintf(url, sizeof(url), "http://%s/v3/projects/%s", host,
+	    p->id);
+	jw_obj_open(w);
+	jw_kv_str(w, "id", p->id);
+	jw_kv_str(w, "name", p->name);
+	jw_kv_str(w, "domain_id", p->domain_id);
+	jw_kv_str(w, "parent_id", p->domain_id);
+	jw_kv_str(w, "description", "");
+	jw_key(w, "enabled");
+	jw_bool(w, 1);
+	jw_key(w, "is_domain");
+	jw_bool(w, 0);
+	jw_key(w, "links");
+	jw_obj_open(w);
+	jw_kv_str(w, "self", url);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+/* The name filter of GET /v3/projects, if any ("" = none). */
+static int
+name_filter(struct api_req *r, char *name, size_t cap)
+{
+	struct http_qparam *q = NULL;
+	size_t i, n = 0;
+	int e;
+
+	name[0] = '\0';
+	if ((e = http_query_parse(r->http->query, &q, &n)) != 0) {
+		wj_errinfo_set(&r->err, "too many query parameters");
+		return e;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(q[i].name, "name") != 0)
+			continue;
+		if (q[i].value_len >= cap ||
+		    strlen(q[i].value) != q[i].value_len) {
+			/* Longer than any name: matches nothing. */
+			(void)snprintf(name, cap, "%c", '\x01');
+			break;
+		}
+		memcpy(name, q[i].value, q[i].value_len + 1);
+	}
+	http_query_free(q, n);
+	return 0;
+}
+
+int
+api_iam_projects(struct api_req *r)
+{
+	struct store_project *p = NULL;
+	char name[STORE_NAME_MAX + 1], url[HOST_MAX + 32];
+	const char *host = client_host(r);
+	size_t i, n = 0;
+	struct buf b;
+	struct jw w;
+	int e;
+
+	if ((e = name_filter(r, name, sizeof(name))) != 0 ||
+	    (e = store_project_list(r->api->store, r->who.domain_id, &p,
+	    &n)) != 0)
+		return e;
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_key(&w, "projects");
+	jw_arr_open(&w);
+	for (i = 0; i < n; i++)
+		if (name[0] == '\0' || strcmp(name, p[i].name) == 0)
+			project_json(&p[i], host, &w);
+	jw_arr_close(&w);
+	(void)snprintf(url, sizeof(url), "http://%s/v3/projects", host);
+	jw_key(&w, "links");
+	jw_obj_open(&w);
+	jw_kv_str(&w, "self", url);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	free(p);
+	return api_reply(r, 200, &b);
+}

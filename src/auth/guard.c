@@ -1,0 +1,256 @@
+/*
+ * guard.c - AK lockout and per-caller rate limits; see guard.h.
+ *
+ * A table is GUARD_SETS sets of GUARD_WAYS entries; a key hashes
+ * (FNV-1a) to one set, so a lookup compares at most GUARD_WAYS keys.
+ * Rate buckets count micro-requests: a bucket holds up to rate * 1e6 and
+ * refills rate * 1e3 per millisecond, a request takes 1e6.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard.h"
+
+#define MICRO 1000000LL
+
+struct entry {
+	uint64_t hash;
+	char	 key[GUARD_KEY_MAX + 1];
+	int	 used;		/* slot holds a key */
+	int	 started;	/* rate: the bucket has been filled */
+	int64_t	 seen_ms;	/* last use, for LRU */
+	int64_t	 a;		/* lockout: failures; rate: micro-tokens */
+	int64_t	 b;		/* lockout: locked until; rate: last refill */
+};
+
+struct table {
+	pthread_mutex_t mu;
+	struct entry	e[GUARD_SETS][GUARD_WAYS];
+};
+
+struct guard {
+	int		ak_failures;
+	int64_t		ak_lock_ms;
+	int		rate;
+	struct table	locks;
+	struct table	buckets;
+};
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static int
+table_init(struct table *t)
+{
+	memset(t->e, 0, sizeof(t->e));
+	return pthread_mutex_init(&t->mu, NULL) == 0 ? 0 : WJ_ERR_NOMEM;
+}
+
+int
+guard_new(const struct guard_opts *o, struct guard **out)
+{
+	struct guard *g;
+
+	*out = NULL;
+	if (o->ak_failures < 0 || o->ak_lock_ms < 0 || o->rate < 0 ||
+	    o->rate > 1000000)
+		return WJ_ERR_INVALID;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return WJ_ERR_NOMEM;
+	g->ak_failures = o->ak_failures > 0 ? o->ak_failures :
+	    GUARD_AK_FAILURES;
+	g->ak_lock_ms = o->ak_lock_ms > 0 ? o->ak_lock_ms : GUARD_AK_LOCK_MS;
+	g->rate = o->rate;
+	if (table_init(&g->locks) != 0) {
+		free(g);
+		return WJ_ERR_NOMEM;
+	}
+	if (table_init(&g->buckets) != 0) {
+		pthread_mutex_destroy(&g->locks.mu);
+		free(g);
+		return WJ_ERR_NOMEM;
+	}
+	*out = g;
+	return 0;
+}
+
+void
+guard_free(struct guard *g)
+{
+	if (g == NULL)
+		return;
+	pthread_mutex_destroy(&g->locks.mu);
+	pthread_mutex_destroy(&g->buckets.mu);
+	free(g);
+}
+
+int
+guard_rate_limit(const struct guard *g)
+{
+	return g->rate;
+}
+
+/* The entry of key in its set, or NULL; t->mu held. */
+static struct entry *
+find(struct table *t, const char *key, uint64_t h)
+{
+	struct entry *set = t->e[h % GUARD_SETS];
+	size_t i;
+
+	for (i = 0; i < GUARD_WAYS; i++)
+		if (set[i].used && set[i].hash == h &&
+		    strcmp(set[i].key, key) == 0)
+			return &set[i];
+	return NULL;
+}
+
+/*
+ * A slot for a new key: a free one, else the least recently used whose
+ * b (a lock's end) is past now, else the one whose b ends first.
+ */
+static struct entry *
+victim(struct table *t, uint64_t h, int64_t now_ms, int keep_locked)
+{
+	struct entry *set = t->e[h % GUARD_SETS], *v = NULL, *soonest = NULL;
+	size_t i;
+
+	for (i = 0; i < GUARD_WAYS; i++) {
+		if (!set[i].used)
+			return &set[i];
+		if (keep_locked && set[i].b > now_ms) {
+			if (soonest == NULL || set[i].b < soonest->b)
+				soonest = &set[i];
+			continue;
+		}
+		if (v == NULL || set[i].seen_ms < v->seen_ms)
+			v = &set[i];
+	}
+	return v != NULL ? v : soonest;
+}
+
+/* key's entry, created (zeroed) if absent; NULL for an unusable key. */
+static struct entry *
+get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
+{
+	uint64_t h;
+	struct entry *e;
+	size_t n;
+
+	if (key == NULL || (n = strnlen(key, GUARD_KEY_MAX + 1)) == 0 ||
+	    n > GUARD_KEY_MAX)
+		return NULL;
+	h = hash(key);
+	if ((e = find(t, key, h)) == NULL) {
+		e = victim(t, h, now_ms, keep_locked);
+		memset(e, 0, sizeof(*e));
+		e->used = 1;
+		e->hash = h;
+		memcpy(e->key, key, n + 1);
+	}
+	e->seen_ms = now_ms;
+	return e;
+}
+
+/* ---- AK lockout ---------------------------------------------------------- */
+
+int
+guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
+    int64_t *until_ms)
+{
+	struct entry *e;
+	int r = 0;
+
+	if (until_ms != NULL)
+		*until_ms = 0;
+	pthread_mutex_lock(&g->locks.mu);
+	if (ak != NULL && (e = find(&g->locks, ak, hash(ak))) != NULL &&
+	    e->b > now_ms) {
+		if (until_ms != NULL)
+			*until_ms = e->b;
+		r = WJ_ERR_AUTH;
+	}
+	pthread_mutex_unlock(&g->locks.mu);
+	return r;
+}
+
+void
+guard_ak_failed(struct guard *g, const char *ak, int64_t now_ms)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&g->locks.mu);
+	if ((e = get(&g->locks, ak, now_ms, 1)) != NULL) {
+		if (e->b != 0 && e->b <= now_ms)
+			e->b = 0;	/* an old lock ran out */
+		if (++e->a >= g->ak_failures) {
+			e->a = 0;
+			e->b = now_ms + g->ak_lock_ms;
+		}
+	}
+	pthread_mutex_unlock(&g->locks.mu);
+}
+
+void
+guard_ak_ok(struct guard *g, const char *ak)
+{
+	struct entry *e;
+
+	if (ak == NULL)
+		return;
+	pthread_mutex_lock(&g->locks.mu);
+	if ((e = find(&g->locks, ak, hash(ak))) != NULL)
+		memset(e, 0, sizeof(*e));
+	pthread_mutex_unlock(&g->locks.mu);
+}
+
+/* ---- rate limits ------------------------------------------------------- */
+
+int
+guard_rate(struct guard *g, const char *key, int64_t now_ms,
+    int *retry_after_s)
+{
+	int64_t cap, per_ms, need, wait_ms;
+	struct entry *e;
+	int r = 0;
+
+	*retry_after_s = 0;
+	if (g->rate == 0)
+		return 0;
+	cap = (int64_t)g->rate * MICRO;
+	per_ms = (int64_t)g->rate * (MICRO / 1000);
+	pthread_mutex_lock(&g->buckets.mu);
+	if ((e = get(&g->buckets, key, now_ms, 0)) == NULL)
+		goto out;	/* no usable key: nothing to count against */
+	if (!e->started) {
+		e->a = cap;	/* a new bucket starts full */
+		e->b = now_ms;
+		e->started = 1;
+	} else if (now_ms > e->b)
+		e->a = (now_ms - e->b) >= cap / per_ms ? cap :
+		    e->a + (now_ms - e->b) * per_ms;
+	if (e->a > cap)
+		e->a = cap;
+	if (now_ms > e->b)
+		e->b = now_ms;
+	if (e->a >= MICRO) {
+		e->a -= MICRO;
+		goto out;
+	}
+	need = MICRO - e->a;
+	wait_ms = (need + per_ms - 1) / per_ms;
+	*retry_after_s = (int)((wait_ms + 999) / 1000);
+	if (*retry_after_s < 1)
+		*retry_after_s = 1;
+	r = WJ_ERR_THROTTLED;
+ out:
+	pthread_mutex_unlock(&g->buckets.mu);
+	return r;
+}

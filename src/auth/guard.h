@@ -1,0 +1,62 @@
+/*
+ * guard.h - the gateway's protections that need memory of earlier
+ * requests (spec/errors.md §2.2-2.3, DESIGN §4): an access key locks for
+ * a while after consecutive signature failures, and every caller gets a
+ * token bucket per route (N requests per second, bursts of N).
+ *
+ * State lives in this process only (as on a gateway node): bounded,
+ * set-associative tables under one mutex each, so memory never grows
+ * with the number of keys or callers.  When a set is full the least
+ * recently used entry goes (never a running lock while an unlocked
+ * entry can go instead).  XXX With more distinct active callers than a
+ * table holds, an evicted caller starts again with a full bucket.
+ */
+#ifndef WJ_GUARD_H
+#define WJ_GUARD_H
+
+#include <stdint.h>
+
+#include "../util/err.h"
+
+#define GUARD_KEY_MAX		96	/* bytes of a key: AK, user/route */
+#define GUARD_SETS		512
+#define GUARD_WAYS		8	/* entries per set */
+#define GUARD_AK_FAILURES	5	/* DESIGN §4: 5 consecutive failures */
+#define GUARD_AK_LOCK_MS	(5 * 60 * 1000)	/* ... lock the AK 5 minutes */
+#define GUARD_RATE_DEFAULT	200	/* errors.md §2.1: 200 calls/s */
+
+struct guard;
+
+struct guard_opts {
+	int	ak_failures;	/* failures that lock; 0 = GUARD_AK_FAILURES */
+	int64_t	ak_lock_ms;	/* lock length; 0 = GUARD_AK_LOCK_MS */
+	int	rate;		/* requests per second per key; 0 = no limit */
+};
+
+/* A new guard (*out), or WJ_ERR_NOMEM / WJ_ERR_INVALID. */
+int	guard_new(const struct guard_opts *, struct guard **out) WJ_WUR;
+/* Free a guard; NULL is accepted. */
+void	guard_free(struct guard *);
+
+/*
+ * Whether ak is locked at now_ms: WJ_ERR_AUTH while it is (*until_ms, may
+ * be NULL, says until when), 0 otherwise.
+ */
+int	guard_ak_check(struct guard *, const char *ak, int64_t now_ms,
+	    int64_t *until_ms) WJ_WUR;
+/* One more consecutive failure of ak; the threshold-th one locks it. */
+void	guard_ak_failed(struct guard *, const char *ak, int64_t now_ms);
+/* A success: the count of consecutive failures of ak starts again. */
+void	guard_ak_ok(struct guard *, const char *ak);
+
+/*
+ * Take one request from key's bucket at now_ms.  0 when there was one;
+ * WJ_ERR_THROTTLED when not, with *retry_after_s the whole seconds (>= 1)
+ * until there is.  Always 0 when the rate is 0.
+ */
+int	guard_rate(struct guard *, const char *key, int64_t now_ms,
+	    int *retry_after_s) WJ_WUR;
+/* The configured rate (requests per second; 0 = off). */
+int	guard_rate_limit(const struct guard *);
+
+#endif

@@ -3,10 +3,12 @@
 # missing first.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DATA       ?= ./data
 JOBS       ?= 2
 
-.PHONY: all deps build run test test-fast test-asan bench clean format
+.PHONY: all deps build run test test-fast test-asan bench clean format fuzz
 
 all: build
 
@@ -28,6 +30,18 @@ test: build
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j$(JOBS)
+	@if command -v clang >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30; \
+	else echo "clang not found: fuzzers skipped (make fuzz needs it)"; fi
+
+# Every libFuzzer harness (fuzz/) for FUZZ_SECONDS each, one at a time,
+# built with clang + ASan + UBSan; findings land in $(FUZZ_BUILD)/fuzz-artifacts.
+fuzz:
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWKSJOBS_FUZZ=ON \
+	    -DFUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	cd $(FUZZ_BUILD) && ctest -L fuzz --output-on-failure -j1
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -40,4 +54,4 @@ format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

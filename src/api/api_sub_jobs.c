@@ -2,10 +2,15 @@
  * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs
  * (spec/jobs-api.md §3 and §6, DESIGN §4).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "../model/limits.h"
+
+/* {"total_count":N,"jobs": for any int64 N fits in this. */
+#define LIST_HEAD_ROOM 48
 
 struct list_out {
 	struct jw *w;
@@ -89,14 +94,14 @@ api_sub_jobs_list(struct api_req *r)
 	struct store_list_filter f;
 	struct http_qparam *q = NULL;
 	struct list_out o;
-	struct buf b, rows;
+	struct buf rows;
 	struct jw w;
 	int64_t total = 0;
-	size_t i, nq = 0;
-	int e;
+	size_t i, nq = 0, off;
+	char head[LIST_HEAD_ROOM + 1];
+	int e, n;
 
 	memset(&f, 0, sizeof(f));
-	buf_init(&b);
 	buf_init(&rows);
 	f.project_id = r->project_id;
 	f.limit = WJ_LIST_LIMIT_DEFAULT;
@@ -109,7 +114,19 @@ api_sub_jobs_list(struct api_req *r)
 	for (i = 0; i < nq; i++)
 		if ((e = parse_param(r, &q[i], &f)) != 0)
 			goto out;
-	/* Sub-jobs go to their own buffer: total_count is known after. */
+	/*
+	 * One buffer for the answer, reserved once (a rendered sub-job is
+	 * about 450-650 bytes).  total_count is known only after the page,
+	 * so the page goes after room for the head, which is then written
+	 * just before it and moved to the front.
+	 */
+	if (buf_reserve(&rows, LIST_HEAD_ROOM + (size_t)f.limit * 512) != 0) {
+		e = WJ_ERR_NOMEM;
+		goto out;
+	}
+	memset(rows.data, ' ', LIST_HEAD_ROOM);
+	rows.len = LIST_HEAD_ROOM;
+	rows.data[rows.len] = '\0';
 	jw_init(&w, &rows);
 	o.w = &w;
 	jw_arr_open(&w);
@@ -117,18 +134,21 @@ api_sub_jobs_list(struct api_req *r)
 	    &o)) != 0)
 		goto out;
 	jw_arr_close(&w);
-	if (rows.failed || buf_reserve(&b, rows.len + 48) != 0) {
+	buf_putc(&rows, '}');
+	n = snprintf(head, sizeof(head), "{\"total_count\":%lld,\"jobs\":",
+	    (long long)total);
+	if (rows.failed || n < 0 || (size_t)n > LIST_HEAD_ROOM) {
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	buf_printf(&b, "{\"total_count\":%lld,\"jobs\":", (long long)total);
-	buf_append(&b, rows.data, rows.len);
-	buf_putc(&b, '}');
-	e = api_reply(r, 200, &b);
+	off = LIST_HEAD_ROOM - (size_t)n;
+	memcpy(rows.data + off, head, (size_t)n);
+	memmove(rows.data, rows.data + off, rows.len - off + 1);
+	rows.len -= off;
+	e = api_reply(r, 200, &rows);
  out:
 	http_query_free(q, nq);
 	buf_free(&rows);
-	buf_free(&b);
 	return e;
 }
 
@@ -174,6 +194,72 @@ parse_ids(struct api_req *r, json_t *arr, const char **ids, size_t *n)
 	return 0;
 }
 
+/*
+ * A delete by IDs waiting for the store's group commit: the request is
+ * deferred (http_req_defer), so no server thread waits with it, and
+ * everything the store reads until then lives here.
+ */
+struct del_pending {
+	struct http_req	   *h;
+	json_t		   *doc;	/* owns the ID strings */
+	const char	   *ids[WJ_DELETE_IDS_MAX];
+	struct store_actor  actor;
+	char		    user_id[WJ_ID_LEN + 1];
+	struct wj_errinfo   err;
+	int		    result;
+};
+
+/* On the store's writer thread: durable or refused. */
+static void
+del_done(void *arg, int result)
+{
+	struct del_pending *p = arg;
+
+	p->result = result;
+	http_req_resume(p->h);
+}
+
+/* On a server thread, after del_done. */
+static void
+del_reply(struct http_req *h, void *arg)
+{
+	struct del_pending *p = arg;
+
+	if (p->result == 0)
+		http_reply_empty(h, 200);	/* spec §6.2: no body */
+	else
+		http_reply_error(h, p->result, &p->err);
+	json_decref(p->doc);
+	free(p);
+}
+
+/* Queue the delete of ids[0..n) (strings owned by *doc, taken). */
+static int
+delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n)
+{
+	struct del_pending *p;
+	int e;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return WJ_ERR_NOMEM;
+	p->h = r->http;
+	memcpy(p->ids, ids, n * sizeof(*ids));
+	(void)snprintf(p->user_id, sizeof(p->user_id), "%s",
+	    r->actor.user_id != NULL ? r->actor.user_id : "");
+	p->actor = r->actor;
+	p->actor.user_id = r->actor.user_id != NULL ? p->user_id : NULL;
+	if ((e = store_sub_jobs_delete_async(r->api->store, &p->actor,
+	    r->project_id, p->ids, n, &p->err, del_done, p)) != 0) {
+		free(p);
+		return e;
+	}
+	/* From here del_reply owns p and the document. */
+	p->doc = *doc;
+	*doc = NULL;
+	http_req_defer(r->http, del_reply, p);
+	return 0;
+}
+
 int
 api_sub_jobs_batch_delete(struct api_req *r)
 {
@@ -200,6 +286,11 @@ api_sub_jobs_batch_delete(struct api_req *r)
 	if (jids != NULL) {
 		if ((e = parse_ids(r, jids, ids, &n)) != 0)
 			goto out;
+		if (http_req_can_defer(r->http)) {
+			/* Answered by del_reply once the commit is durable. */
+			e = delete_deferred(r, &doc, ids, n);
+			goto out;
+		}
 		e = store_sub_jobs_delete(r->api->store, &r->actor,
 		    r->project_id, ids, n, &r->err);
 	} else {

@@ -19,6 +19,11 @@ struct http_server;
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_PARAMS 4
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
+/* Answered by the HTTP layer before routing (spec/errors.md §2.1):
+ * a longer request-URI is 414, more or longer headers 494. */
+#define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, what sig.c accepts */
+#define HTTP_HEADER_VALUE_MAX 40000	/* X-Auth-Token 1..40000 */
+#define HTTP_HEADERS_BYTES_MAX 65536	/* all names and values */
 
 struct http_header {
 	const char *name;	/* borrowed from libmicrohttpd */
@@ -47,7 +52,8 @@ struct http_req {
 	/* route match, filled by the application */
 	int	    route;		/* index into its table, -1 none */
 	char	    params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX + 1];
-	int	    param_too_long;
+	int	    param_too_long;	/* bit i: params[i] too long or
+					   holds a NUL */
 	/* response */
 	int	    status;
 	struct buf  resp;		/* body; empty = no body */
@@ -55,6 +61,9 @@ struct http_req {
 	const char *content_type;	/* other Content-Type of a body */
 	char	    allow[64];		/* Allow header for 405 */
 	int	    retry_after;	/* seconds; 0 = no header */
+	const char *resp_header;	/* name of one more header, or NULL */
+	char	   *resp_header_value;	/* its value: malloc'd, wiped and
+					   freed with the request */
 	/* log fields */
 	char	    principal[160];
 	char	    project[WJ_ID_LEN * 2 + 1];
@@ -62,10 +71,31 @@ struct http_req {
 	void	   *conn;
 	struct http_server *srv;
 	int	    dispatched;
+	int	    admitted;		/* counted against max_inflight */
+	/* http_req_defer: the answer comes later (server.c) */
+	void	  (*defer_fn)(struct http_req *, void *);
+	void	   *defer_arg;
+	int	    deferred;		/* waiting for http_req_resume */
+	int	    resumed;		/* http_req_resume was called */
+	int	    suspended;		/* the connection is suspended */
 };
 
 /* Case-insensitive header lookup; NULL if absent. */
 const char *http_header(const struct http_req *, const char *name);
+
+/*
+ * Answer later, without holding a server thread: called during dispatch
+ * (instead of filling the response), it keeps the request and its
+ * connection open.  Once the application calls http_req_resume (from any
+ * thread), fn(req, arg) runs on a server thread and fills the response,
+ * which then goes out.  The request stays valid until then.
+ */
+void	http_req_defer(struct http_req *,
+	    void (*fn)(struct http_req *, void *arg), void *arg);
+/* Whether req came through a server connection that can defer. */
+int	http_req_can_defer(const struct http_req *);
+/* Thread-safe: the deferred request may now be answered. */
+void	http_req_resume(struct http_req *);
 
 /* Application callbacks (run on libmicrohttpd's pool threads). */
 struct http_app {
@@ -87,6 +117,9 @@ struct http_opts {
 	int	max_connections;
 	int	timeout_s;		/* idle connection timeout */
 	int	access_log;		/* one line per request on stderr */
+	int	max_inflight;		/* per listener: requests admitted and
+					   not yet completed, past which a new
+					   one gets 503 at once; 0 = no bound */
 };
 
 /*
@@ -163,5 +196,26 @@ void	http_reply_error(struct http_req *, int err,
 	    const struct wj_errinfo *ei);
 /* The HTTP status http_reply_error uses for err. */
 int	http_error_status(int err);
+
+/* Error body shapes (spec/errors.md §1). */
+enum http_err_style {
+	HTTP_ERR_WKS = 0,	/* {"error_code","error_msg","error_detail"} */
+	HTTP_ERR_IAM = 1,	/* {"error":{"code","message","title"}} */
+	HTTP_ERR_STS = 2,	/* {"error_code":"STS5.xxxx","error_msg"} */
+};
+
+/*
+ * http_reply_error in the body shape of another service.  Gateway
+ * errors (APIGW.*) keep theirs.  IAM: the message is ei->detail when
+ * there is one.  With HTTP_ERR_WKS, encoded (may be NULL) becomes the
+ * encoded_authorization_message of a WJ_ERR_DENIED.
+ */
+void	http_reply_error_as(struct http_req *, int style, int err,
+	    const struct wj_errinfo *ei, const char *encoded);
+
+/* Preauthentication limits: a request with neither Authorization nor
+ * X-Auth-Token gets these smaller caps (DESIGN §2, after Redis). */
+#define HTTP_PREAUTH_BODY_MAX		8192
+#define HTTP_PREAUTH_HEADERS_BYTES_MAX	16384
 
 #endif

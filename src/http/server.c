@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct http_server {
 	struct http_app	   app;
 	struct http_opts   opts;
 	atomic_int	   in_flight;
+	atomic_int	   admitted[MAX_LISTENERS];	/* see max_inflight */
+	pthread_mutex_t	   defer_mu;	/* deferred/resumed/suspended */
 	/* per-listener callback argument: server + index */
 	struct lcls {
 		struct http_server *srv;
@@ -56,7 +59,20 @@ req_free(struct http_req *req)
 	free(req->query);
 	buf_free(&req->body);
 	buf_free(&req->resp);
+	if (req->resp_header_value != NULL) {
+		explicit_bzero(req->resp_header_value,
+		    strlen(req->resp_header_value));
+		free(req->resp_header_value);
+	}
 	free(req);
+}
+
+/* DESIGN §2: until a request shows credentials, tighter caps apply. */
+static int
+credentialed(const struct http_req *req)
+{
+	return http_header(req, "Authorization") != NULL ||
+	    http_header(req, "X-Auth-Token") != NULL;
 }
 
 /* Called by libmicrohttpd with the raw request-URI, before parsing. */
@@ -157,30 +173,148 @@ send_reply(struct MHD_Connection *c, struct http_req *req)
 		snprintf(ra, sizeof(ra), "%d", req->retry_after);
 		MHD_add_response_header(resp, "Retry-After", ra);
 	}
+	if (req->resp_header != NULL && req->resp_header_value != NULL)
+		MHD_add_response_header(resp, req->resp_header,
+		    req->resp_header_value);
 	ret = MHD_queue_response(c, (unsigned int)req->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/*
+ * What the HTTP layer refuses on its own, before routing: an oversized
+ * request-URI (414) or header section (494), two Content-Length or
+ * Transfer-Encoding headers (400), a body over the cap (413).
+ * Requests larger still never get here: libmicrohttpd answers them
+ * itself (MHD_OPTION_CONNECTION_MEMORY_LIMIT).
+ */
+static int
+early_error(struct MHD_Connection *c, const struct http_req *req)
+{
+	size_t i, n, bytes = 0, framing = 0;
+
+	if (req->path == NULL)
+		return WJ_ERR_NOMEM;
+	if (strlen(req->raw_uri) > HTTP_URI_MAX)
+		return WJ_ERR_URI_TOO_LARGE;
+	if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) >
+	    HTTP_MAX_HEADERS)
+		return WJ_ERR_HEADERS_TOO_LARGE;
+	for (i = 0; i < req->n_headers; i++) {
+		n = strlen(req->headers[i].value);
+		if (n > HTTP_HEADER_VALUE_MAX)
+			return WJ_ERR_HEADERS_TOO_LARGE;
+		bytes += strlen(req->headers[i].name) + n + 4;
+		if (strcasecmp(req->headers[i].name, "Content-Length") == 0 ||
+		    strcasecmp(req->headers[i].name, "Transfer-Encoding") == 0)
+			framing++;
+	}
+	if (bytes > HTTP_HEADERS_BYTES_MAX ||
+	    (bytes > HTTP_PREAUTH_HEADERS_BYTES_MAX && !credentialed(req)))
+		return WJ_ERR_HEADERS_TOO_LARGE;
+	/* Two body lengths (RFC 9112 §6.3): ambiguous framing, 400. */
+	if (framing > 1)
+		return WJ_ERR_BAD_REQUEST;
+	if (req->body_too_large)
+		return WJ_ERR_TOO_LARGE;
+	if (req->body.failed)
+		return WJ_ERR_NOMEM;
+	return 0;
 }
 
 static void
 dispatch(struct http_server *srv, struct MHD_Connection *c,
     struct http_req *req)
 {
+	int e;
+
 	req->dispatched = 1;
-	if (req->path == NULL) {
-		http_reply_error(req, WJ_ERR_NOMEM, NULL);
+	if ((e = early_error(c, req)) != 0) {
+		http_reply_error(req, e, NULL);
 		return;
 	}
-	if (req->body_too_large) {
-		http_reply_error(req, WJ_ERR_TOO_LARGE, NULL);
-		return;
-	}
-	if (req->body.failed) {
-		http_reply_error(req, WJ_ERR_NOMEM, NULL);
-		return;
-	}
-	(void)c;
 	srv->app.dispatch(srv->app.arg, req);
+}
+
+void
+http_req_defer(struct http_req *req, void (*fn)(struct http_req *, void *),
+    void *arg)
+{
+	req->defer_fn = fn;
+	req->defer_arg = arg;
+	req->deferred = 1;
+}
+
+int
+http_req_can_defer(const struct http_req *req)
+{
+	return req->srv != NULL && req->conn != NULL;
+}
+
+void
+http_req_resume(struct http_req *req)
+{
+	struct http_server *srv = req->srv;
+
+	pthread_mutex_lock(&srv->defer_mu);
+	req->resumed = 1;
+	if (req->suspended) {
+		req->suspended = 0;
+		MHD_resume_connection(req->conn);
+	}
+	pthread_mutex_unlock(&srv->defer_mu);
+}
+
+/*
+ * A deferred request after dispatch, or called again after its resume:
+ * once resumed, run its completion and say the response may go (1);
+ * until then suspend the connection (once) and say wait (0).
+ */
+static int
+deferred_ready(struct http_server *srv, struct http_req *req)
+{
+	if (!req->deferred)
+		return 0;
+	pthread_mutex_lock(&srv->defer_mu);
+	if (!req->resumed) {
+		if (!req->suspended) {
+			req->suspended = 1;
+			MHD_suspend_connection(req->conn);
+		}
+		pthread_mutex_unlock(&srv->defer_mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&srv->defer_mu);
+	req->deferred = 0;
+	req->defer_fn(req, req->defer_arg);
+	return 1;
+}
+
+/*
+ * Admission (ISSUE #5 item 7): past max_inflight requests of this
+ * listener still in progress (deferred ones included), a new one gets 503
+ * WKS.00050902 with Retry-After at once, before anything else is read or
+ * done for it, instead of queueing behind the others.  Returns 1 when it
+ * was refused (the reply is set).
+ */
+static int
+overloaded(struct http_server *srv, struct http_req *req)
+{
+	struct wj_errinfo ei;
+	int max = srv->opts.max_inflight, n;
+
+	if (max <= 0)
+		return 0;
+	n = atomic_fetch_add(&srv->admitted[req->listener], 1);
+	if (n < max) {
+		req->admitted = 1;
+		return 0;
+	}
+	atomic_fetch_sub(&srv->admitted[req->listener], 1);
+	req->dispatched = 1;
+	wj_errinfo_set(&ei, "server busy: %d requests in progress", max);
+	http_reply_error(req, WJ_ERR_UNAVAILABLE, &ei);
+	return 1;
 }
 
 static enum MHD_Result
@@ -201,14 +335,20 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		/* First call: headers are complete, no body yet. */
 		req->conn = c;
 		req->method = method;
+		if (overloaded(l->srv, req))
+			return send_reply(c, req);
 		req->body_cap = l->srv->body_cap[l->idx];
 		MHD_get_connection_values(c, MHD_HEADER_KIND, header_it, req);
 		client_ip(c, req);
+		if (!credentialed(req) && req->body_cap > HTTP_PREAUTH_BODY_MAX)
+			req->body_cap = HTTP_PREAUTH_BODY_MAX;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && (wj_parse_int(cl, 0, INT64_MAX, &n) != 0 ||
-		    (uint64_t)n > req->body_cap)) {
+		    (uint64_t)n > req->body_cap))
 			req->body_too_large = 1;
+		/* Refused without reading the body. */
+		if (early_error(c, req) != 0) {
 			dispatch(l->srv, c, req);
 			return send_reply(c, req);
 		}
@@ -226,8 +366,11 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (req->dispatched)
-		return MHD_YES;
+		return deferred_ready(l->srv, req) ? send_reply(c, req) :
+		    MHD_YES;
 	dispatch(l->srv, c, req);
+	if (req->deferred && !deferred_ready(l->srv, req))
+		return MHD_YES;		/* suspended until http_req_resume */
 	return send_reply(c, req);
 }
 
@@ -260,6 +403,8 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 			    req->project[0] ? req->project : "-");
 		}
 	}
+	if (req->admitted)
+		atomic_fetch_sub(&srv->admitted[req->listener], 1);
 	req_free(req);
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
@@ -276,7 +421,7 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_TURBO | MHD_USE_ITC;
+	    MHD_USE_TURBO | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (inet_pton(AF_INET, l->host, &a4.sin_addr) == 1) {
 		a4.sin_family = AF_INET;
 		a4.sin_port = htons((uint16_t)l->port);
@@ -328,6 +473,9 @@ http_server_start(const struct http_opts *o, const struct http_listener *l,
 	srv->opts = *o;
 	srv->n = n;
 	atomic_init(&srv->in_flight, 0);
+	for (i = 0; i < MAX_LISTENERS; i++)
+		atomic_init(&srv->admitted[i], 0);
+	srv->defer_mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	for (i = 0; i < n; i++) {
 		if ((r = listen_one(srv, i, &l[i])) != 0) {
 			log_error("cannot listen on %s:%d", l[i].host,
@@ -365,5 +513,6 @@ http_server_stop(struct http_server *srv, int drain_ms)
 	for (i = 0; i < srv->n; i++)
 		if (srv->d[i] != NULL)
 			MHD_stop_daemon(srv->d[i]);
+	pthread_mutex_destroy(&srv->defer_mu);
 	free(srv);
 }

@@ -59,6 +59,24 @@ job_total(const struct job *j)
 	return t;
 }
 
+/*
+ * Time rendering with a per-thread memo of the last second: the sub-jobs
+ * of a page share their job's begin time, and list pages are hot.
+ */
+static void
+time_fmt(int64_t ms, char out[20])
+{
+	static _Thread_local int64_t last_s = -1;
+	static _Thread_local char last[20];
+	int64_t sec = ms / 1000;
+
+	if (sec != last_s) {
+		wj_time_fmt(ms, last);
+		last_s = sec;
+	}
+	memcpy(out, last, 20);
+}
+
 static void
 kv_time(struct jw *w, const char *k, int64_t ms)
 {
@@ -66,40 +84,95 @@ kv_time(struct jw *w, const char *k, int64_t ms)
 
 	if (ms <= 0)
 		return;
-	wj_time_fmt(ms, s);
+	time_fmt(ms, s);
 	jw_kv_str(w, k, s);
 }
+
+/*
+ * ,"key": and the string value (members without a value are left out);
+ * the first member of the object drops the comma.
+ */
+#define PUT_STR(b, first, lit, v) do {					\
+	if ((v) != NULL) {						\
+		buf_append((b), lit + (first), sizeof(lit) - 1 - (first)); \
+		buf_json_string((b), (v), strlen(v));			\
+		(first) = 0;						\
+	}								\
+} while (0)
+
+static void
+put_time(struct buf *b, int *first, const char *lit, size_t litlen,
+    int64_t ms)
+{
+	char t[22];
+
+	if (ms <= 0)
+		return;
+	buf_append(b, lit + *first, litlen - (size_t)*first);
+	*first = 0;
+	t[0] = '"';
+	time_fmt(ms, t + 1);
+	t[20] = '"';
+	buf_append(b, t, 21);
+}
+
+static void
+put_int(struct buf *b, int *first, const char *lit, size_t litlen, int64_t v)
+{
+	char d[24], *p = d + sizeof(d);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, lit + *first, litlen - (size_t)*first);
+	*first = 0;
+	buf_append(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+#define LIT(s) s, sizeof(s) - 1
 
 void
 sub_job_to_json(struct jw *w, const struct sub_job *s, int with_internal)
 {
-	jw_obj_open(w);
-	jw_kv_str(w, "id", s->id);
-	jw_kv_str(w, "job_id", s->job_id);
-	jw_kv_str(w, "job_type", s->job_type);
-	jw_kv_str(w, "status", job_status_name(s->status));
-	kv_time(w, "begin_time", s->begin_ms);
-	kv_time(w, "end_time", s->end_ms);
-	if (s->entities != NULL) {
-		jw_key(w, "entities");
-		jw_raw(w, s->entities);
-	}
-	jw_kv_str(w, "error_code", s->error_code);
-	jw_kv_str(w, "fail_reason", s->fail_reason);
-	jw_kv_int(w, "process", s->process);
-	jw_kv_str(w, "host", s->host);
-	jw_kv_str(w, "project_id", s->project_id);
-	jw_kv_str(w, "attach_user", s->attach_user);
-	jw_kv_str(w, "entity", s->entity);
-	jw_kv_str(w, "ip_address", s->ip_address);
-	if (with_internal) {
-		jw_kv_int(w, "attempts", s->attempts);
-		jw_kv_str(w, "lease_id", s->lease_id);
-		if (s->lease_expires_ms > 0) {
-			char iso[28];
+	struct buf *b = w->b;
+	const char *status = job_status_name(s->status);
+	char iso[28];
+	int first = 1;
 
+	/*
+	 * Written straight into the buffer, member by member in the order
+	 * of spec/jobs-api.md §2.1: list pages render 100-1000 of these.
+	 */
+	jw_obj_open(w);
+	PUT_STR(b, first, ",\"id\":", s->id);
+	PUT_STR(b, first, ",\"job_id\":", s->job_id);
+	PUT_STR(b, first, ",\"job_type\":", s->job_type);
+	PUT_STR(b, first, ",\"status\":", status);
+	put_time(b, &first, LIT(",\"begin_time\":"), s->begin_ms);
+	put_time(b, &first, LIT(",\"end_time\":"), s->end_ms);
+	if (s->entities != NULL) {
+		buf_append(b, ",\"entities\":" + first, 12 - (size_t)first);
+		buf_puts(b, s->entities);	/* compact JSON, from the store */
+		first = 0;
+	}
+	PUT_STR(b, first, ",\"error_code\":", s->error_code);
+	PUT_STR(b, first, ",\"fail_reason\":", s->fail_reason);
+	put_int(b, &first, LIT(",\"process\":"), s->process);
+	PUT_STR(b, first, ",\"host\":", s->host);
+	PUT_STR(b, first, ",\"project_id\":", s->project_id);
+	PUT_STR(b, first, ",\"attach_user\":", s->attach_user);
+	PUT_STR(b, first, ",\"entity\":", s->entity);
+	PUT_STR(b, first, ",\"ip_address\":", s->ip_address);
+	if (with_internal) {
+		put_int(b, &first, LIT(",\"attempts\":"), s->attempts);
+		PUT_STR(b, first, ",\"lease_id\":", s->lease_id);
+		if (s->lease_expires_ms > 0) {
 			wj_time_iso(s->lease_expires_ms, iso);
-			jw_kv_str(w, "lease_expires_at", iso);
+			PUT_STR(b, first, ",\"lease_expires_at\":", iso);
 		}
 	}
 	jw_obj_close(w);

@@ -27,6 +27,9 @@
 
 #include "sqlite_int.h"
 
+#define SQ_STR_(x) #x
+#define SQ_STR(x) SQ_STR_(x)
+
 /* ---- errors -------------------------------------------------------------- */
 
 int
@@ -376,7 +379,8 @@ conn_setup(struct sq_conn *c, int writer)
 		return r;
 	if (!writer)
 		return conn_exec(c, "PRAGMA query_only = ON");
-	return 0;
+	return conn_exec(c, "PRAGMA cache_size = -"
+	    SQ_STR(SQ_WRITER_CACHE_KB));
 }
 
 static void
@@ -618,7 +622,7 @@ static void *
 writer_main(void *arg)
 {
 	struct store *st = arg;
-	struct sq_op *batch, *op, *next;
+	struct sq_op *batch, *op, *next, *async, **atail;
 	int ok;
 
 	pthread_mutex_lock(&st->mu);
@@ -636,14 +640,64 @@ writer_main(void *arg)
 		if (ok)
 			st->batches++;
 		/* Only now, durable or refused, does anyone learn a result. */
+		async = NULL;
+		atail = &async;
 		for (op = batch; op != NULL; op = next) {
 			next = op->next;
+			if (op->on_done != NULL) {
+				op->next = NULL;
+				*atail = op;
+				atail = &op->next;
+				continue;
+			}
 			op->done = 1;
 			pthread_cond_signal(&op->cv);
+		}
+		if (async != NULL) {
+			/* Completions may free their op: outside the lock. */
+			pthread_mutex_unlock(&st->mu);
+			for (op = async; op != NULL; op = next) {
+				next = op->next;
+				op->done = 1;
+				op->on_done(op);
+			}
+			pthread_mutex_lock(&st->mu);
 		}
 	}
 	pthread_mutex_unlock(&st->mu);
 	return NULL;
+}
+
+/* Append op to the queue; with the lock held.  0 or WJ_ERR_UNAVAILABLE. */
+static int
+enqueue(struct store *st, struct sq_op *op)
+{
+	if (st->stop || st->qlen >= st->queue_max)
+		return WJ_ERR_UNAVAILABLE;
+	if (st->qtail != NULL)
+		st->qtail->next = op;
+	else
+		st->qhead = op;
+	st->qtail = op;
+	st->qlen++;
+	pthread_cond_signal(&st->work_cv);
+	return 0;
+}
+
+int
+sq_submit_async(struct store *st, struct sq_op *op)
+{
+	int r;
+
+	if (!st->writer_running || op->on_done == NULL)
+		return WJ_ERR_UNAVAILABLE;
+	op->next = NULL;
+	op->done = 0;
+	op->result = 0;
+	pthread_mutex_lock(&st->mu);
+	r = enqueue(st, op);
+	pthread_mutex_unlock(&st->mu);
+	return r;
 }
 
 int
@@ -655,23 +709,86 @@ sq_submit(struct store *st, struct sq_op *op)
 	op->next = NULL;
 	op->done = 0;
 	op->result = 0;
+	op->on_done = NULL;
 	pthread_mutex_lock(&st->mu);
-	if (st->stop || st->qlen >= st->queue_max) {
+	if (enqueue(st, op) != 0) {
 		pthread_mutex_unlock(&st->mu);
 		return WJ_ERR_UNAVAILABLE;
 	}
-	if (st->qtail != NULL)
-		st->qtail->next = op;
-	else
-		st->qhead = op;
-	st->qtail = op;
-	st->qlen++;
-	pthread_cond_signal(&st->work_cv);
 	while (!op->done)
 		pthread_cond_wait(&op->cv, &st->mu);
 	pthread_mutex_unlock(&st->mu);
 	pthread_cond_destroy(&op->cv);
 	return op->result;
+}
+
+/* ---- the checkpointer ---------------------------------------------------- */
+
+/*
+ * After each commit of the writer's connection (replaces SQLite's
+ * auto-checkpoint hook): wake the checkpointer once the WAL is long; if
+ * it falls far behind, checkpoint here, as SQLite itself would.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+
+	if (pages >= SQ_CKPT_HARD_PAGES || !st->ckpt_running) {
+		if (pages >= SQ_CKPT_PAGES)
+			(void)sqlite3_wal_checkpoint_v2(db, name,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (pages >= SQ_CKPT_PAGES) {
+		pthread_mutex_lock(&st->mu);
+		if (!st->ckpt_wanted) {
+			st->ckpt_wanted = 1;
+			pthread_cond_signal(&st->ckpt_cv);
+		}
+		pthread_mutex_unlock(&st->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct store *st = arg;
+	int rc;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->stop && !st->ckpt_wanted)
+			pthread_cond_wait(&st->ckpt_cv, &st->mu);
+		if (st->stop)
+			break;
+		st->ckpt_wanted = 0;
+		pthread_mutex_unlock(&st->mu);
+		/* Passive: copies what no reader needs, never blocks writes. */
+		rc = sqlite3_wal_checkpoint_v2(st->cconn->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+			(void)sq_fail(st->cconn, rc, "checkpoint");
+		pthread_mutex_lock(&st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+/* Start the checkpointer; without it the writer checkpoints itself. */
+static void
+ckpt_start(struct store *st)
+{
+	sqlite3_wal_hook(st->wconn->db, wal_hook, st);
+	if (conn_open(st, 1, &st->cconn) != 0)
+		return;
+	if (pthread_create(&st->ckpt, NULL, ckpt_main, st) != 0) {
+		conn_close(st->cconn);
+		st->cconn = NULL;
+		return;
+	}
+	st->ckpt_running = 1;
 }
 
 /* ---- open and close ------------------------------------------------------ */
@@ -732,6 +849,7 @@ store_new(const struct store_opts *o, struct store **out)
 		return WJ_ERR_NOMEM;
 	st->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	st->work_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	st->ckpt_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
 	st->readonly = o->readonly;
 	st->max_attempts = o->max_attempts > 0 ? o->max_attempts :
 	    WJ_MAX_ATTEMPTS_DEFAULT;
@@ -773,6 +891,7 @@ store_open(const struct store_opts *o, struct store **out)
 			goto out;
 		}
 		st->writer_running = 1;
+		ckpt_start(st);
 	}
 	*out = st;
 	st = NULL;
@@ -798,6 +917,14 @@ store_close(struct store *st)
 		/* The writer drains the queue before it exits. */
 		pthread_join(st->writer, NULL);
 	}
+	if (st->ckpt_running) {
+		pthread_mutex_lock(&st->mu);
+		st->stop = 1;
+		pthread_cond_signal(&st->ckpt_cv);
+		pthread_mutex_unlock(&st->mu);
+		pthread_join(st->ckpt, NULL);
+	}
+	conn_close(st->cconn);
 	if (st->key_ok)
 		pthread_key_delete(st->key);
 	for (c = st->conns; c != NULL; c = next) {
@@ -805,6 +932,7 @@ store_close(struct store *st)
 		conn_close(c);
 	}
 	conn_close(st->wconn);
+	pthread_cond_destroy(&st->ckpt_cv);
 	pthread_cond_destroy(&st->work_cv);
 	pthread_mutex_destroy(&st->mu);
 	free(st->path);

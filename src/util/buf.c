@@ -54,6 +54,13 @@ buf_append(struct buf *b, const void *p, size_t n)
 {
 	int r;
 
+	/* Room for n and the NUL (cap is 0 while data is NULL). */
+	if (n < b->cap - b->len && !b->failed) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	if ((r = buf_reserve(b, n)) != 0)
 		return r;
 	if (n > 0)
@@ -72,6 +79,11 @@ buf_puts(struct buf *b, const char *s)
 int
 buf_putc(struct buf *b, char c)
 {
+	if (1 < b->cap - b->len && !b->failed) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &c, 1);
 }
 
@@ -110,22 +122,55 @@ buf_take(struct buf *b, size_t *lenp)
 	return p;
 }
 
+/* Bytes that a JSON string literal must escape: controls, '"', '\\'. */
+static const uint8_t json_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	['\\'] = 1,
+};
+
+/*
+ * Whether any of the 8 bytes at p is below 0x20, '"' or '\\' (SWAR: a
+ * byte x is below k when (x - k) borrows into its top bit while x's own
+ * top bit is clear; equality is "xor is below 1").
+ */
+static int
+word_needs_escape(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return (((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high) !=
+	    0;
+}
+
 int
 buf_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i, start;
 	unsigned char c;
 	char esc[7];
 	int r;
 
+	/* Room for the common case, no escapes: one reservation. */
 	if ((r = buf_reserve(b, n + 2)) != 0)
 		return r;
 	b->data[b->len++] = '"';
 	for (i = start = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		/* Eight bytes at a time while none needs an escape. */
+		while (n - i >= 8 && !word_needs_escape(u + i))
+			i += 8;
+		if (i >= n)
+			break;
+		if (!json_esc[u[i]])
 			continue;
+		c = u[i];
 		if (i > start && (r = buf_append(b, s + start, i - start)) != 0)
 			return r;
 		start = i + 1;
@@ -203,9 +248,26 @@ void jw_arr_close(struct jw *w) { close_(w, ']'); }
 void
 jw_key(struct jw *w, const char *k)
 {
+	size_t i, n = strlen(k);
+	char *p;
+
 	sep(w);
-	buf_json_string(w->b, k, strlen(k));
-	buf_putc(w->b, ':');
+	/* Keys are program text: without escapes, one reservation. */
+	for (i = 0; i < n; i++)
+		if (json_esc[(unsigned char)k[i]])
+			break;
+	if (i < n || buf_reserve(w->b, n + 3) != 0) {
+		buf_json_string(w->b, k, n);
+		buf_putc(w->b, ':');
+	} else {
+		p = w->b->data + w->b->len;
+		p[0] = '"';
+		memcpy(p + 1, k, n);
+		p[n + 1] = '"';
+		p[n + 2] = ':';
+		p[n + 3] = '\0';
+		w->b->len += n + 3;
+	}
 	/* The value that follows must not add a comma. */
 	w->need_comma[w->depth] = 2;
 }
@@ -227,8 +289,17 @@ jw_strn(struct jw *w, const char *s, size_t n)
 void
 jw_int(struct jw *w, int64_t v)
 {
+	char d[24], *p = d + sizeof(d);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
 	vsep(w);
-	buf_printf(w->b, "%lld", (long long)v);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_append(w->b, p, (size_t)(d + sizeof(d) - p));
 }
 
 void

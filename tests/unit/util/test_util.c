@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -93,6 +94,43 @@ test_utf8(void **s)
 	assert_int_equal(wj_utf8_len("\xc3\xa9x", 3), 2);
 }
 
+/* Regression (35-hostile): a detail truncated at WJ_DETAIL_MAX could end
+ * inside a UTF-8 sequence, making the error body invalid UTF-8. */
+static void
+test_errinfo_truncates_on_a_character(void **s)
+{
+	struct wj_errinfo ei;
+	char big[3 * WJ_DETAIL_MAX];
+	size_t i, n;
+	int off;
+
+	(void)s;
+	for (off = 0; off < 4; off++) {
+		/* off ASCII bytes, then 3-byte characters: every cut point */
+		memset(big, 'a', (size_t)off);
+		for (i = (size_t)off; i + 3 < sizeof(big); i += 3)
+			memcpy(big + i, "\xe2\x82\xac", 3);
+		big[i] = '\0';
+		wj_errinfo_set(&ei, "%s", big);
+		n = strlen(ei.detail);
+		assert_true(n <= WJ_DETAIL_MAX);
+		assert_true(n >= WJ_DETAIL_MAX - 3);
+		assert_true(wj_utf8_clean(ei.detail, n));
+		wj_errinfo_set(&ei, "x");
+		wj_errinfo_append(&ei, "%s", big);
+		assert_true(wj_utf8_clean(ei.detail, strlen(ei.detail)));
+	}
+	/* Four-byte characters too. */
+	for (i = 0; i + 4 < sizeof(big); i += 4)
+		memcpy(big + i, "\xf0\x9f\x98\x80", 4);
+	big[i] = '\0';
+	wj_errinfo_set(&ei, "ab%s", big);
+	assert_true(wj_utf8_clean(ei.detail, strlen(ei.detail)));
+	/* Untruncated text is untouched. */
+	wj_errinfo_set(&ei, "caf\xc3\xa9");
+	assert_string_equal(ei.detail, "caf\xc3\xa9");
+}
+
 static void
 test_ids_are_time_ordered_hex(void **s)
 {
@@ -121,6 +159,32 @@ test_time_format(void **s)
 	assert_string_equal(t, "2020-04-10 06:45:14");
 	wj_time_iso(1586501114123LL, iso);
 	assert_string_equal(iso, "2020-04-10T06:45:14.123000Z");
+}
+
+/* The arithmetic renderer agrees with gmtime_r from 1970 to 2200. */
+static void
+test_time_format_matches_gmtime(void **s)
+{
+	char t[20], want[20], iso[28];
+	struct tm tm;
+	int64_t ms;
+	time_t sec;
+
+	(void)s;
+	for (ms = 0; ms < 7258118400000LL; ms += 86399999LL * 7 + 12345) {
+		sec = (time_t)(ms / 1000);
+		gmtime_r(&sec, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M:%S", &tm);
+		wj_time_fmt(ms, t);
+		assert_string_equal(t, want);
+		wj_time_iso(ms, iso);
+		want[10] = 'T';
+		assert_memory_equal(iso, want, 19);
+	}
+	wj_time_fmt(951782400000LL, t);		/* leap day of 2000 */
+	assert_string_equal(t, "2000-02-29 00:00:00");
+	wj_time_fmt(4107542399999LL, t);	/* 2100 is not leap */
+	assert_string_equal(t, "2100-02-28 23:59:59");
 }
 
 static void
@@ -179,8 +243,10 @@ main(void)
 		cmocka_unit_test(test_buf_limit_is_sticky),
 		cmocka_unit_test(test_parse_int_bounds),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_errinfo_truncates_on_a_character),
 		cmocka_unit_test(test_ids_are_time_ordered_hex),
 		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_time_format_matches_gmtime),
 		cmocka_unit_test(test_seal_open_and_tamper),
 		cmocka_unit_test(test_b64url_roundtrip),
 	};

@@ -1,0 +1,140 @@
+// report.mjs - the markdown report of one bench/run.sh run.
+//   node bench/report.mjs results.jsonl machine.txt > results.md
+// Every ratio compares figures of this one run: wksjobs against nginx
+// serving the same bytes, the group-committed deletes against the plain
+// one-transaction-per-request loop.
+import { readFileSync } from 'node:fs';
+
+const [resPath, machinePath] = process.argv.slice(2);
+const rows = readFileSync(resPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const machine = machinePath ? readFileSync(machinePath, 'utf8').trim() : '';
+const one = (kind) => rows.find((r) => r.kind === kind);
+const wrk = (scenario, server, conns) => rows.find((r) => r.kind === 'wrk' &&
+  r.scenario === scenario && r.server === server && r.conns === conns)?.result;
+const bytes = (scenario) => rows.find((r) => r.kind === 'response' && r.scenario === scenario)?.bytes;
+
+const f0 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '—' : Math.round(x).toLocaleString('en-US'));
+const f1 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '—' : x.toFixed(1));
+const f2 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '—' : x.toFixed(2));
+const mb = (kb) => (kb / 1024).toFixed(1);
+const cpuPerReq = (r, n) => (r && r.cpu_ms !== undefined && n > 0 ? (r.cpu_ms * 1000) / n : undefined);
+const valid = (r) => r && r.non2xx === 0 && r.errors === 0 && !(r.recycled > 0);
+const flag = (r) => (!r ? '' : [r.non2xx ? `${r.non2xx} non-2xx` : '', r.errors ? `${r.errors} socket errors` : '',
+  r.recycled ? `${r.recycled} IDs reused: INVALID` : ''].filter(Boolean).join(', '));
+
+const out = [];
+const peaks = rows.filter((r) => r.kind === 'wrk' && r.result.hwm_kb).map((r) => [r.scenario, r.conns, r.result.hwm_kb]);
+const peakAll = Math.max(0, ...peaks.map((p) => p[2]), ...rows.filter((r) => r.kind === 'server').map((r) => r.peak_rss_kb));
+const peakOf = (pred) => Math.max(0, ...peaks.filter(pred).map((p) => p[2]));
+const seed = one('seed');
+const srv = one('server');
+out.push('# wksjobs benchmark (bench/run.sh)', '');
+out.push('```', machine, '```', '');
+if (seed) {
+  out.push(`Data set: ${f0(seed.subjobs)} sub-jobs in ${f0(seed.jobs)} jobs over ${f0(seed.projects)} projects, ` +
+    `seeded in ${seed.seconds} s; ${f0(seed.delete_groups)} groups of 10 deletable IDs.` +
+    (srv ? ` Database ${f0(srv.db_bytes / 1048576)} MiB (+ WAL ${f0(srv.wal_bytes / 1048576)} MiB) at the end.` : ''), '');
+}
+
+const reads = [
+  ['list_big_100', 'ListItaSubJobs limit=100, project of 100,000'],
+  ['list_big_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000'],
+  ['list_small_100', 'ListItaSubJobs limit=100, project of ~700'],
+  ['list_small_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of ~700'],
+  ['list_big_1000', 'ListItaSubJobs limit=1000, project of 100,000'],
+  ['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000'],
+  ['list_huge_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 200,000'],
+  ['show_job', 'ShowJob, 10 sub-jobs'],
+];
+out.push('## Reads: wksjobs against nginx serving the same bytes', '');
+out.push('| Request | Conns | Bytes | wksjobs req/s | p50 ms | p99 ms | nginx req/s | nginx p50 | nginx p99 | Ratio | Server CPU µs/req | Server peak RSS MiB (this run) | Notes |');
+out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+for (const [name, label] of reads) {
+  for (const c of [32, 256]) {
+    const w = wrk(name, 'wksjobs', c);
+    const n = wrk(name, 'nginx', c);
+    if (!w) continue;
+    out.push(`| ${label} | ${c} | ${f0(bytes(name))} | ${f0(w.rps)} | ${f2(w.p50_ms)} | ${f2(w.p99_ms)} | ` +
+      `${f0(n?.rps)} | ${f2(n?.p50_ms)} | ${f2(n?.p99_ms)} | ${n ? f2(w.rps / n.rps) : '—'} | ` +
+      `${f0(cpuPerReq(w, w.requests))} | ${w.hwm_kb ? mb(w.hwm_kb) : '—'} | ${[flag(w), flag(n)].filter(Boolean).join('; ')} |`);
+  }
+}
+out.push('');
+
+// The per-request-transaction loop ran before and after the server's
+// deletes: the reference is the mean of its runs.
+const bases = rows.filter((r) => r.kind === 'baseline_delete').map((r) => r.result);
+const base = bases.length ? {
+  rps: bases.reduce((a, b) => a + b.rps, 0) / bases.length,
+  p50_ms: bases.reduce((a, b) => a + b.p50_ms, 0) / bases.length,
+  p99_ms: Math.max(...bases.map((b) => b.p99_ms)),
+  requests: bases.map((b) => b.requests).join(' + '),
+  runs: bases.map((b) => f0(b.rps)).join(' and '),
+} : undefined;
+out.push('## Writes', '');
+out.push('| Request | Conns | wksjobs req/s | p50 ms | p99 ms | Ratio to the per-request-transaction loop | nginx empty 200 req/s | Ratio to nginx | Server CPU µs/req | Server peak RSS MiB (this run) | Notes |');
+out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+if (base) {
+  out.push(`| Plain C loop: one transaction per 10-ID delete (same disk, same pragmas) | 1 | ${f0(base.rps)} | ` +
+    `${f2(base.p50_ms)} | ${f2(base.p99_ms)} | 1.00 | — | — | — | — | mean of ${base.runs} tx/s (before and after); ${base.requests} requests |`);
+}
+for (const c of [32, 256]) {
+  const w = wrk('delete_10', 'wksjobs', c);
+  const n = wrk('delete_10', 'nginx', c);
+  if (!w) continue;
+  out.push(`| BatchDeleteSubJobs, 10 new IDs each, durable | ${c} | ${f0(w.rps)} | ${f2(w.p50_ms)} | ${f2(w.p99_ms)} | ` +
+    `${base ? f2(w.rps / base.rps) : '—'} | ${f0(n?.rps)} | ${n ? f2(w.rps / n.rps) : '—'} | ` +
+    `${f0(cpuPerReq(w, w.requests))} | ${w.hwm_kb ? mb(w.hwm_kb) : '—'} | ${flag(w)} |`);
+}
+const cf = wrk('claim_finish', 'wksjobs', 8);
+const cfn = wrk('claim_finish', 'nginx', 8);
+if (cf) {
+  out.push(`| Claim → finish cycles (8 workers; 2 signed requests each) | 8 | ${f0(cf.cycles_per_s)} cycles/s ` +
+    `(${f0(cf.rps)} req/s) | ${f2(cf.p50_ms)} | ${f2(cf.p99_ms)} | ${base ? f2(cf.cycles_per_s / base.rps) : '—'} | ` +
+    `${f0(cfn?.rps)} | ${cfn ? f2(cf.rps / cfn.rps) : '—'} | ${f0(cpuPerReq(cf, cf.requests))} | ` +
+    `${cf.hwm_kb ? mb(cf.hwm_kb) : '—'} | ` +
+    `${[flag(cf), cf.empty_claims ? `${cf.empty_claims} empty claims` : ''].filter(Boolean).join('; ')} |`);
+}
+const dbs = one('delete_by_status');
+if (dbs) {
+  out.push('', `delete_by_status SUCCESS on the project of 100,000: HTTP ${dbs.http}, ` +
+    `${f0(dbs.before - dbs.after)} sub-jobs deleted in ${f2(dbs.seconds)} s (client-measured, durable)` +
+    (dbs.hwm_kb ? `; server peak RSS meanwhile ${mb(dbs.hwm_kb)} MiB.` : '.'));
+}
+out.push('');
+if (srv) {
+  out.push('## Server', '', `Idle RSS after start: ${mb(srv.idle_rss_kb)} MiB; peak RSS (VmHWM) of each ` +
+    `measurement in the tables above (the high-water mark is reset before each); over the whole run ` +
+    `${mb(peakAll)} MiB. Whole run: ${srv.bench_seconds} s.`, '');
+}
+
+// Targets of issue #6.
+const t = [];
+const ratio32 = (name) => {
+  const w = wrk(name, 'wksjobs', 32);
+  const n = wrk(name, 'nginx', 32);
+  return w && n ? { r: w.rps / n.rps, p99: w.p99_ms, ok: valid(w) } : undefined;
+};
+for (const name of ['list_big_100', 'list_big_100_failed', 'list_huge_100', 'list_huge_100_failed']) {
+  const x = ratio32(name);
+  if (x) {
+    t.push([`${name} @32: ≥ 0.50 of nginx, p99 < 10 ms`, `${f2(x.r)}, p99 ${f2(x.p99)} ms`,
+      x.ok && x.r >= 0.5 && x.p99 < 10]);
+  }
+}
+for (const c of [32, 256]) {
+  const w = wrk('delete_10', 'wksjobs', c);
+  if (w && base) t.push([`BatchDeleteSubJobs @${c}: ≥ 3× the per-request loop`, `${f2(w.rps / base.rps)}×`, valid(w) && w.rps >= 3 * base.rps]);
+}
+if (dbs) t.push(['delete_by_status of 25,000: < 1 s', `${f2(dbs.seconds)} s for ${f0(dbs.before - dbs.after)}`, dbs.http === 200 && dbs.seconds < 1 && dbs.before - dbs.after >= 25000]);
+if (srv) {
+  const p100 = peakOf((p) => p[1] === 256 && p[0] !== 'list_big_1000');
+  const p1000 = peakOf((p) => p[0] === 'list_big_1000');
+  t.push(['Peak RSS < 64 MiB at 256 connections (lists of 100, ShowJob, deletes)', `${mb(p100)} MiB`, p100 > 0 && p100 < 64 * 1024]);
+  t.push(['Peak RSS < 64 MiB at 256 connections, limit=1000 (≈0.5 MB answers)', `${mb(p1000)} MiB`, p1000 > 0 && p1000 < 64 * 1024]);
+  t.push(['Idle RSS < 16 MiB', `${mb(srv.idle_rss_kb)} MiB`, srv.idle_rss_kb < 16 * 1024]);
+}
+out.push('## Targets (issue #6)', '', '| Target | Measured | Met |', '|---|---|---|');
+for (const [what, got, ok] of t) out.push(`| ${what} | ${got} | ${ok ? 'yes' : '**no**'} |`);
+out.push('');
+process.stdout.write(out.join('\n'));

@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# run.sh BIN - the wksjobs benchmark of docs/BENCHMARKS.md (make bench).
+#
+# Seeds a data set (bench/seed.c), starts `wksjobs serve` and, in the same
+# run, nginx serving static files of the very bytes each measured response
+# has, both on loopback with keep-alive; drives both with wrk through the
+# same signed requests (bench/replay.lua, bench/claim.lua), runs the plain
+# one-transaction-per-request delete loop (bench/baseline_delete.c) on the
+# same disk, and writes bench/out/results.md (bench/report.mjs) and
+# bench/out/results.jsonl.
+#
+# Bounded: every step has a time limit and a watchdog ends the run after
+# BENCH_DEADLINE seconds; loopback only; the processes it starts (server,
+# nginx, watchdog) are stopped by PID on exit, and its scratch directory
+# (the database, ~1 GB) is removed unless BENCH_KEEP=1.
+#
+# Knobs (environment): BENCH_DURATION (s per read run, 5),
+# BENCH_WRITE_DURATION (s per delete run, 3), BENCH_SUBJOBS (1000000),
+# BENCH_DIR (scratch parent, /tmp: the disk measured), BENCH_OUT,
+# BENCH_PROFILE=1 (perf profiles of the list and delete paths into
+# BENCH_OUT), BENCH_THREADS (server --threads, default: the server's).
+set -euo pipefail
+
+BIN=$(readlink -f "${1:?usage: bench/run.sh path/to/wksjobs}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOOLS=$(dirname "$BIN")/bench
+OUT=${BENCH_OUT:-$HERE/out}
+DUR=${BENCH_DURATION:-5}
+WDUR=${BENCH_WRITE_DURATION:-3}
+SUBJOBS=${BENCH_SUBJOBS:-1000000}
+DEADLINE=${BENCH_DEADLINE:-570}
+WRK_THREADS=2
+START=$(date +%s)
+
+for t in wrk nginx curl node "$TOOLS/wksjobs-seed" "$TOOLS/wksjobs-benchreq" \
+    "$TOOLS/wksjobs-baseline-delete"; do
+	command -v "$t" >/dev/null 2>&1 || {
+		echo "bench: $t not found (make bench installs wrk and nginx;" \
+		    "the bench programs build with the project)" >&2
+		exit 1
+	}
+done
+
+mkdir -p "$OUT"
+WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/wksjobs-bench.XXXXXX")
+chmod 755 "$WORK"
+RES=$WORK/results.jsonl
+: >"$RES"
+SERVER_PID= NGINX_PID= WATCHDOG_PID=
+
+log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
+
+stop_pid() {	# stop_pid PID SIGNAL: signal, wait up to 15 s, then KILL
+	local pid=$1 sig=$2 i
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -"$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 150); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	stop_pid "$SERVER_PID" TERM
+	stop_pid "$NGINX_PID" QUIT
+	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		log "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 1' INT TERM
+
+# The watchdog: the whole run stays under DEADLINE seconds.
+( sleep "$DEADLINE"; echo "bench: deadline of ${DEADLINE}s reached" >&2
+  kill -TERM $$ ) 2>/dev/null &
+WATCHDOG_PID=$!
+
+free_port() {	# a free loopback TCP port below the ephemeral range
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		ss -Hatn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# ---- the machine ---------------------------------------------------------
+{
+	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
+	echo "memory: $(free -m | awk '/^Mem:/ {print $2}') MiB"
+	echo "kernel: $(uname -r)"
+	echo "disk: $(df -h "$WORK" | awk 'NR == 2 {print $1 " (" $2 ")"}'), filesystem $(stat -f -c %T "$WORK")"
+	echo "sqlite: $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
+	echo "libmicrohttpd: $(pkg-config --modversion libmicrohttpd 2>/dev/null)"
+	echo "nginx: $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+	echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
+	echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$WORK/machine.txt"
+
+# ---- data ----------------------------------------------------------------
+DATA=$WORK/data
+"$BIN" init --data "$DATA" --json >"$WORK/creds.json" 2>/dev/null
+AK=$(sed 's/.*"access_key":"\([^"]*\)".*/\1/' "$WORK/creds.json")
+SK=$(sed 's/.*"secret_key":"\([^"]*\)".*/\1/' "$WORK/creds.json")
+log "seeding $SUBJOBS sub-jobs"
+t0=$(date +%s%N)
+"$TOOLS/wksjobs-seed" --data "$DATA" --subjobs "$SUBJOBS" \
+    --big $((SUBJOBS / 10)) --huge $((SUBJOBS / 5)) 2>"$WORK/seed.log"
+seed_s=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+cat "$WORK/seed.log" >&2
+# shellcheck disable=SC1091
+. "$DATA/seed.env"
+sync "$DATA/wksjobs.db"	# the load skipped fsync: no dirty pages in later runs
+printf '{"kind":"seed","seconds":%.1f,"subjobs":%s,"jobs":%s,"projects":%s,"delete_groups":%s}\n' \
+    "$seed_s" "$SEED_SUBJOBS" "$SEED_JOBS" "$SEED_PROJECTS" \
+    "$SEED_DELETE_GROUPS" >>"$RES"
+
+# ---- servers -------------------------------------------------------------
+SERVE_ARGS=()
+[ -n "${BENCH_THREADS:-}" ] && SERVE_ARGS+=(--threads "$BENCH_THREADS")
+# One caller drives every request: the per-user rate limit (a policy, not
+# a capacity) would answer 429 to nearly all of them.
+"$BIN" serve --help 2>&1 | grep -q -- '--rate-limit' && SERVE_ARGS+=(--rate-limit 0)
+"$BIN" serve --data "$DATA" --listen 127.0.0.1:0 \
+    --internal-listen 127.0.0.1:0 --access-log=false \
+    "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVER_PID=$!
+for i in $(seq 100); do
+	grep -q '^ready ' "$WORK/serve.out" && break
+	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
+	sleep 0.1
+done
+grep -q '^ready ' "$WORK/serve.out" || { log "server not ready"; exit 1; }
+PUB=$(sed -n 's/^ready public=\([^ ]*\) .*/\1/p' "$WORK/serve.out")
+INT=$(sed -n 's/^ready .*internal=\([^ ]*\)$/\1/p' "$WORK/serve.out")
+sleep 2
+idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+
+NGX=$WORK/nginx
+mkdir -p "$NGX/static" "$NGX/tmp"
+start_nginx() {	# on a free port; 0 when it runs
+	NGINX_PORT=$(free_port)
+	cat >"$NGX/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 100000000;
+	keepalive_timeout 120s;
+	client_body_temp_path $NGX/tmp;
+	proxy_temp_path $NGX/tmp;
+	fastcgi_temp_path $NGX/tmp;
+	uwsgi_temp_path $NGX/tmp;
+	scgi_temp_path $NGX/tmp;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $NGX/static;
+		default_type application/json;
+		location / {
+			# An empty 200 to a POST; else the file X-Bench-File names.
+			if (\$request_method = POST) { return 200; }
+			try_files /\$http_x_bench_file =404;
+		}
+	}
+}
+EOF
+	chmod -R a+rX "$NGX"
+	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>"$NGX/stderr" &
+	NGINX_PID=$!
+	sleep 0.5
+	kill -0 "$NGINX_PID" 2>/dev/null
+}
+start_nginx || start_nginx || start_nginx || { cat "$NGX/stderr" >&2; exit 1; }
+log "wksjobs on $PUB (internal $INT), nginx on 127.0.0.1:$NGINX_PORT"
+
+# ---- measuring -----------------------------------------------------------
+req() {		# req OUT ARGS...: precomputed signed requests
+	local out=$1
+	shift
+	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
+	    --out "$out" "$@"
+}
+
+curl_cfg() {	# curl_cfg CFG ARGS...: one signed request as curl config
+	local cfg=$1
+	shift
+	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
+	    --curl "$cfg" "$@"
+}
+
+# wrk_run NAME SERVER CONNS SECONDS SCRIPT URL ARGS...: one measurement,
+# appended to results.jsonl with the server's CPU per request.
+wrk_run() {
+	local name=$1 server=$2 conns=$3 secs=$4 script=$5 url=$6 t0 t1 line
+	shift 6
+	if [ "$server" = wksjobs ]; then
+		# Peak RSS of this run alone: reset the high-water mark.
+		echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
+		t0=$(cpu_ticks "$SERVER_PID")
+	fi
+	line=$(timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$conns" \
+	    -d"${secs}s" --timeout 10s -s "$HERE/$script" "$url" -- "$@" |
+	    sed -n 's/^BENCH //p')
+	[ -n "$line" ] || { log "$name: wrk gave no result"; return 0; }
+	if [ "$server" = wksjobs ]; then
+		t1=$(cpu_ticks "$SERVER_PID")
+		line="${line%\}},\"cpu_ms\":$(( (t1 - t0) * 1000 / hz )),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}"
+	fi
+	printf '{"kind":"wrk","scenario":"%s","server":"%s","conns":%s,"result":%s}\n' \
+	    "$name" "$server" "$conns" "$line" >>"$RES"
+	log "$name $server c=$conns: $line"
+}
+
+profile_start() {	# profile_start NAME: perf the server for a while
+	[ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null || return 0
+	perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" \
+	    -o "$WORK/perf.$1.data" -- sleep "$2" >/dev/null 2>&1 &
+	PERF_PID=$!
+}
+
+profile_end() {		# profile_end NAME: wait for perf, write its report
+	[ "${BENCH_PROFILE:-0}" = 1 ] && [ -n "${PERF_PID:-}" ] || return 0
+	wait "$PERF_PID" || true
+	perf report -i "$WORK/perf.$1.data" --no-children --percent-limit 0.7 \
+	    --sort dso,symbol --stdio -g none >"$OUT/profile-$1.txt" 2>/dev/null || true
+	perf report -i "$WORK/perf.$1.data" --children --percent-limit 2 \
+	    --sort symbol --stdio -g none >"$OUT/profile-$1-inclusive.txt" 2>/dev/null || true
+	PERF_PID=
+}
+
+# read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
+read_scenario() {
+	local name=$1 path=$2 query=$3 code size c
+	shift 3
+	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000
+	curl_cfg "$WORK/$name.cfg" --path "$path" --query "$query"
+	read -r code size < <(curl -s -K "$WORK/$name.cfg" --max-time 30 \
+	    -o "$NGX/static/$name.json" -w '%{http_code} %{size_download}\n')
+	chmod a+r "$NGX/static/$name.json"
+	[ "$code" = 200 ] || { log "$name: HTTP $code"; return 0; }
+	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" "$size" >>"$RES"
+	# Warm the server's caches for this query (not measured).
+	timeout 20 wrk -t"$WRK_THREADS" -c32 -d1s -s "$HERE/replay.lua" \
+	    "http://$PUB" -- "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
+	for c in "$@"; do
+		wrk_run "$name" wksjobs "$c" "$DUR" replay.lua "http://$PUB" \
+		    "$WORK/$name.req" "$WRK_THREADS" cycle
+		wrk_run "$name" nginx "$c" "$DUR" replay.lua \
+		    "http://127.0.0.1:$NGINX_PORT" "$WORK/$name.req" \
+		    "$WRK_THREADS" cycle "$name.json"
+	done
+}
+
+L=workspace-sub-jobs
+log "reads"
+read_scenario list_big_100 "/v2/$BIG_PROJECT/$L" "limit=100" 32 256
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then	# a profile of its own, not measured
+	profile_start list 6
+	timeout 30 wrk -t"$WRK_THREADS" -c32 -d5s -s "$HERE/replay.lua" \
+	    "http://$PUB" -- "$WORK/list_big_100.req" "$WRK_THREADS" cycle >/dev/null
+	profile_end list
+fi
+read_scenario list_big_100_failed "/v2/$BIG_PROJECT/$L" "limit=100&status=FAILED" 32 256
+read_scenario list_small_100 "/v2/$SMALL_PROJECT/$L" "limit=100" 32 256
+read_scenario list_small_100_failed "/v2/$SMALL_PROJECT/$L" "limit=100&status=FAILED" 32 256
+read_scenario list_big_1000 "/v2/$BIG_PROJECT/$L" "limit=1000" 32 256
+read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
+read_scenario list_huge_100_failed "/v2/$HUGE_PROJECT/$L" "limit=100&status=FAILED" 32
+read_scenario show_job "/v2/$SMALL_PROJECT/workspace-jobs/$SHOW_JOB" "" 32 256
+
+# ---- writes --------------------------------------------------------------
+log "deletes"
+# Request groups of deletable.txt: the baseline's, then each run's.  The
+# baseline runs before and after the server's runs (the disk is shared:
+# the mean of the two is the reference).
+BASE_N=2500
+baseline() {	# baseline SKIP
+	local r
+	r=$(timeout 120 "$TOOLS/wksjobs-baseline-delete" --db "$DATA/wksjobs.db" \
+	    --ids <(tail -n +"$(($1 + 1))" "$DATA/deletable.txt") \
+	    --max "$BASE_N" --seconds "$WDUR")
+	printf '{"kind":"baseline_delete","result":%s}\n' "$r" >>"$RES"
+	log "baseline delete: $r"
+}
+baseline 0
+PROF_N=0
+[ "${BENCH_PROFILE:-0}" = 1 ] && PROF_N=3000
+per=$(( (SEED_DELETE_GROUPS - 2 * BASE_N - PROF_N) / 2 ))
+skip=$((2 * BASE_N + PROF_N))
+for c in 32 256; do
+	req "$WORK/delete_$c.req" --method POST \
+	    --path-fmt "/v2/%s/$L/batch-delete" --ids "$DATA/deletable.txt" \
+	    --skip "$skip" --count "$per"
+	skip=$((skip + per))
+	wrk_run delete_10 wksjobs "$c" "$WDUR" replay.lua "http://$PUB" \
+	    "$WORK/delete_$c.req" "$WRK_THREADS" once
+	wrk_run delete_10 nginx "$c" "$WDUR" replay.lua \
+	    "http://127.0.0.1:$NGINX_PORT" "$WORK/delete_$c.req" "$WRK_THREADS" cycle
+done
+baseline "$BASE_N"
+if [ "$PROF_N" -gt 0 ]; then	# a profile of its own, not measured
+	req "$WORK/delete_prof.req" --method POST \
+	    --path-fmt "/v2/%s/$L/batch-delete" --ids "$DATA/deletable.txt" \
+	    --skip $((2 * BASE_N)) --count "$PROF_N"
+	profile_start delete 3
+	timeout 30 wrk -t"$WRK_THREADS" -c32 -d2s -s "$HERE/replay.lua" \
+	    "http://$PUB" -- "$WORK/delete_prof.req" "$WRK_THREADS" once >/dev/null
+	profile_end delete
+fi
+
+log "delete_by_status"
+count_cfg() {	# total_count of SUCCESS sub-jobs in the big project
+	curl_cfg "$WORK/count.cfg" --path "/v2/$BIG_PROJECT/$L" \
+	    --query "limit=0&status=SUCCESS"
+	curl -s -K "$WORK/count.cfg" --max-time 30 |
+	    sed 's/.*"total_count":\([0-9]*\).*/\1/'
+}
+before=$(count_cfg)
+echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
+curl_cfg "$WORK/dbs.cfg" --method POST --path "/v2/$BIG_PROJECT/$L/batch-delete" \
+    --body '{"delete_by_status":"SUCCESS"}'
+read -r code secs < <(curl -s -K "$WORK/dbs.cfg" --max-time 60 -o /dev/null \
+    -w '%{http_code} %{time_total}\n')
+after=$(count_cfg)
+printf '{"kind":"delete_by_status","http":%s,"seconds":%s,"before":%s,"after":%s,"hwm_kb":%s}\n' \
+    "$code" "$secs" "$before" "$after" \
+    "$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")" >>"$RES"
+log "delete_by_status: HTTP $code in ${secs}s, SUCCESS $before -> $after"
+
+log "claim -> finish"
+wrk_run claim_finish wksjobs 8 "$DUR" claim.lua "http://$INT" "$AK" "$SK"
+wrk_run claim_finish nginx 8 "$DUR" replay.lua "http://127.0.0.1:$NGINX_PORT" \
+    "$WORK/delete_32.req" "$WRK_THREADS" cycle
+
+# ---- totals --------------------------------------------------------------
+peak_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+db_bytes=$(stat -c %s "$DATA/wksjobs.db")
+wal_bytes=$(stat -c %s "$DATA/wksjobs.db-wal" 2>/dev/null || echo 0)
+total_s=$(( $(date +%s) - START ))
+printf '{"kind":"server","idle_rss_kb":%s,"peak_rss_kb":%s,"db_bytes":%s,"wal_bytes":%s,"bench_seconds":%s}\n' \
+    "$idle_rss" "$peak_rss" "$db_bytes" "$wal_bytes" "$total_s" >>"$RES"
+stop_pid "$SERVER_PID" TERM
+SERVER_PID=
+grep -E ' (error|warn) ' "$WORK/serve.err" | head -5 >&2 || true
+
+cp "$RES" "$OUT/results.jsonl"
+cp "$WORK/machine.txt" "$OUT/machine.txt"
+node "$HERE/report.mjs" "$OUT/results.jsonl" "$OUT/machine.txt" >"$OUT/results.md"
+log "done in ${total_s}s: $OUT/results.md"
+cat "$OUT/results.md"

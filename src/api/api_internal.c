@@ -231,7 +231,8 @@ api_internal_claim(struct api_req *r)
 		goto out;
 	in.max = (int)max;
 	in.lease_seconds = (int)lease;
-	if ((e = store_claim(r->api->store, &r->actor, &in, &got)) != 0)
+	if ((e = api_claim_narrow(r, &in)) != 0 ||
+	    (e = store_claim(r->api->store, &r->actor, &in, &got)) != 0)
 		goto out;
 	jw_init(&w, &b);
 	jw_obj_open(&w);

@@ -104,7 +104,7 @@ static int
 pset_eval(const struct pset *s, const char *project_id, const char *action,
     const struct policy_ctx *ctx, struct authz_decision *out)
 {
-	const struct policy *use[AUTHZ_POLICIES_MAX];
+	const struct policy *use[AUTHZ_POLICIES_MAX] = { 0 };
 	size_t map[AUTHZ_POLICIES_MAX], i, n = 0;
 	struct policy_decision d;
 	int r;

@@ -1133,8 +1133,8 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	struct buf cr;
 	char date[SIG_DATE_LEN + 1];
 	uint8_t der[SIG_DER_MAX];
-	const char *hashes[2];
-	size_t nhash, i, siglen, derlen = 0;
+	const char *hashes[2], *v;
+	size_t nhash, i, siglen, derlen = 0, n;
 	int mode, nmodes, match = 0, r;
 
 	canon_init(&c);
@@ -1212,13 +1212,20 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	 * body's: the SDKs use the header verbatim, so without this check a
 	 * captured request could carry another body under its signature.
 	 */
-	if (req->body_len > 0 && c.content != NULL &&
-	    strcmp(c.content, "UNSIGNED-PAYLOAD") != 0 &&
-	    (strlen(c.content) != SIG_HASH_HEX_LEN ||
-	    !wj_ct_equal(c.content, c.body_hash, SIG_HASH_HEX_LEN))) {
-		wj_errinfo_set(ei, "verify aksk signature fail");
-		r = WJ_ERR_AUTH;
-		goto out;
+	if (req->body_len > 0 && c.content != NULL) {
+		/* Compared as the header's value: surrounding whitespace is
+		 * not part of it (fuzz/sig: the signer's own request with
+		 * " UNSIGNED-PAYLOAD" was refused). */
+		n = strlen(c.content);
+		v = trim(c.content, &n);
+		if (!(n == strlen("UNSIGNED-PAYLOAD") &&
+		    memcmp(v, "UNSIGNED-PAYLOAD", n) == 0) &&
+		    (n != SIG_HASH_HEX_LEN ||
+		    !wj_ct_equal(v, c.body_hash, SIG_HASH_HEX_LEN))) {
+			wj_errinfo_set(ei, "verify aksk signature fail");
+			r = WJ_ERR_AUTH;
+			goto out;
+		}
 	}
 	r = 0;
  out:

@@ -3,7 +3,6 @@
  * public and internal listeners and the lease reaper, and run until
  * SIGTERM/SIGINT, then drain requests in flight and exit 0.
  */
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,14 +197,6 @@ cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/*
-	 * Memory (docs/BENCHMARKS.md): two malloc arenas rather than one
-	 * per thread, and buffers of 128 KiB and more (pages of 1000
-	 * sub-jobs) always mmap'd, so they go back to the system once sent
-	 * instead of raising glibc's threshold and staying in an arena.
-	 */
-	(void)mallopt(M_ARENA_MAX, 2);
-	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* A file grown past RLIMIT_FSIZE (a full quota) must fail the write
 	 * (EFBIG: 503, the store recovers) instead of killing the server
 	 * (found by 98-faults). */

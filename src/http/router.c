@@ -17,6 +17,7 @@ match(const char *pattern, const char *path, struct http_req *req)
 	const char *p = pattern, *s = path, *pe, *se;
 	int np = 0, too_long = 0;
 	size_t pl, sl;
+	long d;
 
 	while (*p == '/' && *s == '/') {
 		p++;
@@ -28,10 +29,13 @@ match(const char *pattern, const char *path, struct http_req *req)
 		if (pl > 2 && p[0] == '{' && p[pl - 1] == '}') {
 			if (sl == 0 || np >= HTTP_MAX_PARAMS)
 				return 0;
-			if (http_pct_decode(s, sl, 0, req->params[np],
-			    sizeof(req->params[np])) < 0) {
+			d = http_pct_decode(s, sl, 0, req->params[np],
+			    sizeof(req->params[np]));
+			/* Too long, or a "%00" that would cut the value short
+			 * (a truncated ID must not be looked up). */
+			if (d < 0 || (size_t)d != strlen(req->params[np])) {
 				req->params[np][0] = '\0';
-				too_long = 1;
+				too_long |= 1 << np;
 			}
 			np++;
 		} else if (pl != sl || memcmp(p, s, pl) != 0)

@@ -29,7 +29,8 @@ struct http_server {
 	struct http_app	   app;
 	struct http_opts   opts;
 	atomic_int	   in_flight;
-	atomic_int	   admitted[MAX_LISTENERS];	/* see max_inflight */
+	atomic_int	   admitted[MAX_LISTENERS]; /* see max_inflight */
+	atomic_int	   conns[MAX_LISTENERS];    /* open connections */
 	pthread_mutex_t	   defer_mu;	/* deferred/resumed/suspended */
 	/* per-listener callback argument: server + index */
 	struct lcls {
@@ -233,6 +234,10 @@ dispatch(struct http_server *srv, struct MHD_Connection *c,
 		http_reply_error(req, e, NULL);
 		return;
 	}
+	if (srv->opts.max_inflight > 0) {
+		atomic_fetch_add(&srv->admitted[req->listener], 1);
+		req->admitted = 1;
+	}
 	srv->app.dispatch(srv->app.arg, req);
 }
 
@@ -291,26 +296,71 @@ deferred_ready(struct http_server *srv, struct http_req *req)
 }
 
 /*
+ * Connections: libmicrohttpd takes up to CONN_HEADROOM more than
+ * max_connections (MHD_OPTION_CONNECTION_LIMIT), so that a connection
+ * past the bound is told 503 and closed (overloaded) instead of waiting
+ * in the listen backlog; such a connection is marked EXCESS and, if it
+ * stays idle, dropped after CONN_EXCESS_TIMEOUT_S.  Past the headroom too,
+ * connections do wait in the backlog.
+ */
+#define CONN_HEADROOM		64
+#define CONN_EXCESS_TIMEOUT_S	2
+static char excess_mark;
+#define EXCESS			((void *)&excess_mark)
+
+static void
+conn_cb(void *cls, struct MHD_Connection *c, void **sctx,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct lcls *l = cls;
+	struct http_server *srv = l->srv;
+	int n;
+
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_sub(&srv->conns[l->idx], 1);
+		return;
+	}
+	n = atomic_fetch_add(&srv->conns[l->idx], 1);
+	if (n >= srv->opts.max_connections) {
+		*sctx = EXCESS;
+		(void)MHD_set_connection_option(c,
+		    MHD_CONNECTION_OPTION_TIMEOUT,
+		    (unsigned int)CONN_EXCESS_TIMEOUT_S);
+	}
+}
+
+/*
  * Admission (ISSUE #5 item 7): past max_inflight requests of this
- * listener still in progress (deferred ones included), a new one gets 503
- * WKS.00050902 with Retry-After at once, before anything else is read or
- * done for it, instead of queueing behind the others.  Returns 1 when it
- * was refused (the reply is set).
+ * listener in progress (dispatched and not completed, deferred ones
+ * included), a new one gets 503 WKS.00050902 with Retry-After at once,
+ * before anything else is read or done for it, instead of queueing behind
+ * the others.  Counting starts at dispatch, so slow uploads hold no slot
+ * (the bound is soft by the requests whose bodies were still arriving).
+ * Returns 1 when it was refused (the reply is set).
  */
 static int
-overloaded(struct http_server *srv, struct http_req *req)
+overloaded(struct http_server *srv, struct MHD_Connection *c,
+    struct http_req *req)
 {
+	const union MHD_ConnectionInfo *ci;
 	struct wj_errinfo ei;
 	int max = srv->opts.max_inflight, n;
 
+	/* A connection past max_connections (conn_cb): 503 and close. */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context == EXCESS &&
+	    (req->resp_header_value = strdup("close")) != NULL) {
+		req->resp_header = "Connection";
+		req->dispatched = 1;
+		wj_errinfo_set(&ei, "server busy: more than %d connections",
+		    srv->opts.max_connections);
+		http_reply_error(req, WJ_ERR_UNAVAILABLE, &ei);
+		return 1;
+	}
 	if (max <= 0)
 		return 0;
-	n = atomic_fetch_add(&srv->admitted[req->listener], 1);
-	if (n < max) {
-		req->admitted = 1;
+	if ((n = atomic_load(&srv->admitted[req->listener])) < max)
 		return 0;
-	}
-	atomic_fetch_sub(&srv->admitted[req->listener], 1);
 	req->dispatched = 1;
 	wj_errinfo_set(&ei, "server busy: %d requests in progress", max);
 	http_reply_error(req, WJ_ERR_UNAVAILABLE, &ei);
@@ -335,7 +385,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		/* First call: headers are complete, no body yet. */
 		req->conn = c;
 		req->method = method;
-		if (overloaded(l->srv, req))
+		if (overloaded(l->srv, c, req))
 			return send_reply(c, req);
 		req->body_cap = l->srv->body_cap[l->idx];
 		MHD_get_connection_values(c, MHD_HEADER_KIND, header_it, req);
@@ -441,7 +491,8 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->opts.threads,
 	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)srv->opts.max_connections,
+	    (unsigned int)srv->opts.max_connections + CONN_HEADROOM,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_cb, &srv->cls[i],
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->opts.timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv->cls[i],
@@ -473,8 +524,10 @@ http_server_start(const struct http_opts *o, const struct http_listener *l,
 	srv->opts = *o;
 	srv->n = n;
 	atomic_init(&srv->in_flight, 0);
-	for (i = 0; i < MAX_LISTENERS; i++)
+	for (i = 0; i < MAX_LISTENERS; i++) {
 		atomic_init(&srv->admitted[i], 0);
+		atomic_init(&srv->conns[i], 0);
+	}
 	srv->defer_mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	for (i = 0; i < n; i++) {
 		if ((r = listen_one(srv, i, &l[i])) != 0) {

@@ -41,10 +41,28 @@ wj_strerror(int r)
 static void
 vappend(struct wj_errinfo *ei, size_t at, const char *fmt, va_list ap)
 {
+	size_t n, i, need;
+	unsigned char c;
+	int w;
+
 	if (at >= sizeof(ei->detail))
 		return;
-	/* Truncation is acceptable here: detail is advisory text. */
-	(void)vsnprintf(ei->detail + at, sizeof(ei->detail) - at, fmt, ap);
+	/* Truncation is acceptable here: detail is advisory text ... */
+	w = vsnprintf(ei->detail + at, sizeof(ei->detail) - at, fmt, ap);
+	if (w < 0 || (size_t)w < sizeof(ei->detail) - at)
+		return;
+	/* ... but not in the middle of a UTF-8 sequence, which would make
+	 * the error body invalid JSON text (found by 35-hostile). */
+	n = strlen(ei->detail);
+	for (i = n; i > 0 && n - i < 4; i--) {
+		c = (unsigned char)ei->detail[i - 1];
+		if ((c & 0xc0) == 0x80)
+			continue;	/* a continuation byte: keep looking */
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (n - (i - 1) < need)
+			ei->detail[i - 1] = '\0';
+		break;
+	}
 }
 
 void

@@ -24,9 +24,25 @@ export function sha256hex(s) {
   return createHash('sha256').update(s).digest('hex');
 }
 
+// Sanitizer reports (the ASan/LSan/UBSan build of `make test`) in the
+// stderr of any process started here fail the test file at exit, whatever
+// its tests asserted: a leak reported when a server exits, or a report
+// from a CLI run whose exit code a test does not look at, is not lost.
+const SANITIZER_RE = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: UndefinedBehaviorSanitizer/;
+const sanitizerReports = [];
+export function sanitizerCheck(what, text) {
+  if (text && SANITIZER_RE.test(text)) sanitizerReports.push(`${what}:\n${text.slice(-6000)}`);
+}
+process.on('exit', () => {
+  if (sanitizerReports.length === 0) return;
+  console.error(`sanitizer reports (${sanitizerReports.length}):\n${sanitizerReports.join('\n')}`);
+  process.exitCode = 1;
+});
+
 // Run the binary to completion; returns { status, stdout, stderr }.
 export function run(args, opts = {}) {
   const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 60000, ...opts });
+  sanitizerCheck(`wksjobs ${args.slice(0, 3).join(' ')}`, r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,6 +62,7 @@ export async function startServer(env = initData(), extra = []) {
   const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
+  proc.on('close', () => sanitizerCheck('wksjobs serve', stderr));
   const ready = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve not ready: ${stderr}`)), 15000);

@@ -1660,6 +1660,48 @@ test_verify_declared_body_hash_binds_body(void **state)
 	free(auth);
 }
 
+/*
+ * Regression (fuzz/sig): a request whose X-Sdk-Content-Sha256 value had
+ * surrounding whitespace (" UNSIGNED-PAYLOAD") was signed by sig_sign but
+ * refused by sig_verify, which compared the untrimmed value with the
+ * marker.  Whitespace is not part of a header value.
+ */
+static void
+test_verify_unsigned_payload_marker_with_whitespace(void **state)
+{
+	struct wj_errinfo ei = { { 0 } };
+	char hash[66], *auth;
+	struct sig_auth a;
+	struct mini m;
+	const char *body = "{\"op_type\": \"retry\"}";
+
+	(void)state;
+	mini_init(&m, "POST", "/v2/p1/workspace-jobs/j/actions", NULL);
+	mini_add(&m, "X-Sdk-Content-Sha256", " UNSIGNED-PAYLOAD\t");
+	m.req.body = body;
+	m.req.body_len = strlen(body);
+	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
+	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
+	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
+	    0);
+	free(auth);
+	/* A declared hash with whitespace still has to be the body's. */
+	wj_sha256_hex(body, strlen(body), hash + 1);
+	hash[0] = ' ';
+	m.h[2].value = hash;
+	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
+	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
+	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
+	    0);
+	free(auth);
+	hash[1] = hash[1] == '0' ? '1' : '0';
+	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
+	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
+	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
+	    WJ_ERR_AUTH);
+	free(auth);
+}
+
 static void
 test_sign_roundtrip(void **state)
 {
@@ -1858,6 +1900,8 @@ main(void)
 		cmocka_unit_test(test_verify_empty_body_variants),
 		cmocka_unit_test(test_verify_raw_uri_fallback),
 		cmocka_unit_test(test_sign_roundtrip),
+		cmocka_unit_test(
+		    test_verify_unsigned_payload_marker_with_whitespace),
 		cmocka_unit_test(test_sign_errors),
 		cmocka_unit_test(test_verify_declared_body_hash_binds_body),
 		cmocka_unit_test(test_date_parse_valid),

@@ -94,12 +94,32 @@ test_route_param_max_and_over(void **s)
 	id[HTTP_PARAM_MAX + 1] = '\0';
 	snprintf(path, sizeof(path), "/v2/p/workspace-jobs/%s", id);
 	assert_int_equal(route(&r, "GET", path, 0), 0);
-	assert_int_equal(r.param_too_long, 1);	/* max + 1 */
+	assert_int_equal(r.param_too_long, 1 << 1);	/* max + 1, params[1] */
 	id[HTTP_PARAM_MAX] = '\0';
 	snprintf(path, sizeof(path), "/v2/p/workspace-jobs/%s", id);
 	assert_int_equal(route(&r, "GET", path, 0), 0);
 	assert_int_equal(r.param_too_long, 0);	/* max */
 	assert_int_equal(strlen(r.params[1]), HTTP_PARAM_MAX);
+}
+
+/* Regression (35-hostile): "%00" cut a parameter short, so "abc%00def"
+ * was looked up as "abc". Now it is marked bad, like an oversized one. */
+static void
+test_route_param_with_nul_is_marked(void **s)
+{
+	struct http_req r;
+
+	(void)s;
+	assert_int_equal(route(&r, "GET", "/v2/p/workspace-jobs/abc%00def",
+	    0), 0);
+	assert_int_equal(r.param_too_long, 1 << 1);
+	assert_string_equal(r.params[1], "");
+	assert_int_equal(route(&r, "GET", "/v2/p%00x/workspace-sub-jobs", 0),
+	    0);
+	assert_int_equal(r.param_too_long, 1 << 0);
+	assert_int_equal(route(&r, "GET", "/v2/p/workspace-jobs/abc%01def",
+	    0), 0);
+	assert_int_equal(r.param_too_long, 0);	/* api.c refuses it as text */
 }
 
 static void
@@ -207,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_route_unknown_path_is_no_route),
 		cmocka_unit_test(test_route_wrong_method_lists_allow),
 		cmocka_unit_test(test_route_param_max_and_over),
+		cmocka_unit_test(test_route_param_with_nul_is_marked),
 		cmocka_unit_test(test_query_split_decode),
 		cmocka_unit_test(test_query_param_limit),
 		cmocka_unit_test(test_reply_bodies),

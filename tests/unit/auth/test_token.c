@@ -290,8 +290,10 @@ test_msg_bound_to_account_and_key(void **state)
 	assert_int_equal(authz_msg_open(&key2, m.domain_id, text, &json),
 	    WJ_ERR_DENIED);
 	assert_null(json);
-	/* Tampered: denied, not invalid (it is shaped like a message). */
-	text[strlen(text) / 2] ^= 1;
+	/* Tampered: denied, not invalid (it is shaped like a message).
+	 * Another base64url character, so the text keeps its shape (a
+	 * flipped bit could make one outside the alphabet: flaky). */
+	text[strlen(text) / 2] = text[strlen(text) / 2] == 'A' ? 'B' : 'A';
 	(void)decode(m.domain_id, text, WJ_ERR_DENIED);
 	free(text);
 }

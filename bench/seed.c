@@ -293,7 +293,7 @@ seed_job(struct seed *sd, size_t pi, int64_t k, int64_t n)
 	int64_t span = 30 * DAY_MS, begin, end, job_end = 0;
 	int64_t cnt[JOB_STATUS_COUNT] = { 0 };
 	char job_id[WJ_ID_LEN + 1], id[WJ_ID_LEN + 1], pool[WJ_ID_LEN + 1];
-	char ent[512], user[32], desk[48], ip[20], host[20], did[40];
+	char ent[512], user[32], desk[64], ip[48], host[48], did[80];
 	const char *type, *ecode = NULL, *ereason = NULL, *fcode, *freason;
 	int i, status, started, failed = 0, process, prot, f;
 

@@ -165,18 +165,6 @@ is_tchar(unsigned char c)
 	    c) != NULL);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static unsigned char
 lower(unsigned char c)
 {
@@ -294,8 +282,8 @@ sig_uri_decode(struct buf *out, const char *s, size_t n, int plus_space)
 	for (i = 0; i < n; i++) {
 		c = s[i];
 		if (c == '%' && n - i > 2 &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = wj_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = wj_hexval((unsigned char)s[i + 2])) >= 0) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (c == '+' && plus_space)
@@ -1401,7 +1389,7 @@ auth_part(char *dst, size_t dstsz, const char *v, size_t n, int kind)
 		else if (kind == 'H')	/* header names and ';' */
 			ok = c == ';' || is_tchar(c);
 		else			/* hex signature */
-			ok = hexval(c) >= 0;
+			ok = wj_hexval(c) >= 0;
 		if (!ok)
 			return -1;
 	}

@@ -5,18 +5,7 @@
 #include <string.h>
 
 #include "http.h"
-
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "../util/crypto.h"
 
 long
 http_pct_decode(const char *s, size_t n, int plus_space, char *out,
@@ -28,8 +17,9 @@ http_pct_decode(const char *s, size_t n, int plus_space, char *out,
 	for (i = 0; i < n; i++) {
 		if (o + 1 >= cap)
 			return -1;
-		if (s[i] == '%' && n - i >= 3 && (hi = hexv(s[i + 1])) >= 0 &&
-		    (lo = hexv(s[i + 2])) >= 0) {
+		if (s[i] == '%' && n - i >= 3 &&
+		    (hi = wj_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = wj_hexval((unsigned char)s[i + 2])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '+' && plus_space)

@@ -11,8 +11,9 @@
 
 /* ---- shared bookkeeping -------------------------------------------------- */
 
-void
-sq_sub_job_row(sqlite3_stmt *st, struct sub_job *s)
+/* Columns 0..14: the public members (the list page reads only these). */
+static void
+list_row(sqlite3_stmt *st, struct sub_job *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->id = sq_text(st, 0);
@@ -30,6 +31,12 @@ sq_sub_job_row(sqlite3_stmt *st, struct sub_job *s)
 	s->attach_user = sq_text(st, 12);
 	s->entity = sq_text(st, 13);
 	s->ip_address = sq_text(st, 14);
+}
+
+void
+sq_sub_job_row(sqlite3_stmt *st, struct sub_job *s)
+{
+	list_row(st, s);
 	s->desktop_pool_id = sq_text(st, 15);
 	s->attempts = sqlite3_column_int(st, 16);
 	s->lease_id = sq_text(st, 17);
@@ -384,27 +391,6 @@ where_bind(struct sq_conn *c, sqlite3_stmt *st, const struct norm_filter *n,
 #define LIST_COLS "id, job_id, project_id, job_type, status, " \
 	"begin_ms, end_ms, process, error_code, fail_reason, host, " \
 	"entities, attach_user, entity, ip_address"
-
-static void
-list_row(sqlite3_stmt *st, struct sub_job *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->id = sq_text(st, 0);
-	s->job_id = sq_text(st, 1);
-	s->project_id = sq_text(st, 2);
-	s->job_type = sq_text(st, 3);
-	s->status = sqlite3_column_int(st, 4);
-	s->begin_ms = sqlite3_column_int64(st, 5);
-	s->end_ms = sqlite3_column_int64(st, 6);
-	s->process = sqlite3_column_int(st, 7);
-	s->error_code = sq_text(st, 8);
-	s->fail_reason = sq_text(st, 9);
-	s->host = sq_text(st, 10);
-	s->entities = sq_text(st, 11);
-	s->attach_user = sq_text(st, 12);
-	s->entity = sq_text(st, 13);
-	s->ip_address = sq_text(st, 14);
-}
 
 static int
 page_sql(const struct norm_filter *n, struct buf *b)

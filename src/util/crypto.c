@@ -38,8 +38,8 @@ wj_hex(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+wj_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -57,8 +57,8 @@ wj_unhex(const char *hex, size_t n, uint8_t *out)
 	int hi, lo;
 
 	for (i = 0; i < n; i++) {
-		if ((hi = hexval(hex[2 * i])) < 0 ||
-		    (lo = hexval(hex[2 * i + 1])) < 0)
+		if ((hi = wj_hexval((unsigned char)hex[2 * i])) < 0 ||
+		    (lo = wj_hexval((unsigned char)hex[2 * i + 1])) < 0)
 			return WJ_ERR_INVALID;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

@@ -24,6 +24,8 @@ struct wj_master_key {
 int	wj_random(void *p, size_t n) WJ_WUR;
 /* Lower-case hex of p[0..n) into out (2n+1 bytes, NUL-terminated). */
 void	wj_hex(const void *p, size_t n, char *out);
+/* Value of one hex digit (either case), or -1. */
+int	wj_hexval(int c);
 /* Decode 2n hex digits into out[0..n); WJ_ERR_INVALID on a bad digit. */
 int	wj_unhex(const char *hex, size_t n, uint8_t *out) WJ_WUR;
 void	wj_sha256(const void *p, size_t n, uint8_t out[WJ_SHA256_LEN]);

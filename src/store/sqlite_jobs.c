@@ -624,7 +624,7 @@ retry_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct retry_arg *a = op->arg;
 	int64_t now = wj_now_ms();
-	int r, status;
+	int r, status, any = 0;
 
 	sq_res_add(op, a->job_id);
 	sq_res_end(op);
@@ -633,6 +633,20 @@ retry_op(struct sq_conn *c, struct sq_op *op)
 	if (status != JOB_STATUS_FAILED) {
 		wj_errinfo_set(a->ei, "job %s is %s; only a FAILED job can be "
 		    "retried", a->job_id, job_status_name(status));
+		return WJ_ERR_INVALID;
+	}
+	/*
+	 * A FAILED job whose FAILED sub-job records were all deleted has
+	 * nothing to run again; "retrying" it would only wipe its failure
+	 * and report SUCCESS, so it is refused.
+	 */
+	if ((r = sq_exists(c, &any, "SELECT 1 FROM sub_jobs WHERE "
+	    "project_id = ? AND job_id = ? AND status = 3 LIMIT 1", "tt",
+	    a->project_id, a->job_id)) != 0)
+		return r;
+	if (!any) {
+		wj_errinfo_set(a->ei, "job %s has no FAILED sub-jobs left to "
+		    "retry (their records were deleted)", a->job_id);
 		return WJ_ERR_INVALID;
 	}
 	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "

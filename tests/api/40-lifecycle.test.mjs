@@ -323,6 +323,22 @@ test('retry: only the FAILED sub-jobs return to WAITING; retry of a retried job 
   assert.notEqual(y.lease_id, x.lease_id, 'a new claim gets a new lease');
 });
 
+test('retry of a FAILED job whose FAILED sub-job records were deleted is refused and changes nothing', async () => {
+  const { c, f } = fresh();
+  const j = await create(c, 'createDesktops', 2);
+  const subs = await claim(c, { max: 2 });
+  await finish(c, subs[0], 'SUCCESS');
+  await finish(c, subs[1], 'FAILED', 'WKS.0005', 'Failed to invoke ECS interface.');
+  assert.equal((await c.del({ job_ids: [subs[1].id] })).status, 200);
+  let job = await show(c, j.job_id);
+  assert.equal(job.status, 'FAILED', 'the first failure is history');
+  assert.equal(job.sub_jobs_total, 1);
+  assertWksError(await f.retry(j.job_id), 400, 'WKS.00211102', MSG.invalid, /no FAILED sub-jobs left/);
+  job = await show(c, j.job_id);
+  assert.equal(job.status, 'FAILED');
+  assert.equal(job.job_error_code, 'WKS.0005');
+});
+
 test('retry request errors: missing body, bad op_type, unknown job', async () => {
   const { c, f } = fresh();
   const j = await create(c, 'createDesktops', 1);

@@ -35,7 +35,7 @@
  * (it cannot keep up) the writer checkpoints itself, as SQLite would.
  */
 #define SQ_CKPT_PAGES		4000
-#define SQ_CKPT_HARD_PAGES	40000
+#define SQ_CKPT_HARD_PAGES	(2 * SQ_CKPT_PAGES)
 /* The writer's page cache (KiB): the interior pages of the sub_jobs
  * indexes that every delete and claim walks stay in memory. */
 #define SQ_WRITER_CACHE_KB	8192

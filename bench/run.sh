@@ -127,6 +127,7 @@ SERVE_ARGS=()
 # One caller drives every request: the per-user rate limit (a policy, not
 # a capacity) would answer 429 to nearly all of them.
 "$BIN" serve --help 2>&1 | grep -q -- '--rate-limit' && SERVE_ARGS+=(--rate-limit 0)
+"$BIN" serve --help 2>&1 | grep -q -- '--max-inflight' && SERVE_ARGS+=(--max-inflight 0)
 "$BIN" serve --data "$DATA" --listen 127.0.0.1:0 \
     --internal-listen 127.0.0.1:0 --access-log=false \
     "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &

@@ -73,29 +73,6 @@ rows(struct store *s, const char *sql, const char *const *p, int np,
 	return r;
 }
 
-/* A growing array of fixed-size items. */
-struct vec {
-	void	*v;
-	size_t	 n, cap, size;
-};
-
-static void *
-vec_add(struct vec *a)
-{
-	size_t ncap;
-	void *p;
-
-	if (a->n == a->cap) {
-		ncap = a->cap ? a->cap * 2 : 8;
-		if ((p = reallocarray(a->v, ncap, a->size)) == NULL)
-			return NULL;
-		a->v = p;
-		a->cap = ncap;
-	}
-	memset((char *)a->v + a->size * a->n, 0, a->size);
-	return (char *)a->v + a->size * a->n++;
-}
-
 /* Run fn as one audited write (action "iam:...") through the writer. */
 static int
 submit(struct store *st, sq_op_fn fn, void *arg, const char *action)
@@ -146,7 +123,7 @@ domain_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_domain *d;
 
-	if ((d = vec_add(arg)) == NULL)
+	if ((d = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return domain_row(st, d);
 }
@@ -193,7 +170,7 @@ user_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_user *u;
 
-	if ((u = vec_add(arg)) == NULL)
+	if ((u = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return user_row(st, u);
 }
@@ -233,7 +210,7 @@ group_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_group *g;
 
-	if ((g = vec_add(arg)) == NULL)
+	if ((g = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return group_row(st, g);
 }
@@ -263,14 +240,14 @@ policy_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_policy *p;
 
-	if ((p = vec_add(arg)) == NULL)
+	if ((p = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return policy_row(st, p);
 }
 
 /* Hand a vec to the caller, or free it on failure. */
 static int
-vec_out(int r, struct vec *a, void *out, size_t *n)
+vec_out(int r, struct sq_vec *a, void *out, size_t *n)
 {
 	if (r != 0) {
 		free(a->v);
@@ -366,7 +343,7 @@ store_domain_get(struct store *st, const char *id, struct store_domain *out)
 int
 store_domain_list(struct store *st, struct store_domain **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_domain) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_domain) };
 
 	*out = NULL;
 	*n = 0;
@@ -450,7 +427,7 @@ int
 store_user_list(struct store *st, const char *domain_id,
     struct store_user **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_user) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_user) };
 	const char *p[] = { domain_id };
 
 	*out = NULL;
@@ -686,7 +663,7 @@ int
 store_group_list(struct store *st, const char *domain_id,
     struct store_group **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_group) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_group) };
 	const char *p[] = { domain_id };
 
 	*out = NULL;
@@ -890,7 +867,7 @@ int
 store_policy_list(struct store *st, const char *domain_id,
     struct store_policy **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_policy) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_policy) };
 	const char *p[] = { domain_id };
 
 	*out = NULL;
@@ -1027,7 +1004,7 @@ attachment_add(sqlite3_stmt *st, void *arg)
 	const char *type;
 	int r;
 
-	if ((t = vec_add(arg)) == NULL)
+	if ((t = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	type = sq_text(st, 2);
 	t->principal_type = type != NULL && strcmp(type, "group") == 0 ?
@@ -1051,7 +1028,7 @@ int
 store_attachment_list(struct store *st, const char *domain_id,
     struct store_attachment **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_attachment) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_attachment) };
 	const char *p[] = { domain_id };
 
 	*out = NULL;

@@ -290,34 +290,12 @@ store_project_create(struct store *st, const char *domain_id,
 	return r;
 }
 
-/* A growing array of fixed-size items for the list functions. */
-struct vec {
-	void	*v;
-	size_t	 n, cap, size;
-};
-
-static void *
-vec_add(struct vec *a)
-{
-	size_t ncap;
-	void *p;
-
-	if (a->n == a->cap) {
-		ncap = a->cap ? a->cap * 2 : 8;
-		if ((p = reallocarray(a->v, ncap, a->size)) == NULL)
-			return NULL;
-		a->v = p;
-		a->cap = ncap;
-	}
-	return (char *)a->v + a->size * a->n++;
-}
-
 static int
 project_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_project *p;
 
-	if ((p = vec_add(arg)) == NULL)
+	if ((p = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return project_row(st, p);
 }
@@ -326,7 +304,7 @@ int
 store_project_list(struct store *st, const char *domain_id,
     struct store_project **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_project) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_project) };
 	int r;
 
 	*out = NULL;
@@ -449,7 +427,7 @@ key_add(sqlite3_stmt *st, void *arg)
 {
 	struct store_key *k;
 
-	if ((k = vec_add(arg)) == NULL)
+	if ((k = sq_vec_add(arg)) == NULL)
 		return WJ_ERR_NOMEM;
 	return key_row(st, k);
 }
@@ -458,7 +436,7 @@ int
 store_key_list(struct store *st, const char *domain_id,
     struct store_key **out, size_t *n)
 {
-	struct vec a = { NULL, 0, 0, sizeof(struct store_key) };
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_key) };
 	int r;
 
 	*out = NULL;

@@ -228,4 +228,12 @@ uint64_t sq_test_batches(struct store *);
 /* Set the writer connection's busy timeout (runs as a write op). */
 int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
 
+/* A growing array of fixed-size items (the list functions' results). */
+struct sq_vec {
+	void	*v;
+	size_t	 n, cap, size;
+};
+/* A zeroed new last item, or NULL when out of memory. */
+void	*sq_vec_add(struct sq_vec *);
+
 #endif

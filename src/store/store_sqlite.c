@@ -1004,3 +1004,22 @@ sq_test_busy_timeout(struct store *st, int ms)
 	sq_op_clear(&op);
 	return r;
 }
+
+/* ---- a growing array ------------------------------------------------------ */
+
+void *
+sq_vec_add(struct sq_vec *a)
+{
+	size_t ncap;
+	void *p;
+
+	if (a->n == a->cap) {
+		ncap = a->cap ? a->cap * 2 : 8;
+		if ((p = reallocarray(a->v, ncap, a->size)) == NULL)
+			return NULL;
+		a->v = p;
+		a->cap = ncap;
+	}
+	memset((char *)a->v + a->size * a->n, 0, a->size);
+	return (char *)a->v + a->size * a->n++;
+}

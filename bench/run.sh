@@ -264,6 +264,10 @@ read_scenario() {
 }
 
 L=workspace-sub-jobs
+# BENCH_ONLY=reads|writes runs one half (while working on it); the report
+# then lacks the other half's rows.
+want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
+if want reads; then
 log "reads"
 read_scenario list_big_100 "/v2/$BIG_PROJECT/$L" "limit=100" 32 256
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then	# a profile of its own, not measured
@@ -279,8 +283,10 @@ read_scenario list_big_1000 "/v2/$BIG_PROJECT/$L" "limit=1000" 32 256
 read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario list_huge_100_failed "/v2/$HUGE_PROJECT/$L" "limit=100&status=FAILED" 32
 read_scenario show_job "/v2/$SMALL_PROJECT/workspace-jobs/$SHOW_JOB" "" 32 256
+fi
 
 # ---- writes --------------------------------------------------------------
+if want writes; then
 log "deletes"
 # Request groups of deletable.txt: the baseline's, then each run's.  The
 # baseline runs before and after the server's runs (the disk is shared:
@@ -343,6 +349,7 @@ log "claim -> finish"
 wrk_run claim_finish wksjobs 8 "$DUR" claim.lua "http://$INT" "$AK" "$SK"
 wrk_run claim_finish nginx 8 "$DUR" replay.lua "http://127.0.0.1:$NGINX_PORT" \
     "$WORK/delete_32.req" "$WRK_THREADS" cycle
+fi
 
 # ---- totals --------------------------------------------------------------
 peak_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")

@@ -10,8 +10,12 @@
  * Writes: a write API function fills a struct sq_op (work function +
  * argument + result) and hands it to sq_submit(), which queues it and
  * sleeps until the writer has run it.  The writer takes every queued op,
- * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT, COMMITs once and
- * only then wakes the ops of the batch (group commit, DESIGN §2).
+ * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
+ * (group commit, DESIGN §2).  The commit writes the WAL without waiting
+ * for the disk (synchronous = NORMAL on the writer's connection); the
+ * syncer thread then fdatasyncs the WAL and only after that wakes the
+ * ops of the batch, so an answer still means "on disk", while the writer
+ * already runs the next batch during the flush (pipelined group commit).
  */
 #ifndef WJ_SQLITE_INT_H
 #define WJ_SQLITE_INT_H
@@ -83,8 +87,8 @@ struct sq_op {
 	pthread_cond_t	 cv;
 	struct sq_op	*next;
 	/*
-	 * sq_submit_async: called on the writer thread, without the store
-	 * lock, once the op's batch committed (or failed); may free the op.
+	 * sq_submit_async: called on the syncer thread, without the store
+	 * lock, once the op's batch is on disk (or failed); may free the op.
 	 */
 	void		(*on_done)(struct sq_op *);
 };
@@ -107,6 +111,22 @@ struct store {
 	int		 writer_running;
 	pthread_t	 writer;
 	uint64_t	 batches;	/* committed transactions */
+	/*
+	 * The syncer: batches the writer ran, in order, wait here until an
+	 * fdatasync of the WAL covers their commit; then their ops learn
+	 * their results.  Refused and rolled-back batches wait too: what
+	 * they saw may be a commit that is not on disk yet.
+	 */
+	struct sq_op	*shead, *stail;
+	int		 unsynced;	/* a commit since the last sync */
+	uint64_t	 synced;	/* batches known to be on disk */
+	pthread_t	 syncer;
+	int		 syncer_running;
+	int		 sync_stop;
+	int		 sync_paused;	/* tests: hold the syncer */
+	pthread_cond_t	 sync_cv;
+	int		 wal_fd;	/* the syncer's; -1: not open */
+	char		*wal_path;
 	/*
 	 * The checkpointer: copies the WAL back into the database on its
 	 * own connection and thread, so that commits never wait for it
@@ -225,6 +245,10 @@ void	sq_test_pause(struct store *, int);
 size_t	sq_test_queued(struct store *);
 /* Transactions the writer committed so far. */
 uint64_t sq_test_batches(struct store *);
+/* Committed batches that an fdatasync of the WAL has covered. */
+uint64_t sq_test_synced(struct store *);
+/* Hold (1) or release (0) the syncer: committed ops wait unanswered. */
+void	sq_test_pause_sync(struct store *, int);
 /* Set the writer connection's busy timeout (runs as a write op). */
 int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
 

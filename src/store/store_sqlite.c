@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sqlite_int.h"
@@ -372,7 +373,8 @@ conn_setup(struct sq_conn *c, int writer)
 	    (rc = sqlite3_create_function_v2(c->db, "wj_type_protected", 1,
 	    fl, NULL, fn_type_protected, NULL, NULL, NULL)) != SQLITE_OK)
 		return sq_fail(c, rc, "connection setup");
-	/* synchronous=FULL: a commit is on disk before the call returns. */
+	/* synchronous=FULL: a commit is on disk before the call returns
+	 * (the writer's connection hands that to the syncer: NORMAL). */
 	if ((r = conn_exec(c, "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA temp_store = MEMORY;")) != 0)
@@ -618,11 +620,68 @@ batch_run(struct store *st, struct sq_op *batch)
 	return 1;
 }
 
+/*
+ * Tell every op of a finished batch its result; with the lock held (it is
+ * dropped while asynchronous completions run: they may free their op).
+ */
+static void
+complete(struct store *st, struct sq_op *batch)
+{
+	struct sq_op *op, *next, *async = NULL, **atail = &async;
+
+	for (op = batch; op != NULL; op = next) {
+		next = op->next;
+		if (op->on_done != NULL) {
+			op->next = NULL;
+			*atail = op;
+			atail = &op->next;
+			continue;
+		}
+		op->done = 1;
+		pthread_cond_signal(&op->cv);
+	}
+	if (async == NULL)
+		return;
+	pthread_mutex_unlock(&st->mu);
+	for (op = async; op != NULL; op = next) {
+		next = op->next;
+		op->done = 1;
+		op->on_done(op);
+	}
+	pthread_mutex_lock(&st->mu);
+}
+
+/* Hand a run batch to the syncer (or, without one, answer it now). */
+static void
+finish_batch(struct store *st, struct sq_op *batch, int committed)
+{
+	struct sq_op *last;
+
+	if (committed) {
+		st->batches++;
+		st->unsynced = 1;
+	}
+	if (!st->syncer_running) {
+		/* FULL on the writer: the commit itself was durable. */
+		st->synced = st->batches;
+		complete(st, batch);
+		return;
+	}
+	for (last = batch; last->next != NULL; last = last->next)
+		;
+	if (st->stail != NULL)
+		st->stail->next = batch;
+	else
+		st->shead = batch;
+	st->stail = last;
+	pthread_cond_signal(&st->sync_cv);
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct store *st = arg;
-	struct sq_op *batch, *op, *next, *async, **atail;
+	struct sq_op *batch;
 	int ok;
 
 	pthread_mutex_lock(&st->mu);
@@ -637,35 +696,98 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&st->mu);
 		ok = batch_run(st, batch);
 		pthread_mutex_lock(&st->mu);
-		if (ok)
-			st->batches++;
-		/* Only now, durable or refused, does anyone learn a result. */
-		async = NULL;
-		atail = &async;
-		for (op = batch; op != NULL; op = next) {
-			next = op->next;
-			if (op->on_done != NULL) {
-				op->next = NULL;
-				*atail = op;
-				atail = &op->next;
-				continue;
-			}
-			op->done = 1;
-			pthread_cond_signal(&op->cv);
-		}
-		if (async != NULL) {
-			/* Completions may free their op: outside the lock. */
-			pthread_mutex_unlock(&st->mu);
-			for (op = async; op != NULL; op = next) {
-				next = op->next;
-				op->done = 1;
-				op->on_done(op);
-			}
-			pthread_mutex_lock(&st->mu);
-		}
+		/* Only after the sync does anyone learn a result. */
+		finish_batch(st, batch, ok);
 	}
 	pthread_mutex_unlock(&st->mu);
 	return NULL;
+}
+
+/* ---- the syncer ---------------------------------------------------------- */
+
+/*
+ * fdatasync the WAL through the syncer's own descriptor (fsync flushes
+ * the file, whichever descriptor wrote it), reopened when the WAL file
+ * is not the one open (SQLite deletes it when the last connection of
+ * any process closes; ours stay open, but a restore could replace it).
+ */
+static int
+wal_sync(struct store *st)
+{
+	struct stat sb, fb;
+
+	if (stat(st->wal_path, &sb) == -1) {
+		log_error("store: %s: %s", st->wal_path, strerror(errno));
+		return WJ_ERR_UNAVAILABLE;
+	}
+	if (st->wal_fd != -1 && (fstat(st->wal_fd, &fb) == -1 ||
+	    fb.st_ino != sb.st_ino || fb.st_dev != sb.st_dev)) {
+		(void)close(st->wal_fd);
+		st->wal_fd = -1;
+	}
+	if (st->wal_fd == -1 &&
+	    (st->wal_fd = open(st->wal_path, O_RDWR | O_CLOEXEC)) == -1) {
+		log_error("store: %s: %s", st->wal_path, strerror(errno));
+		return WJ_ERR_UNAVAILABLE;
+	}
+	if (fdatasync(st->wal_fd) == -1) {
+		log_error("store: fdatasync %s: %s", st->wal_path,
+		    strerror(errno));
+		return WJ_ERR_UNAVAILABLE;
+	}
+	return 0;
+}
+
+static void *
+syncer_main(void *arg)
+{
+	struct store *st = arg;
+	struct sq_op *list;
+	uint64_t upto;
+	int need, r;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->sync_stop &&
+		    (st->shead == NULL || st->sync_paused))
+			pthread_cond_wait(&st->sync_cv, &st->mu);
+		if (st->shead == NULL)
+			break;		/* stopping, and nothing left */
+		list = st->shead;
+		st->shead = st->stail = NULL;
+		need = st->unsynced;
+		st->unsynced = 0;
+		upto = st->batches;
+		pthread_mutex_unlock(&st->mu);
+		/* Committed but not known durable: the client must retry. */
+		if ((r = need ? wal_sync(st) : 0) != 0)
+			batch_fail(list, r);
+		pthread_mutex_lock(&st->mu);
+		if (r == 0)
+			st->synced = upto;
+		else
+			st->unsynced = 1;	/* the next sync covers them */
+		complete(st, list);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+/*
+ * Start the syncer; then the writer's commits need not wait for the disk.
+ * Without it the writer keeps synchronous = FULL and answers itself.
+ * (NORMAL in WAL mode: commits append checksummed frames without an
+ * fsync; after a crash, recovery keeps a prefix of whole transactions,
+ * and every transaction before a completed fdatasync is in that prefix.)
+ */
+static void
+syncer_start(struct store *st)
+{
+	if (pthread_create(&st->syncer, NULL, syncer_main, st) != 0)
+		return;
+	st->syncer_running = 1;
+	if (conn_exec(st->wconn, "PRAGMA synchronous = NORMAL") != 0)
+		log_error("store: writer stays synchronous = FULL");
 }
 
 /* Append op to the queue; with the lock held.  0 or WJ_ERR_UNAVAILABLE. */
@@ -850,12 +972,16 @@ store_new(const struct store_opts *o, struct store **out)
 	st->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	st->work_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
 	st->ckpt_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	st->sync_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	st->wal_fd = -1;
 	st->readonly = o->readonly;
 	st->max_attempts = o->max_attempts > 0 ? o->max_attempts :
 	    WJ_MAX_ATTEMPTS_DEFAULT;
 	st->queue_max = o->write_queue_max > 0 ?
 	    (size_t)o->write_queue_max : SQ_QUEUE_DEFAULT;
-	if ((st->path = strdup(o->path)) == NULL) {
+	if ((st->path = strdup(o->path)) == NULL ||
+	    asprintf(&st->wal_path, "%s-wal", o->path) == -1) {
+		free(st->path);
 		free(st);
 		return WJ_ERR_NOMEM;
 	}
@@ -886,6 +1012,7 @@ store_open(const struct store_opts *o, struct store **out)
 	    (r = writer_prepare(st->wconn)) != 0)
 		goto out;
 	if (!st->readonly) {
+		syncer_start(st);
 		if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
 			r = WJ_ERR_INTERNAL;
 			goto out;
@@ -917,6 +1044,17 @@ store_close(struct store *st)
 		/* The writer drains the queue before it exits. */
 		pthread_join(st->writer, NULL);
 	}
+	if (st->syncer_running) {
+		pthread_mutex_lock(&st->mu);
+		st->sync_stop = 1;
+		st->sync_paused = 0;
+		pthread_cond_signal(&st->sync_cv);
+		pthread_mutex_unlock(&st->mu);
+		/* The syncer answers what the writer left it, then exits. */
+		pthread_join(st->syncer, NULL);
+	}
+	if (st->wal_fd != -1)
+		(void)close(st->wal_fd);
 	if (st->ckpt_running) {
 		pthread_mutex_lock(&st->mu);
 		st->stop = 1;
@@ -933,8 +1071,10 @@ store_close(struct store *st)
 	}
 	conn_close(st->wconn);
 	pthread_cond_destroy(&st->ckpt_cv);
+	pthread_cond_destroy(&st->sync_cv);
 	pthread_cond_destroy(&st->work_cv);
 	pthread_mutex_destroy(&st->mu);
+	free(st->wal_path);
 	free(st->path);
 	free(st);
 }
@@ -980,6 +1120,26 @@ sq_test_batches(struct store *st)
 
 	pthread_mutex_lock(&st->mu);
 	n = st->batches;
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+void
+sq_test_pause_sync(struct store *st, int paused)
+{
+	pthread_mutex_lock(&st->mu);
+	st->sync_paused = paused;
+	pthread_cond_signal(&st->sync_cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+uint64_t
+sq_test_synced(struct store *st)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&st->mu);
+	n = st->synced;
 	pthread_mutex_unlock(&st->mu);
 	return n;
 }

@@ -1514,8 +1514,9 @@ test_group_commit_one_op_fails(void **state)
 	pthread_join(fin.t, NULL);
 	pthread_join(del.t, NULL);
 	pthread_join(cre.t, NULL);
-	/* One transaction for all three. */
+	/* One transaction for all three, on disk before any answer. */
 	assert_int_equal(sq_test_batches(f->st), before + 1);
+	assert_true(sq_test_synced(f->st) >= before + 1);
 	assert_int_equal(fin.r, 0);
 	assert_int_equal(del.r, WJ_ERR_INVALID);
 	assert_non_null(strstr(del.ei.detail, "is RUNNING"));
@@ -1531,6 +1532,42 @@ test_group_commit_one_op_fails(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
 	    "outcome LIKE 'error:%'"), 1);
 	check_counts(f);
+}
+
+/*
+ * Pipelined group commit: a committed batch is visible to readers at once,
+ * but its ops get no answer until the syncer's fdatasync of the WAL.
+ */
+static void
+test_answer_waits_for_sync(void **state)
+{
+	struct fx *f = *state;
+	struct bg cre;
+	uint64_t before;
+	int i;
+
+	memset(&cre, 0, sizeof(cre));
+	cre.fn = bg_create;
+	cre.f = f;
+	cre.r = 1;
+	before = sq_test_batches(f->st);
+	sq_test_pause_sync(f->st, 1);
+	bg_start(&cre);
+	for (i = 0; i < 5000 && sq_test_batches(f->st) == before; i++)
+		usleep(1000);
+	assert_int_equal(sq_test_batches(f->st), before + 1);
+	assert_true(sq_test_synced(f->st) < before + 1);
+	usleep(50 * 1000);
+	/* Committed (a reader sees it), not answered. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 1);
+	assert_int_equal(cre.r, 1);
+	assert_null(cre.body);
+	sq_test_pause_sync(f->st, 0);
+	pthread_join(cre.t, NULL);
+	assert_int_equal(cre.r, 0);
+	assert_non_null(cre.body);
+	free(cre.body);
+	assert_int_equal(sq_test_synced(f->st), before + 1);
 }
 
 static void
@@ -1680,6 +1717,7 @@ main(void)
 		T(test_delete_by_status),
 		T(test_delete_by_status_25k),
 		T(test_group_commit_one_op_fails),
+		T(test_answer_waits_for_sync),
 		T(test_queue_full_is_unavailable),
 		T(test_busy_is_unavailable),
 		T(test_readonly_store),

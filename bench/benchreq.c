@@ -13,6 +13,9 @@
  *       --ids deletable.txt --skip K --count N --out FILE
  *                                       one request per ID line: body
  *                                       {"job_ids":[...]} of that line
+ *   ... --pages K (with --query)       request i asks for the page at
+ *                                       offset (i mod K) * 100: K
+ *                                       different pages in turn
  *   ... --body JSON --curl FILE         a curl -K config instead
  *
  * Output for wrk: for each request its length in decimal, '\n', then the
@@ -30,7 +33,7 @@
 struct opts {
 	const char *ak, *sk, *host, *method, *path, *path_fmt, *query, *body;
 	const char *ids, *out, *curl;
-	long	    count, skip, spread;
+	long	    count, skip, spread, pages;
 };
 
 static void
@@ -163,6 +166,7 @@ main(int argc, char **argv)
 		{ "ids", required_argument, NULL, 'i' },
 		{ "skip", required_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "pages", required_argument, NULL, 'P' },
 		{ "date-spread", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "curl", required_argument, NULL, 'c' },
@@ -193,6 +197,7 @@ main(int argc, char **argv)
 		case 'i': o.ids = optarg; break;
 		case 'k': o.skip = atol(optarg); break;
 		case 'n': o.count = atol(optarg); break;
+		case 'P': o.pages = atol(optarg); break;
 		case 'd': o.spread = atol(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'c': o.curl = optarg; break;
@@ -202,6 +207,7 @@ main(int argc, char **argv)
 	if (o.ak == NULL || o.sk == NULL || o.host == NULL ||
 	    (o.out == NULL) == (o.curl == NULL) || o.count < 1 ||
 	    o.spread < 1 || (o.ids != NULL && o.path_fmt == NULL) ||
+	    (o.pages != 0 && (o.pages < 1 || o.query == NULL)) ||
 	    (o.ids == NULL && o.path == NULL))
 		die("need --ak --sk --host, --path or --ids with --path-fmt, "
 		    "and one of --out / --curl");
@@ -221,6 +227,16 @@ main(int argc, char **argv)
 	for (i = 0; i < o.count; i++) {
 		int64_t ms = now - (i % o.spread) * 1000;
 
+		if (in == NULL && o.pages > 0) {
+			struct opts p = o;
+			char q[2048];
+
+			snprintf(q, sizeof(q), "%s&offset=%ld", o.query,
+			    (i % o.pages) * 100);
+			p.query = q;
+			emit_raw(f, &p, o.path, o.body, ms);
+			continue;
+		}
 		if (in == NULL) {
 			emit_raw(f, &o, o.path, o.body, ms);
 			continue;

@@ -39,11 +39,14 @@ if (seed) {
 const reads = [
   ['list_big_100', 'ListItaSubJobs limit=100, project of 100,000'],
   ['list_big_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000'],
+  ['list_big_100_pages', 'ListItaSubJobs limit=100, project of 100,000, 100 different pages in turn (each rendered)'],
+  ['list_big_100_failed_pages', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000, 100 different pages in turn'],
   ['list_small_100', 'ListItaSubJobs limit=100, project of ~700'],
   ['list_small_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of ~700'],
   ['list_big_1000', 'ListItaSubJobs limit=1000, project of 100,000'],
   ['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000'],
   ['list_huge_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 200,000'],
+  ['list_huge_100_pages', 'ListItaSubJobs limit=100, project of 200,000, 100 different pages in turn'],
   ['show_job', 'ShowJob, 10 sub-jobs'],
 ];
 out.push('## Reads: wksjobs against nginx serving the same bytes', '');
@@ -115,7 +118,8 @@ const ratio32 = (name) => {
   const n = wrk(name, 'nginx', 32);
   return w && n ? { r: w.rps / n.rps, p99: w.p99_ms, ok: valid(w) } : undefined;
 };
-for (const name of ['list_big_100', 'list_big_100_failed', 'list_huge_100', 'list_huge_100_failed']) {
+for (const name of ['list_big_100', 'list_big_100_failed', 'list_huge_100', 'list_huge_100_failed',
+  'list_big_100_pages', 'list_big_100_failed_pages', 'list_huge_100_pages']) {
   const x = ratio32(name);
   if (x) {
     t.push([`${name} @32: ≥ 0.50 of nginx, p99 < 10 ms`, `${f2(x.r)}, p99 ${f2(x.p99)} ms`,

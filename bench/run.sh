@@ -241,10 +241,13 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 }
 
 # read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
+# (PAGES=K: the requests ask for K different pages in turn, offsets 0,
+# 100, ...; nginx serves the first page's bytes)
 read_scenario() {
 	local name=$1 path=$2 query=$3 code size c
 	shift 3
-	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000
+	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000 \
+	    ${PAGES:+--pages "$PAGES"}
 	curl_cfg "$WORK/$name.cfg" --path "$path" --query "$query"
 	read -r code size < <(curl -s -K "$WORK/$name.cfg" --max-time 30 \
 	    -o "$NGX/static/$name.json" -w '%{http_code} %{size_download}\n')
@@ -277,11 +280,16 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then	# a profile of its own, not measured
 	profile_end list
 fi
 read_scenario list_big_100_failed "/v2/$BIG_PROJECT/$L" "limit=100&status=FAILED" 32 256
+# The same, each request a different page of 100: every answer rendered
+# (the per-thread memo of answers keeps 4; these cycle through 100).
+PAGES=100 read_scenario list_big_100_pages "/v2/$BIG_PROJECT/$L" "limit=100" 32 256
+PAGES=100 read_scenario list_big_100_failed_pages "/v2/$BIG_PROJECT/$L" "limit=100&status=FAILED" 32
 read_scenario list_small_100 "/v2/$SMALL_PROJECT/$L" "limit=100" 32 256
 read_scenario list_small_100_failed "/v2/$SMALL_PROJECT/$L" "limit=100&status=FAILED" 32 256
 read_scenario list_big_1000 "/v2/$BIG_PROJECT/$L" "limit=1000" 32 256
 read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario list_huge_100_failed "/v2/$HUGE_PROJECT/$L" "limit=100&status=FAILED" 32
+PAGES=100 read_scenario list_huge_100_pages "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario show_job "/v2/$SMALL_PROJECT/workspace-jobs/$SHOW_JOB" "" 32 256
 fi
 

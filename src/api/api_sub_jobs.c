@@ -16,6 +16,11 @@ struct list_out {
 	struct jw *w;
 };
 
+struct list_req {
+	struct store		*store;
+	struct store_list_filter f;
+};
+
 static int
 emit_sub_job(void *arg, const struct sub_job *s)
 {
@@ -88,23 +93,69 @@ parse_param(struct api_req *r, const struct http_qparam *q,
 	return 0;
 }
 
-int
-api_sub_jobs_list(struct api_req *r)
+/*
+ * Render the page for filter f into rows (empty).  total_count is known
+ * only after the page, so the page goes after room for the head, which
+ * is then written just before it and moved to the front.
+ */
+static int
+render_list(void *arg, struct buf *rows)
 {
-	struct store_list_filter f;
-	struct http_qparam *q = NULL;
+	const struct list_req *lr = arg;
 	struct list_out o;
-	struct buf rows;
 	struct jw w;
 	int64_t total = 0;
-	size_t i, nq = 0, off;
+	size_t off;
 	char head[LIST_HEAD_ROOM + 1];
 	int e, n;
 
-	memset(&f, 0, sizeof(f));
+	/* Reserved once: a rendered sub-job is about 450-650 bytes. */
+	if (buf_reserve(rows, LIST_HEAD_ROOM +
+	    (size_t)lr->f.limit * 512) != 0)
+		return WJ_ERR_NOMEM;
+	memset(rows->data, ' ', LIST_HEAD_ROOM);
+	rows->len = LIST_HEAD_ROOM;
+	rows->data[rows->len] = '\0';
+	jw_init(&w, rows);
+	o.w = &w;
+	jw_arr_open(&w);
+	if ((e = store_sub_jobs_list(lr->store, &lr->f, &total, emit_sub_job,
+	    &o)) != 0)
+		return e;
+	jw_arr_close(&w);
+	buf_putc(rows, '}');
+	n = snprintf(head, sizeof(head), "{\"total_count\":%lld,\"jobs\":",
+	    (long long)total);
+	if (rows->failed || n < 0 || (size_t)n > LIST_HEAD_ROOM)
+		return WJ_ERR_NOMEM;
+	off = LIST_HEAD_ROOM - (size_t)n;
+	memcpy(rows->data + off, head, (size_t)n);
+	memmove(rows->data, rows->data + off, rows->len - off + 1);
+	rows->len -= off;
+	return 0;
+}
+
+/*
+ * The page is a function of the project, the raw query and the database
+ * contents alone (the caller is authorized before this runs), so it is
+ * served through the store's exact memo: repeated polls of one page
+ * between two commits are rendered once per thread.
+ */
+int
+api_sub_jobs_list(struct api_req *r)
+{
+	struct list_req lr;
+	struct http_qparam *q = NULL;
+	struct buf rows, key;
+	size_t i, nq = 0;
+	int e;
+
+	memset(&lr, 0, sizeof(lr));
 	buf_init(&rows);
-	f.project_id = r->project_id;
-	f.limit = WJ_LIST_LIMIT_DEFAULT;
+	buf_init(&key);
+	lr.store = r->api->store;
+	lr.f.project_id = r->project_id;
+	lr.f.limit = WJ_LIST_LIMIT_DEFAULT;
 	if ((e = http_query_parse(r->http->query, &q, &nq)) != 0) {
 		if (e == WJ_ERR_INVALID)
 			wj_errinfo_set(&r->err, "more than %d query parameters",
@@ -112,42 +163,20 @@ api_sub_jobs_list(struct api_req *r)
 		goto out;
 	}
 	for (i = 0; i < nq; i++)
-		if ((e = parse_param(r, &q[i], &f)) != 0)
+		if ((e = parse_param(r, &q[i], &lr.f)) != 0)
 			goto out;
-	/*
-	 * One buffer for the answer, reserved once (a rendered sub-job is
-	 * about 450-650 bytes).  total_count is known only after the page,
-	 * so the page goes after room for the head, which is then written
-	 * just before it and moved to the front.
-	 */
-	if (buf_reserve(&rows, LIST_HEAD_ROOM + (size_t)f.limit * 512) != 0) {
+	buf_printf(&key, "ListItaSubJobs\n%s\n%s", r->project_id,
+	    r->http->query != NULL ? r->http->query : "");
+	if (key.failed) {
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	memset(rows.data, ' ', LIST_HEAD_ROOM);
-	rows.len = LIST_HEAD_ROOM;
-	rows.data[rows.len] = '\0';
-	jw_init(&w, &rows);
-	o.w = &w;
-	jw_arr_open(&w);
-	if ((e = store_sub_jobs_list(r->api->store, &f, &total, emit_sub_job,
-	    &o)) != 0)
-		goto out;
-	jw_arr_close(&w);
-	buf_putc(&rows, '}');
-	n = snprintf(head, sizeof(head), "{\"total_count\":%lld,\"jobs\":",
-	    (long long)total);
-	if (rows.failed || n < 0 || (size_t)n > LIST_HEAD_ROOM) {
-		e = WJ_ERR_NOMEM;
-		goto out;
-	}
-	off = LIST_HEAD_ROOM - (size_t)n;
-	memcpy(rows.data + off, head, (size_t)n);
-	memmove(rows.data, rows.data + off, rows.len - off + 1);
-	rows.len -= off;
-	e = api_reply(r, 200, &rows);
+	if ((e = store_read_memo(r->api->store, key.data, key.len,
+	    render_list, &lr, &rows)) == 0)
+		e = api_reply(r, 200, &rows);
  out:
 	http_query_free(q, nq);
+	buf_free(&key);
 	buf_free(&rows);
 	return e;
 }

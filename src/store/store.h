@@ -20,6 +20,8 @@
 #include "../util/util.h"
 #include "../model/limits.h"
 
+struct buf;
+
 struct store;
 
 #define STORE_NAME_MAX 64	/* domain, user, project names */
@@ -155,6 +157,22 @@ typedef int (*store_job_cb)(void *arg, const struct job *);
  */
 int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
 	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
+
+/*
+ * A read answered from a memo of rendered answers, exact: render(arg, out)
+ * appends the answer for key to out; its store reads share one snapshot.
+ * Each reading thread keeps its last few answers (up to
+ * STORE_MEMO_ENTRIES, each at most STORE_MEMO_MAX_BYTES) with the
+ * database's data version they were rendered at; while no commit (of
+ * any connection or process) has changed the file since, the same key
+ * gets the same bytes appended without render being called.  An error of
+ * render is returned and nothing is kept.
+ */
+#define STORE_MEMO_ENTRIES	4
+#define STORE_MEMO_MAX_BYTES	(96 * 1024)
+typedef int (*store_render_fn)(void *arg, struct buf *out);
+int	store_read_memo(struct store *, const char *key, size_t key_len,
+	    store_render_fn render, void *arg, struct buf *out) WJ_WUR;
 
 /*
  * ShowJob: jcb once with the job, then scb for every sub-job (same order

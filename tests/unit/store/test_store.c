@@ -1534,6 +1534,120 @@ test_group_commit_one_op_fails(void **state)
 	check_counts(f);
 }
 
+/* ---- store_read_memo ---------------------------------------------------- */
+
+struct memo_arg {
+	int	calls;
+	size_t	bytes;		/* > 0: render this many bytes */
+	int	fail;
+};
+
+/* Renders "n=<calls>" (or bytes of 'x'): a reused answer shows an old n. */
+static int
+memo_render(void *arg, struct buf *out)
+{
+	struct memo_arg *m = arg;
+	size_t i;
+
+	m->calls++;
+	if (m->fail)
+		return WJ_ERR_UNAVAILABLE;
+	if (m->bytes > 0) {
+		for (i = 0; i < m->bytes; i++)
+			buf_putc(out, 'x');
+		return 0;
+	}
+	return buf_printf(out, "n=%d", m->calls) == 0 ? 0 : WJ_ERR_NOMEM;
+}
+
+/* The memo's answer for key as a string (static storage). */
+static const char *
+memo_get(struct store *st, const char *key, struct memo_arg *m)
+{
+	static char got[64];
+	struct buf b;
+
+	buf_init(&b);
+	assert_int_equal(store_read_memo(st, key, strlen(key), memo_render, m,
+	    &b), 0);
+	snprintf(got, sizeof(got), "%s", b.len < sizeof(got) ? b.data :
+	    "(long)");
+	buf_free(&b);
+	return got;
+}
+
+static int
+create_on(struct store *st, const char *project_id)
+{
+	struct store_sub_job_in sub = { 0 };
+	struct store_job_in in = { 0 };
+	char *body = NULL;
+	int r;
+
+	in.project_id = project_id;
+	in.job_type = "createDesktops";
+	in.subs = &sub;
+	in.n = 1;
+	r = store_job_create(st, &actor, &in, &body);
+	free(body);
+	return r;
+}
+
+static void
+test_read_memo_exact(void **state)
+{
+	struct fx *f = *state;
+	struct memo_arg m = { 0 };
+	struct store_opts o;
+	struct store *other;
+	struct buf b;
+	char key[16];
+	int i;
+
+	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
+	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
+	assert_string_equal(memo_get(f->st, "b", &m), "n=2");
+	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
+	assert_int_equal(m.calls, 2);
+	/* Any commit renders again. */
+	assert_int_equal(create_on(f->st, f->p.id), 0);
+	assert_string_equal(memo_get(f->st, "a", &m), "n=3");
+	assert_string_equal(memo_get(f->st, "a", &m), "n=3");
+	/* Also another process's commit (a second store on the file). */
+	memset(&o, 0, sizeof(o));
+	o.path = f->path;
+	assert_int_equal(store_open(&o, &other), 0);
+	assert_int_equal(create_on(other, f->p2.id), 0);
+	store_close(other);
+	assert_string_equal(memo_get(f->st, "a", &m), "n=4");
+	/* Least recently used out: STORE_MEMO_ENTRIES keys fit, not more. */
+	for (i = 0; i <= STORE_MEMO_ENTRIES; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		(void)memo_get(f->st, key, &m);
+	}
+	m.calls = 100;
+	assert_string_equal(memo_get(f->st, "a", &m), "n=101");
+	assert_string_equal(memo_get(f->st, "k0", &m), "n=102");
+	snprintf(key, sizeof(key), "k%d", STORE_MEMO_ENTRIES);
+	assert_string_not_equal(memo_get(f->st, key, &m), "n=103");
+	/* A failed render keeps nothing; an oversized answer is not kept. */
+	m.fail = 1;
+	buf_init(&b);
+	assert_int_equal(store_read_memo(f->st, "e", 1, memo_render, &m, &b),
+	    WJ_ERR_UNAVAILABLE);
+	m.fail = 0;
+	assert_string_equal(memo_get(f->st, "e", &m), "n=104");
+	m.bytes = STORE_MEMO_MAX_BYTES + 1;
+	assert_int_equal(store_read_memo(f->st, "big", 3, memo_render, &m,
+	    &b), 0);
+	assert_int_equal(b.len, STORE_MEMO_MAX_BYTES + 1);
+	b.len = 0;
+	assert_int_equal(store_read_memo(f->st, "big", 3, memo_render, &m,
+	    &b), 0);
+	assert_int_equal(m.calls, 106);
+	buf_free(&b);
+}
+
 /*
  * Pipelined group commit: a committed batch is visible to readers at once,
  * but its ops get no answer until the syncer's fdatasync of the WAL.
@@ -1718,6 +1832,7 @@ main(void)
 		T(test_delete_by_status_25k),
 		T(test_group_commit_one_op_fails),
 		T(test_answer_waits_for_sync),
+		T(test_read_memo_exact),
 		T(test_queue_full_is_unavailable),
 		T(test_busy_is_unavailable),
 		T(test_readonly_store),

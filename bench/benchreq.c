@@ -14,8 +14,9 @@
  *                                       one request per ID line: body
  *                                       {"job_ids":[...]} of that line
  *   ... --pages K (with --query)       request i asks for the page at
- *                                       offset (i mod K) * 100: K
- *                                       different pages in turn
+ *                                       offset i mod K: K different
+ *                                       pages in turn, each near the
+ *                                       top (no long OFFSET walk)
  *   ... --body JSON --curl FILE         a curl -K config instead
  *
  * Output for wrk: for each request its length in decimal, '\n', then the
@@ -166,7 +167,7 @@ main(int argc, char **argv)
 		{ "ids", required_argument, NULL, 'i' },
 		{ "skip", required_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
-		{ "pages", required_argument, NULL, 'P' },
+		{ "pages", required_argument, NULL, 'G' },
 		{ "date-spread", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "curl", required_argument, NULL, 'c' },
@@ -197,7 +198,7 @@ main(int argc, char **argv)
 		case 'i': o.ids = optarg; break;
 		case 'k': o.skip = atol(optarg); break;
 		case 'n': o.count = atol(optarg); break;
-		case 'P': o.pages = atol(optarg); break;
+		case 'G': o.pages = atol(optarg); break;
 		case 'd': o.spread = atol(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'c': o.curl = optarg; break;
@@ -232,7 +233,7 @@ main(int argc, char **argv)
 			char q[2048];
 
 			snprintf(q, sizeof(q), "%s&offset=%ld", o.query,
-			    (i % o.pages) * 100);
+			    i % o.pages);
 			p.query = q;
 			emit_raw(f, &p, o.path, o.body, ms);
 			continue;

@@ -39,14 +39,14 @@ if (seed) {
 const reads = [
   ['list_big_100', 'ListItaSubJobs limit=100, project of 100,000'],
   ['list_big_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000'],
-  ['list_big_100_pages', 'ListItaSubJobs limit=100, project of 100,000, 100 different pages in turn (each rendered)'],
-  ['list_big_100_failed_pages', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000, 100 different pages in turn'],
+  ['list_big_100_pages', 'ListItaSubJobs limit=100, project of 100,000, 100 different pages (offset 0–99) in turn, each rendered'],
+  ['list_big_100_failed_pages', 'ListItaSubJobs limit=100 status=FAILED, project of 100,000, 100 different pages (offset 0–99) in turn'],
   ['list_small_100', 'ListItaSubJobs limit=100, project of ~700'],
   ['list_small_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of ~700'],
   ['list_big_1000', 'ListItaSubJobs limit=1000, project of 100,000'],
   ['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000'],
   ['list_huge_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 200,000'],
-  ['list_huge_100_pages', 'ListItaSubJobs limit=100, project of 200,000, 100 different pages in turn'],
+  ['list_huge_100_pages', 'ListItaSubJobs limit=100, project of 200,000, 100 different pages (offset 0–99) in turn'],
   ['show_job', 'ShowJob, 10 sub-jobs'],
 ];
 out.push('## Reads: wksjobs against nginx serving the same bytes', '');

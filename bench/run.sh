@@ -241,8 +241,8 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 }
 
 # read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
-# (PAGES=K: the requests ask for K different pages in turn, offsets 0,
-# 100, ...; nginx serves the first page's bytes)
+# (PAGES=K: the requests ask for K different pages in turn, offsets 0, 1,
+# ... K-1; nginx serves the first page's bytes)
 read_scenario() {
 	local name=$1 path=$2 query=$3 code size c
 	shift 3

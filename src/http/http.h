@@ -24,6 +24,13 @@ struct http_server;
 #define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, what sig.c accepts */
 #define HTTP_HEADER_VALUE_MAX 40000	/* X-Auth-Token 1..40000 */
 #define HTTP_HEADERS_BYTES_MAX 65536	/* all names and values */
+/*
+ * libmicrohttpd's memory per connection: a request at both caps above
+ * (URI and header section) fits, with room for its bookkeeping and the
+ * answer's headers.  It is all resident while the connection is open
+ * (256 connections: 22 MiB), hence no larger.
+ */
+#define HTTP_CONN_MEMORY (HTTP_URI_MAX + HTTP_HEADERS_BYTES_MAX + 16384)
 
 struct http_header {
 	const char *name;	/* borrowed from libmicrohttpd */

@@ -494,7 +494,7 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 	    (unsigned int)srv->opts.max_connections + CONN_HEADROOM,
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_cb, &srv->cls[i],
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->opts.timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv->cls[i],
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv->cls[i],

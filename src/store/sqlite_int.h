@@ -43,6 +43,9 @@
 /* The writer's page cache (KiB): the interior pages of the sub_jobs
  * indexes that every delete and claim walks stay in memory. */
 #define SQ_WRITER_CACHE_KB	8192
+/* Each reader's (one per HTTP thread): a page of 100 rows reads ~30
+ * pages; the interior pages of the list indexes stay in it. */
+#define SQ_READER_CACHE_KB	1024
 
 /* The SQL stores and compares statuses as these integers. */
 _Static_assert(JOB_STATUS_WAITING == 0 && JOB_STATUS_RUNNING == 1 &&

@@ -380,7 +380,8 @@ conn_setup(struct sq_conn *c, int writer)
 	    "PRAGMA temp_store = MEMORY;")) != 0)
 		return r;
 	if (!writer)
-		return conn_exec(c, "PRAGMA query_only = ON");
+		return conn_exec(c, "PRAGMA query_only = ON; "
+		    "PRAGMA cache_size = -" SQ_STR(SQ_READER_CACHE_KB));
 	return conn_exec(c, "PRAGMA cache_size = -"
 	    SQ_STR(SQ_WRITER_CACHE_KB));
 }

@@ -452,6 +452,9 @@ add('list: a header value of 40001 bytes', { method: 'GET', path: LIST, sign: 'b
   headers: { 'X-Pad': 'p'.repeat(40001) } }, HDRLARGE);
 add('list: headers of 70000 bytes in all', { method: 'GET', path: LIST, sign: 'bytes',
   headers: { 'X-Pad1': 'p'.repeat(35000), 'X-Pad2': 'p'.repeat(35000) } }, HDRLARGE);
+add('list: a URI of 8192 characters and 65,000 bytes of headers (both caps at once)', { method: 'GET', path: LIST,
+  query: () => `x=${'a'.repeat(8192 - 2 - LIST().length - 1)}`, sign: 'bytes',
+  headers: { 'X-Pad1': 'p'.repeat(32000), 'X-Pad2': 'p'.repeat(32000) } }, OK());
 add('list: 70 headers', { method: 'GET', path: LIST, sign: 'bytes',
   headers: Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`X-H${i}`, 'v'])) }, HDRLARGE);
 add('list: an X-Auth-Token of 40000 bytes', { method: 'GET', path: LIST, sign: 'none',

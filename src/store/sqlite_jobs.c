@@ -704,13 +704,63 @@ refuse(struct wj_errinfo *ei, int *nbad)
 		wj_errinfo_append(ei, "; ");
 }
 
+/* A deletable sub-job of a delete by IDs. */
+struct del_row {
+	int64_t	 rid;
+	char	*job_id;
+	char	*job_type;
+	int	 status;
+};
+
+struct del_rows {
+	struct del_row	*v;
+	size_t		 n;
+};
+
+static void
+del_rows_free(struct del_rows *rows)
+{
+	size_t i;
+
+	for (i = 0; i < rows->n; i++) {
+		free(rows->v[i].job_id);
+		free(rows->v[i].job_type);
+	}
+	free(rows->v);
+}
+
+/* Note the row (once: an ID listed twice is one row). */
+static int
+del_rows_add(struct del_rows *rows, int64_t rid, const char *job_id,
+    const char *job_type, int status)
+{
+	struct del_row *d;
+	size_t i;
+
+	for (i = 0; i < rows->n; i++)
+		if (rows->v[i].rid == rid)
+			return 0;
+	d = &rows->v[rows->n];
+	if (job_id == NULL || job_type == NULL ||
+	    (d->job_id = strdup(job_id)) == NULL)
+		return WJ_ERR_NOMEM;
+	if ((d->job_type = strdup(job_type)) == NULL) {
+		free(d->job_id);
+		return WJ_ERR_NOMEM;
+	}
+	d->rid = rid;
+	d->status = status;
+	rows->n++;
+	return 0;
+}
+
 /*
- * Check one listed ID; a deletable sub-job goes into temp.chg.  Unknown
+ * Check one listed ID; a deletable sub-job goes into rows.  Unknown
  * IDs are skipped (DESIGN §4: deleting is idempotent).
  */
 static int
 delete_check(struct sq_conn *c, struct delete_arg *a, const char *id,
-    int *nbad)
+    int *nbad, struct del_rows *rows)
 {
 	sqlite3_stmt *st = NULL;
 	const char *type;
@@ -743,9 +793,7 @@ delete_check(struct sq_conn *c, struct delete_arg *a, const char *id,
 		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
 		    "deleted", id, type);
 	} else
-		r = sq_run(c, NULL, "INSERT OR IGNORE INTO temp.chg VALUES "
-		    "(?, ?, ?, ?, ?, -1)", "Ittti",
-		    (int64_t)sqlite3_column_int64(st, 0), a->project_id,
+		r = del_rows_add(rows, sqlite3_column_int64(st, 0),
 		    sq_text(st, 1), type, status);
  out:
 	sq_put(c, st);
@@ -764,19 +812,100 @@ delete_chg(struct sq_conn *c, struct delete_arg *a)
 	return sq_apply_changes(c, 0, 0);
 }
 
+/* How many rows share rows[i]'s job and have status (by_job), or share
+ * rows[i]'s job type and status (!by_job, status unused). */
+static int64_t
+del_count(const struct del_rows *rows, size_t i, int by_job, int status)
+{
+	const struct del_row *x = &rows->v[i];
+	int64_t n = 0;
+	size_t j;
+
+	for (j = 0; j < rows->n; j++) {
+		const struct del_row *y = &rows->v[j];
+
+		if (by_job ? strcmp(x->job_id, y->job_id) == 0 &&
+		    y->status == status : strcmp(x->job_type,
+		    y->job_type) == 0 && y->status == x->status)
+			n++;
+	}
+	return n;
+}
+
+/* Is rows[i] the first of its group (job, or job type and status)? */
+static int
+del_first(const struct del_rows *rows, size_t i, int by_job)
+{
+	const struct del_row *x = &rows->v[i];
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct del_row *y = &rows->v[j];
+
+		if (by_job ? strcmp(x->job_id, y->job_id) == 0 :
+		    strcmp(x->job_type, y->job_type) == 0 &&
+		    y->status == x->status)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Delete the checked rows and keep the counts: the same bookkeeping as
+ * sq_apply_changes for a deletion (per-job counts, sub_job_counts; never
+ * a job's status or error), in a few keyed statements instead of the
+ * set-based ones, for at most WJ_DELETE_IDS_MAX rows.
+ */
+static int
+delete_rows(struct sq_conn *c, struct delete_arg *a,
+    const struct del_rows *rows)
+{
+	int64_t one;
+	size_t i;
+	int r;
+
+	for (i = 0; i < rows->n; i++) {
+		if ((r = sq_run(c, &one, "DELETE FROM sub_jobs WHERE rowid = ?",
+		    "I", rows->v[i].rid)) != 0)
+			return r;
+		a->deleted += one;
+	}
+	for (i = 0; i < rows->n; i++) {
+		if (del_first(rows, i, 1) && (r = sq_run(c, NULL,
+		    "UPDATE jobs SET n_success = n_success - ?, "
+		    "n_failed = n_failed - ? WHERE project_id = ? AND id = ?",
+		    "IItt", del_count(rows, i, 1, JOB_STATUS_SUCCESS),
+		    del_count(rows, i, 1, JOB_STATUS_FAILED), a->project_id,
+		    rows->v[i].job_id)) != 0)
+			return r;
+		if (del_first(rows, i, 0) && (r = sq_run(c, NULL,
+		    "UPDATE sub_job_counts SET n = n - ? WHERE project_id = ? "
+		    "AND job_type = ? AND status = ?", "Itti",
+		    del_count(rows, i, 0, 0), a->project_id,
+		    rows->v[i].job_type, rows->v[i].status)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 delete_ids_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct delete_arg *a = op->arg;
+	struct del_rows rows = { NULL, 0 };
 	size_t i;
-	int r, nbad = 0;
+	int r = 0, nbad = 0;
 
-	for (i = 0; i < a->n; i++)
-		if ((r = delete_check(c, a, a->ids[i], &nbad)) != 0)
-			return r;
-	if (nbad > 0)
-		return WJ_ERR_INVALID;	/* all or nothing */
-	return delete_chg(c, a);
+	if (a->n > 0 && (rows.v = calloc(a->n, sizeof(*rows.v))) == NULL)
+		return WJ_ERR_NOMEM;
+	for (i = 0; i < a->n && r == 0; i++)
+		r = delete_check(c, a, a->ids[i], &nbad, &rows);
+	if (r == 0 && nbad > 0)
+		r = WJ_ERR_INVALID;	/* all or nothing */
+	if (r == 0)
+		r = delete_rows(c, a, &rows);
+	del_rows_free(&rows);
+	return r;
 }
 
 /* Check the arguments and set up op and a for a delete by IDs. */

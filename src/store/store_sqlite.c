@@ -782,6 +782,7 @@ writer_main(void *arg)
 	struct sq_op *batch;
 	int ok;
 
+	(void)pthread_setname_np(pthread_self(), "wj-writer");
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->stop && (st->qhead == NULL || st->paused))
@@ -844,6 +845,7 @@ syncer_main(void *arg)
 	uint64_t upto;
 	int need, r;
 
+	(void)pthread_setname_np(pthread_self(), "wj-syncer");
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->sync_stop &&
@@ -977,6 +979,7 @@ ckpt_main(void *arg)
 	struct store *st = arg;
 	int rc;
 
+	(void)pthread_setname_np(pthread_self(), "wj-checkpoint");
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->stop && !st->ckpt_wanted)

@@ -38,7 +38,7 @@
  * checkpointer thread runs a passive checkpoint; past SQ_CKPT_HARD_PAGES
  * (it cannot keep up) the writer checkpoints itself, as SQLite would.
  */
-#define SQ_CKPT_PAGES		4000
+#define SQ_CKPT_PAGES		16000
 #define SQ_CKPT_HARD_PAGES	(2 * SQ_CKPT_PAGES)
 /* The writer's page cache (KiB): the interior pages of the sub_jobs
  * indexes that every delete and claim walks stay in memory. */

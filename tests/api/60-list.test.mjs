@@ -310,3 +310,44 @@ test('repeated status keys on the wire, in any order, signed as the SDKs sign th
     assert.deepEqual(r.json.jobs.map((x) => x.id), want);
   }
 });
+
+// The server keeps each thread's last rendered pages (store_read_memo),
+// valid only at the database version they were rendered at: a repeated
+// page is byte-identical between writes, and every write is visible to
+// the very next list, whichever thread answers it.
+test('a repeated page changes with every write, at once (the page memo is exact)', async () => {
+  const PM = mkProject(srv, 'memo');
+  const cm = clients(srv, undefined, PM);
+  const fm = fullClients(srv, undefined, PM);
+  const page = async () => {
+    // 16 at once: several HTTP threads answer, each from its own memo.
+    const rs = await Promise.all(Array.from({ length: 16 }, () => fm.list({ limit: 100 })));
+    for (const r of rs) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const bodies = new Set(rs.map((r) => JSON.stringify(r.body)));
+    assert.equal(bodies.size, 1, 'the same page differed between two answers');
+    return rs[0].body;
+  };
+  const j = await create(cm, 'memoDesktops', 2);
+  let b = await page();
+  assert.equal(b.total_count, 2);
+  assert.deepEqual(b.jobs.map((s) => s.status), ['WAITING', 'WAITING']);
+  assert.deepEqual(await page(), b);
+  const [s] = await claim(cm, { max: 1 });
+  b = await page();
+  assert.deepEqual(b.jobs.map((x) => x.status).sort(), ['RUNNING', 'WAITING']);
+  const hb = await fm.heartbeat(s.id, { lease_id: s.lease_id, process: 42 });
+  assert.equal(hb.status, 200, JSON.stringify(hb.body));
+  b = await page();
+  assert.equal(b.jobs.find((x) => x.id === s.id).process, 42);
+  await finish(cm, s, 'SUCCESS');
+  b = await page();
+  assert.equal(b.jobs.find((x) => x.id === s.id).status, 'SUCCESS');
+  const d = await fm.del({ job_ids: [s.id] });
+  assert.equal(d.status, 200, JSON.stringify(d.body));
+  b = await page();
+  assert.equal(b.total_count, 1);
+  assert.deepEqual(b.jobs.map((x) => x.id), j.sub_job_ids.filter((id) => id !== s.id));
+  // Another project's write: this page renders again, the same.
+  await create(clients(srv, undefined, mkProject(srv, 'memo-other')), 'createDesktops', 1);
+  assert.deepEqual(await page(), b);
+});

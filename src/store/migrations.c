@@ -177,9 +177,19 @@ static const char schema_2[] =
 	"ALTER TABLE users ADD COLUMN locked_until_ms INTEGER NOT NULL "
 	"  DEFAULT 0;";
 
+/*
+ * 3: audit_events_project goes: nothing reads the audit trail by project
+ * (it is read whole, by time, by support), and every audited write paid
+ * one more page of its own for it (a random place in the index per
+ * project): ~7 % of the pages of a 10-ID delete.
+ */
+static const char schema_3[] =
+	"DROP INDEX IF EXISTS audit_events_project;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
+	{ 3, schema_3 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

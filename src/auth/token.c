@@ -308,7 +308,13 @@ authz_msg_open(const struct wj_master_key *mk, const char *domain_id,
 	if ((r = open_text(mk, AUTHZ_MSG_PREFIX, aad, text,
 	    AUTHZ_MSG_TEXT_MAX, &pt, &n)) != 0)
 		return r == WJ_ERR_CRYPTO ? WJ_ERR_DENIED : r;
-	/* Only this program seals them, but check before handing it out. */
+	/* Only this program seals them, but check before handing it out:
+	 * one JSON object, and no NUL byte that would cut the string the
+	 * caller gets (jansson's json_loadb reads past one). */
+	if (memchr(pt, '\0', n) != NULL) {
+		free(pt);
+		return WJ_ERR_DENIED;
+	}
 	doc = json_loadb((const char *)pt, n, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc)) {
 		json_decref(doc);

@@ -212,7 +212,7 @@ void	sq_res_end(struct sq_op *);
 
 /* ---- migrations.c -------------------------------------------------------- */
 
-#define SQ_SCHEMA_VERSION 3
+#define SQ_SCHEMA_VERSION 4
 
 /* Apply the numbered migrations not yet in schema_version. */
 int	sq_migrate(sqlite3 *) WJ_WUR;

@@ -16,6 +16,53 @@ struct migration {
 	const char *sql;
 };
 
+/* sub_jobs: its columns and indexes, created by 1 and rebuilt by 4. */
+#define SUB_JOBS_COLUMNS \
+	"  project_id TEXT NOT NULL," \
+	"  id TEXT NOT NULL," \
+	"  job_id TEXT NOT NULL," \
+	"  job_type TEXT NOT NULL," \
+	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3)," \
+	"  begin_ms INTEGER NOT NULL," \
+	"  end_ms INTEGER," \
+	"  process INTEGER NOT NULL DEFAULT 0," \
+	"  error_code TEXT," \
+	"  fail_reason TEXT," \
+	"  host TEXT," \
+	"  entities TEXT,"				/* compact JSON */ \
+	"  desktop_pool_id TEXT," \
+	"  attach_user TEXT," \
+	"  entity TEXT," \
+	"  ip_address TEXT," \
+	"  attempts INTEGER NOT NULL DEFAULT 0," \
+	"  lease_id TEXT," \
+	"  lease_expires_ms INTEGER," \
+	"  lease_seconds INTEGER," \
+	"  worker_id TEXT,"
+#define SUB_JOBS_FOREIGN_KEY \
+	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
+#define SUB_JOBS_INDEXES \
+	/* The internal API names sub-jobs by id alone. */ \
+	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);" \
+	/* List pages straight from an index, in order (DESIGN §4). */ \
+	"CREATE INDEX sub_jobs_page" \
+	"  ON sub_jobs (project_id, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_status" \
+	"  ON sub_jobs (project_id, status, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_type" \
+	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_job" \
+	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_pool" \
+	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)" \
+	"  WHERE desktop_pool_id IS NOT NULL;" \
+	/* Claims: oldest WAITING first; covering the claim filters. */ \
+	"CREATE INDEX sub_jobs_claim" \
+	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;" \
+	/* The reaper: RUNNING sub-jobs by lease expiry. */ \
+	"CREATE INDEX sub_jobs_lease" \
+	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+
 static const char schema_1[] =
 	/* ---- identities ---- */
 	"CREATE TABLE domains ("
@@ -109,49 +156,10 @@ static const char schema_1[] =
 	"  failed INTEGER NOT NULL DEFAULT 0,"		/* first failure seen */
 	"  PRIMARY KEY (project_id, id));"
 	"CREATE TABLE sub_jobs ("
-	"  project_id TEXT NOT NULL,"
-	"  id TEXT NOT NULL,"
-	"  job_id TEXT NOT NULL,"
-	"  job_type TEXT NOT NULL,"
-	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
-	"  begin_ms INTEGER NOT NULL,"
-	"  end_ms INTEGER,"
-	"  process INTEGER NOT NULL DEFAULT 0,"
-	"  error_code TEXT,"
-	"  fail_reason TEXT,"
-	"  host TEXT,"
-	"  entities TEXT,"				/* compact JSON */
-	"  desktop_pool_id TEXT,"
-	"  attach_user TEXT,"
-	"  entity TEXT,"
-	"  ip_address TEXT,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  lease_id TEXT,"
-	"  lease_expires_ms INTEGER,"
-	"  lease_seconds INTEGER,"
-	"  worker_id TEXT,"
+	SUB_JOBS_COLUMNS
 	"  PRIMARY KEY (project_id, id),"
-	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
-	/* The internal API names sub-jobs by id alone. */
-	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);"
-	/* List pages straight from an index, in order (DESIGN §4). */
-	"CREATE INDEX sub_jobs_page"
-	"  ON sub_jobs (project_id, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_status"
-	"  ON sub_jobs (project_id, status, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_type"
-	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_job"
-	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_pool"
-	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)"
-	"  WHERE desktop_pool_id IS NOT NULL;"
-	/* Claims: oldest WAITING first; covering the claim filters. */
-	"CREATE INDEX sub_jobs_claim"
-	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;"
-	/* The reaper: RUNNING sub-jobs by lease expiry. */
-	"CREATE INDEX sub_jobs_lease"
-	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+	SUB_JOBS_FOREIGN_KEY
+	SUB_JOBS_INDEXES
 	/* total_count for status/job_type filters without a scan. */
 	"CREATE TABLE sub_job_counts ("
 	"  project_id TEXT NOT NULL,"
@@ -197,28 +205,8 @@ static const char schema_3[] =
  */
 static const char schema_4[] =
 	"CREATE TABLE sub_jobs_4 ("
-	"  project_id TEXT NOT NULL,"
-	"  id TEXT NOT NULL,"
-	"  job_id TEXT NOT NULL,"
-	"  job_type TEXT NOT NULL,"
-	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
-	"  begin_ms INTEGER NOT NULL,"
-	"  end_ms INTEGER,"
-	"  process INTEGER NOT NULL DEFAULT 0,"
-	"  error_code TEXT,"
-	"  fail_reason TEXT,"
-	"  host TEXT,"
-	"  entities TEXT,"
-	"  desktop_pool_id TEXT,"
-	"  attach_user TEXT,"
-	"  entity TEXT,"
-	"  ip_address TEXT,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  lease_id TEXT,"
-	"  lease_expires_ms INTEGER,"
-	"  lease_seconds INTEGER,"
-	"  worker_id TEXT,"
-	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
+	SUB_JOBS_COLUMNS
+	SUB_JOBS_FOREIGN_KEY
 	"INSERT INTO sub_jobs_4 (rowid, project_id, id, job_id, job_type, "
 	"  status, begin_ms, end_ms, process, error_code, fail_reason, host, "
 	"  entities, desktop_pool_id, attach_user, entity, ip_address, "
@@ -230,22 +218,7 @@ static const char schema_4[] =
 	"FROM sub_jobs;"
 	"DROP TABLE sub_jobs;"
 	"ALTER TABLE sub_jobs_4 RENAME TO sub_jobs;"
-	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);"
-	"CREATE INDEX sub_jobs_page"
-	"  ON sub_jobs (project_id, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_status"
-	"  ON sub_jobs (project_id, status, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_type"
-	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_job"
-	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_pool"
-	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)"
-	"  WHERE desktop_pool_id IS NOT NULL;"
-	"CREATE INDEX sub_jobs_claim"
-	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;"
-	"CREATE INDEX sub_jobs_lease"
-	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;";
+	SUB_JOBS_INDEXES;
 
 static const struct migration migrations[] = {
 	{ 1, schema_1 },

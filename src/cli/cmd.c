@@ -270,3 +270,27 @@ cmd_print_config_markdown(const char *command, const struct opt *opts,
 		    opts[i].def ? "`" : "", opts[i].help);
 	}
 }
+
+int
+cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
+    size_t n, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		fprintf(stderr, "wksjobs: missing %s command\nusage: %s\n",
+		    group, use);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		printf("usage: %s\n", use);
+		return EXIT_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "wksjobs: unknown %s command '%s'\nusage: %s\n",
+	    group, argv[1], use);
+	return EXIT_USAGE;
+}

@@ -57,6 +57,20 @@ int	cmd_parse(const char *usage, const struct opt *opts, size_t n,
 const struct opt_val *cmd_opt(const struct cmd_args *, const char *name);
 void	cmd_args_free(struct cmd_args *);
 
+/* A command word of a command group and the function that runs it. */
+struct cmd_sub {
+	const char *name;
+	int	  (*run)(int argc, char **argv);
+};
+
+/*
+ * Run the command word argv[1] of group (e.g. "job") from subs: with
+ * argv shifted so that the word is argv[0].  No word or an unknown one:
+ * the problem and use on stderr, EXIT_USAGE; help: use on stdout, EXIT_OK.
+ */
+int	cmd_dispatch(const char *group, const char *use,
+	    const struct cmd_sub *subs, size_t n, int argc, char **argv);
+
 /* Subcommand entry points: argv[0] is the subcommand name. */
 int	cmd_init(int argc, char **argv);
 int	cmd_serve(int argc, char **argv);

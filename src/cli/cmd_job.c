@@ -461,23 +461,12 @@ job_create(int argc, char **argv)
 int
 cmd_job(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "wksjobs: missing job command\nusage: %s\n",
-		    top_use);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		printf("usage: %s\n", top_use);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "show") == 0)
-		return job_show(argc - 1, argv + 1);
-	if (strcmp(argv[1], "retry") == 0)
-		return job_retry(argc - 1, argv + 1);
-	if (strcmp(argv[1], "create") == 0)
-		return job_create(argc - 1, argv + 1);
-	fprintf(stderr, "wksjobs: unknown job command '%s'\nusage: %s\n",
-	    argv[1], top_use);
-	return EXIT_USAGE;
+	static const struct cmd_sub subs[] = {
+		{ "show", job_show },
+		{ "retry", job_retry },
+		{ "create", job_create },
+	};
+
+	return cmd_dispatch("job", top_use, subs,
+	    sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

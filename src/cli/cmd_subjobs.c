@@ -741,21 +741,11 @@ subjobs_delete(int argc, char **argv)
 int
 cmd_subjobs(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "wksjobs: missing subjobs command\nusage: %s\n",
-		    top_use);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		printf("usage: %s\n", top_use);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return subjobs_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "delete") == 0)
-		return subjobs_delete(argc - 1, argv + 1);
-	fprintf(stderr, "wksjobs: unknown subjobs command '%s'\nusage: %s\n",
-	    argv[1], top_use);
-	return EXIT_USAGE;
+	static const struct cmd_sub subs[] = {
+		{ "list", subjobs_list },
+		{ "delete", subjobs_delete },
+	};
+
+	return cmd_dispatch("subjobs", top_use, subs,
+	    sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -326,8 +326,11 @@ test('concurrent claims from 4 processes never share a sub-job and together take
   const { P, c } = fresh('int-conc');
   const all = [];
   for (let i = 0; i < 4; i++) all.push(...(await create(c, 'createDesktops', 30)).sub_job_ids);
+  // All four start claiming at one moment, 3 s from now (node starts
+  // in well under that even on a loaded machine).
+  const startAt = String(Date.now() + 3000);
   const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) =>
-    runWorker([srv.internalUrl, srv.creds.access_key, srv.creds.secret_key, P, w])));
+    runWorker([srv.internalUrl, srv.creds.access_key, srv.creds.secret_key, P, w, startAt])));
   const owner = new Map();
   const leases = new Set();
   for (const r of results) {

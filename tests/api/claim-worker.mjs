@@ -2,11 +2,16 @@
 // sub-jobs of one project over the internal API (official SDK signer)
 // until none are left, for a bounded number of rounds, and prints the
 // claimed {id, lease_id} pairs as one JSON line.
-//   node claim-worker.mjs INTERNAL_URL AK SK PROJECT_ID WORKER_ID
+//   node claim-worker.mjs INTERNAL_URL AK SK PROJECT_ID WORKER_ID [START_AT_MS]
+// START_AT_MS: the workers start claiming together at that time (epoch
+// ms), however long each took to start: otherwise the first one up can
+// take everything before the others run.
 import { sdkClient, call } from './lib.mjs';
 
-const [url, ak, sk, project, worker] = process.argv.slice(2);
+const [url, ak, sk, project, worker, startAt] = process.argv.slice(2);
 const client = sdkClient(url, ak, sk);
+const wait = Number(startAt ?? 0) - Date.now();
+if (wait > 0) await new Promise((resolve) => { setTimeout(resolve, wait); });
 const got = [];
 const errors = [];
 let emptyInARow = 0;

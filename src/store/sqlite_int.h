@@ -219,6 +219,20 @@ int	sq_migrate(sqlite3 *) WJ_WUR;
 /* The schema version recorded in the database (0 for a new file). */
 int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
 
+/* ---- sqlite_walbuf.c ----------------------------------------------------- */
+
+#define SQ_WALBUF_VFS "wj-walbuf"
+
+/* Register the VFS that gathers WAL writes, for the writer's connections
+ * (once per process; not thread-safe).  An SQLite result code. */
+int	sq_walbuf_register(void);
+
+/* Test hook: WAL writes SQLite made, and writes that reached the kernel. */
+struct sq_walbuf_stats {
+	uint64_t writes, flushes;
+};
+struct sq_walbuf_stats sq_walbuf_stats(void);
+
 /* ---- sqlite_jobs.c: shared by the job and worker operations -------------- */
 
 /* Columns of a sub-job row in the order sq_sub_job_row() decodes them. */

@@ -405,6 +405,27 @@ conn_close(struct sq_conn *c)
 	free(c);
 }
 
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static int walbuf_ok;
+
+/*
+ * Process-wide SQLite setup, before SQLite's first use: no memory
+ * statistics (each of SQLite's allocations would take a global mutex for
+ * them, and nothing reads them), and the WAL-gathering VFS.
+ */
+static void
+sq_setup(void)
+{
+	int rc;
+
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* MISUSE: too late */
+	if ((rc = sq_walbuf_register()) == SQLITE_OK)
+		walbuf_ok = 1;
+	else
+		log_error("store: VFS %s: %s; WAL writes go one by one",
+		    SQ_WALBUF_VFS, sqlite3_errstr(rc));
+}
+
 static int
 conn_open(struct store *st, int writer, struct sq_conn **out)
 {
@@ -415,8 +436,10 @@ conn_open(struct store *st, int writer, struct sq_conn **out)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
 	c->store = st;
+	(void)pthread_once(&sq_once, sq_setup);
+	/* The writer's WAL writes are gathered (sqlite_walbuf.c). */
 	rc = sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_NOMUTEX, writer && walbuf_ok ? SQ_WALBUF_VFS : NULL);
 	if (rc != SQLITE_OK) {
 		r = c->db != NULL ? sq_fail(c, rc, st->path) : WJ_ERR_NOMEM;
 		goto out;

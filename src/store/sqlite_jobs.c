@@ -704,9 +704,8 @@ refuse(struct wj_errinfo *ei, int *nbad)
 		wj_errinfo_append(ei, "; ");
 }
 
-/* A deletable sub-job of a delete by IDs. */
+/* A sub-job a delete by IDs removed: what its counts need. */
 struct del_row {
-	int64_t	 rid;
 	char	*job_id;
 	char	*job_type;
 	int	 status;
@@ -729,18 +728,12 @@ del_rows_free(struct del_rows *rows)
 	free(rows->v);
 }
 
-/* Note the row (once: an ID listed twice is one row). */
 static int
-del_rows_add(struct del_rows *rows, int64_t rid, const char *job_id,
+del_rows_add(struct del_rows *rows, const char *job_id,
     const char *job_type, int status)
 {
-	struct del_row *d;
-	size_t i;
+	struct del_row *d = &rows->v[rows->n];
 
-	for (i = 0; i < rows->n; i++)
-		if (rows->v[i].rid == rid)
-			return 0;
-	d = &rows->v[rows->n];
 	if (job_id == NULL || job_type == NULL ||
 	    (d->job_id = strdup(job_id)) == NULL)
 		return WJ_ERR_NOMEM;
@@ -748,26 +741,26 @@ del_rows_add(struct del_rows *rows, int64_t rid, const char *job_id,
 		free(d->job_id);
 		return WJ_ERR_NOMEM;
 	}
-	d->rid = rid;
 	d->status = status;
 	rows->n++;
 	return 0;
 }
 
 /*
- * Check one listed ID; a deletable sub-job goes into rows.  Unknown
- * IDs are skipped (DESIGN §4: deleting is idempotent).
+ * Say why id was not deleted, if it is refused: WAITING or RUNNING, a
+ * protected job type, or a job's ID.  Unknown IDs (and one listed twice,
+ * already gone) are skipped (DESIGN §4: deleting is idempotent).
  */
 static int
-delete_check(struct sq_conn *c, struct delete_arg *a, const char *id,
-    int *nbad, struct del_rows *rows)
+delete_refusal(struct sq_conn *c, struct delete_arg *a, const char *id,
+    int *nbad)
 {
 	sqlite3_stmt *st = NULL;
 	const char *type;
 	int r, row, status, job;
 
-	if ((r = sq_stmt(c, "SELECT rowid, job_id, job_type, status FROM "
-	    "sub_jobs WHERE project_id = ? AND id = ?", &st)) != 0)
+	if ((r = sq_stmt(c, "SELECT job_type, status FROM sub_jobs WHERE "
+	    "project_id = ? AND id = ?", &st)) != 0)
 		return r;
 	if ((r = sq_bind(c, st, "tt", a->project_id, id)) != 0 ||
 	    (r = sq_step(c, st, &row)) != 0)
@@ -782,21 +775,54 @@ delete_check(struct sq_conn *c, struct delete_arg *a, const char *id,
 		}
 		goto out;
 	}
-	type = sq_text(st, 2);
-	status = sqlite3_column_int(st, 3);
-	if (status == JOB_STATUS_WAITING || status == JOB_STATUS_RUNNING) {
-		refuse(a->ei, nbad);
+	type = sq_text(st, 0);
+	status = sqlite3_column_int(st, 1);
+	refuse(a->ei, nbad);
+	if (status == JOB_STATUS_WAITING || status == JOB_STATUS_RUNNING)
 		wj_errinfo_append(a->ei, "%s is %s; only SUCCESS or FAILED "
 		    "sub-jobs can be deleted", id, job_status_name(status));
-	} else if (job_type_protected(type)) {
-		refuse(a->ei, nbad);
+	else
 		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
-		    "deleted", id, type);
-	} else
-		r = del_rows_add(rows, sqlite3_column_int64(st, 0),
-		    sq_text(st, 1), type, status);
+		    "deleted", id, type != NULL ? type : "?");
  out:
 	sq_put(c, st);
+	return r;
+}
+
+/*
+ * Delete id if it may be deleted, in one statement (one walk of the id
+ * index and the table), noting the row for the counts; otherwise ask
+ * delete_refusal why not.  A refusal anywhere in the request fails the
+ * op, and op_run's rollback to its savepoint brings back the rows
+ * deleted before it.
+ */
+static int
+delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
+    int *nbad, struct del_rows *rows)
+{
+	sqlite3_stmt *st = NULL;
+	int r, row = 0;
+
+	if ((r = sq_stmt(c, "DELETE FROM sub_jobs WHERE id = ? AND "
+	    "project_id = ? AND status IN (2, 3) AND "
+	    "NOT wj_type_protected(job_type) "
+	    "RETURNING job_id, job_type, status", &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "tt", id, a->project_id)) != 0 ||
+	    (r = sq_step(c, st, &row)) != 0 || !row)
+		goto out;
+	a->deleted++;
+	if ((r = del_rows_add(rows, sq_text(st, 0), sq_text(st, 1),
+	    sqlite3_column_int(st, 2))) != 0)
+		goto out;
+	/* Run the statement to its end; id is unique: no second row. */
+	if ((r = sq_step(c, st, &row)) == 0 && row)
+		r = WJ_ERR_INTERNAL;
+	row = 1;
+ out:
+	sq_put(c, st);
+	if (r == 0 && !row)
+		r = delete_refusal(c, a, id, nbad);
 	return r;
 }
 
@@ -851,25 +877,18 @@ del_first(const struct del_rows *rows, size_t i, int by_job)
 }
 
 /*
- * Delete the checked rows and keep the counts: the same bookkeeping as
+ * Keep the counts of the deleted rows: the same bookkeeping as
  * sq_apply_changes for a deletion (per-job counts, sub_job_counts; never
  * a job's status or error), in a few keyed statements instead of the
  * set-based ones, for at most WJ_DELETE_IDS_MAX rows.
  */
 static int
-delete_rows(struct sq_conn *c, struct delete_arg *a,
+delete_counts(struct sq_conn *c, struct delete_arg *a,
     const struct del_rows *rows)
 {
-	int64_t one;
 	size_t i;
 	int r;
 
-	for (i = 0; i < rows->n; i++) {
-		if ((r = sq_run(c, &one, "DELETE FROM sub_jobs WHERE rowid = ?",
-		    "I", rows->v[i].rid)) != 0)
-			return r;
-		a->deleted += one;
-	}
 	for (i = 0; i < rows->n; i++) {
 		if (del_first(rows, i, 1) && (r = sq_run(c, NULL,
 		    "UPDATE jobs SET n_success = n_success - ?, "
@@ -899,11 +918,11 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
 	if (a->n > 0 && (rows.v = calloc(a->n, sizeof(*rows.v))) == NULL)
 		return WJ_ERR_NOMEM;
 	for (i = 0; i < a->n && r == 0; i++)
-		r = delete_check(c, a, a->ids[i], &nbad, &rows);
+		r = delete_take(c, a, a->ids[i], &nbad, &rows);
 	if (r == 0 && nbad > 0)
-		r = WJ_ERR_INVALID;	/* all or nothing */
+		r = WJ_ERR_INVALID;	/* all or nothing: op_run rolls back */
 	if (r == 0)
-		r = delete_rows(c, a, &rows);
+		r = delete_counts(c, a, &rows);
 	del_rows_free(&rows);
 	return r;
 }

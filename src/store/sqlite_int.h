@@ -278,6 +278,10 @@ uint64_t sq_test_synced(struct store *);
 void	sq_test_pause_sync(struct store *, int);
 /* Set the writer connection's busy timeout (runs as a write op). */
 int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
+/* Deletes by IDs prefetch even with a warm cache (1), and the counts their
+ * index probes found so far, process-wide (sqlite_jobs.c). */
+extern int sq_test_prefetch_always;
+int64_t	sq_test_prefetch_found(void);
 
 /* A growing array of fixed-size items (the list functions' results). */
 struct sq_vec {

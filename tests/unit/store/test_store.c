@@ -1252,6 +1252,38 @@ test_retry(void **state)
 	    "action = 'workspace:jobs:retry' AND request_id = 'req-0001'"), 5);
 }
 
+/*
+ * The cold-cache prefetch of a delete by IDs (forced here, the file being
+ * warm): one probe per job met, finding the first sub-job's entry in
+ * each list index (the pool index only when it has a pool) and its job.
+ */
+static void
+test_delete_prefetch(void **state)
+{
+	struct fx *f = *state;
+	char j1[ID_SZ], j2[ID_SZ], a[3][ID_SZ], b[2][ID_SZ];
+	const char *none[] = { NULL };
+	struct wj_errinfo ei;
+	int64_t before;
+
+	mk_job(f, f->p.id, "createDesktops", 3, "pool-1", j1, a);
+	mk_job(f, f->p.id, "deleteDesktops", 2, NULL, j2, b);
+	run_all(f, fail_named, none);
+	sq_test_prefetch_always = 1;
+	before = sq_test_prefetch_found();
+	{
+		const char *del[] = { a[0], a[1], b[0], "unknown", b[1] };
+
+		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		    del, 5, &ei), 0);
+	}
+	sq_test_prefetch_always = 0;
+	/* j1: page, status, type, job, pool, jobs row; j2: no pool. */
+	assert_int_equal(sq_test_prefetch_found() - before, 6 + 5);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 1);
+	check_counts(f);
+}
+
 static void
 test_delete_by_ids(void **state)
 {
@@ -1827,6 +1859,7 @@ main(void)
 		T(test_reap),
 		T(test_reaped_lease_cannot_finish),
 		T(test_retry),
+		T(test_delete_prefetch),
 		T(test_delete_by_ids),
 		T(test_delete_by_status),
 		T(test_delete_by_status_25k),

@@ -959,9 +959,10 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
  * its entries in the list indexes and its jobs row.  The pages land in
  * the OS page cache, so the single writer, which would otherwise wait
  * for each cold page in turn, finds them there; many callers read in
- * parallel.  Only when the first ID's row took a disk read (slower than
- * SQ_PREFETCH_COLD_US): with a warm cache it would only cost CPU.  Best
- * effort: a failure here changes nothing.
+ * parallel.  The first ID always (its job's pages are most of what a
+ * request changes); the others only if that took a disk read (longer
+ * than SQ_PREFETCH_COLD_US): with a warm cache they would only cost CPU.
+ * Best effort: a failure here changes nothing.
  */
 static void
 delete_prefetch(struct store *st, const char *project_id,
@@ -983,10 +984,11 @@ delete_prefetch(struct store *st, const char *project_id,
 		goto out;
 	t0 = wj_mono_us();
 	for (i = 0; i < n; i++) {
+		if (i == 1 && wj_mono_us() - t0 < SQ_PREFETCH_COLD_US &&
+		    !sq_test_prefetch_always)
+			break;
 		if (sq_bind(c, row, "tt", ids[i], project_id) != 0 ||
-		    sq_step(c, row, &found) != 0 ||
-		    (i == 0 && wj_mono_us() - t0 < SQ_PREFETCH_COLD_US &&
-		    !sq_test_prefetch_always))
+		    sq_step(c, row, &found) != 0)
 			break;
 		if (!found || (j = sq_text(row, 0)) == NULL ||
 		    strcmp(j, job) == 0 || strlen(j) >= sizeof(job)) {

@@ -698,20 +698,28 @@ sq_test_prefetch_found(void)
 
 /* delete_prefetch: a row lookup slower than this read the disk (µs). */
 #define SQ_PREFETCH_COLD_US	100
-/* ... and then this touches a job's entries in every list index. */
+/* ... and then this reads the entries of the job's sub-jobs (those begun
+ * with the first) in every list index, its jobs and counts rows and the
+ * table around its first row; each part counts 1 when it found any
+ * (?3, the ID, is bound but not needed). */
 #define SQ_PREFETCH_PROBE "SELECT " \
-	"(SELECT count(*) FROM sub_jobs INDEXED BY sub_jobs_page WHERE " \
-	"  project_id = ?1 AND begin_ms = ?2 AND id = ?3) + " \
-	"(SELECT count(*) FROM sub_jobs INDEXED BY sub_jobs_status WHERE " \
-	"  project_id = ?1 AND status = ?4 AND begin_ms = ?2 AND id = ?3) + " \
-	"(SELECT count(*) FROM sub_jobs INDEXED BY sub_jobs_type WHERE " \
-	"  project_id = ?1 AND job_type = ?5 AND begin_ms = ?2 AND id = ?3) + " \
-	"(SELECT count(*) FROM sub_jobs INDEXED BY sub_jobs_job WHERE " \
-	"  project_id = ?1 AND job_id = ?6 AND begin_ms = ?2 AND id = ?3) + " \
-	"(SELECT count(*) FROM sub_jobs INDEXED BY sub_jobs_pool WHERE " \
-	"  project_id = ?1 AND desktop_pool_id = ?7 AND begin_ms = ?2 AND " \
-	"  id = ?3) + " \
-	"(SELECT count(*) FROM jobs WHERE project_id = ?1 AND id = ?6)"
+	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_page WHERE " \
+	"  project_id = ?1 AND begin_ms = ?2) + " \
+	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_status WHERE " \
+	"  project_id = ?1 AND status = ?4 AND begin_ms = ?2) + " \
+	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_type WHERE " \
+	"  project_id = ?1 AND job_type = ?5 AND begin_ms = ?2) + " \
+	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_job WHERE " \
+	"  project_id = ?1 AND job_id = ?6) + " \
+	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_pool WHERE " \
+	"  project_id = ?1 AND desktop_pool_id = ?7 AND begin_ms = ?2) + " \
+	"(SELECT count(n_success) FROM jobs WHERE project_id = ?1 AND " \
+	"  id = ?6) + " \
+	"(SELECT count(n) FROM sub_job_counts WHERE project_id = ?1 AND " \
+	"  job_type = ?5 AND status = ?4) + " \
+	/* the table leaves around the row: a delete may rebalance them */ \
+	"(SELECT count(*) > 0 FROM sub_jobs WHERE rowid BETWEEN ?8 - 24 " \
+	"  AND ?8 + 24)"
 
 struct delete_arg {
 	const char	   *project_id;
@@ -956,7 +964,8 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
 /*
  * Read, on the calling (HTTP) thread, the pages a delete of ids will
  * change: each sub-job's row and id index entry, and for each job met
- * its entries in the list indexes and its jobs row.  The pages land in
+ * its entries in the list indexes, its jobs and counts rows and the table
+ * leaves around its first row.  The pages land in
  * the OS page cache, so the single writer, which would otherwise wait
  * for each cold page in turn, finds them there; many callers read in
  * parallel.  The first ID always (its job's pages are most of what a
@@ -979,7 +988,8 @@ delete_prefetch(struct store *st, const char *project_id,
 	if (n == 0 || sq_reader(st, &c) != 0 || sq_read_begin(c) != 0)
 		return;
 	if (sq_stmt(c, "SELECT job_id, begin_ms, status, job_type, "
-	    "desktop_pool_id FROM sub_jobs WHERE id = ? AND project_id = ?",
+	    "desktop_pool_id, rowid FROM sub_jobs WHERE id = ? AND "
+	    "project_id = ?",
 	    &row) != 0 || sq_stmt(c, SQ_PREFETCH_PROBE, &probe) != 0)
 		goto out;
 	t0 = wj_mono_us();
@@ -997,10 +1007,11 @@ delete_prefetch(struct store *st, const char *project_id,
 		}
 		/* The first ID of each job: its index entries and job row. */
 		memcpy(job, j, strlen(j) + 1);
-		if (sq_bind(c, probe, "tItittt", project_id,
+		if (sq_bind(c, probe, "tItitttI", project_id,
 		    (int64_t)sqlite3_column_int64(row, 1), ids[i],
 		    sqlite3_column_int(row, 2), sq_text(row, 3), job,
-		    sq_text(row, 4)) != 0 || sq_step(c, probe, &found) != 0)
+		    sq_text(row, 4), (int64_t)sqlite3_column_int64(row, 5)) != 0 ||
+		    sq_step(c, probe, &found) != 0)
 			break;
 		if (found)
 			__atomic_fetch_add(&prefetch_found,

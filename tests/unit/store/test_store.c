@@ -1255,7 +1255,8 @@ test_retry(void **state)
 /*
  * The cold-cache prefetch of a delete by IDs (forced here, the file being
  * warm): one probe per job met, finding the first sub-job's entry in
- * each list index (the pool index only when it has a pool) and its job;
+ * each list index (the pool index only when it has a pool), its job and
+ * counts rows and table rows around it;
  * unforced, at least the first ID's job.
  */
 static void
@@ -1279,8 +1280,9 @@ test_delete_prefetch(void **state)
 		    del, 5, &ei), 0);
 	}
 	sq_test_prefetch_always = 0;
-	/* j1: page, status, type, job, pool, jobs row; j2: no pool. */
-	assert_int_equal(sq_test_prefetch_found() - before, 6 + 5);
+	/* j1: page, status, type, job, pool, jobs row, counts row, table
+	 * around it; j2: no pool. */
+	assert_int_equal(sq_test_prefetch_found() - before, 8 + 7);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 1);
 	check_counts(f);
 	/* Not forced: the first ID's job always; the rest only when that
@@ -1294,8 +1296,8 @@ test_delete_prefetch(void **state)
 		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
 		    del, 2, &ei), 0);
 	}
-	assert_true(sq_test_prefetch_found() - before == 5 ||
-	    sq_test_prefetch_found() - before == 5 + 6);
+	assert_true(sq_test_prefetch_found() - before == 7 ||
+	    sq_test_prefetch_found() - before == 7 + 8);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 0);
 }
 

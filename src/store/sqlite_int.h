@@ -150,6 +150,13 @@ struct store {
 	int		 ckpt_running;
 	int		 ckpt_wanted;	/* under mu */
 	pthread_cond_t	 ckpt_cv;
+	/*
+	 * Cold cache: the writer read from the disk in a recent batch (its
+	 * thread's ru_inblock grew), so deletes prefetch their pages on the
+	 * HTTP threads until this time (wj_mono_us; atomic).
+	 */
+	long		 writer_inblock;	/* the writer thread's own */
+	int64_t		 cold_until_us;
 };
 
 /* ---- store_sqlite.c: connections, statements, errors, the writer --------- */
@@ -158,6 +165,10 @@ struct store {
 int	sq_map(int rc);
 /* sq_map(rc), logging the failure with the connection's message. */
 int	sq_fail(struct sq_conn *, int rc, const char *what);
+
+/* Has the writer read from the disk within the last SQ_COLD_HOLD_US? */
+#define SQ_COLD_HOLD_US	2000000
+int	sq_cold(struct store *);
 
 /* This thread's read connection, opened on first use. */
 int	sq_reader(struct store *, struct sq_conn **) WJ_WUR;

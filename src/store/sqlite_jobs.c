@@ -696,9 +696,7 @@ sq_test_prefetch_found(void)
 	return __atomic_load_n(&prefetch_found, __ATOMIC_RELAXED);
 }
 
-/* delete_prefetch: a row lookup slower than this read the disk (µs). */
-#define SQ_PREFETCH_COLD_US	100
-/* ... and then this reads the entries of the job's sub-jobs (those begun
+/* delete_prefetch: this reads the entries of the job's sub-jobs (those begun
  * with the first) in every list index, its jobs and counts rows and the
  * table around its first row; each part counts 1 when it found any
  * (?3, the ID, is bound but not needed). */
@@ -965,13 +963,11 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
  * Read, on the calling (HTTP) thread, the pages a delete of ids will
  * change: each sub-job's row and id index entry, and for each job met
  * its entries in the list indexes, its jobs and counts rows and the table
- * leaves around its first row.  The pages land in
- * the OS page cache, so the single writer, which would otherwise wait
- * for each cold page in turn, finds them there; many callers read in
- * parallel.  The first ID always (its job's pages are most of what a
- * request changes); the others only if that took a disk read (longer
- * than SQ_PREFETCH_COLD_US): with a warm cache they would only cost CPU.
- * Best effort: a failure here changes nothing.
+ * leaves around its first row.  The pages land in the OS page cache, so
+ * the single writer, which would otherwise wait for each cold page in
+ * turn, finds them there; many callers read in parallel.  Only while the
+ * writer has been reading from the disk (sq_cold): with a warm cache it
+ * would only cost CPU.  Best effort: a failure here changes nothing.
  */
 static void
 delete_prefetch(struct store *st, const char *project_id,
@@ -981,22 +977,18 @@ delete_prefetch(struct store *st, const char *project_id,
 	char job[WJ_ID_LEN + 1] = "";
 	struct sq_conn *c;
 	const char *j;
-	int64_t t0;
 	size_t i;
 	int found;
 
-	if (n == 0 || sq_reader(st, &c) != 0 || sq_read_begin(c) != 0)
+	if (n == 0 || (!sq_cold(st) && !sq_test_prefetch_always) ||
+	    sq_reader(st, &c) != 0 || sq_read_begin(c) != 0)
 		return;
 	if (sq_stmt(c, "SELECT job_id, begin_ms, status, job_type, "
 	    "desktop_pool_id, rowid FROM sub_jobs WHERE id = ? AND "
-	    "project_id = ?",
-	    &row) != 0 || sq_stmt(c, SQ_PREFETCH_PROBE, &probe) != 0)
+	    "project_id = ?", &row) != 0 ||
+	    sq_stmt(c, SQ_PREFETCH_PROBE, &probe) != 0)
 		goto out;
-	t0 = wj_mono_us();
 	for (i = 0; i < n; i++) {
-		if (i == 1 && wj_mono_us() - t0 < SQ_PREFETCH_COLD_US &&
-		    !sq_test_prefetch_always)
-			break;
 		if (sq_bind(c, row, "tt", ids[i], project_id) != 0 ||
 		    sq_step(c, row, &found) != 0)
 			break;

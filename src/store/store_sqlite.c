@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -798,6 +799,27 @@ finish_batch(struct store *st, struct sq_op *batch, int committed)
 	pthread_cond_signal(&st->sync_cv);
 }
 
+/* After a batch, on the writer thread: did it read from the disk? */
+static void
+note_cold(struct store *st)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0 ||
+	    ru.ru_inblock == st->writer_inblock)
+		return;
+	st->writer_inblock = ru.ru_inblock;
+	__atomic_store_n(&st->cold_until_us, wj_mono_us() + SQ_COLD_HOLD_US,
+	    __ATOMIC_RELAXED);
+}
+
+int
+sq_cold(struct store *st)
+{
+	return wj_mono_us() < __atomic_load_n(&st->cold_until_us,
+	    __ATOMIC_RELAXED);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -817,6 +839,7 @@ writer_main(void *arg)
 		st->qlen = 0;
 		pthread_mutex_unlock(&st->mu);
 		ok = batch_run(st, batch);
+		note_cold(st);
 		pthread_mutex_lock(&st->mu);
 		/* Only after the sync does anyone learn a result. */
 		finish_batch(st, batch, ok);

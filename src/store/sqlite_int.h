@@ -29,6 +29,10 @@
 #include "store.h"
 #include "../util/buf.h"
 
+/* A numeric macro as an SQL literal. */
+#define SQ_STR_(x) #x
+#define SQ_STR(x) SQ_STR_(x)
+
 #define SQ_BUSY_TIMEOUT_MS	5000	/* wait for another process's lock */
 #define SQ_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
 #define SQ_STMT_CACHE		48	/* prepared statements per connection */

@@ -696,7 +696,9 @@ sq_test_prefetch_found(void)
 	return __atomic_load_n(&prefetch_found, __ATOMIC_RELAXED);
 }
 
-/* delete_prefetch: this reads the entries of the job's sub-jobs (those begun
+/* delete_prefetch: rows read around a probed one, either side */
+#define SQ_PREFETCH_AROUND	24
+/* ... and this reads the entries of the job's sub-jobs (those begun
  * with the first) in every list index, its jobs and counts rows and the
  * table around its first row; each part counts 1 when it found any
  * (?3, the ID, is bound but not needed). */
@@ -716,8 +718,8 @@ sq_test_prefetch_found(void)
 	"(SELECT count(n) FROM sub_job_counts WHERE project_id = ?1 AND " \
 	"  job_type = ?5 AND status = ?4) + " \
 	/* the table leaves around the row: a delete may rebalance them */ \
-	"(SELECT count(*) > 0 FROM sub_jobs WHERE rowid BETWEEN ?8 - 24 " \
-	"  AND ?8 + 24)"
+	"(SELECT count(*) > 0 FROM sub_jobs WHERE rowid BETWEEN ?8 - " \
+	SQ_STR(SQ_PREFETCH_AROUND) " AND ?8 + " SQ_STR(SQ_PREFETCH_AROUND) ")"
 
 struct delete_arg {
 	const char	   *project_id;
@@ -961,9 +963,9 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
 
 /*
  * Read, on the calling (HTTP) thread, the pages a delete of ids will
- * change: each sub-job's row and id index entry, and for each job met
- * its entries in the list indexes, its jobs and counts rows and the table
- * leaves around its first row.  The pages land in the OS page cache, so
+ * change: each ID's id index entry and, for a row not next to one already
+ * probed, its job's entries in the list indexes, its jobs and counts rows
+ * and the table leaves around it.  The pages land in the OS page cache, so
  * the single writer, which would otherwise wait for each cold page in
  * turn, finds them there; many callers read in parallel.  Only while the
  * writer has been reading from the disk (sq_cold): with a warm cache it
@@ -973,47 +975,53 @@ static void
 delete_prefetch(struct store *st, const char *project_id,
     const char *const *ids, size_t n)
 {
-	sqlite3_stmt *row = NULL, *probe = NULL;
-	char job[WJ_ID_LEN + 1] = "";
+	sqlite3_stmt *rid = NULL, *row = NULL, *probe = NULL;
 	struct sq_conn *c;
-	const char *j;
+	int64_t r, lo = 1, hi = 0;	/* rows the last probe read around */
 	size_t i;
 	int found;
 
 	if (n == 0 || (!sq_cold(st) && !sq_test_prefetch_always) ||
 	    sq_reader(st, &c) != 0 || sq_read_begin(c) != 0)
 		return;
-	if (sq_stmt(c, "SELECT job_id, begin_ms, status, job_type, "
-	    "desktop_pool_id, rowid FROM sub_jobs WHERE id = ? AND "
+	if (sq_stmt(c, "SELECT rowid FROM sub_jobs WHERE id = ?", &rid) != 0 ||
+	    sq_stmt(c, "SELECT job_id, begin_ms, status, job_type, "
+	    "desktop_pool_id FROM sub_jobs WHERE rowid = ? AND "
 	    "project_id = ?", &row) != 0 ||
 	    sq_stmt(c, SQ_PREFETCH_PROBE, &probe) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (sq_bind(c, row, "tt", ids[i], project_id) != 0 ||
+		/* The id index alone; a row near the last probed one (the
+		 * same job, as a rule) needs nothing more. */
+		if (sq_bind(c, rid, "t", ids[i]) != 0 ||
+		    sq_step(c, rid, &found) != 0)
+			break;
+		r = found ? sqlite3_column_int64(rid, 0) : 0;
+		sqlite3_reset(rid);
+		if (!found || (r >= lo && r <= hi))
+			continue;
+		if (sq_bind(c, row, "It", r, project_id) != 0 ||
 		    sq_step(c, row, &found) != 0)
 			break;
-		if (!found || (j = sq_text(row, 0)) == NULL ||
-		    strcmp(j, job) == 0 || strlen(j) >= sizeof(job)) {
-			sqlite3_reset(row);
-			continue;
-		}
-		/* The first ID of each job: its index entries and job row. */
-		memcpy(job, j, strlen(j) + 1);
-		if (sq_bind(c, probe, "tItitttI", project_id,
+		if (found && (sq_bind(c, probe, "tItitttI", project_id,
 		    (int64_t)sqlite3_column_int64(row, 1), ids[i],
-		    sqlite3_column_int(row, 2), sq_text(row, 3), job,
-		    sq_text(row, 4), (int64_t)sqlite3_column_int64(row, 5)) != 0 ||
-		    sq_step(c, probe, &found) != 0)
+		    sqlite3_column_int(row, 2), sq_text(row, 3),
+		    sq_text(row, 0), sq_text(row, 4), r) != 0 ||
+		    sq_step(c, probe, &found) != 0))
 			break;
-		if (found)
+		if (found) {
 			__atomic_fetch_add(&prefetch_found,
 			    sqlite3_column_int64(probe, 0), __ATOMIC_RELAXED);
+			lo = r - SQ_PREFETCH_AROUND;
+			hi = r + SQ_PREFETCH_AROUND;
+		}
 		sqlite3_reset(probe);
 		sqlite3_reset(row);
 	}
  out:
 	sq_put(c, probe);
 	sq_put(c, row);
+	sq_put(c, rid);
 	(void)sq_read_end(c, 0);
 }
 

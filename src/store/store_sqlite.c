@@ -29,9 +29,6 @@
 
 #include "sqlite_int.h"
 
-#define SQ_STR_(x) #x
-#define SQ_STR(x) SQ_STR_(x)
-
 /* ---- errors -------------------------------------------------------------- */
 
 int

@@ -1256,7 +1256,8 @@ test_retry(void **state)
 
 /*
  * The cold-cache prefetch of a delete by IDs (forced here, the file being
- * warm): one probe per job met, finding the first sub-job's entry in
+ * warm): one probe per row not next to an already probed one (here: one
+ * per job), finding the first sub-job's entry in
  * each list index (the pool index only when it has a pool), its job and
  * counts rows and table rows around it; unforced, all or nothing.
  */
@@ -1270,6 +1271,8 @@ test_delete_prefetch(void **state)
 	int64_t before;
 
 	mk_job(f, f->p.id, "createDesktops", 3, "pool-1", j1, a);
+	/* rows between: j2's are not "next to" j1's (SQ_PREFETCH_AROUND) */
+	mk_job(f, f->p.id, "createDesktops", 30, NULL, j2, NULL);
 	mk_job(f, f->p.id, "deleteDesktops", 2, NULL, j2, b);
 	run_all(f, fail_named, none);
 	sq_test_prefetch_always = 1;
@@ -1284,7 +1287,7 @@ test_delete_prefetch(void **state)
 	/* j1: page, status, type, job, pool, jobs row, counts row, table
 	 * around it; j2: no pool. */
 	assert_int_equal(sq_test_prefetch_found() - before, 8 + 7);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 31);
 	check_counts(f);
 	/* Not forced: only while the writer reads from the disk (a warm
 	 * file: usually not; either is right). */
@@ -1299,7 +1302,7 @@ test_delete_prefetch(void **state)
 	}
 	assert_true(sq_test_prefetch_found() - before == 0 ||
 	    sq_test_prefetch_found() - before == 7 + 8);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 30);
 }
 
 /* Drop the file's pages from the page cache; 0 if this file system

@@ -188,6 +188,9 @@ test('a worker killed mid-job loses its lease; another worker finishes the sub-j
     assert.equal(s.host, '10.0.0.2');
     assert.ok(Date.now() - killed < 15000);
     assert.match(b.log(), new RegExp(`${id}: claimed \\(createDesktops, attempt 1\\)`));
+    // A reader may see the finish a moment before B has its answer (the
+    // commit is visible before its fdatasync): B logs once answered.
+    for (let i = 0; i < 50 && !new RegExp(`${id}: SUCCESS`).test(b.log()); i++) await sleep(100);
     assert.match(b.log(), new RegExp(`${id}: SUCCESS`));
     assert.doesNotMatch(a.log(), new RegExp(`${id}: (SUCCESS|FAILED)`));
     assert.deepEqual(await b.stop(), { code: 0, signal: null });

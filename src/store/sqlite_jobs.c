@@ -700,26 +700,27 @@ sq_test_prefetch_found(void)
 #define SQ_PREFETCH_AROUND	24
 /* ... and this reads the entries of the job's sub-jobs (those begun
  * with the first) in every list index, its jobs and counts rows and the
- * table around its first row; each part counts 1 when it found any
- * (?3, the ID, is bound but not needed). */
+ * table around its first row; each part counts 1 when it found any.
+ * ?1 project, ?2 begin_ms, ?3 status, ?4 job type, ?5 job, ?6 pool,
+ * ?7 rowid. */
 #define SQ_PREFETCH_PROBE "SELECT " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_page WHERE " \
 	"  project_id = ?1 AND begin_ms = ?2) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_status WHERE " \
-	"  project_id = ?1 AND status = ?4 AND begin_ms = ?2) + " \
+	"  project_id = ?1 AND status = ?3 AND begin_ms = ?2) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_type WHERE " \
-	"  project_id = ?1 AND job_type = ?5 AND begin_ms = ?2) + " \
+	"  project_id = ?1 AND job_type = ?4 AND begin_ms = ?2) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_job WHERE " \
-	"  project_id = ?1 AND job_id = ?6) + " \
+	"  project_id = ?1 AND job_id = ?5) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_pool WHERE " \
-	"  project_id = ?1 AND desktop_pool_id = ?7 AND begin_ms = ?2) + " \
+	"  project_id = ?1 AND desktop_pool_id = ?6 AND begin_ms = ?2) + " \
 	"(SELECT count(n_success) FROM jobs WHERE project_id = ?1 AND " \
-	"  id = ?6) + " \
+	"  id = ?5) + " \
 	"(SELECT count(n) FROM sub_job_counts WHERE project_id = ?1 AND " \
-	"  job_type = ?5 AND status = ?4) + " \
+	"  job_type = ?4 AND status = ?3) + " \
 	/* the table leaves around the row: a delete may rebalance them */ \
-	"(SELECT count(*) > 0 FROM sub_jobs WHERE rowid BETWEEN ?8 - " \
-	SQ_STR(SQ_PREFETCH_AROUND) " AND ?8 + " SQ_STR(SQ_PREFETCH_AROUND) ")"
+	"(SELECT count(*) > 0 FROM sub_jobs WHERE rowid BETWEEN ?7 - " \
+	SQ_STR(SQ_PREFETCH_AROUND) " AND ?7 + " SQ_STR(SQ_PREFETCH_AROUND) ")"
 
 struct delete_arg {
 	const char	   *project_id;
@@ -1003,8 +1004,8 @@ delete_prefetch(struct store *st, const char *project_id,
 		if (sq_bind(c, row, "It", r, project_id) != 0 ||
 		    sq_step(c, row, &found) != 0)
 			break;
-		if (found && (sq_bind(c, probe, "tItitttI", project_id,
-		    (int64_t)sqlite3_column_int64(row, 1), ids[i],
+		if (found && (sq_bind(c, probe, "tIitttI", project_id,
+		    (int64_t)sqlite3_column_int64(row, 1),
 		    sqlite3_column_int(row, 2), sq_text(row, 3),
 		    sq_text(row, 0), sq_text(row, 4), r) != 0 ||
 		    sq_step(c, probe, &found) != 0))

@@ -12,7 +12,8 @@
  * argument + result) and hands it to sq_submit(), which queues it and
  * sleeps until the writer has run it.  The writer takes every queued op,
  * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
- * (group commit, DESIGN §2).  The commit writes the WAL without waiting
+ * (group commit, DESIGN §2); an op of unbounded size (op->alone) gets a
+ * transaction of its own instead of a savepoint.  The commit writes the WAL without waiting
  * for the disk (synchronous = NORMAL on the writer's connection); the
  * syncer thread then fdatasyncs the WAL and only after that wakes the
  * ops of the batch, so an answer still means "on disk", while the writer
@@ -99,6 +100,12 @@ struct sq_op {
 	char		 project[WJ_PARAM_MAX + 1];	/* "" = none */
 	struct buf	 res;		/* resource ids as a JSON array */
 	const char	*outcome;	/* set by fn to override "success" */
+	/*
+	 * alone: runs in a transaction of its own, without a savepoint (a
+	 * failure rolls the transaction back).  For ops of unbounded size:
+	 * a savepoint keeps a copy in memory of every page the op changes.
+	 */
+	int		 alone;
 	/* filled by the writer */
 	int		 result;
 	int		 done;

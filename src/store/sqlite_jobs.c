@@ -1150,6 +1150,7 @@ store_sub_jobs_delete_by_status(struct store *st,
 		return WJ_ERR_INVALID;
 	sq_op_init(&op, delete_status_op, &a, 1, actor,
 	    "workspace:jobs:deleteSubJobRecords", project_id);
+	op.alone = 1;		/* any number of rows */
 	if ((r = sq_submit(st, &op)) == 0 && deleted != NULL)
 		*deleted = a.deleted;
 	sq_op_clear(&op);

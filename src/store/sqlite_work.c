@@ -536,6 +536,7 @@ store_reap(struct store *st, int64_t now_ms, int64_t *n)
 	if ((r = reap_any(st, now_ms, &any)) != 0 || !any)
 		return r;
 	sq_op_init(&op, reap_op, &a, 0, NULL, NULL, NULL);
+	op.alone = 1;		/* every expired lease at once */
 	if ((r = sq_submit(st, &op)) == 0)
 		*n = a.n;
 	sq_op_clear(&op);

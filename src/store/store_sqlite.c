@@ -697,6 +697,29 @@ op_run(struct sq_conn *c, struct sq_op *op)
 	return sq_run(c, NULL, "RELEASE op", "");
 }
 
+/*
+ * Run an op that is alone in its transaction (op->alone): no savepoint.
+ * On failure the whole transaction is rolled back and a new one holds
+ * the op's audit row.  Returns non-zero when that could not be done.
+ */
+static int
+op_run_alone(struct sq_conn *c, struct sq_op *op)
+{
+	int r, r2;
+
+	if ((r = sq_run(c, NULL, "DELETE FROM temp.chg", "")) == 0)
+		r = op->fn(c, op);
+	if (r == 0 && op->audit)
+		r = audit_insert(c, op, 0);
+	op->result = r;
+	if (r == 0)
+		return 0;
+	if ((r2 = sq_run(c, NULL, "ROLLBACK", "")) != 0 ||
+	    (r2 = sq_run(c, NULL, "BEGIN IMMEDIATE", "")) != 0)
+		return r2;
+	return op->audit ? audit_insert(c, op, r) : 0;
+}
+
 /* Give r to every op of the batch that has no error of its own. */
 static void
 batch_fail(struct sq_op *batch, int r)
@@ -721,7 +744,8 @@ batch_run(struct store *st, struct sq_op *batch)
 		return 0;
 	}
 	for (op = batch; op != NULL; op = op->next) {
-		if ((r = op_run(c, op)) == 0 && !sqlite3_get_autocommit(c->db))
+		if ((r = op->alone ? op_run_alone(c, op) : op_run(c, op)) == 0 &&
+		    !sqlite3_get_autocommit(c->db))
 			continue;
 		/* SQLite rolled back (I/O error, full) or state unknown. */
 		log_error("store: write transaction lost: %s", wj_strerror(r));
@@ -817,6 +841,29 @@ sq_cold(struct store *st)
 	    __ATOMIC_RELAXED);
 }
 
+/*
+ * Take the next batch off the queue (lock held): every queued op up to
+ * the first one that runs alone; that one, when it is first, by itself.
+ */
+static struct sq_op *
+take_batch(struct store *st)
+{
+	struct sq_op *batch = st->qhead, *last = batch;
+	size_t n = 1;
+
+	if (!batch->alone)
+		while (last->next != NULL && !last->next->alone) {
+			last = last->next;
+			n++;
+		}
+	st->qhead = last->next;
+	if (st->qhead == NULL)
+		st->qtail = NULL;
+	last->next = NULL;
+	st->qlen -= n;
+	return batch;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -831,9 +878,7 @@ writer_main(void *arg)
 			pthread_cond_wait(&st->work_cv, &st->mu);
 		if (st->qhead == NULL)
 			break;		/* stopping, and nothing left */
-		batch = st->qhead;
-		st->qhead = st->qtail = NULL;
-		st->qlen = 0;
+		batch = take_batch(st);
 		pthread_mutex_unlock(&st->mu);
 		ok = batch_run(st, batch);
 		note_cold(st);

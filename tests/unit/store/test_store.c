@@ -1639,6 +1639,87 @@ test_group_commit_one_op_fails(void **state)
 	check_counts(f);
 }
 
+/* An op that runs alone: deletes every sub-job of the project, then
+ * fails when b->n is 1 (its deletion must then be undone). */
+static int
+alone_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct bg *b = op->arg;
+	int r;
+
+	if ((r = sq_run(c, NULL, "DELETE FROM sub_jobs WHERE project_id = ?",
+	    "t", b->f->p.id)) != 0)
+		return r;
+	return b->n == 1 ? WJ_ERR_INVALID : 0;
+}
+
+static int
+bg_alone(struct bg *b)
+{
+	struct sq_op op;
+	int r;
+
+	sq_op_init(&op, alone_op, b, 1, &actor, "test:alone", b->f->p.id);
+	op.alone = 1;
+	r = sq_submit(b->f->st, &op);
+	sq_op_clear(&op);
+	return r;
+}
+
+/* An op that runs alone gets a transaction of its own, between the
+ * batches of the ops queued before and after it; failing, it leaves
+ * only its audit row. */
+static void
+test_op_alone(void **state)
+{
+	struct fx *f = *state;
+	struct bg cre[3], alone[2];
+	uint64_t before;
+	int i;
+
+	memset(cre, 0, sizeof(cre));
+	memset(alone, 0, sizeof(alone));
+	for (i = 0; i < 3; i++) {
+		cre[i].fn = bg_create;
+		cre[i].f = f;
+	}
+	alone[0].fn = alone[1].fn = bg_alone;
+	alone[0].f = alone[1].f = f;
+	alone[0].n = 1;			/* fails */
+	sq_test_pause(f->st, 1);
+	bg_start(&cre[0]);
+	wait_queued(f->st, 1);
+	bg_start(&cre[1]);
+	wait_queued(f->st, 2);
+	bg_start(&alone[0]);
+	wait_queued(f->st, 3);
+	bg_start(&cre[2]);
+	wait_queued(f->st, 4);
+	before = sq_test_batches(f->st);
+	sq_test_pause(f->st, 0);
+	for (i = 0; i < 3; i++)
+		pthread_join(cre[i].t, NULL);
+	pthread_join(alone[0].t, NULL);
+	/* create+create | alone (rolled back, then its audit row) | create */
+	assert_int_equal(sq_test_batches(f->st), before + 3);
+	assert_int_equal(alone[0].r, WJ_ERR_INVALID);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(cre[i].r, 0);
+		free(cre[i].body);
+	}
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
+	    "action = 'test:alone' AND outcome LIKE 'error:%'"), 1);
+	check_counts(f);
+	/* Succeeding, its work and its audit row commit together. */
+	bg_start(&alone[1]);
+	pthread_join(alone[1].t, NULL);
+	assert_int_equal(alone[1].r, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
+	    "action = 'test:alone' AND outcome = 'success'"), 1);
+}
+
 /* ---- store_read_memo ---------------------------------------------------- */
 
 struct memo_arg {
@@ -1938,6 +2019,7 @@ main(void)
 		T(test_delete_by_status),
 		T(test_delete_by_status_25k),
 		T(test_group_commit_one_op_fails),
+		T(test_op_alone),
 		T(test_answer_waits_for_sync),
 		T(test_read_memo_exact),
 		T(test_queue_full_is_unavailable),

@@ -46,6 +46,14 @@
  */
 #define SQ_CKPT_PAGES		16000
 #define SQ_CKPT_HARD_PAGES	(2 * SQ_CKPT_PAGES)
+/*
+ * The WAL keeps the size its longest stretch between restarts gave it.
+ * The checkpointer looks every SQ_IDLE_US: when a whole interval passed
+ * without a commit (so 5 to 10 s after the last one), it truncates a WAL
+ * larger than SQ_WAL_IDLE_MAX bytes to zero.
+ */
+#define SQ_IDLE_US		5000000
+#define SQ_WAL_IDLE_MAX		(1024 * 1024)
 /* The writer's page cache (KiB): the interior pages of the sub_jobs
  * indexes that every delete and claim walks stay in memory. */
 #define SQ_WRITER_CACHE_KB	8192
@@ -303,6 +311,8 @@ void	sq_test_pause_sync(struct store *, int);
 int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
 /* Deletes by IDs prefetch even with a warm cache (1), and the counts their
  * index probes found so far, process-wide (sqlite_jobs.c). */
+/* When > 0: SQ_IDLE_US for the checkpointer's idle truncation. */
+extern int64_t sq_test_idle_us;
 extern int sq_test_prefetch_always;
 int64_t	sq_test_prefetch_found(void);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sqlite_int.h"
@@ -1061,17 +1062,70 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+int64_t sq_test_idle_us;
+
+/*
+ * The store had no commit for a whole SQ_IDLE_US: give the WAL back its
+ * space if a burst of writes left it past SQ_WAL_IDLE_MAX.  TRUNCATE
+ * waits (busy timeout) for the writer and the readers, copies what is
+ * left and cuts the file to zero bytes.
+ */
+static void
+ckpt_idle(struct store *st)
+{
+	struct stat sb;
+	int rc;
+
+	if (stat(st->wal_path, &sb) != 0 || sb.st_size <= SQ_WAL_IDLE_MAX)
+		return;
+	rc = sqlite3_wal_checkpoint_v2(st->cconn->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+		(void)sq_fail(st->cconn, rc, "idle checkpoint");
+}
+
+/* Wait (mu held) until a checkpoint is wanted, the store stops or
+ * SQ_IDLE_US pass; returns 1 for the last. */
+static int
+ckpt_wait(struct store *st)
+{
+	int64_t t = __atomic_load_n(&sq_test_idle_us, __ATOMIC_RELAXED);
+	int64_t us = t > 0 ? t : SQ_IDLE_US;
+	struct timespec until;
+
+	(void)clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(us / 1000000);
+	until.tv_nsec += (long)(us % 1000000) * 1000;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!st->stop && !st->ckpt_wanted)
+		if (pthread_cond_timedwait(&st->ckpt_cv, &st->mu, &until) ==
+		    ETIMEDOUT)
+			return !st->stop && !st->ckpt_wanted;
+	return 0;
+}
+
 static void *
 ckpt_main(void *arg)
 {
 	struct store *st = arg;
+	uint64_t seen = 0;	/* st->batches at the last idle tick */
 	int rc;
 
 	(void)pthread_setname_np(pthread_self(), "wj-checkpoint");
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		while (!st->stop && !st->ckpt_wanted)
-			pthread_cond_wait(&st->ckpt_cv, &st->mu);
+		if (ckpt_wait(st)) {
+			if (st->batches == seen) {
+				pthread_mutex_unlock(&st->mu);
+				ckpt_idle(st);
+				pthread_mutex_lock(&st->mu);
+			}
+			seen = st->batches;
+			continue;
+		}
 		if (st->stop)
 			break;
 		st->ckpt_wanted = 0;

@@ -1720,6 +1720,45 @@ test_op_alone(void **state)
 	    "action = 'test:alone' AND outcome = 'success'"), 1);
 }
 
+static off_t
+wal_bytes(const struct fx *f)
+{
+	char wal[320];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	return stat(wal, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* A WAL a burst of writes made long is cut to zero bytes once the store
+ * is idle, with every write kept; a later write grows it again. */
+static void
+test_wal_truncated_when_idle(void **state)
+{
+	struct fx *f = *state;
+	char job[ID_SZ];
+	int i, n;
+
+	/* The checkpointer of a store opened now ticks every 200 ms. */
+	__atomic_store_n(&sq_test_idle_us, 200000, __ATOMIC_RELAXED);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(fx_open(f, 0, 0, 0), 0);
+	/* Each tick sees the writes of the one before: not idle yet. */
+	for (n = 0; n < 40 && wal_bytes(f) <= SQ_WAL_IDLE_MAX; n++)
+		mk_job(f, f->p.id, "createDesktops", 200, NULL, job, NULL);
+	assert_true(wal_bytes(f) > SQ_WAL_IDLE_MAX);
+	for (i = 0; i < 500 && wal_bytes(f) != 0; i++)
+		usleep(10000);
+	__atomic_store_n(&sq_test_idle_us, 0, __ATOMIC_RELAXED);
+	assert_int_equal(wal_bytes(f), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 200 * n);
+	check_counts(f);
+	mk_job(f, f->p.id, "createDesktops", 1, NULL, job, NULL);
+	assert_true(wal_bytes(f) > 0);
+	check_counts(f);
+}
+
 /* ---- store_read_memo ---------------------------------------------------- */
 
 struct memo_arg {
@@ -2020,6 +2059,7 @@ main(void)
 		T(test_delete_by_status_25k),
 		T(test_group_commit_one_op_fails),
 		T(test_op_alone),
+		T(test_wal_truncated_when_idle),
 		T(test_answer_waits_for_sync),
 		T(test_read_memo_exact),
 		T(test_queue_full_is_unavailable),

@@ -98,6 +98,12 @@ if (cf) {
     `${cf.hwm_kb ? mb(cf.hwm_kb) : '—'} | ` +
     `${[flag(cf), cf.empty_claims ? `${cf.empty_claims} empty claims` : ''].filter(Boolean).join('; ')} |`);
 }
+const warm = one('warm');
+if (warm) {
+  out.push('', `Before the write runs the database file (${mb(warm.db_bytes / 1024)} MiB) was read once into ` +
+    'the page cache, for the loop and the server alike' + (warm.cached_before >= 0
+    ? `: ${mb(warm.cached_before / 1024)} MiB of it were still cached after the reads.` : '.'));
+}
 const dbs = one('delete_by_status');
 if (dbs) {
   out.push('', `delete_by_status SUCCESS on the project of 100,000: HTTP ${dbs.http}, ` +

@@ -13,11 +13,12 @@
  * sleeps until the writer has run it.  The writer takes every queued op,
  * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
  * (group commit, DESIGN §2); an op of unbounded size (op->alone) gets a
- * transaction of its own instead of a savepoint.  The commit writes the WAL without waiting
- * for the disk (synchronous = NORMAL on the writer's connection); the
- * syncer thread then fdatasyncs the WAL and only after that wakes the
- * ops of the batch, so an answer still means "on disk", while the writer
- * already runs the next batch during the flush (pipelined group commit).
+ * transaction of its own instead of a savepoint.  The commit writes the
+ * WAL without waiting for the disk (synchronous = NORMAL on the writer's
+ * connection); the syncer thread then fdatasyncs the WAL and only after
+ * that wakes the ops of the batch, so an answer still means "on disk",
+ * while the writer already runs the next batch during the flush
+ * (pipelined group commit).
  */
 #ifndef WJ_SQLITE_INT_H
 #define WJ_SQLITE_INT_H
@@ -309,10 +310,10 @@ uint64_t sq_test_synced(struct store *);
 void	sq_test_pause_sync(struct store *, int);
 /* Set the writer connection's busy timeout (runs as a write op). */
 int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
-/* Deletes by IDs prefetch even with a warm cache (1), and the counts their
- * index probes found so far, process-wide (sqlite_jobs.c). */
 /* When > 0: SQ_IDLE_US for the checkpointer's idle truncation. */
 extern int64_t sq_test_idle_us;
+/* Deletes by IDs prefetch even with a warm cache (1), and the counts their
+ * index probes found so far, process-wide (sqlite_jobs.c). */
 extern int sq_test_prefetch_always;
 int64_t	sq_test_prefetch_found(void);
 

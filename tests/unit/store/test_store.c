@@ -1739,8 +1739,8 @@ test_wal_truncated_when_idle(void **state)
 	char job[ID_SZ];
 	int i, n;
 
-	/* The checkpointer of a store opened now ticks every 200 ms. */
-	__atomic_store_n(&sq_test_idle_us, 200000, __ATOMIC_RELAXED);
+	/* The checkpointer of a store opened now ticks every 500 ms. */
+	__atomic_store_n(&sq_test_idle_us, 500000, __ATOMIC_RELAXED);
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);

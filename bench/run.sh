@@ -5,14 +5,15 @@
 # run, nginx serving static files of the very bytes each measured response
 # has, both on loopback with keep-alive; drives both with wrk through the
 # same signed requests (bench/replay.lua, bench/claim.lua), runs the plain
-# one-transaction-per-request delete loop (bench/baseline_delete.c) on the
+# one-transaction-per-request delete loop (bench/baseline_delete.c), paired
+# with each server delete run and from the same seeded state, on the
 # same disk, and writes bench/out/results.md (bench/report.mjs) and
 # bench/out/results.jsonl.
 #
 # Bounded: every step has a time limit and a watchdog ends the run after
 # BENCH_DEADLINE seconds; loopback only; the processes it starts (server,
 # nginx, watchdog) are stopped by PID on exit, and its scratch directory
-# (the database, ~1 GB) is removed unless BENCH_KEEP=1.
+# (the database and its seeded copy, ~2 GB) is removed unless BENCH_KEEP=1.
 #
 # Knobs (environment): BENCH_DURATION (s per read run, 5),
 # BENCH_WRITE_DURATION (s per delete run, 3), BENCH_SUBJOBS (1000000),
@@ -117,6 +118,9 @@ cat "$WORK/seed.log" >&2
 # shellcheck disable=SC1091
 . "$DATA/seed.env"
 sync "$DATA/wksjobs.db"	# the load skipped fsync: no dirty pages in later runs
+# The state each delete run starts from (see "writes" below).
+cp "$DATA/wksjobs.db" "$WORK/seeded.db"
+sync "$WORK/seeded.db"
 printf '{"kind":"seed","seconds":%.1f,"subjobs":%s,"jobs":%s,"projects":%s,"delete_groups":%s}\n' \
     "$seed_s" "$SEED_SUBJOBS" "$SEED_JOBS" "$SEED_PROJECTS" \
     "$SEED_DELETE_GROUPS" >>"$RES"
@@ -128,18 +132,31 @@ SERVE_ARGS=()
 # a capacity) would answer 429 to nearly all of them.
 "$BIN" serve --help 2>&1 | grep -q -- '--rate-limit' && SERVE_ARGS+=(--rate-limit 0)
 "$BIN" serve --help 2>&1 | grep -q -- '--max-inflight' && SERVE_ARGS+=(--max-inflight 0)
-"$BIN" serve --data "$DATA" --listen 127.0.0.1:0 \
-    --internal-listen 127.0.0.1:0 --access-log=false \
-    "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-for i in $(seq 100); do
-	grep -q '^ready ' "$WORK/serve.out" && break
-	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
-	sleep 0.1
-done
-grep -q '^ready ' "$WORK/serve.out" || { log "server not ready"; exit 1; }
-PUB=$(sed -n 's/^ready public=\([^ ]*\) .*/\1/p' "$WORK/serve.out")
-INT=$(sed -n 's/^ready .*internal=\([^ ]*\)$/\1/p' "$WORK/serve.out")
+PEAK_KB=0	# the highest VmHWM of the server processes stopped so far
+start_server() {	# start wksjobs serve on free ports; sets SERVER_PID PUB INT
+	local i
+	"$BIN" serve --data "$DATA" --listen 127.0.0.1:0 \
+	    --internal-listen 127.0.0.1:0 --access-log=false \
+	    "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>>"$WORK/serve.err" &
+	SERVER_PID=$!
+	for i in $(seq 100); do
+		grep -q '^ready ' "$WORK/serve.out" && break
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
+		sleep 0.1
+	done
+	grep -q '^ready ' "$WORK/serve.out" || { log "server not ready"; exit 1; }
+	PUB=$(sed -n 's/^ready public=\([^ ]*\) .*/\1/p' "$WORK/serve.out")
+	INT=$(sed -n 's/^ready .*internal=\([^ ]*\)$/\1/p' "$WORK/serve.out")
+}
+stop_server() {	# stop it, keeping its peak RSS in PEAK_KB
+	local kb
+	kb=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+	[ "${kb:-0}" -gt "$PEAK_KB" ] && PEAK_KB=$kb
+	stop_pid "$SERVER_PID" TERM
+	SERVER_PID=
+}
+: >"$WORK/serve.err"
+start_server
 sleep 2
 idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 
@@ -296,53 +313,56 @@ fi
 # ---- writes --------------------------------------------------------------
 if want writes; then
 log "deletes"
-# The write runs start from a cached file, as each read run starts from
-# warmed caches.  This VM hands page cache back to its host within
-# minutes (about a third of the file is gone after the reads above), and a
-# partly cold file makes the loop and the server wait for random reads
-# rather than for fsync, which is what the target compares.  Reading the
-# file once (~1 s) puts it back, for both alike; the report says how much
-# of it had gone (fincore, when installed).
-cached=-1
-command -v fincore >/dev/null 2>&1 && cached=$(fincore --bytes --noheadings \
-    "$DATA/wksjobs.db" | awk '{print $1}')
-cat "$DATA/wksjobs.db" >/dev/null
-printf '{"kind":"warm","db_bytes":%s,"cached_before":%s}\n' \
-    "$(stat -c %s "$DATA/wksjobs.db")" "${cached:--1}" >>"$RES"
-# Request groups of deletable.txt: the baseline's, then each run's.  The
-# baseline runs before and after the server's runs (the disk is shared:
-# the mean of the two is the reference).
-BASE_N=2500
-baseline() {	# baseline SKIP
+# Each delete run, the loop's and the server's, starts from the same state
+# and does the same work: the seeded file is put back (from the copy made
+# after the seed, the server stopped meanwhile) and every run sends the
+# requests of deletable.txt in the same order from its first line.  So a
+# pair compares the same deletes on the same tree; an earlier run no longer
+# thins the tree for a later one (the second run on one tree is 20-30 %
+# slower), and the file is in the page cache, as the reads' warm-up puts
+# theirs (the copy leaves what it writes cached; this VM hands page cache
+# back to its host within minutes).  Each server run is paired with a loop
+# run just before it: the machine's speed drifts by tens of per cent within
+# minutes, and a pair sees the same moment.
+restore() {	# put the seeded file back; the server must be stopped
+	local t0
+	t0=$(date +%s%N)
+	rm -f "$DATA/wksjobs.db-wal" "$DATA/wksjobs.db-shm"
+	cp "$WORK/seeded.db" "$DATA/wksjobs.db"
+	sync "$DATA/wksjobs.db"
+	printf '{"kind":"restore","seconds":%s,"db_bytes":%s}\n' \
+	    "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')" \
+	    "$(stat -c %s "$DATA/wksjobs.db")" >>"$RES"
+}
+baseline() {	# baseline CONNS: the loop, paired with the server run at CONNS
 	local r
 	r=$(timeout 120 "$TOOLS/wksjobs-baseline-delete" --db "$DATA/wksjobs.db" \
-	    --ids <(tail -n +"$(($1 + 1))" "$DATA/deletable.txt") \
-	    --max "$BASE_N" --seconds "$WDUR")
-	printf '{"kind":"baseline_delete","result":%s}\n' "$r" >>"$RES"
-	log "baseline delete: $r"
+	    --ids "$DATA/deletable.txt" --max "$SEED_DELETE_GROUPS" \
+	    --seconds "$WDUR")
+	printf '{"kind":"baseline_delete","conns":%s,"result":%s}\n' "$1" "$r" >>"$RES"
+	log "baseline delete (pair $1): $r"
 }
-baseline 0
-PROF_N=0
-# enough for the 2-s profile run not to repeat a request (a repeat is an
-# idempotent delete of nothing: another code path)
-[ "${BENCH_PROFILE:-0}" = 1 ] && PROF_N=9000
-per=$(( (SEED_DELETE_GROUPS - 2 * BASE_N - PROF_N) / 2 ))
-skip=$((2 * BASE_N + PROF_N))
 for c in 32 256; do
+	stop_server
+	restore
+	baseline "$c"
+	restore
+	start_server
 	req "$WORK/delete_$c.req" --method POST \
 	    --path-fmt "/v2/%s/$L/batch-delete" --ids "$DATA/deletable.txt" \
-	    --skip "$skip" --count "$per"
-	skip=$((skip + per))
+	    --count "$SEED_DELETE_GROUPS"
 	wrk_run delete_10 wksjobs "$c" "$WDUR" replay.lua "http://$PUB" \
 	    "$WORK/delete_$c.req" "$WRK_THREADS" once
 	wrk_run delete_10 nginx "$c" "$WDUR" replay.lua \
 	    "http://127.0.0.1:$NGINX_PORT" "$WORK/delete_$c.req" "$WRK_THREADS" cycle
 done
-baseline "$BASE_N"
-if [ "$PROF_N" -gt 0 ]; then	# a profile of its own, not measured
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then	# a profile of its own, not measured
+	stop_server
+	restore
+	start_server
 	req "$WORK/delete_prof.req" --method POST \
 	    --path-fmt "/v2/%s/$L/batch-delete" --ids "$DATA/deletable.txt" \
-	    --skip $((2 * BASE_N)) --count "$PROF_N"
+	    --count 9000
 	profile_start delete 3
 	timeout 30 wrk -t"$WRK_THREADS" -c32 -d2s -s "$HERE/replay.lua" \
 	    "http://$PUB" -- "$WORK/delete_prof.req" "$WRK_THREADS" once >/dev/null
@@ -375,14 +395,13 @@ wrk_run claim_finish nginx 8 "$DUR" replay.lua "http://127.0.0.1:$NGINX_PORT" \
 fi
 
 # ---- totals --------------------------------------------------------------
-peak_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 db_bytes=$(stat -c %s "$DATA/wksjobs.db")
 wal_bytes=$(stat -c %s "$DATA/wksjobs.db-wal" 2>/dev/null || echo 0)
+stop_server
+peak_rss=$PEAK_KB
 total_s=$(( $(date +%s) - START ))
 printf '{"kind":"server","idle_rss_kb":%s,"peak_rss_kb":%s,"db_bytes":%s,"wal_bytes":%s,"bench_seconds":%s}\n' \
     "$idle_rss" "$peak_rss" "$db_bytes" "$wal_bytes" "$total_s" >>"$RES"
-stop_pid "$SERVER_PID" TERM
-SERVER_PID=
 grep -E ' (error|warn) ' "$WORK/serve.err" | head -5 >&2 || true
 
 cp "$RES" "$OUT/results.jsonl"

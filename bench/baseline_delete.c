@@ -11,6 +11,10 @@
  * Reads request lines "project_id id,id,..." (bench/seed.c's
  * deletable.txt) from --ids, runs until --max requests or --seconds,
  * and prints one JSON line: requests, seconds, rps, p50_ms, p99_ms.
+ *
+ * --no-sync runs the same with synchronous = OFF: not durable (a commit
+ * waits for no disk), so it measures what one thread doing this SQL can
+ * do on this CPU: the bound of a single SQLite writer, for reference.
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -169,6 +173,7 @@ main(int argc, char **argv)
 		{ "ids", required_argument, NULL, 'i' },
 		{ "max", required_argument, NULL, 'm' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "no-sync", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL, *idpath = NULL;
@@ -177,7 +182,7 @@ main(int argc, char **argv)
 	int64_t *lat, t0, t, end_us, n = 0, max = 3000;
 	double seconds = 5;
 	FILE *f;
-	int c;
+	int c, nosync = 0;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -185,6 +190,7 @@ main(int argc, char **argv)
 		case 'i': idpath = optarg; break;
 		case 'm': max = atoll(optarg); break;
 		case 's': seconds = atof(optarg); break;
+		case 'n': nosync = 1; break;
 		default: goto usage;
 		}
 	}
@@ -203,6 +209,8 @@ main(int argc, char **argv)
 	sqlite3_busy_timeout(db, 5000);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY");
+	if (nosync)
+		exec("PRAGMA synchronous = OFF");
 	s.check = prep("SELECT rowid, job_id, job_type, status FROM sub_jobs "
 	    "WHERE project_id = ? AND id = ?");
 	s.is_job = prep("SELECT 1 FROM jobs WHERE project_id = ? AND id = ?");
@@ -247,6 +255,6 @@ main(int argc, char **argv)
 	return 0;
  usage:
 	fprintf(stderr, "usage: wksjobs-baseline-delete --db FILE --ids FILE "
-	    "[--max N] [--seconds S]\n");
+	    "[--max N] [--seconds S] [--no-sync]\n");
 	return 2;
 }

@@ -79,12 +79,20 @@ const mean = (bs) => bs.length ? {
 const paired = baseRows.some((r) => r.conns !== undefined);
 const baseOf = (c) => mean(baseRows.filter((r) => !paired || r.conns === c).map((r) => r.result));
 const base = baseOf(32);
+// The same loop with synchronous = OFF: not durable, the CPU rate of one
+// thread doing this SQL (a reference, not a baseline of a target).
+const nosync = one('baseline_delete_nosync')?.result;
 out.push('## Writes', '');
 out.push('| Request | Conns | wksjobs req/s | p50 ms | p99 ms | Ratio to the per-request-transaction loop | nginx empty 200 req/s | Ratio to nginx | Server CPU µs/req | Server peak RSS MiB (this run) | Notes |');
 out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 if (base && !paired) {
   out.push(`| Plain C loop: one transaction per 10-ID delete (same disk, same pragmas) | 1 | ${f0(base.rps)} | ` +
     `${f2(base.p50_ms)} | ${f2(base.p99_ms)} | 1.00 | — | — | — | — | mean of ${base.runs} tx/s (before and after); ${base.requests} requests |`);
+}
+if (nosync) {
+  out.push(`| Plain C loop, synchronous = OFF (not durable: no disk wait; what one thread doing this SQL does on this CPU) | 1 | ` +
+    `${f0(nosync.rps)} | ${f2(nosync.p50_ms)} | ${f2(nosync.p99_ms)} | ${base ? f2(nosync.rps / base.rps) : '—'} | — | — | — | — | ` +
+    `${nosync.requests} requests from the seeded state; reference only |`);
 }
 for (const c of [32, 256]) {
   const w = wrk('delete_10', 'wksjobs', c);
@@ -97,7 +105,8 @@ for (const c of [32, 256]) {
   if (!w) continue;
   out.push(`| BatchDeleteSubJobs, 10 new IDs each, durable | ${c} | ${f0(w.rps)} | ${f2(w.p50_ms)} | ${f2(w.p99_ms)} | ` +
     `${b ? f2(w.rps / b.rps) : '—'} | ${f0(n?.rps)} | ${n ? f2(w.rps / n.rps) : '—'} | ` +
-    `${f0(cpuPerReq(w, w.requests))} | ${w.hwm_kb ? mb(w.hwm_kb) : '—'} | ${flag(w)} |`);
+    `${f0(cpuPerReq(w, w.requests))} | ${w.hwm_kb ? mb(w.hwm_kb) : '—'} | ` +
+    `${[flag(w), nosync ? `${f2(w.rps / nosync.rps)} of the loop without fsync` : ''].filter(Boolean).join('; ')} |`);
 }
 const cf = wrk('claim_finish', 'wksjobs', 8);
 const cfn = wrk('claim_finish', 'nginx', 8);

@@ -334,14 +334,21 @@ restore() {	# put the seeded file back; the server must be stopped
 	    "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')" \
 	    "$(stat -c %s "$DATA/wksjobs.db")" >>"$RES"
 }
-baseline() {	# baseline CONNS: the loop, paired with the server run at CONNS
-	local r
+baseline() {	# baseline CONNS [--no-sync]: the loop, paired with the run at CONNS
+	local r kind=baseline_delete
+	[ "${2:-}" = --no-sync ] && kind=baseline_delete_nosync
 	r=$(timeout 120 "$TOOLS/wksjobs-baseline-delete" --db "$DATA/wksjobs.db" \
 	    --ids "$DATA/deletable.txt" --max "$SEED_DELETE_GROUPS" \
-	    --seconds "$WDUR")
-	printf '{"kind":"baseline_delete","conns":%s,"result":%s}\n' "$1" "$r" >>"$RES"
-	log "baseline delete (pair $1): $r"
+	    --seconds "$WDUR" ${2:+"$2"})
+	printf '{"kind":"%s","conns":%s,"result":%s}\n' "$kind" "$1" "$r" >>"$RES"
+	log "$kind (pair $1): $r"
 }
+# The same loop without fsync (synchronous = OFF, not durable), once: what
+# one thread doing this SQL can do on this CPU, the bound of any single
+# SQLite writer, for reference (the server's writer changes the same rows).
+stop_server
+restore
+baseline 32 --no-sync
 for c in 32 256; do
 	stop_server
 	restore

@@ -127,6 +127,12 @@ struct sq_op {
 	void		(*on_done)(struct sq_op *);
 };
 
+/* Disk reads of the writer thread within a window of time (sq_cold_step). */
+struct sq_coldwin {
+	int64_t	start_us;
+	long	start_blocks;
+};
+
 struct store {
 	char		*path;
 	int		 readonly;
@@ -172,11 +178,12 @@ struct store {
 	int		 ckpt_wanted;	/* under mu */
 	pthread_cond_t	 ckpt_cv;
 	/*
-	 * Cold cache: the writer read from the disk in a recent batch (its
-	 * thread's ru_inblock grew), so deletes prefetch their pages on the
-	 * HTTP threads until this time (wj_mono_us; atomic).
+	 * Cold cache: the writer read at least SQ_COLD_MIN_KB from the disk
+	 * within one window (its thread's ru_inblock; sq_cold_step), so
+	 * deletes prefetch their pages on the HTTP threads until this time
+	 * (wj_mono_us; atomic).
 	 */
-	long		 writer_inblock;	/* the writer thread's own */
+	struct sq_coldwin coldwin;	/* the writer thread's own */
 	int64_t		 cold_until_us;
 };
 
@@ -187,9 +194,24 @@ int	sq_map(int rc);
 /* sq_map(rc), logging the failure with the connection's message. */
 int	sq_fail(struct sq_conn *, int rc, const char *what);
 
-/* Has the writer read from the disk within the last SQ_COLD_HOLD_US? */
-#define SQ_COLD_HOLD_US	2000000
+/*
+ * Has the writer been reading from the disk within the last
+ * SQ_COLD_HOLD_US: at least SQ_COLD_MIN_KB within one SQ_COLD_WINDOW_US?
+ * A cold cache reads megabytes a second (~11 pages a delete); a few stray
+ * pages (one the kernel dropped) are no cold cache, and prefetching then
+ * only costs the HTTP threads' CPU, which on two cores the writer lacks
+ * (measured: one 4 KiB read doubled the HTTP threads' CPU for 2 s).
+ */
+#define SQ_COLD_HOLD_US		2000000
+#define SQ_COLD_WINDOW_US	1000000
+#define SQ_COLD_MIN_KB		1024
 int	sq_cold(struct store *);
+/* Start a window: the thread's ru_inblock (512-byte blocks) at now_us. */
+void	sq_cold_start(struct sq_coldwin *, long blocks, int64_t now_us);
+/* 1 if blocks, seen at now_us, make the window's reads reach
+ * SQ_COLD_MIN_KB (a new window starts then); a window SQ_COLD_WINDOW_US
+ * old starts over from blocks instead. */
+int	sq_cold_step(struct sq_coldwin *, long blocks, int64_t now_us);
 
 /* This thread's read connection, opened on first use. */
 int	sq_reader(struct store *, struct sq_conn **) WJ_WUR;

@@ -821,18 +821,38 @@ finish_batch(struct store *st, struct sq_op *batch, int committed)
 	pthread_cond_signal(&st->sync_cv);
 }
 
-/* After a batch, on the writer thread: did it read from the disk? */
+void
+sq_cold_start(struct sq_coldwin *w, long blocks, int64_t now_us)
+{
+	w->start_us = now_us;
+	w->start_blocks = blocks;
+}
+
+int
+sq_cold_step(struct sq_coldwin *w, long blocks, int64_t now_us)
+{
+	if (now_us - w->start_us >= SQ_COLD_WINDOW_US) {
+		/* Too old: what it saw was spread too thin. */
+		sq_cold_start(w, blocks, now_us);
+		return 0;
+	}
+	if (blocks - w->start_blocks < SQ_COLD_MIN_KB * 2)
+		return 0;
+	sq_cold_start(w, blocks, now_us);
+	return 1;
+}
+
+/* After a batch, on the writer thread: has it been reading from the disk? */
 static void
 note_cold(struct store *st)
 {
 	struct rusage ru;
+	int64_t now = wj_mono_us();
 
-	if (getrusage(RUSAGE_THREAD, &ru) != 0 ||
-	    ru.ru_inblock == st->writer_inblock)
-		return;
-	st->writer_inblock = ru.ru_inblock;
-	__atomic_store_n(&st->cold_until_us, wj_mono_us() + SQ_COLD_HOLD_US,
-	    __ATOMIC_RELAXED);
+	if (getrusage(RUSAGE_THREAD, &ru) == 0 &&
+	    sq_cold_step(&st->coldwin, ru.ru_inblock, now))
+		__atomic_store_n(&st->cold_until_us, now + SQ_COLD_HOLD_US,
+		    __ATOMIC_RELAXED);
 }
 
 int
@@ -870,9 +890,12 @@ writer_main(void *arg)
 {
 	struct store *st = arg;
 	struct sq_op *batch;
+	struct rusage ru;
 	int ok;
 
 	(void)pthread_setname_np(pthread_self(), "wj-writer");
+	if (getrusage(RUSAGE_THREAD, &ru) == 0)
+		sq_cold_start(&st->coldwin, ru.ru_inblock, wj_mono_us());
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->stop && (st->qhead == NULL || st->paused))

@@ -1328,33 +1328,77 @@ evict_file(const char *path)
 
 /*
  * The writer notices that it reads from the disk (a file dropped from the
- * page cache, then a delete on a fresh store): deletes then prefetch.
+ * page cache, then deletes on a fresh store): deletes then prefetch.  The
+ * deletes name one sub-job of each of 250 jobs (WAITING: refused, but the
+ * writer reads their rows to know): 1.5-2 MiB, over SQ_COLD_MIN_KB.
  */
 static void
 test_cold_cache_detected(void **state)
 {
 	struct fx *f = *state;
-	char job[ID_SZ], ids[40][ID_SZ];
-	const char *none[] = { NULL };
+	char job[ID_SZ], ids[40][ID_SZ], first[250][ID_SZ];
+	const char *del[10];
 	struct wj_errinfo ei;
-	int i;
+	int i, j;
 
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < 250; i++) {
 		mk_job(f, f->p.id, "createDesktops", 40, NULL, job, ids);
-	run_all(f, fail_named, none);
+		memcpy(first[i], ids[i % 40], ID_SZ);
+	}
 	store_close(f->st);
 	f->st = NULL;
 	if (evict_file(f->path) != 0)
 		skip();		/* tmpfs and the like: nothing to read */
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
 	assert_false(sq_cold(f->st));
-	{
-		const char *del[] = { ids[0], ids[39] };
-
+	for (i = 0; i < 25; i++) {
+		for (j = 0; j < 10; j++)
+			del[j] = first[i * 10 + j];
 		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
-		    del, 2, &ei), 0);
+		    del, 10, &ei), WJ_ERR_INVALID);
 	}
 	assert_true(sq_cold(f->st));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 10000);
+}
+
+/*
+ * The rule behind sq_cold: reads reaching SQ_COLD_MIN_KB within one
+ * window make it cold; a trickle of stray pages never does.
+ */
+static void
+test_cold_rule(void **state)
+{
+	const long min = SQ_COLD_MIN_KB * 2;	/* in 512-byte blocks */
+	const int64_t s = 1000000;
+	struct sq_coldwin w;
+	long blocks = 100;
+	int64_t t = 5 * s;
+	int i, fired = 0;
+
+	(void)state;
+	sq_cold_start(&w, blocks, t);
+	assert_false(sq_cold_step(&w, blocks + 8, t + s / 10));
+	assert_false(sq_cold_step(&w, blocks + min - 1, t + s / 2));
+	assert_true(sq_cold_step(&w, blocks + min, t + s / 2 + 1));
+	/* A new window starts where that one fired. */
+	blocks += min;
+	t += s / 2 + 1;
+	assert_false(sq_cold_step(&w, blocks + min - 1, t + s / 2));
+	assert_true(sq_cold_step(&w, blocks + 2 * min, t + s / 2 + 2));
+	/* One page every 100 ms for a minute: a window never sees enough. */
+	blocks += 2 * min;
+	t += s;
+	sq_cold_start(&w, blocks, t);
+	for (i = 1; i <= 600; i++)
+		fired |= sq_cold_step(&w, blocks + 8 * i, t + i * s / 10);
+	assert_false(fired);
+	/* Reads spread over an old window do not count in the next one. */
+	blocks += 8 * 600;
+	t += 61 * s;
+	sq_cold_start(&w, blocks, t);
+	assert_false(sq_cold_step(&w, blocks + min - 1, t + s - 1));
+	assert_false(sq_cold_step(&w, blocks + min, t + s));
+	assert_false(sq_cold_step(&w, blocks + min + 8, t + s + 1));
 }
 
 static void
@@ -2054,6 +2098,7 @@ main(void)
 		T(test_retry),
 		T(test_delete_prefetch),
 		T(test_cold_cache_detected),
+		T(test_cold_rule),
 		T(test_delete_by_ids),
 		T(test_delete_by_status),
 		T(test_delete_by_status_25k),

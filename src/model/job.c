@@ -94,7 +94,7 @@ kv_time(struct jw *w, const char *k, int64_t ms)
  */
 #define PUT_STR(b, first, lit, v) do {					\
 	if ((v) != NULL) {						\
-		buf_append((b), lit + (first), sizeof(lit) - 1 - (first)); \
+		buf_append((b), &(lit)[(first)], sizeof(lit) - 1 - (first)); \
 		buf_json_string((b), (v), strlen(v));			\
 		(first) = 0;						\
 	}								\
@@ -155,7 +155,7 @@ sub_job_to_json(struct jw *w, const struct sub_job *s, int with_internal)
 	put_time(b, &first, LIT(",\"begin_time\":"), s->begin_ms);
 	put_time(b, &first, LIT(",\"end_time\":"), s->end_ms);
 	if (s->entities != NULL) {
-		buf_append(b, ",\"entities\":" + first, 12 - (size_t)first);
+		buf_append(b, &",\"entities\":"[first], 12 - (size_t)first);
 		buf_puts(b, s->entities);	/* compact JSON, from the store */
 		first = 0;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "util.h"
 
 const char *
 wj_strerror(int r)
@@ -65,6 +66,26 @@ vappend(struct wj_errinfo *ei, size_t at, const char *fmt, va_list ap)
 	}
 }
 
+/*
+ * Replace each byte of s that does not start a valid UTF-8 character by
+ * '?': a detail may quote its input (a parser's message does, cut in the
+ * middle of a character: found by fuzz/api_body), and an error body must
+ * stay JSON text.
+ */
+static void
+scrub(char *s)
+{
+	size_t n = strlen(s), i = 0, len;
+
+	while (i < n) {
+		if ((len = wj_utf8_char(s + i, n - i)) == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
 void
 wj_errinfo_set(struct wj_errinfo *ei, const char *fmt, ...)
 {
@@ -75,16 +96,20 @@ wj_errinfo_set(struct wj_errinfo *ei, const char *fmt, ...)
 	va_start(ap, fmt);
 	vappend(ei, 0, fmt, ap);
 	va_end(ap);
+	scrub(ei->detail);
 }
 
 void
 wj_errinfo_append(struct wj_errinfo *ei, const char *fmt, ...)
 {
 	va_list ap;
+	size_t at;
 
 	if (ei == NULL)
 		return;
+	at = strlen(ei->detail);
 	va_start(ap, fmt);
-	vappend(ei, strlen(ei->detail), fmt, ap);
+	vappend(ei, at, fmt, ap);
 	va_end(ap);
+	scrub(ei->detail + at);
 }

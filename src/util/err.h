@@ -52,7 +52,8 @@ struct wj_errinfo {
 	char detail[WJ_DETAIL_MAX + 1];
 };
 
-/* printf into ei->detail (truncating at WJ_DETAIL_MAX); ei may be NULL. */
+/* printf into ei->detail (truncating at WJ_DETAIL_MAX on a character; a
+ * byte that starts no valid UTF-8 character becomes '?'); ei may be NULL. */
 void wj_errinfo_set(struct wj_errinfo *ei, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Append to ei->detail, as wj_errinfo_set. */

@@ -131,6 +131,26 @@ test_errinfo_truncates_on_a_character(void **s)
 	assert_string_equal(ei.detail, "caf\xc3\xa9");
 }
 
+/* A detail that quotes bad input stays UTF-8 (found by fuzz/api_body:
+ * jansson's message for {"h\<U+074C>50} cuts the character in two). */
+static void
+test_errinfo_scrubs_invalid_utf8(void **s)
+{
+	struct wj_errinfo ei;
+
+	(void)s;
+	wj_errinfo_set(&ei, "not valid JSON: %s",
+	    "invalid escape near '\"h\\\xdd'");
+	assert_string_equal(ei.detail,
+	    "not valid JSON: invalid escape near '\"h\\?'");
+	wj_errinfo_set(&ei, "ok \xc3\xa9");
+	wj_errinfo_append(&ei, "; %s", "bad \xff\xfe \xed\xa0\x80 \xc0\xaf "
+	    "\xf4\x90\x80\x80 \xe2\x82 end \xf0\x9f\x98\x80");
+	assert_string_equal(ei.detail, "ok \xc3\xa9; bad ?? ??? ?? ???? ?? end "
+	    "\xf0\x9f\x98\x80");
+	assert_true(wj_utf8_clean(ei.detail, strlen(ei.detail)));
+}
+
 static void
 test_ids_are_time_ordered_hex(void **s)
 {
@@ -244,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_parse_int_bounds),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_errinfo_truncates_on_a_character),
+		cmocka_unit_test(test_errinfo_scrubs_invalid_utf8),
 		cmocka_unit_test(test_ids_are_time_ordered_hex),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_time_format_matches_gmtime),

@@ -8,45 +8,7 @@
 #include <string.h>
 
 #include "client.h"
-
-/*
- * Length of the valid UTF-8 sequence at s[0..n) with its code point, or
- * 0 when it is not one (overlong, surrogate, out of range, truncated).
- */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "../util/util.h"
 
 /* Code points a terminal might act on: C0, DEL, C1, bidi controls. */
 static int
@@ -68,7 +30,7 @@ client_sanitize(const char *s, char *out, size_t cap, size_t max_chars)
 		return out;
 	n = s != NULL ? strlen(s) : 0;
 	while (n > 0 && chars < max_chars) {
-		k = utf8_next(p, n, &c);
+		k = wj_utf8_char((const char *)p, n, &c);
 		if (k == 0 || unsafe(c)) {
 			if (o + 1 >= cap)
 				break;

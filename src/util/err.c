@@ -78,7 +78,7 @@ scrub(char *s)
 	size_t n = strlen(s), i = 0, len;
 
 	while (i < n) {
-		if ((len = wj_utf8_char(s + i, n - i)) == 0) {
+		if ((len = wj_utf8_char(s + i, n - i, NULL)) == 0) {
 			s[i++] = '?';
 			continue;
 		}

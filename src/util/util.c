@@ -173,25 +173,29 @@ wj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 size_t
-wj_utf8_char(const char *s, size_t n)
+wj_utf8_char(const char *s, size_t n, uint32_t *cp)
 {
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k, len;
-	uint32_t cp;
+	uint32_t c;
 
 	if (n == 0)
 		return 0;
-	if (p[0] < 0x80)
-		return 1;
+	if (p[0] < 0x80) {
+		len = 1;
+		c = p[0];
+		goto out;
+	}
 	if ((p[0] & 0xe0) == 0xc0) {
 		len = 2;
-		cp = p[0] & 0x1f;
+		c = p[0] & 0x1f;
 	} else if ((p[0] & 0xf0) == 0xe0) {
 		len = 3;
-		cp = p[0] & 0x0f;
+		c = p[0] & 0x0f;
 	} else if ((p[0] & 0xf8) == 0xf0) {
 		len = 4;
-		cp = p[0] & 0x07;
+		c = p[0] & 0x07;
 	} else
 		return 0;
 	if (n < len)
@@ -199,13 +203,14 @@ wj_utf8_char(const char *s, size_t n)
 	for (k = 1; k < len; k++) {
 		if ((p[k] & 0xc0) != 0x80)
 			return 0;
-		cp = cp << 6 | (p[k] & 0x3f);
+		c = c << 6 | (p[k] & 0x3f);
 	}
 	/* overlong, surrogate, out of range */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
+ out:
+	if (cp != NULL)
+		*cp = c;
 	return len;
 }
 
@@ -216,7 +221,7 @@ wj_utf8_clean(const char *s, size_t n)
 
 	while (i < n) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
-		    (len = wj_utf8_char(s + i, n - i)) == 0)
+		    (len = wj_utf8_char(s + i, n - i, NULL)) == 0)
 			return 0;
 		i += len;
 	}

@@ -28,8 +28,10 @@ void	wj_time_iso(int64_t ms, char out[28]);
  */
 int	wj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	    WJ_WUR;
-/* The length (1-4) of the valid UTF-8 character at s[0..n), else 0. */
-size_t	wj_utf8_char(const char *s, size_t n);
+/* The length (1-4) of the valid UTF-8 character at s[0..n) and, if cp is
+ * not NULL, its code point; 0 if there is none (overlong, surrogate, out
+ * of range, truncated, a stray continuation byte). */
+size_t	wj_utf8_char(const char *s, size_t n, uint32_t *cp);
 /* Nonzero when s[0..n) is valid UTF-8 without NUL or C0/DEL controls. */
 int	wj_utf8_clean(const char *s, size_t n);
 /* Count of UTF-8 code points in s[0..n) (bytes that are not 10xxxxxx). */

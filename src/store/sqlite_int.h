@@ -1,7 +1,7 @@
 /*
  * sqlite_int.h - private to the SQLite back end of store.h (store_sqlite.c,
  * migrations.c, sqlite_ident.c, sqlite_jobs.c, sqlite_work.c,
- * sqlite_walbuf.c) and to its unit tests.  Nothing outside src/store/ and
+ * sqlite_walbuf.c, sqlite_mem.c) and to its unit tests.  Nothing outside src/store/ and
  * tests/unit/store/ includes it.
  *
  * Connections: one per reading thread (pthread key, opened lazily, all
@@ -286,6 +286,18 @@ struct sq_walbuf_stats {
 	uint64_t writes, flushes;
 };
 struct sq_walbuf_stats sq_walbuf_stats(void);
+
+/* ---- sqlite_mem.c -------------------------------------------------------- */
+
+/* Make SQLite allocate through sqlite_mem.c's per-thread caches; only
+ * before SQLite's first use (SQLITE_MISUSE after).  An SQLite result
+ * code. */
+int	sq_mem_install(void);
+
+/* Test hooks: the usable size a request of n bytes gets when cached (0
+ * for n past the cached classes), and the bytes this thread keeps. */
+size_t	sq_mem_class_size(size_t n);
+size_t	sq_mem_cached(void);
 
 /* ---- sqlite_jobs.c: shared by the job and worker operations -------------- */
 

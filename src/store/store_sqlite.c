@@ -408,16 +408,21 @@ static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
 static int walbuf_ok;
 
 /*
- * Process-wide SQLite setup, before SQLite's first use: no memory
- * statistics (each of SQLite's allocations would take a global mutex for
- * them, and nothing reads them), and the WAL-gathering VFS.
+ * Process-wide SQLite setup, before SQLite's first use: its allocations
+ * through per-thread caches (sqlite_mem.c), no memory statistics (each
+ * allocation would take a global mutex for them, and nothing reads them),
+ * and the WAL-gathering VFS.  Were SQLite already in use in this process,
+ * the first two fail with SQLITE_MISUSE and SQLite keeps its defaults.
  */
 static void
 sq_setup(void)
 {
 	int rc;
 
-	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* MISUSE: too late */
+	if ((rc = sq_mem_install()) != SQLITE_OK)
+		log_debug("store: SQLite allocator: %s; SQLite's own",
+		    sqlite3_errstr(rc));
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((rc = sq_walbuf_register()) == SQLITE_OK)
 		walbuf_ok = 1;
 	else

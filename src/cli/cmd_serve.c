@@ -75,13 +75,7 @@ reaper_main(void *arg)
 
 	pthread_mutex_lock(&rp->mu);
 	while (!rp->stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += rp->interval_ms / 1000;
-		ts.tv_nsec += (long)(rp->interval_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = wj_deadline_us((int64_t)rp->interval_ms * 1000);
 		(void)pthread_cond_timedwait(&rp->cv, &rp->mu, &ts);
 		if (rp->stop)
 			break;

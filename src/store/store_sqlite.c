@@ -1119,15 +1119,8 @@ ckpt_wait(struct store *st)
 {
 	int64_t t = __atomic_load_n(&sq_test_idle_us, __ATOMIC_RELAXED);
 	int64_t us = t > 0 ? t : SQ_IDLE_US;
-	struct timespec until;
+	struct timespec until = wj_deadline_us(us);
 
-	(void)clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(us / 1000000);
-	until.tv_nsec += (long)(us % 1000000) * 1000;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	while (!st->stop && !st->ckpt_wanted)
 		if (pthread_cond_timedwait(&st->ckpt_cv, &st->mu, &until) ==
 		    ETIMEDOUT)

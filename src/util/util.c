@@ -75,6 +75,21 @@ wj_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec
+wj_deadline_us(int64_t us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(us / 1000000);
+	ts.tv_nsec += (long)(us % 1000000) * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /*
  * "YYYY-MM-DD HH:MM:SS" of ms, by arithmetic (days to civil date after
  * H. Hinnant): gmtime_r takes glibc's time-zone lock on every call, and

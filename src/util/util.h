@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -18,6 +19,9 @@ int	wj_id_new(char out[WJ_ID_LEN + 1]) WJ_WUR;
 int64_t	wj_now_ms(void);
 /* Monotonic clock in microseconds. */
 int64_t	wj_mono_us(void);
+/* The wall-clock time us microseconds from now: a deadline for
+ * pthread_cond_timedwait on a default (CLOCK_REALTIME) condition. */
+struct timespec wj_deadline_us(int64_t us);
 /* "YYYY-MM-DD HH:MM:SS" (UTC) of ms into out[20]. spec/jobs-api.md §1.6 */
 void	wj_time_fmt(int64_t ms, char out[20]);
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" into out[28]. */

@@ -207,6 +207,29 @@ test_time_format_matches_gmtime(void **s)
 	assert_string_equal(t, "2100-02-28 23:59:59");
 }
 
+/* A deadline is now + us on the wall clock, its nanoseconds normalised,
+ * whatever the carry. */
+static void
+test_deadline(void **s)
+{
+	static const int64_t us[] = { 0, 1, 999999, 1000000, 1999999,
+	    2500000, 3600000000LL };
+	struct timespec d;
+	int64_t before, after, at;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+		before = wj_now_ms() * 1000;
+		d = wj_deadline_us(us[i]);
+		after = (wj_now_ms() + 1) * 1000;
+		assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+		at = (int64_t)d.tv_sec * 1000000 + d.tv_nsec / 1000;
+		assert_true(at >= before + us[i]);
+		assert_true(at <= after + us[i]);
+	}
+}
+
 static void
 test_seal_open_and_tamper(void **s)
 {
@@ -268,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_ids_are_time_ordered_hex),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_time_format_matches_gmtime),
+		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_seal_open_and_tamper),
 		cmocka_unit_test(test_b64url_roundtrip),
 	};

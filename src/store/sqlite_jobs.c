@@ -781,83 +781,78 @@ del_rows_add(struct del_rows *rows, const char *job_id,
 	return 0;
 }
 
-/*
- * Say why id was not deleted, if it is refused: WAITING or RUNNING, a
- * protected job type, or a job's ID.  Unknown IDs (and one listed twice,
- * already gone) are skipped (DESIGN §4: deleting is idempotent).
- */
+/* id names no sub-job of the project: refused if it is a job's ID,
+ * otherwise skipped (one listed twice is already gone; DESIGN §4:
+ * deleting is idempotent). */
 static int
-delete_refusal(struct sq_conn *c, struct delete_arg *a, const char *id,
+delete_unknown(struct sq_conn *c, struct delete_arg *a, const char *id,
     int *nbad)
 {
-	sqlite3_stmt *st = NULL;
-	const char *type;
-	int r, row, status, job;
+	int r, job;
 
-	if ((r = sq_stmt(c, "SELECT job_type, status FROM sub_jobs WHERE "
-	    "project_id = ? AND id = ?", &st)) != 0)
-		return r;
-	if ((r = sq_bind(c, st, "tt", a->project_id, id)) != 0 ||
-	    (r = sq_step(c, st, &row)) != 0)
-		goto out;
-	if (!row) {
-		if ((r = sq_exists(c, &job, "SELECT 1 FROM jobs WHERE "
-		    "project_id = ? AND id = ?", "tt", a->project_id,
-		    id)) == 0 && job) {
-			refuse(a->ei, nbad);
-			wj_errinfo_append(a->ei, "%s is a job ID, not a "
-			    "sub-job ID", id);
-		}
-		goto out;
+	if ((r = sq_exists(c, &job, "SELECT 1 FROM jobs WHERE project_id = ? "
+	    "AND id = ?", "tt", a->project_id, id)) == 0 && job) {
+		refuse(a->ei, nbad);
+		wj_errinfo_append(a->ei, "%s is a job ID, not a sub-job ID",
+		    id);
 	}
-	type = sq_text(st, 0);
-	status = sqlite3_column_int(st, 1);
-	refuse(a->ei, nbad);
-	if (status == JOB_STATUS_WAITING || status == JOB_STATUS_RUNNING)
-		wj_errinfo_append(a->ei, "%s is %s; only SUCCESS or FAILED "
-		    "sub-jobs can be deleted", id, job_status_name(status));
-	else
-		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
-		    "deleted", id, type != NULL ? type : "?");
- out:
-	sq_put(c, st);
 	return r;
 }
 
 /*
- * Delete id if it may be deleted, in one statement (one walk of the id
- * index and the table), noting the row for the counts; otherwise ask
- * delete_refusal why not.  A refusal anywhere in the request fails the
- * op, and op_run's rollback to its savepoint brings back the rows
- * deleted before it.
+ * Delete id if it may be deleted, noting the row for the counts; say why
+ * not if it is refused (WAITING or RUNNING, or a protected job type).  A
+ * refusal anywhere in the request fails the op, and op_run's rollback to
+ * its savepoint brings back the rows deleted before it.
+ *
+ * The row is read through the id index, checked here and deleted by
+ * rowid.  Not one DELETE ... RETURNING: SQLite opens a new ephemeral
+ * table for the returned rows at each run, and the two plain statements
+ * take 15 % less CPU per request (the bench's loop without fsync,
+ * 4,670-4,800 against 5,530 requests/s).
  */
 static int
 delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
     int *nbad, struct del_rows *rows)
 {
 	sqlite3_stmt *st = NULL;
-	int r, row = 0;
+	const char *type;
+	int64_t rid, n = 0;
+	int r, row, status;
 
-	if ((r = sq_stmt(c, "DELETE FROM sub_jobs WHERE id = ? AND "
-	    "project_id = ? AND status IN (2, 3) AND "
-	    "NOT wj_type_protected(job_type) "
-	    "RETURNING job_id, job_type, status", &st)) != 0)
+	if ((r = sq_stmt(c, "SELECT rowid, job_id, job_type, status FROM "
+	    "sub_jobs WHERE id = ? AND project_id = ?", &st)) != 0)
 		return r;
 	if ((r = sq_bind(c, st, "tt", id, a->project_id)) != 0 ||
-	    (r = sq_step(c, st, &row)) != 0 || !row)
+	    (r = sq_step(c, st, &row)) != 0)
 		goto out;
-	a->deleted++;
-	if ((r = del_rows_add(rows, sq_text(st, 0), sq_text(st, 1),
-	    sqlite3_column_int(st, 2))) != 0)
-		goto out;
-	/* Run the statement to its end; id is unique: no second row. */
-	if ((r = sq_step(c, st, &row)) == 0 && row)
-		r = WJ_ERR_INTERNAL;
-	row = 1;
+	if (!row) {
+		sq_put(c, st);
+		return delete_unknown(c, a, id, nbad);
+	}
+	rid = sqlite3_column_int64(st, 0);
+	type = sq_text(st, 2);
+	status = sqlite3_column_int(st, 3);
+	if (status == JOB_STATUS_WAITING || status == JOB_STATUS_RUNNING) {
+		refuse(a->ei, nbad);
+		wj_errinfo_append(a->ei, "%s is %s; only SUCCESS or FAILED "
+		    "sub-jobs can be deleted", id, job_status_name(status));
+	} else if (job_type_protected(type)) {
+		refuse(a->ei, nbad);
+		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
+		    "deleted", id, type);
+	} else if ((r = del_rows_add(rows, sq_text(st, 1), type,
+	    status)) == 0) {
+		sq_put(c, st);
+		st = NULL;
+		if ((r = sq_run(c, &n, "DELETE FROM sub_jobs WHERE rowid = ?",
+		    "I", rid)) == 0 && n != 1)
+			r = WJ_ERR_INTERNAL;
+		if (r == 0)
+			a->deleted++;
+	}
  out:
 	sq_put(c, st);
-	if (r == 0 && !row)
-		r = delete_refusal(c, a, id, nbad);
 	return r;
 }
 

@@ -126,7 +126,7 @@ if (warm) {
 const restores = rows.filter((r) => r.kind === 'restore');
 if (restores.length) {
   out.push('', `Each delete run (loop and server) started from the seeded file (${mb(restores[0].db_bytes / 1024)} MiB), ` +
-    `put back from a copy and synced before it (${restores.map((r) => r.seconds).join(', ')} s), and sent the same ` +
+    `written back from a copy in 4 KiB writes and synced before it (${restores.map((r) => r.seconds).join(', ')} s), and sent the same ` +
     'requests in the same order; the claim cycles and delete_by_status ran after the last of them.');
 }
 const dbs = one('delete_by_status');

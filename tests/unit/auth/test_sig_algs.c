@@ -25,14 +25,11 @@
 #include <openssl/param_build.h>
 
 #include "auth/sig.h"
+#include "sig_vectors.h"
 #include "util/crypto.h"
 
 #define EMPTY_SM3 \
 	"1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
-#define TEST_SK "ExampleSecretKeyForSigningVectors0000001"
-#define TEST_AK "HPUAEXAMPLEAKID00001"
-#define TEST_DATE "20250101T080910Z"
-#define TEST_HOST "workspace.example-region-1.example.com"
 #define SM2_ID "1234567812345678"
 #define NSM3 4
 #define NEC 2
@@ -55,15 +52,7 @@ struct tv {
 	char		 name[128];
 	int		 alg;		/* enum sig_alg */
 	int		 ec;		/* from aksk-ecdsa.json */
-	char		 method[32];
-	char		*path;
-	char		*query;		/* NULL: no '?' in target */
-	struct sig_header *hdrs;
-	char		**names;
-	char		**vals;
-	size_t		 nh;
-	char		*body;
-	size_t		 body_len;
+	struct vreq	 rq;		/* the request as received */
 	const char	*sk;
 	const char	*ak;
 	const char	*authorization;
@@ -80,103 +69,6 @@ static json_t *docs[2];
 static struct tv tvs[NTV];
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p;
-
-	assert_non_null(p = malloc(n + 1));
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return xstrndup(s, strlen(s));
-}
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static void
-tv_add_header(struct tv *t, const char *name, const char *value)
-{
-	size_t n = t->nh + 1;
-
-	assert_non_null(t->names = realloc(t->names, n * sizeof(*t->names)));
-	assert_non_null(t->vals = realloc(t->vals, n * sizeof(*t->vals)));
-	t->names[t->nh] = xstrdup(name);
-	t->vals[t->nh] = xstrdup(value);
-	t->nh = n;
-}
-
-/* Refresh the sig_header array after names/vals changed. */
-static void
-tv_sync(struct tv *t)
-{
-	size_t i;
-
-	free(t->hdrs);
-	assert_non_null(t->hdrs = calloc(t->nh + 1, sizeof(*t->hdrs)));
-	for (i = 0; i < t->nh; i++) {
-		t->hdrs[i].name = t->names[i];
-		t->hdrs[i].value = t->vals[i];
-	}
-}
-
-/* The request of t, as received. */
-static void
-tv_req(const struct tv *t, struct sig_request *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->method = t->method;
-	req->path = t->path;
-	req->query = t->query;
-	req->headers = t->hdrs;
-	req->n_headers = t->nh;
-	req->body = t->body;
-	req->body_len = t->body_len;
-}
-
-static void
-tv_free(struct tv *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nh; i++) {
-		free(t->names[i]);
-		free(t->vals[i]);
-	}
-	free(t->names);
-	free(t->vals);
-	free(t->hdrs);
-	free(t->path);
-	free(t->query);
-	free(t->body);
-	memset(t, 0, sizeof(*t));
-}
-
-static void
-set_target(struct tv *t, const char *target)
-{
-	const char *q = strchr(target, '?');
-
-	if (q == NULL) {
-		t->path = xstrdup(target);
-		t->query = NULL;
-	} else {
-		t->path = xstrndup(target, (size_t)(q - target));
-		t->query = xstrdup(q + 1);
-	}
-}
 
 static int
 alg_of(const char *name)
@@ -195,8 +87,8 @@ static void
 load_vector(struct tv *t, json_t *v, int ec, const char *host)
 {
 	struct wj_errinfo ei = { { 0 } };
-	const char *url, *p, *k;
-	json_t *hs, *val, *body;
+	const char *p, *k;
+	json_t *hs, *val;
 
 	memset(t, 0, sizeof(*t));
 	t->ec = ec;
@@ -206,7 +98,7 @@ load_vector(struct tv *t, json_t *v, int ec, const char *host)
 	snprintf(t->name, sizeof(t->name), "%s/%s", jstr(v, "algorithm"),
 	    jstr(v, "name"));
 	assert_non_null(jstr(v, "method"));
-	snprintf(t->method, sizeof(t->method), "%s", jstr(v, "method"));
+	snprintf(t->rq.method, sizeof(t->rq.method), "%s", jstr(v, "method"));
 	assert_non_null(t->sk = jstr(v, "secret_key"));
 	assert_non_null(t->ak = jstr(v, "access_key"));
 	assert_non_null(t->canonical = jstr(v, "canonical_request"));
@@ -223,29 +115,19 @@ load_vector(struct tv *t, json_t *v, int ec, const char *host)
 		assert_true(json_is_true(json_object_get(v,
 		    "sample_signature_verifies")));
 		assert_non_null(p = jstr(v, "resource_path"));
-		set_target(t, p);
+		vreq_set_target(&t->rq, p);
 		hs = json_object_get(v, "headers_given_to_signer");
 		assert_true(json_is_object(hs));
 		json_object_foreach(hs, k, val)
-			tv_add_header(t, k, json_string_value(val));
-		tv_add_header(t, "Host", host);
+			vreq_add_header(&t->rq, k, json_string_value(val));
+		vreq_add_header(&t->rq, "Host", host);
 	} else {
 		assert_non_null(t->authorization = jstr(v, "authorization"));
-		assert_non_null(url = jstr(v, "url"));
-		assert_non_null(p = strstr(url, "://"));
-		assert_non_null(p = strchr(p + 3, '/'));
-		set_target(t, p);
-		hs = json_object_get(v, "headers_sent");
-		assert_true(json_is_object(hs));
-		json_object_foreach(hs, k, val)
-			tv_add_header(t, k, json_string_value(val));
+		vreq_from_url(&t->rq, jstr(v, "url"),
+		    json_object_get(v, "headers_sent"));
 	}
-	tv_sync(t);
-	body = json_object_get(v, "body");
-	if (json_is_string(body) && json_string_length(body) > 0) {
-		t->body_len = json_string_length(body);
-		t->body = xstrndup(json_string_value(body), t->body_len);
-	}
+	vreq_sync(&t->rq);
+	vreq_set_body(&t->rq, json_object_get(v, "body"));
 	if (sig_parse_authorization_algs(t->authorization, SIG_ALGS_ALL,
 	    &t->auth, &ei) != 0)
 		fail_msg("%s: authorization: %s", t->name, ei.detail);
@@ -260,28 +142,14 @@ setup(void **state)
 		"vectors/aksk-sm3.json", "vectors/aksk-ecdsa.json"
 	};
 	static const size_t want[2] = { NSM3, NEC };
-	const char *dir, *host;
-	json_error_t jerr;
+	const char *host;
 	json_t *vs, *v;
-	char path[4096];
 	size_t f, i, n = 0;
 
 	(void)state;
-	if ((dir = getenv("WJ_TEST_DATA")) == NULL)
-		dir = "tests/data";
-	for (f = 0; f < 2; f++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
-		if ((docs[f] = json_load_file(path, 0, &jerr)) == NULL) {
-			fprintf(stderr, "%s: %s\n", path, jerr.text);
+	for (f = 0; f < 2; f++)
+		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
 			return -1;
-		}
-		vs = json_object_get(docs[f], "vectors");
-		if (!json_is_array(vs) || json_array_size(vs) != want[f]) {
-			fprintf(stderr, "%s: expected %zu vectors\n", path,
-			    want[f]);
-			return -1;
-		}
-	}
 	for (f = 0; f < 2; f++) {
 		host = jstr(json_object_get(json_object_get(docs[f], "meta"),
 		    "fixed"), "host");
@@ -301,7 +169,7 @@ teardown(void **state)
 
 	(void)state;
 	for (i = 0; i < NTV; i++)
-		tv_free(&tvs[i]);
+		vreq_free(&tvs[i].rq);
 	json_decref(docs[0]);
 	json_decref(docs[1]);
 	return 0;
@@ -312,7 +180,7 @@ verify_tv(const struct tv *t, struct wj_errinfo *ei)
 {
 	struct sig_request req;
 
-	tv_req(t, &req);
+	vreq_request(&t->rq, &req);
 	memset(ei, 0, sizeof(*ei));
 	return sig_verify(&req, &t->auth, t->sk, strlen(t->sk), ei);
 }
@@ -381,7 +249,7 @@ tv_canonical(const struct tv *t, int mode)
 	char *s;
 	int r;
 
-	tv_req(t, &req);
+	vreq_request(&t->rq, &req);
 	buf_init(&b);
 	if ((r = sig_canonical_request(&req, t->signed_headers, t->alg, mode,
 	    &b, &ei)) != 0)
@@ -397,8 +265,8 @@ tv_find(const struct tv *t, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < t->nh; i++)
-		if (strcasecmp(t->names[i], name) == 0)
+	for (i = 0; i < t->rq.nh; i++)
+		if (strcasecmp(t->rq.names[i], name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -409,12 +277,12 @@ unsigned_headers(const struct tv *t, struct sig_header *h, size_t max)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < t->nh; i++) {
-		if (strcasecmp(t->names[i], "Authorization") == 0)
+	for (i = 0; i < t->rq.nh; i++) {
+		if (strcasecmp(t->rq.names[i], "Authorization") == 0)
 			continue;
 		assert_true(n < max);
-		h[n].name = t->names[i];
-		h[n].value = t->vals[i];
+		h[n].name = t->rq.names[i];
+		h[n].value = t->rq.vals[i];
 		n++;
 	}
 	return n;
@@ -428,7 +296,7 @@ tv_sign(const struct tv *t, int alg, const char *ak, char **out)
 	struct sig_request req;
 	int r;
 
-	tv_req(t, &req);
+	vreq_request(&t->rq, &req);
 	req.headers = h;
 	req.n_headers = unsigned_headers(t, h, 16);
 	if ((r = sig_sign_alg(&req, alg, ak, t->sk, out)) != 0)
@@ -633,37 +501,6 @@ auth_der(const char *authz, uint8_t der[128])
 	assert_true(n % 2 == 0 && n / 2 <= 128);
 	assert_int_equal(wj_unhex(a.signature, n / 2, der), 0);
 	return n / 2;
-}
-
-/* A small request: host and date (and whatever the test adds). */
-struct mini {
-	struct sig_header h[8];
-	struct sig_request req;
-};
-
-static void
-mini_init(struct mini *m, const char *method, const char *path,
-    const char *query)
-{
-	memset(m, 0, sizeof(*m));
-	m->h[0].name = "Host";
-	m->h[0].value = TEST_HOST;
-	m->h[1].name = "X-Sdk-Date";
-	m->h[1].value = TEST_DATE;
-	m->req.method = method;
-	m->req.path = path;
-	m->req.query = query;
-	m->req.headers = m->h;
-	m->req.n_headers = 2;
-}
-
-static void
-mini_add(struct mini *m, const char *name, const char *value)
-{
-	assert_true(m->req.n_headers < 8);
-	m->h[m->req.n_headers].name = name;
-	m->h[m->req.n_headers].value = value;
-	m->req.n_headers++;
 }
 
 /* Sign m with alg, then verify it; the verdict of sig_verify. */
@@ -988,7 +825,7 @@ test_vectors_wrong_key(void **state)
 		a = t->auth;
 		snprintf(a.access_key, sizeof(a.access_key),
 		    "HPUAEXAMPLEAKID00002");
-		tv_req(t, &req);
+		vreq_request(&t->rq, &req);
 		memset(&ei, 0, sizeof(ei));
 		assert_int_equal(sig_verify(&req, &a, t->sk, strlen(t->sk),
 		    &ei), t->ec ? WJ_ERR_AUTH : 0);
@@ -1005,13 +842,13 @@ test_vectors_tamper_method(void **state)
 	for (i = 0; i < NTV; i++) {
 		struct tv *t = &tvs[i];
 
-		memcpy(saved, t->method, sizeof(saved));
-		snprintf(t->method, sizeof(t->method), "%s",
+		memcpy(saved, t->rq.method, sizeof(saved));
+		snprintf(t->rq.method, sizeof(t->rq.method), "%s",
 		    strcmp(saved, "GET") == 0 ? "POST" : "GET");
 		want_reject(t, "method", i);
-		snprintf(t->method, sizeof(t->method), "PUT");
+		snprintf(t->rq.method, sizeof(t->rq.method), "PUT");
 		want_reject(t, "method", i);
-		memcpy(t->method, saved, sizeof(saved));
+		memcpy(t->rq.method, saved, sizeof(saved));
 		want_accept(t, "restored", i);
 	}
 }
@@ -1026,17 +863,17 @@ test_vectors_tamper_path(void **state)
 	for (i = 0; i < NTV; i++) {
 		struct tv *t = &tvs[i];
 
-		saved = t->path;
+		saved = t->rq.path;
 		n = strlen(saved);
-		t->path = xstrdup(saved);
-		t->path[n - 1] ^= 1;
+		t->rq.path = xstrdup(saved);
+		t->rq.path[n - 1] ^= 1;
 		want_reject(t, "path byte", i);
-		free(t->path);
-		assert_non_null(t->path = malloc(n + 3));
-		snprintf(t->path, n + 3, "%s/x", saved);
+		free(t->rq.path);
+		assert_non_null(t->rq.path = malloc(n + 3));
+		snprintf(t->rq.path, n + 3, "%s/x", saved);
 		want_reject(t, "path segment", i);
-		free(t->path);
-		t->path = saved;
+		free(t->rq.path);
+		t->rq.path = saved;
 		want_accept(t, "restored", i);
 	}
 }
@@ -1051,12 +888,12 @@ test_vectors_tamper_query(void **state)
 	for (i = 0; i < NTV; i++) {
 		struct tv *t = &tvs[i];
 
-		saved = t->query;
+		saved = t->rq.query;
 		n = saved != NULL ? strlen(saved) : 0;
 		assert_non_null(q = malloc(n + 8));
 		snprintf(q, n + 8, "%s%sz=1", saved != NULL ? saved : "",
 		    saved != NULL ? "&" : "");
-		t->query = q;
+		t->rq.query = q;
 		want_reject(t, "query added", i);
 		if (saved != NULL) {
 			snprintf(q, n + 8, "%s", saved);
@@ -1064,7 +901,7 @@ test_vectors_tamper_query(void **state)
 			want_reject(t, "query value", i);
 		}
 		free(q);
-		t->query = saved;
+		t->rq.query = saved;
 		want_accept(t, "restored", i);
 	}
 }
@@ -1086,21 +923,21 @@ test_vectors_tamper_headers(void **state)
 		    p = strtok_r(NULL, ";", &save)) {
 			if ((h = tv_find(t, p)) < 0)
 				fail_msg("%s: %s not sent", t->name, p);
-			saved = t->vals[h];
+			saved = t->rq.vals[h];
 			n = strlen(saved);
-			assert_non_null(t->vals[h] = malloc(n + 2));
-			snprintf(t->vals[h], n + 2, "%sx", saved);
-			tv_sync(t);
+			assert_non_null(t->rq.vals[h] = malloc(n + 2));
+			snprintf(t->rq.vals[h], n + 2, "%sx", saved);
+			vreq_sync(&t->rq);
 			want_reject(t, p, i);
-			free(t->vals[h]);
-			t->vals[h] = saved;
+			free(t->rq.vals[h]);
+			t->rq.vals[h] = saved;
 			/* Renamed: the signed header is missing. */
-			name = t->names[h];
-			t->names[h] = "X-Renamed";
-			tv_sync(t);
+			name = t->rq.names[h];
+			t->rq.names[h] = "X-Renamed";
+			vreq_sync(&t->rq);
 			want_reject(t, p, i);
-			t->names[h] = name;
-			tv_sync(t);
+			t->rq.names[h] = name;
+			vreq_sync(&t->rq);
 		}
 		free(list);
 		want_accept(t, "restored", i);
@@ -1120,30 +957,30 @@ test_vectors_tamper_body(void **state)
 
 		h = tv_find(t, "X-Sdk-Content-Sm3");
 		unsigned_payload = h >= 0 &&
-		    strcmp(t->vals[h], "UNSIGNED-PAYLOAD") == 0;
-		saved = t->body;
-		n = t->body_len;
+		    strcmp(t->rq.vals[h], "UNSIGNED-PAYLOAD") == 0;
+		saved = t->rq.body;
+		n = t->rq.body_len;
 		if (n == 0) {
-			t->body = xstrdup("{}");
-			t->body_len = 2;
+			t->rq.body = xstrdup("{}");
+			t->rq.body_len = 2;
 			want_reject(t, "body added", i);
 		} else {
-			t->body = xstrndup(saved, n);
-			t->body[n - 1] ^= 1;
+			t->rq.body = xstrndup(saved, n);
+			t->rq.body[n - 1] ^= 1;
 			/* §2.2-2: an unsigned payload is not covered. */
 			if (unsigned_payload)
 				want_accept(t, "unsigned body", i);
 			else
 				want_reject(t, "body byte", i);
-			t->body_len = n - 1;
+			t->rq.body_len = n - 1;
 			if (unsigned_payload)
 				want_accept(t, "unsigned body", i);
 			else
 				want_reject(t, "body shortened", i);
 		}
-		free(t->body);
-		t->body = saved;
-		t->body_len = n;
+		free(t->rq.body);
+		t->rq.body = saved;
+		t->rq.body_len = n;
 		want_accept(t, "restored", i);
 	}
 }
@@ -1160,15 +997,15 @@ test_vectors_tamper_date(void **state)
 		struct tv *t = &tvs[i];
 
 		assert_true((h = tv_find(t, "X-Sdk-Date")) >= 0);
-		saved = t->vals[h];
-		t->vals[h] = "20250101T080911Z";
-		tv_sync(t);
+		saved = t->rq.vals[h];
+		t->rq.vals[h] = "20250101T080911Z";
+		vreq_sync(&t->rq);
 		want_reject(t, "date", i);
-		t->vals[h] = "20250101T080910";
-		tv_sync(t);
+		t->rq.vals[h] = "20250101T080910";
+		vreq_sync(&t->rq);
 		want_reject(t, "date malformed", i);
-		t->vals[h] = saved;
-		tv_sync(t);
+		t->rq.vals[h] = saved;
+		vreq_sync(&t->rq);
 		want_accept(t, "restored", i);
 	}
 }
@@ -1475,7 +1312,7 @@ test_ec_sign_roundtrip(void **state)
 
 		assert_int_equal(sig_parse_authorization_algs(auth1,
 		    SIG_ALGS_ALL, &a, &ei), 0);
-		tv_req(t, &req);
+		vreq_request(&t->rq, &req);
 		assert_int_equal(sig_verify(&req, &a, t->sk, strlen(t->sk),
 		    &ei), 0);
 		assert_int_equal(sig_parse_authorization_algs(auth2,
@@ -1516,7 +1353,7 @@ test_ec_openssl_signature_verifies(void **state)
 		n = openssl_sign(t->alg, pk, t->string_to_sign, der);
 		a = t->auth;
 		wj_hex(der, n, a.signature);
-		tv_req(t, &req);
+		vreq_request(&t->rq, &req);
 		assert_int_equal(sig_verify(&req, &a, t->sk, strlen(t->sk),
 		    &ei), 0);
 		/* Over another string: refused. */
@@ -1546,7 +1383,7 @@ test_ec_signature_garbage(void **state)
 	for (i = NSM3; i < NTV; i++) {
 		const struct tv *t = &tvs[i];
 
-		tv_req(t, &req);
+		vreq_request(&t->rq, &req);
 		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 			a = t->auth;
 			snprintf(a.signature, sizeof(a.signature), "%s",

@@ -1,0 +1,220 @@
+/*
+ * sig_vectors.h - what the signature tests (test_sig.c, test_sig_algs.c)
+ * share: a request as a server receives it (struct vreq), built from a
+ * vector file and mutable byte by byte, and the small helpers that build
+ * it, and a small request of a test's own (struct mini).  Header-only, static inline: each test is its own executable and
+ * uses its own subset.
+ */
+#ifndef WJ_TEST_SIG_VECTORS_H
+#define WJ_TEST_SIG_VECTORS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth/sig.h"
+
+/* The key, date and host the tests' own requests are signed with. */
+#define TEST_SK "ExampleSecretKeyForSigningVectors0000001"
+#define TEST_AK "HPUAEXAMPLEAKID00001"
+#define TEST_DATE "20250101T080910Z"
+#define TEST_HOST "workspace.example-region-1.example.com"
+
+/* The vector file name of tests/data (or $WJ_TEST_DATA), which must hold
+ * want vectors; NULL, said on stderr, otherwise. */
+static inline json_t *
+vfile_load(const char *name, size_t want)
+{
+	const char *dir = getenv("WJ_TEST_DATA");
+	json_error_t jerr;
+	json_t *doc, *vs;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "tests/data",
+	    name);
+	if ((doc = json_load_file(path, 0, &jerr)) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, jerr.text);
+		return NULL;
+	}
+	vs = json_object_get(doc, "vectors");
+	if (!json_is_array(vs) || json_array_size(vs) != want) {
+		fprintf(stderr, "%s: expected %zu vectors\n", path, want);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* The request of one vector; hdrs points into names/vals (vreq_sync). */
+struct vreq {
+	char		 method[32];
+	char		*path;
+	char		*query;		/* NULL: no '?' in target */
+	struct sig_header *hdrs;
+	char		**names;
+	char		**vals;
+	size_t		 nh;
+	char		*body;
+	size_t		 body_len;
+};
+
+static inline char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	assert_non_null(p = malloc(n + 1));
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static inline char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* The string member key of o, or NULL. */
+static inline const char *
+jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static inline void
+vreq_add_header(struct vreq *r, const char *name, const char *value)
+{
+	size_t n = r->nh + 1;
+
+	assert_non_null(r->names = realloc(r->names, n * sizeof(*r->names)));
+	assert_non_null(r->vals = realloc(r->vals, n * sizeof(*r->vals)));
+	r->names[r->nh] = xstrdup(name);
+	r->vals[r->nh] = xstrdup(value);
+	r->nh = n;
+}
+
+/* Refresh the sig_header array after names/vals changed. */
+static inline void
+vreq_sync(struct vreq *r)
+{
+	size_t i;
+
+	free(r->hdrs);
+	assert_non_null(r->hdrs = calloc(r->nh + 1, sizeof(*r->hdrs)));
+	for (i = 0; i < r->nh; i++) {
+		r->hdrs[i].name = r->names[i];
+		r->hdrs[i].value = r->vals[i];
+	}
+}
+
+/* The request of r, as sig.c receives it (borrowing r's bytes). */
+static inline void
+vreq_request(const struct vreq *r, struct sig_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = r->method;
+	req->path = r->path;
+	req->query = r->query;
+	req->headers = r->hdrs;
+	req->n_headers = r->nh;
+	req->body = r->body;
+	req->body_len = r->body_len;
+}
+
+/* Split a request target "path[?query]" into r's path and query. */
+static inline void
+vreq_set_target(struct vreq *r, const char *target)
+{
+	const char *q = strchr(target, '?');
+
+	if (q == NULL) {
+		r->path = xstrdup(target);
+		r->query = NULL;
+	} else {
+		r->path = xstrndup(target, (size_t)(q - target));
+		r->query = xstrdup(q + 1);
+	}
+}
+
+/* r's target from a URL "scheme://netloc/path?query" and its headers
+ * from the object hs (name: value, in the object's order). */
+static inline void
+vreq_from_url(struct vreq *r, const char *url, json_t *hs)
+{
+	const char *p, *k;
+	json_t *val;
+
+	assert_non_null(url);
+	assert_non_null(p = strstr(url, "://"));
+	assert_non_null(p = strchr(p + 3, '/'));
+	vreq_set_target(r, p);
+	assert_true(json_is_object(hs));
+	json_object_foreach(hs, k, val)
+		vreq_add_header(r, k, json_string_value(val));
+}
+
+/* r's body: the string body, if it is one (no body otherwise). */
+static inline void
+vreq_set_body(struct vreq *r, json_t *body)
+{
+	if (!json_is_string(body))
+		return;
+	r->body_len = json_string_length(body);
+	r->body = xstrndup(json_string_value(body), r->body_len);
+}
+
+static inline void
+vreq_free(struct vreq *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nh; i++) {
+		free(r->names[i]);
+		free(r->vals[i]);
+	}
+	free(r->names);
+	free(r->vals);
+	free(r->hdrs);
+	free(r->path);
+	free(r->query);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A small request: host and date (and whatever the test adds). */
+struct mini {
+	struct sig_header h[8];
+	struct sig_request req;
+};
+
+static inline void
+mini_init(struct mini *m, const char *method, const char *path,
+    const char *query)
+{
+	memset(m, 0, sizeof(*m));
+	m->h[0].name = "Host";
+	m->h[0].value = TEST_HOST;
+	m->h[1].name = "X-Sdk-Date";
+	m->h[1].value = TEST_DATE;
+	m->req.method = method;
+	m->req.path = path;
+	m->req.query = query;
+	m->req.headers = m->h;
+	m->req.n_headers = 2;
+}
+
+static inline void
+mini_add(struct mini *m, const char *name, const char *value)
+{
+	assert_true(m->req.n_headers < 8);
+	m->h[m->req.n_headers].name = name;
+	m->h[m->req.n_headers].value = value;
+	m->req.n_headers++;
+}
+
+#endif

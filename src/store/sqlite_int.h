@@ -1,8 +1,8 @@
 /*
  * sqlite_int.h - private to the SQLite back end of store.h (store_sqlite.c,
  * migrations.c, sqlite_ident.c, sqlite_jobs.c, sqlite_work.c,
- * sqlite_walbuf.c, sqlite_mem.c) and to its unit tests.  Nothing outside src/store/ and
- * tests/unit/store/ includes it.
+ * sqlite_walbuf.c, sqlite_mem.c) and to its unit tests.  Nothing outside
+ * src/store/ and tests/unit/store/ includes it.
  *
  * Connections: one per reading thread (pthread key, opened lazily, all
  * kept on st->conns and closed by store_close) and one for the writer

@@ -5,6 +5,7 @@
  * helpers that build it, a small request of a test's own (struct mini)
  * and the key, date and host it is signed with.  Header-only, static
  * inline: each test is its own executable and uses its own subset.
+ * Include it after <cmocka.h>: the helpers assert with it.
  */
 #ifndef WJ_TEST_SIG_VECTORS_H
 #define WJ_TEST_SIG_VECTORS_H

@@ -1,9 +1,10 @@
 /*
- * sig_vectors.h - what the signature tests (test_sig.c, test_sig_algs.c)
- * share: the vector files' loader, a request as a server receives it
- * (struct vreq), built from a vector and mutable byte by byte, with the
- * helpers that build it, a small request of a test's own (struct mini)
- * and the key, date and host it is signed with.  Header-only, static
+ * sig_vectors.h - what the signature tests (test_sig.c, test_sig_algs.c,
+ * and the client's test_sign.c) share: the vector files' loader, a
+ * request as a server receives it (struct vreq), built from a vector and
+ * mutable byte by byte, with the helpers that build it, a small request
+ * of a test's own (struct mini) and the key, date and host it is signed
+ * with.  Header-only, static
  * inline: each test is its own executable and uses its own subset.
  * Include it after <cmocka.h>: the helpers assert with it.
  */

@@ -21,10 +21,8 @@
 
 #include "auth/sig.h"
 #include "client/client.h"
+#include "../auth/sig_vectors.h"
 
-#define TEST_AK "HPUAEXAMPLEAKID00001"
-#define TEST_SK "ExampleSecretKeyForSigningVectors0000001"
-#define TEST_DATE "20250101T080910Z"
 #define TEST_PROJECT "0123456789abcdef0123456789abcdef"
 
 static json_t *docs[2];
@@ -34,21 +32,13 @@ setup(void **state)
 {
 	static const char *files[2] = { "vectors/aksk-sha256.json",
 	    "vectors/aksk-sha256-nodejs.json" };
-	const char *dir = getenv("WJ_TEST_DATA");
-	json_error_t jerr;
-	char path[4096];
+	static const size_t want[2] = { 19, 8 };
 	size_t f;
 
 	(void)state;
-	if (dir == NULL)
-		dir = "tests/data";
-	for (f = 0; f < 2; f++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
-		if ((docs[f] = json_load_file(path, 0, &jerr)) == NULL) {
-			fprintf(stderr, "%s: %s\n", path, jerr.text);
+	for (f = 0; f < 2; f++)
+		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -62,14 +52,6 @@ teardown(void **state)
 }
 
 /* ---- vectors through client_sign ---------------------------------------- */
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 /* A header of the vector, by name in any case. */
 static const char *

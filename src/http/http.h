@@ -144,7 +144,9 @@ void	http_server_stop(struct http_server *, int drain_ms);
 /*
  * A route: method and a pattern of '/'-separated segments where "{name}"
  * matches one non-empty segment (percent-decoded into req->params in
- * order).  Patterns are matched against the raw path.
+ * order).  Patterns are matched against the raw path.  An application
+ * keeps its own route entries (handler, permissions ...) with a struct
+ * http_route as their first member, and hands the router its table.
  */
 struct http_route {
 	const char *method;
@@ -153,13 +155,15 @@ struct http_route {
 };
 
 /*
- * Find the route of req among the entries of table[0..n) served on
- * req->listener: sets req->route and req->params.  WJ_ERR_NO_ROUTE if no pattern matches the path;
+ * Find the route of req among the n entries of table, stride bytes apart
+ * (the size of the application's entry; each starts with a struct
+ * http_route), that req->listener serves: sets req->route (the index) and
+ * req->params.  WJ_ERR_NO_ROUTE if no pattern matches the path;
  * WJ_ERR_METHOD (req->allow lists the methods) if only the method
  * differs.
  */
 int	http_route_match(const struct http_route *table, size_t n,
-	    struct http_req *req) WJ_WUR;
+	    size_t stride, struct http_req *req) WJ_WUR;
 
 /* ---- query strings ------------------------------------------------- */
 

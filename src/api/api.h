@@ -71,7 +71,8 @@ typedef int (*api_handler)(struct api_req *);
 enum api_route_flags {
 	API_ROUTE_NO_AUTH = 1 << 0,	/* health, metrics, getting a token */
 	API_ROUTE_PROJECT = 1 << 1,	/* params[0] is the project_id */
-	API_ROUTE_SUB_JOB = 1 << 2,	/* params[0] is a sub-job: its project */
+	API_ROUTE_SUB_JOB = 1 << 2,	/* params[0] is a sub-job: act in its
+					   project */
 	API_ROUTE_CLAIM = 1 << 3,	/* the action is checked per project */
 	API_ROUTE_LIMIT_IP = 1 << 4,	/* no credentials: rate-limit the
 					   address */

@@ -558,21 +558,27 @@ http_server_port(struct http_server *srv, size_t i)
 void
 http_server_stop(struct http_server *srv, int drain_ms)
 {
+	MHD_socket listen_fd[MAX_LISTENERS];
 	int64_t deadline;
 	size_t i;
 
 	if (srv == NULL)
 		return;
+	/* Quiesced, a daemon hands its listening socket to us to close
+	 * once it has stopped. */
 	for (i = 0; i < srv->n; i++)
-		if (srv->d[i] != NULL)
-			(void)MHD_quiesce_daemon(srv->d[i]);
+		listen_fd[i] = srv->d[i] != NULL ?
+		    MHD_quiesce_daemon(srv->d[i]) : MHD_INVALID_SOCKET;
 	/* Requests in flight finish and are answered before we stop. */
 	deadline = wj_mono_us() + (int64_t)drain_ms * 1000;
 	while (atomic_load(&srv->in_flight) > 0 && wj_mono_us() < deadline)
 		usleep(10 * 1000);
-	for (i = 0; i < srv->n; i++)
+	for (i = 0; i < srv->n; i++) {
 		if (srv->d[i] != NULL)
 			MHD_stop_daemon(srv->d[i]);
+		if (listen_fd[i] != MHD_INVALID_SOCKET)
+			(void)close(listen_fd[i]);
+	}
 	pthread_mutex_destroy(&srv->defer_mu);
 	free(srv);
 }

@@ -127,6 +127,8 @@ int	api_json_int(struct api_req *, json_t *obj, const char *key,
 	    int64_t min, int64_t max, int required, int64_t *out) WJ_WUR;
 /* Reply with the JSON in b. */
 int	api_reply(struct api_req *, int status, struct buf *b);
+/* Reply 200 with the object {key: value}. */
+int	api_reply_member(struct api_req *, const char *key, const char *value);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -23,7 +23,7 @@ enum { API_LISTENER_PUBLIC = 0, API_LISTENER_INTERNAL = 1 };
 
 struct api_metrics;
 
-#define API_TOKEN_LIFETIME_MS	(24 * 3600 * 1000LL) /* spec/auth.md §1.4 */
+#define API_TOKEN_LIFETIME_MS	(24 * 3600 * 1000LL) /* as IAM's */
 #define API_LOGIN_FAILURES	5	/* wrong passwords before a lock */
 #define API_PASSWORD_LOCK_MS	(15 * 60 * 1000LL)
 

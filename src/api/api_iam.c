@@ -1,7 +1,8 @@
 /*
  * api_iam.c - the IAM (Keystone) calls clients make around the job API
- * (spec/auth.md §1): getting a token by password (project or domain
- * scope), validating one, and the project lookup the SDKs do by name.
+ * (docs/API.md#identity-iam-and-sts): getting a token by password
+ * (project or domain scope), validating one, and the project lookup the
+ * SDKs do by name.
  * Errors come out in IAM's own body shape (the route's style).
  *
  * Decisions: a user may get a token for any project of its account
@@ -176,7 +177,7 @@ find_user(struct api_req *r, const struct login *in, struct store_domain *d,
 	return e;
 }
 
-/* The password of u; counts failures and locks (spec/auth.md §1.2). */
+/* The password of u; counts failures and locks. */
 static int
 check_password(struct api_req *r, const struct login *in,
     struct store_user_auth *u, int64_t now)
@@ -245,7 +246,7 @@ resolve_scope(struct api_req *r, const struct login *in,
 	return 0;
 }
 
-/* ---- the token body (spec/auth.md §1.3) ---------------------------------- */
+/* ---- the token body ---------------------------------------------------- */
 
 struct roles {
 	struct jw *w;
@@ -367,7 +368,7 @@ write_named(struct jw *w, const char *key, const char *id, const char *name)
 	jw_obj_close(w);
 }
 
-/* {"token": {...}} of spec/auth.md §1.3. */
+/* The {"token": {...}} answer. */
 static int
 token_body(struct api_req *r, const struct token *t, int is_root,
     int catalog, struct buf *b)
@@ -413,7 +414,7 @@ token_body(struct api_req *r, const struct token *t, int is_root,
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
-/* spec/auth.md §1.2: any non-empty nocatalog leaves the catalog out. */
+/* Any non-empty nocatalog leaves the catalog out. */
 static int
 want_catalog(struct api_req *r)
 {

@@ -1,5 +1,6 @@
 /*
- * api_sts.c - STS DecodeAuthorizationMessage (spec/auth.md §4): turns the
+ * api_sts.c - STS DecodeAuthorizationMessage
+ * (docs/API.md#identity-iam-and-sts): turns the
  * encoded_authorization_message of a 403 back into its JSON text for a
  * caller the gate allowed sts::decodeAuthorizationMessage.  A message
  * opens only for a caller of the account it was sealed for (auth/token

@@ -7,7 +7,7 @@
 
 #include "api.h"
 
-/* spec/jobs-api.md §1.3: application/json, any charset parameter. */
+/* application/json, with any charset parameter (docs/API.md#conventions). */
 static int
 json_media_type(const char *ct)
 {

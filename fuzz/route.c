@@ -1,6 +1,6 @@
 /*
  * route.c - the route matcher (src/http/router.c) over the service's own
- * route table (the same patterns and listeners as src/api/api.c).
+ * route table (src/api/api.c).
  *
  * Input: byte 0 picks the listener and method, the rest is the raw path.
  * Invariants: a match names a route of that listener and method whose
@@ -11,26 +11,16 @@
  * the raw segment had "%2F").
  */
 #include "fuzz.h"
-#include "http/http.h"
+#include "api/api.h"
 
-static const struct http_route table[] = {
-	{ "GET", "/v2/{project_id}/workspace-sub-jobs", 0 },
-	{ "POST", "/v2/{project_id}/workspace-sub-jobs/batch-delete", 0 },
-	{ "GET", "/v2/{project_id}/workspace-jobs/{job_id}", 0 },
-	{ "POST", "/v2/{project_id}/workspace-jobs/{job_id}/actions", 0 },
-	{ "POST", "/v1/internal/{project_id}/jobs", 1 },
-	{ "POST", "/v1/internal/sub-jobs/claim", 1 },
-	{ "POST", "/v1/internal/sub-jobs/{id}/heartbeat", 1 },
-	{ "POST", "/v1/internal/sub-jobs/{id}/finish", 1 },
-	{ "GET", "/healthz", 1 },
-	{ "GET", "/readyz", 1 },
-	{ "GET", "/metrics", 1 },
-	{ "POST", "/v3/auth/tokens", 0 },
-	{ "GET", "/v3/auth/tokens", 0 },
-	{ "GET", "/v3/projects", 0 },
-	{ "POST", "/v5/decode-authorization-message", 0 },
-};
-#define N (sizeof(table) / sizeof(table[0]))
+#define N api_n_routes
+
+/* The i-th route of the service's table. */
+static const struct http_route *
+route(int i)
+{
+	return &api_routes[i].http;
+}
 
 static const char *methods[] = { "GET", "POST", "PUT", "DELETE", "HEAD",
     "get", "" };
@@ -78,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.method = methods[(data[0] >> 1) % (sizeof(methods) /
 	    sizeof(methods[0]))];
 	r.path = path;
-	e = http_route_match(table, N, &r);
+	e = http_route_match(route(0), N, sizeof(api_routes[0]), &r);
 	for (i = 0; i < HTTP_MAX_PARAMS; i++) {
 		FUZZ_CHECK(memchr(r.params[i], '\0', sizeof(r.params[i])) !=
 		    NULL);
@@ -88,9 +78,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(r.allow, '\0', sizeof(r.allow)) != NULL);
 	if (e == 0) {
 		FUZZ_CHECK(r.route >= 0 && (size_t)r.route < N);
-		FUZZ_CHECK(table[r.route].listener == r.listener);
-		FUZZ_CHECK(strcmp(table[r.route].method, r.method) == 0);
-		FUZZ_CHECK(segments(table[r.route].pattern) == segments(path));
+		FUZZ_CHECK(route(r.route)->listener == r.listener);
+		FUZZ_CHECK(strcmp(route(r.route)->method, r.method) == 0);
+		FUZZ_CHECK(segments(route(r.route)->pattern) ==
+		    segments(path));
 		for (i = 0; i < HTTP_MAX_PARAMS; i++)
 			if (strchr(r.params[i], '/') != NULL)
 				FUZZ_CHECK(strstr(path, "%2F") != NULL ||

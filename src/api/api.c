@@ -19,90 +19,72 @@
 #include "api.h"
 #include "../model/limits.h"
 
-enum route_flags {
-	ROUTE_NO_AUTH = 1 << 0,	/* health, metrics, getting a token */
-	ROUTE_PROJECT = 1 << 1,	/* params[0] is the project_id */
-	ROUTE_SUB_JOB = 1 << 2,	/* params[0] is a sub-job: its project */
-	ROUTE_CLAIM = 1 << 3,	/* the action is checked per project */
-	ROUTE_LIMIT_IP = 1 << 4, /* no credentials: rate-limit the address */
-};
-
-struct route {
-	const char  *name;	/* SDK operation name, for metrics */
-	int	     flags;
-	const char  *action;	/* IAM action (spec/auth.md §3.4) */
-	api_handler  handler;
-	int	     style;	/* enum http_err_style of handler errors */
-};
-
 #define PUB API_LISTENER_PUBLIC
 #define INT API_LISTENER_INTERNAL
 #define W HTTP_ERR_WKS
 
-/* spec/jobs-api.md (public) and DESIGN §5 (internal); same order below. */
-static const struct http_route http_routes[] = {
-	{ "GET", "/v2/{project_id}/workspace-sub-jobs", PUB },
-	{ "POST", "/v2/{project_id}/workspace-sub-jobs/batch-delete", PUB },
-	{ "GET", "/v2/{project_id}/workspace-jobs/{job_id}", PUB },
-	{ "POST", "/v2/{project_id}/workspace-jobs/{job_id}/actions", PUB },
-	{ "POST", "/v1/internal/{project_id}/jobs", INT },
-	{ "POST", "/v1/internal/sub-jobs/claim", INT },
-	{ "POST", "/v1/internal/sub-jobs/{id}/heartbeat", INT },
-	{ "POST", "/v1/internal/sub-jobs/{id}/finish", INT },
-	{ "GET", "/healthz", INT },
-	{ "GET", "/readyz", INT },
-	{ "GET", "/metrics", INT },
-	{ "POST", "/v3/auth/tokens", PUB },
-	{ "GET", "/v3/auth/tokens", PUB },
-	{ "GET", "/v3/projects", PUB },
-	{ "POST", "/v5/decode-authorization-message", PUB },
-};
-
-static const struct route routes[] = {
-	{ "ListItaSubJobs", ROUTE_PROJECT, "workspace:jobs:listSubJobs",
-	    api_sub_jobs_list, W },
-	{ "BatchDeleteSubJobs", ROUTE_PROJECT,
-	    "workspace:jobs:deleteSubJobRecords", api_sub_jobs_batch_delete,
-	    W },
-	{ "ShowJob", ROUTE_PROJECT, "workspace:jobs:get", api_jobs_show, W },
-	{ "RunActionsOnWorkspaceJob", ROUTE_PROJECT, "workspace:jobs:retry",
-	    api_jobs_action, W },
-	{ "CreateJob", ROUTE_PROJECT, "workspace:jobs:create",
-	    api_internal_create, W },
-	{ "ClaimSubJobs", ROUTE_CLAIM, "workspace:jobs:execute",
-	    api_internal_claim, W },
-	{ "HeartbeatSubJob", ROUTE_SUB_JOB, "workspace:jobs:execute",
-	    api_internal_heartbeat, W },
-	{ "FinishSubJob", ROUTE_SUB_JOB, "workspace:jobs:execute",
-	    api_internal_finish, W },
-	{ "healthz", ROUTE_NO_AUTH, NULL, api_health_healthz, W },
-	{ "readyz", ROUTE_NO_AUTH, NULL, api_health_readyz, W },
-	{ "metrics", ROUTE_NO_AUTH, NULL, api_health_metrics, W },
-	/* spec/auth.md §1: no permission needed beyond being a user. */
-	{ "KeystoneCreateUserTokenByPassword", ROUTE_NO_AUTH | ROUTE_LIMIT_IP,
+/*
+ * Every endpoint of both listeners (docs/API.md), one entry each: method,
+ * pattern and listener; the SDK operation name and what the gate checks
+ * (flags); the IAM action, the handler and the shape of its error bodies.
+ */
+const struct api_route api_routes[] = {
+	{ { "GET", "/v2/{project_id}/workspace-sub-jobs", PUB },
+	    "ListItaSubJobs", API_ROUTE_PROJECT,
+	    "workspace:jobs:listSubJobs", api_sub_jobs_list, W },
+	{ { "POST", "/v2/{project_id}/workspace-sub-jobs/batch-delete", PUB },
+	    "BatchDeleteSubJobs", API_ROUTE_PROJECT,
+	    "workspace:jobs:deleteSubJobRecords",
+	    api_sub_jobs_batch_delete, W },
+	{ { "GET", "/v2/{project_id}/workspace-jobs/{job_id}", PUB },
+	    "ShowJob", API_ROUTE_PROJECT,
+	    "workspace:jobs:get", api_jobs_show, W },
+	{ { "POST", "/v2/{project_id}/workspace-jobs/{job_id}/actions", PUB },
+	    "RunActionsOnWorkspaceJob", API_ROUTE_PROJECT,
+	    "workspace:jobs:retry", api_jobs_action, W },
+	{ { "POST", "/v1/internal/{project_id}/jobs", INT },
+	    "CreateJob", API_ROUTE_PROJECT,
+	    "workspace:jobs:create", api_internal_create, W },
+	{ { "POST", "/v1/internal/sub-jobs/claim", INT },
+	    "ClaimSubJobs", API_ROUTE_CLAIM,
+	    "workspace:jobs:execute", api_internal_claim, W },
+	{ { "POST", "/v1/internal/sub-jobs/{id}/heartbeat", INT },
+	    "HeartbeatSubJob", API_ROUTE_SUB_JOB,
+	    "workspace:jobs:execute", api_internal_heartbeat, W },
+	{ { "POST", "/v1/internal/sub-jobs/{id}/finish", INT },
+	    "FinishSubJob", API_ROUTE_SUB_JOB,
+	    "workspace:jobs:execute", api_internal_finish, W },
+	{ { "GET", "/healthz", INT },
+	    "healthz", API_ROUTE_NO_AUTH,
+	    NULL, api_health_healthz, W },
+	{ { "GET", "/readyz", INT },
+	    "readyz", API_ROUTE_NO_AUTH,
+	    NULL, api_health_readyz, W },
+	{ { "GET", "/metrics", INT },
+	    "metrics", API_ROUTE_NO_AUTH,
+	    NULL, api_health_metrics, W },
+	/* Getting a token needs no permission beyond being a user. */
+	{ { "POST", "/v3/auth/tokens", PUB },
+	    "KeystoneCreateUserTokenByPassword",
+	    API_ROUTE_NO_AUTH | API_ROUTE_LIMIT_IP,
 	    NULL, api_iam_token_create, HTTP_ERR_IAM },
-	{ "KeystoneValidateToken", 0, NULL, api_iam_token_validate,
-	    HTTP_ERR_IAM },
-	{ "KeystoneListProjects", 0, NULL, api_iam_projects, HTTP_ERR_IAM },
-	/* spec/auth.md §4 */
-	{ "DecodeAuthorizationMessage", 0, "sts::decodeAuthorizationMessage",
-	    api_sts_decode, HTTP_ERR_STS },
+	{ { "GET", "/v3/auth/tokens", PUB },
+	    "KeystoneValidateToken", 0,
+	    NULL, api_iam_token_validate, HTTP_ERR_IAM },
+	{ { "GET", "/v3/projects", PUB },
+	    "KeystoneListProjects", 0,
+	    NULL, api_iam_projects, HTTP_ERR_IAM },
+	{ { "POST", "/v5/decode-authorization-message", PUB },
+	    "DecodeAuthorizationMessage", 0,
+	    "sts::decodeAuthorizationMessage", api_sts_decode, HTTP_ERR_STS },
 };
 
-#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
-_Static_assert(sizeof(http_routes) / sizeof(http_routes[0]) == N_ROUTES,
-    "route tables out of step");
-
-size_t
-api_route_count(void)
-{
-	return N_ROUTES;
-}
+const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
 
 const char *
 api_route_name(size_t i)
 {
-	return i < N_ROUTES ? routes[i].name : "none";
+	return i < api_n_routes ? api_routes[i].name : "none";
 }
 
 int
@@ -119,7 +101,7 @@ api_init(struct api *a, struct store *st, const struct wj_master_key *mk)
 	a->authn.skew_ms = WJ_SKEW_MS;
 	if ((r = api_configure(a, &defaults)) != 0)
 		return r;
-	return api_metrics_new(N_ROUTES, &a->metrics);
+	return api_metrics_new(api_n_routes, &a->metrics);
 }
 
 int
@@ -184,9 +166,9 @@ authenticate(struct api_req *r)
 	return 0;
 }
 
-/* DESIGN §4: path values over 255 characters are 400. */
+/* Path values over WJ_PARAM_MAX characters, or not text, are 400. */
 static int
-check_params(struct api_req *r)
+check_path_params(struct api_req *r)
 {
 	struct http_req *h = r->http;
 	size_t i, n;
@@ -205,14 +187,15 @@ check_params(struct api_req *r)
 }
 
 /*
- * spec/errors.md §2.3: N requests per second per caller and route; the
- * caller is the user, or the address on routes without credentials.
+ * The rate limiter (docs/API.md#limits): N requests per second per caller
+ * and route; the caller is the user, or the address on routes without
+ * credentials.
  * Only on the public listener, which stands for Huawei's gateway: the
  * internal API's heartbeats and finishes grow with the sub-jobs running,
  * and throttling them would cost workers their leases.
  */
 static int
-limit(struct api_req *r)
+rate_limit(struct api_req *r)
 {
 	struct http_req *h = r->http;
 	char key[GUARD_KEY_MAX + 1];
@@ -259,20 +242,21 @@ sub_job_scope(struct api_req *r, char project[WJ_ID_LEN + 1])
 	return 0;
 }
 
+/* A project route: the path's project is the caller's to act in. */
 static int
-scope(struct api_req *r, const struct route *rt)
+project_scope(struct api_req *r, const struct api_route *rt)
 {
 	struct http_req *h = r->http;
 	const char *xp;
 	int e;
 
-	if (!(rt->flags & ROUTE_PROJECT))
+	if (!(rt->flags & API_ROUTE_PROJECT))
 		return 0;
 	r->project_id = h->params[0];
 	/* Log at most the first characters of a long project parameter. */
 	(void)snprintf(h->project, sizeof(h->project), "%.*s",
 	    (int)sizeof(h->project) - 1, r->project_id);
-	/* DESIGN §4: X-Project-Id is optional, and must match when sent. */
+	/* X-Project-Id is optional, and must match when sent. */
 	xp = http_header(h, "X-Project-Id");
 	if (xp != NULL && strcmp(xp, r->project_id) != 0)
 		return WJ_ERR_PROJECT;
@@ -283,14 +267,14 @@ scope(struct api_req *r, const struct route *rt)
 
 /* The route's IAM action by identity policies (api_authz.c). */
 static int
-authorize(struct api_req *r, const struct route *rt)
+authorize(struct api_req *r, const struct api_route *rt)
 {
 	char project[WJ_ID_LEN + 1];
 	int e;
 
-	if (rt->flags & ROUTE_CLAIM)
+	if (rt->flags & API_ROUTE_CLAIM)
 		return api_authorize_claim(r, rt->action);
-	if (rt->flags & ROUTE_SUB_JOB) {
+	if (rt->flags & API_ROUTE_SUB_JOB) {
 		/* Root by signature: nothing to scope or decide, no read. */
 		if (r->who.is_root && !r->who.via_token)
 			return 0;
@@ -304,24 +288,19 @@ authorize(struct api_req *r, const struct route *rt)
 	return api_authorize(r, rt->action, r->project_id);
 }
 
-/* Everything before the handler; 0 or the refusal. */
-static int
-gate(struct api_req *r, const struct route *rt)
-{
-	int e;
-
-	if (rt->flags & ROUTE_NO_AUTH)
-		return (rt->flags & ROUTE_LIMIT_IP) ? limit(r) : 0;
-	if ((e = authenticate(r)) != 0 || (e = limit(r)) != 0 ||
-	    (e = check_params(r)) != 0 || (e = scope(r, rt)) != 0)
-		return e;
-	return authorize(r, rt);
-}
-
+/*
+ * The one gate every request passes, in this order: find the route (404
+ * and 405 come before authentication); authenticate, count the request
+ * against the caller's rate limit, check the path parameters and the
+ * project scope, authorize the route's IAM action; run the handler; write
+ * the error body of whatever failed.  Routes without credentials (health,
+ * metrics, getting a token) skip the checks, some of them not the rate
+ * limit.
+ */
 void
 api_dispatch(void *arg, struct http_req *h)
 {
-	const struct route *rt = NULL;
+	const struct api_route *rt;
 	struct api_req r;
 	int e, style = HTTP_ERR_WKS;
 
@@ -329,11 +308,18 @@ api_dispatch(void *arg, struct http_req *h)
 	r.api = arg;
 	r.http = h;
 	r.actor.request_id = h->request_id;
-	if ((e = http_route_match(http_routes, N_ROUTES, h)) != 0)
+	if ((e = http_route_match(&api_routes[0].http, api_n_routes,
+	    sizeof(api_routes[0]), h)) != 0)
 		goto out;
-	rt = &routes[h->route];
+	rt = &api_routes[h->route];
 	r.actor.action = rt->action;
-	if ((e = gate(&r, rt)) != 0) {
+	if (rt->flags & API_ROUTE_NO_AUTH)
+		e = (rt->flags & API_ROUTE_LIMIT_IP) ? rate_limit(&r) : 0;
+	else if ((e = authenticate(&r)) == 0 && (e = rate_limit(&r)) == 0 &&
+	    (e = check_path_params(&r)) == 0 &&
+	    (e = project_scope(&r, rt)) == 0)
+		e = authorize(&r, rt);
+	if (e != 0) {
 		/* A refusal of the service itself is in its shape. */
 		if (e == WJ_ERR_DENIED)
 			style = rt->style;

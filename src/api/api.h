@@ -1,7 +1,8 @@
 /*
  * api.h - the application: the route table of the public and internal
- * APIs and the one gate every request passes (route, authenticate,
- * project scope, authorize, handler), as DESIGN §2 draws it.  Handlers
+ * APIs and the one gate every request passes (route, authenticate, rate
+ * limit, project scope, authorize, handler; see
+ * docs/ARCHITECTURE.md#request-flow).  Handlers
  * live in a file per resource and return WJ_ERR_* codes; the gate writes
  * every error body through http_reply_error.
  */
@@ -22,7 +23,7 @@ enum { API_LISTENER_PUBLIC = 0, API_LISTENER_INTERNAL = 1 };
 
 struct api_metrics;
 
-#define API_TOKEN_LIFETIME_MS	(24 * 3600 * 1000LL) /* spec/auth.md §1.4 */
+#define API_TOKEN_LIFETIME_MS	(24 * 3600 * 1000LL) /* as IAM's */
 #define API_LOGIN_FAILURES	5	/* wrong passwords before a lock */
 #define API_PASSWORD_LOCK_MS	(15 * 60 * 1000LL)
 
@@ -66,6 +67,32 @@ struct api_req {
 
 typedef int (*api_handler)(struct api_req *);
 
+/* What the gate does for a route before its handler. */
+enum api_route_flags {
+	API_ROUTE_NO_AUTH = 1 << 0,	/* health, metrics, getting a token */
+	API_ROUTE_PROJECT = 1 << 1,	/* params[0] is the project_id */
+	API_ROUTE_SUB_JOB = 1 << 2,	/* params[0] is a sub-job: act in its
+					   project */
+	API_ROUTE_CLAIM = 1 << 3,	/* the action is checked per project */
+	API_ROUTE_LIMIT_IP = 1 << 4,	/* no credentials: rate-limit the
+					   address */
+};
+
+/* One endpoint: where it is served, who may call it, what answers. */
+struct api_route {
+	struct http_route http;		/* method, pattern, listener: first,
+					   for http_route_match */
+	const char	 *name;		/* SDK operation name, for metrics */
+	int		  flags;	/* enum api_route_flags */
+	const char	 *action;	/* IAM action, NULL: none to check */
+	api_handler	  handler;
+	int		  style;	/* enum http_err_style of its errors */
+};
+
+/* The route table (api.c); http_req.route indexes it. */
+extern const struct api_route api_routes[];
+extern const size_t api_n_routes;
+
 /*
  * Set up the application over an open store; the master key is copied.
  * Defaults of struct api_opts: rate 200/s, 24 h tokens, 5 min AK and
@@ -100,6 +127,8 @@ int	api_json_int(struct api_req *, json_t *obj, const char *key,
 	    int64_t min, int64_t max, int required, int64_t *out) WJ_WUR;
 /* Reply with the JSON in b. */
 int	api_reply(struct api_req *, int status, struct buf *b);
+/* Reply 200 with the object {key: value}. */
+int	api_reply_member(struct api_req *, const char *key, const char *value);
 
 /* ---- handlers ---------------------------------------------------------- */
 
@@ -151,8 +180,8 @@ void	api_metrics_observe(struct api_metrics *, int route, int status,
 int	api_metrics_render(struct api_metrics *, struct store *,
 	    struct buf *out) WJ_WUR;
 
-/* Route names, for metrics: index -> "ListItaSubJobs" etc. */
-size_t	api_route_count(void);
+/* Route names, for metrics: index -> "ListItaSubJobs" etc.; "none" past
+ * the table (requests that matched no route). */
 const char *api_route_name(size_t);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * api_authz.c - the gate's authorization step (DESIGN §4): the request
- * context of the global condition keys, the decision of auth/authz, and
- * on a refusal the sealed encoded_authorization_message (auth/token)
- * that STS decodes.  The account's root user is allowed everything.
+ * api_authz.c - the gate's authorization step
+ * (docs/API.md#authorization): the request context of the global
+ * condition keys, the decision of auth/authz, and on a refusal the sealed
+ * encoded_authorization_message (auth/token) that STS decodes.  The
+ * account's root user is allowed everything.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /*
  * api_iam.c - the IAM (Keystone) calls clients make around the job API
- * (spec/auth.md §1): getting a token by password (project or domain
- * scope), validating one, and the project lookup the SDKs do by name.
+ * (docs/API.md#identity-iam-and-sts): getting a token by password
+ * (project or domain scope), validating one, and the project lookup the
+ * SDKs do by name.
  * Errors come out in IAM's own body shape (the route's style).
  *
  * Decisions: a user may get a token for any project of its account
@@ -37,8 +38,9 @@ struct login {
 
 /* ---- request ------------------------------------------------------------- */
 
+/* 400 "The request body is invalid: <what>". */
 static int
-bad(struct api_req *r, const char *what)
+invalid_request(struct api_req *r, const char *what)
 {
 	wj_errinfo_set(&r->err, BAD_BODY ": %s", what);
 	return WJ_ERR_INVALID;
@@ -46,7 +48,7 @@ bad(struct api_req *r, const char *what)
 
 /* An api_body_object refusal in IAM's words (its reason after them). */
 static int
-bad_body(struct api_req *r, int e)
+iam_body_refusal(struct api_req *r, int e)
 {
 	char why[WJ_DETAIL_MAX + 1];
 
@@ -101,23 +103,26 @@ parse_identity(struct api_req *r, json_t *auth, struct login *in)
 	json_t *id, *m, *user, *dom;
 
 	if ((id = member_obj(auth, "identity")) == NULL)
-		return bad(r, "auth.identity is required");
+		return invalid_request(r, "auth.identity is required");
 	m = json_object_get(id, "methods");
 	if (!json_is_array(m) || json_array_size(m) != 1 ||
 	    !json_is_string(json_array_get(m, 0)) ||
 	    strcmp(json_string_value(json_array_get(m, 0)), "password") != 0)
-		return bad(r, "auth.identity.methods must be [\"password\"]");
+		return invalid_request(r, "auth.identity.methods must be "
+		    "[\"password\"]");
 	user = member_obj(member_obj(id, "password"), "user");
 	if (user == NULL)
-		return bad(r, "auth.identity.password.user is required");
+		return invalid_request(r, "auth.identity.password.user is "
+		    "required");
 	in->user = member_str(user, "name", STORE_NAME_MAX);
 	in->password = member_str(user, "password", PASSWD_MAX);
 	if (in->user == NULL || in->password == NULL)
-		return bad(r, "user.name and user.password are required "
-		    "strings");
+		return invalid_request(r, "user.name and user.password are "
+		    "required strings");
 	if ((dom = member_obj(user, "domain")) == NULL ||
 	    id_or_name(dom, &in->domain_id, &in->domain_name) != 0)
-		return bad(r, "user.domain must have a name or an id");
+		return invalid_request(r, "user.domain must have a name or an "
+		    "id");
 	return 0;
 }
 
@@ -127,18 +132,21 @@ parse_scope(struct api_req *r, json_t *auth, struct login *in)
 	json_t *sc, *p, *d;
 
 	if ((sc = member_obj(auth, "scope")) == NULL)
-		return bad(r, "auth.scope is required");
+		return invalid_request(r, "auth.scope is required");
 	p = member_obj(sc, "project");
 	d = member_obj(sc, "domain");
 	if ((p == NULL) == (d == NULL))
-		return bad(r, "auth.scope must be a project or a domain");
+		return invalid_request(r, "auth.scope must be a project or a "
+		    "domain");
 	in->project_scope = p != NULL;
 	if (p != NULL && id_or_name(p, &in->project_id,
 	    &in->project_name) != 0)
-		return bad(r, "scope.project must have a name or an id");
+		return invalid_request(r, "scope.project must have a name or "
+		    "an id");
 	if (d != NULL && id_or_name(d, &in->scope_domain_id,
 	    &in->scope_domain_name) != 0)
-		return bad(r, "scope.domain must have a name or an id");
+		return invalid_request(r, "scope.domain must have a name or an "
+		    "id");
 	return 0;
 }
 
@@ -169,7 +177,7 @@ find_user(struct api_req *r, const struct login *in, struct store_domain *d,
 	return e;
 }
 
-/* The password of u; counts failures and locks (spec/auth.md §1.2). */
+/* The password of u; counts failures and locks. */
 static int
 check_password(struct api_req *r, const struct login *in,
     struct store_user_auth *u, int64_t now)
@@ -238,7 +246,7 @@ resolve_scope(struct api_req *r, const struct login *in,
 	return 0;
 }
 
-/* ---- the token body (spec/auth.md §1.3) ---------------------------------- */
+/* ---- the token body ---------------------------------------------------- */
 
 struct roles {
 	struct jw *w;
@@ -310,8 +318,8 @@ client_host(struct api_req *r)
 }
 
 static void
-endpoint(struct jw *w, const char *id, const char *type, const char *region,
-    const char *url)
+write_endpoint(struct jw *w, const char *id, const char *type,
+    const char *region, const char *url)
 {
 	jw_obj_open(w);
 	jw_kv_str(w, "id", id);
@@ -341,12 +349,12 @@ write_catalog(struct api_req *r, const struct token *t, struct jw *w)
 	if (t->project_id[0] != '\0') {
 		(void)snprintf(url, sizeof(url), "http://%s/v2/%s", host,
 		    t->project_id);
-		endpoint(w, "workspace", "workspace", region, url);
+		write_endpoint(w, "workspace", "workspace", region, url);
 	}
 	(void)snprintf(url, sizeof(url), "http://%s/v3", host);
-	endpoint(w, "iam", "identity", region, url);
+	write_endpoint(w, "iam", "identity", region, url);
 	(void)snprintf(url, sizeof(url), "http://%s", host);
-	endpoint(w, "sts", "sts", region, url);
+	write_endpoint(w, "sts", "sts", region, url);
 	jw_arr_close(w);
 }
 
@@ -360,7 +368,7 @@ write_named(struct jw *w, const char *key, const char *id, const char *name)
 	jw_obj_close(w);
 }
 
-/* {"token": {...}} of spec/auth.md §1.3. */
+/* The {"token": {...}} answer. */
 static int
 token_body(struct api_req *r, const struct token *t, int is_root,
     int catalog, struct buf *b)
@@ -406,7 +414,7 @@ token_body(struct api_req *r, const struct token *t, int is_root,
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
-/* spec/auth.md §1.2: any non-empty nocatalog leaves the catalog out. */
+/* Any non-empty nocatalog leaves the catalog out. */
 static int
 want_catalog(struct api_req *r)
 {
@@ -448,7 +456,7 @@ reply_token(struct api_req *r, int status, const struct token *t,
 /* ---- handlers ------------------------------------------------------------ */
 
 static int
-issue(struct api_req *r, const struct login *in)
+issue_token(struct api_req *r, const struct login *in)
 {
 	struct store_user_auth u;
 	struct store_domain d;
@@ -492,17 +500,17 @@ api_iam_token_create(struct api_req *r)
 
 	memset(&in, 0, sizeof(in));
 	if ((e = api_body_object(r, &doc)) != 0) {
-		e = bad_body(r, e);
+		e = iam_body_refusal(r, e);
 		goto out;
 	}
 	if ((auth = member_obj(doc, "auth")) == NULL) {
-		e = bad(r, "auth is required");
+		e = invalid_request(r, "auth is required");
 		goto out;
 	}
 	if ((e = parse_identity(r, auth, &in)) != 0 ||
 	    (e = parse_scope(r, auth, &in)) != 0)
 		goto out;
-	e = issue(r, &in);
+	e = issue_token(r, &in);
  out:
 	if (doc != NULL) {
 		/* The password lives in the parsed document: wipe it. */

@@ -21,36 +21,27 @@ static const int64_t bounds_us[] = { 250, 500, 1000, 2500, 5000, 10000,
 
 struct api_metrics {
 	size_t		  n_routes;	/* + 1 for "no route" */
-	atomic_ullong	 *requests;	/* [route][status] */
 	atomic_ullong	  buckets[N_BUCKETS + 1];
 	atomic_ullong	  count;
 	atomic_ullong	  sum_us;
+	atomic_ullong	  requests[];	/* [route][status] */
 };
 
 int
 api_metrics_new(size_t n_routes, struct api_metrics **out)
 {
-	struct api_metrics *m;
+	size_t n = (n_routes + 1) * N_STATUS;
 
-	*out = NULL;
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	*out = calloc(1, sizeof(**out) + n * sizeof((*out)->requests[0]));
+	if (*out == NULL)
 		return WJ_ERR_NOMEM;
-	m->n_routes = n_routes + 1;
-	m->requests = calloc(m->n_routes * N_STATUS, sizeof(*m->requests));
-	if (m->requests == NULL) {
-		free(m);
-		return WJ_ERR_NOMEM;
-	}
-	*out = m;
+	(*out)->n_routes = n_routes + 1;
 	return 0;
 }
 
 void
 api_metrics_free(struct api_metrics *m)
 {
-	if (m == NULL)
-		return;
-	free(m->requests);
 	free(m);
 }
 

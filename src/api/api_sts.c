@@ -1,5 +1,6 @@
 /*
- * api_sts.c - STS DecodeAuthorizationMessage (spec/auth.md §4): turns the
+ * api_sts.c - STS DecodeAuthorizationMessage
+ * (docs/API.md#identity-iam-and-sts): turns the
  * encoded_authorization_message of a 403 back into its JSON text for a
  * caller the gate allowed sts::decodeAuthorizationMessage.  A message
  * opens only for a caller of the account it was sealed for (auth/token
@@ -18,11 +19,8 @@ api_sts_decode(struct api_req *r)
 	const char *msg = NULL;
 	char *text = NULL;
 	json_t *doc = NULL;
-	struct buf b;
-	struct jw w;
 	int e;
 
-	buf_init(&b);
 	if ((e = api_body_object(r, &doc)) != 0 ||
 	    (e = api_json_str(r, doc, "encoded_message", 1,
 	    AUTHZ_MSG_TEXT_MAX, 1, &msg)) != 0)
@@ -34,16 +32,10 @@ api_sts_decode(struct api_req *r)
 	else if (e == WJ_ERR_DENIED)
 		wj_errinfo_set(&r->err, "the message was not issued to this "
 		    "account, or it is damaged");
-	if (e != 0)
-		goto out;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "decoded_message", text);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
+	if (e == 0)
+		e = api_reply_member(r, "decoded_message", text);
  out:
 	free(text);
-	buf_free(&b);
 	json_decref(doc);
 	return e;
 }

@@ -7,7 +7,7 @@
 
 #include "api.h"
 
-/* spec/jobs-api.md §1.3: application/json, any charset parameter. */
+/* application/json, with any charset parameter (docs/API.md#conventions). */
 static int
 json_media_type(const char *ct)
 {
@@ -123,4 +123,18 @@ api_reply(struct api_req *r, int status, struct buf *b)
 	}
 	http_reply_json(r->http, status, b);
 	return 0;
+}
+
+int
+api_reply_member(struct api_req *r, const char *key, const char *value)
+{
+	struct buf b;
+	struct jw w;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kv_str(&w, key, value);
+	jw_obj_close(&w);
+	return api_reply(r, 200, &b);
 }

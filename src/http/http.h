@@ -19,7 +19,7 @@ struct http_server;
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_PARAMS 4
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
-/* Answered by the HTTP layer before routing (spec/errors.md §2.1):
+/* Answered by the HTTP layer before routing (docs/API.md#limits):
  * a longer request-URI is 414, more or longer headers 494. */
 #define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, what sig.c accepts */
 #define HTTP_HEADER_VALUE_MAX 40000	/* X-Auth-Token 1..40000 */
@@ -144,7 +144,9 @@ void	http_server_stop(struct http_server *, int drain_ms);
 /*
  * A route: method and a pattern of '/'-separated segments where "{name}"
  * matches one non-empty segment (percent-decoded into req->params in
- * order).  Patterns are matched against the raw path.
+ * order).  Patterns are matched against the raw path.  An application
+ * keeps its own route entries (handler, permissions ...) with a struct
+ * http_route as their first member, and hands the router its table.
  */
 struct http_route {
 	const char *method;
@@ -153,13 +155,15 @@ struct http_route {
 };
 
 /*
- * Find the route of req among the entries of table[0..n) served on
- * req->listener: sets req->route and req->params.  WJ_ERR_NO_ROUTE if no pattern matches the path;
+ * Find the route of req among the n entries of table, stride bytes apart
+ * (the size of the application's entry; each starts with a struct
+ * http_route), that req->listener serves: sets req->route (the index) and
+ * req->params.  WJ_ERR_NO_ROUTE if no pattern matches the path;
  * WJ_ERR_METHOD (req->allow lists the methods) if only the method
  * differs.
  */
 int	http_route_match(const struct http_route *table, size_t n,
-	    struct http_req *req) WJ_WUR;
+	    size_t stride, struct http_req *req) WJ_WUR;
 
 /* ---- query strings ------------------------------------------------- */
 
@@ -196,7 +200,7 @@ void	http_reply_json(struct http_req *, int status, struct buf *b);
 void	http_reply_empty(struct http_req *, int status);
 /*
  * The one writer of error bodies: maps a WJ_ERR_* code to its status,
- * code and message (spec/errors.md §2-3); ei->detail becomes error_detail
+ * code and message (docs/API.md#errors); ei->detail becomes error_detail
  * (service errors) or the message suffix (gateway 401s).
  */
 void	http_reply_error(struct http_req *, int err,
@@ -204,7 +208,7 @@ void	http_reply_error(struct http_req *, int err,
 /* The HTTP status http_reply_error uses for err. */
 int	http_error_status(int err);
 
-/* Error body shapes (spec/errors.md §1). */
+/* Error body shapes (docs/API.md#errors). */
 enum http_err_style {
 	HTTP_ERR_WKS = 0,	/* {"error_code","error_msg","error_detail"} */
 	HTTP_ERR_IAM = 1,	/* {"error":{"code","message","title"}} */
@@ -221,7 +225,8 @@ void	http_reply_error_as(struct http_req *, int style, int err,
 	    const struct wj_errinfo *ei, const char *encoded);
 
 /* Preauthentication limits: a request with neither Authorization nor
- * X-Auth-Token gets these smaller caps (DESIGN §2, after Redis). */
+ * X-Auth-Token gets these smaller caps (after Redis;
+ * docs/ARCHITECTURE.md#security). */
 #define HTTP_PREAUTH_BODY_MAX		8192
 #define HTTP_PREAUTH_HEADERS_BYTES_MAX	16384
 

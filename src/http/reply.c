@@ -1,7 +1,8 @@
 /*
  * reply.c - the one place that turns a WJ_ERR_* code into an HTTP status
- * and an error body (spec/errors.md): gateway errors carry request_id,
- * service errors carry error_detail.
+ * and an error body (docs/API.md#errors) in the shape of the route's
+ * service: gateway errors carry request_id, Workspace errors
+ * error_detail, IAM and STS errors their own shapes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,8 @@ struct err_map {
 	const char *msg;
 };
 
-/* spec/errors.md §2.3 and §3.3 */
-static const struct err_map map[] = {
+/* Workspace and gateway errors (docs/API.md#errors). */
+static const struct err_map wks_map[] = {
 	{ WJ_ERR_INVALID, 400, 0, "WKS.00211102", "The parameter is invalid." },
 	{ WJ_ERR_EMPTY_BODY, 400, 0, "WKS.0001",
 	    "The request message input by the interface is empty." },
@@ -60,21 +61,23 @@ static const struct err_map internal = {
 	"The requested operation failed. Please try again later."
 };
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 static const struct err_map *
-lookup(int err)
+wks_lookup(int err)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].err == err)
-			return &map[i];
+	for (i = 0; i < NELEM(wks_map); i++)
+		if (wks_map[i].err == err)
+			return &wks_map[i];
 	return &internal;
 }
 
 int
 http_error_status(int err)
 {
-	return lookup(err)->status;
+	return wks_lookup(err)->status;
 }
 
 void
@@ -95,13 +98,16 @@ http_reply_empty(struct http_req *req, int status)
 	req->resp_json = 0;
 }
 
-/* IAM (Keystone) bodies of spec/errors.md §1.3. */
-static const struct {
+/* An error of another service: its status, code or title, message. */
+struct svc_err {
 	int	    err;
 	int	    status;
-	const char *title;
+	const char *code;	/* IAM: the title */
 	const char *msg;
-} iam_map[] = {
+};
+
+/* IAM (Keystone) bodies. */
+static const struct svc_err iam_map[] = {
 	{ WJ_ERR_INVALID, 400, "Bad Request", "The request body is invalid" },
 	{ WJ_ERR_EMPTY_BODY, 400, "Bad Request",
 	    "The request body is invalid" },
@@ -126,13 +132,8 @@ static const struct {
 	    "request." },
 };
 
-/* STS5 bodies (spec/auth.md §4); codes are this project's choice. */
-static const struct {
-	int	    err;
-	int	    status;
-	const char *code;
-	const char *msg;
-} sts_map[] = {
+/* STS5 bodies; the codes are this project's choice. */
+static const struct svc_err sts_map[] = {
 	{ WJ_ERR_INVALID, 400, "STS5.0400", "The request is invalid" },
 	{ WJ_ERR_EMPTY_BODY, 400, "STS5.0400", "The request is invalid" },
 	{ WJ_ERR_MEDIA_TYPE, 400, "STS5.0400", "The request is invalid" },
@@ -145,23 +146,30 @@ static const struct {
 	{ WJ_ERR_INTERNAL, 500, "STS5.0500", "Internal server error" },
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+/* The entry of err in t[0..n), or the last one (the internal error). */
+static const struct svc_err *
+svc_lookup(const struct svc_err *t, size_t n, int err)
+{
+	size_t i;
+
+	for (i = 0; i < n - 1; i++)
+		if (t[i].err == err)
+			break;
+	return &t[i];
+}
 
 static void
 iam_body(struct jw *w, int err, const char *detail, int *status)
 {
-	size_t i;
+	const struct svc_err *m = svc_lookup(iam_map, NELEM(iam_map), err);
 
-	for (i = 0; i < NELEM(iam_map) - 1; i++)
-		if (iam_map[i].err == err)
-			break;
-	*status = iam_map[i].status;
+	*status = m->status;
 	jw_obj_open(w);
 	jw_key(w, "error");
 	jw_obj_open(w);
-	jw_kv_int(w, "code", iam_map[i].status);
-	jw_kv_str(w, "message", detail != NULL ? detail : iam_map[i].msg);
-	jw_kv_str(w, "title", iam_map[i].title);
+	jw_kv_int(w, "code", m->status);
+	jw_kv_str(w, "message", detail != NULL ? detail : m->msg);
+	jw_kv_str(w, "title", m->code);
 	jw_obj_close(w);
 	jw_obj_close(w);
 }
@@ -169,23 +177,19 @@ iam_body(struct jw *w, int err, const char *detail, int *status)
 static void
 sts_body(struct jw *w, int err, const char *detail, int *status)
 {
+	const struct svc_err *m = svc_lookup(sts_map, NELEM(sts_map), err);
 	char msg[WJ_DETAIL_MAX + 128];
-	size_t i;
 
-	for (i = 0; i < NELEM(sts_map) - 1; i++)
-		if (sts_map[i].err == err)
-			break;
-	*status = sts_map[i].status;
+	*status = m->status;
 	if (detail != NULL)
-		(void)snprintf(msg, sizeof(msg), "%s: %s", sts_map[i].msg,
-		    detail);
+		(void)snprintf(msg, sizeof(msg), "%s: %s", m->msg, detail);
 	jw_obj_open(w);
-	jw_kv_str(w, "error_code", sts_map[i].code);
-	jw_kv_str(w, "error_msg", detail != NULL ? msg : sts_map[i].msg);
+	jw_kv_str(w, "error_code", m->code);
+	jw_kv_str(w, "error_msg", detail != NULL ? msg : m->msg);
 	jw_obj_close(w);
 }
 
-/* spec/errors.md §1.1 and §1.2; returns the status. */
+/* A Workspace or gateway body; returns the status. */
 static int
 wks_body(struct jw *w, struct http_req *req, const struct err_map *m,
     int err, const char *detail, const char *encoded)
@@ -196,7 +200,7 @@ wks_body(struct jw *w, struct http_req *req, const struct err_map *m,
 	jw_kv_str(w, "error_code", m->code);
 	if (m->gateway && (err == WJ_ERR_AUTH || err == WJ_ERR_THROTTLED) &&
 	    detail != NULL) {
-		/* spec/errors.md §2.2, §2.3: "<message>: <reason>" */
+		/* "<message>: <reason>" */
 		(void)snprintf(msg, sizeof(msg), "%s: %s", m->msg, detail);
 		jw_kv_str(w, "error_msg", msg);
 	} else
@@ -215,7 +219,7 @@ void
 http_reply_error_as(struct http_req *req, int style, int err,
     const struct wj_errinfo *ei, const char *encoded)
 {
-	const struct err_map *m = lookup(err);
+	const struct err_map *m = wks_lookup(err);
 	const char *detail = ei != NULL && ei->detail[0] ? ei->detail : NULL;
 	struct buf b;
 	struct jw w;

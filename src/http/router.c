@@ -1,5 +1,7 @@
 /*
- * router.c - match a raw request path against a route table.  Segments
+ * router.c - match a raw request path against an application's route
+ * table (entries of its own size, each starting with a struct
+ * http_route), knowing nothing else of the entries.  Segments
  * are compared raw; "{param}" segments are percent-decoded into
  * req->params.  No path may match by decoding into another route (a
  * "%2F" stays inside its segment).
@@ -12,7 +14,7 @@
  * Match path against one pattern; fills params.  1 on match, 0 if not.
  */
 static int
-match(const char *pattern, const char *path, struct http_req *req)
+match_pattern(const char *pattern, const char *path, struct http_req *req)
 {
 	const char *p = pattern, *s = path, *pe, *se;
 	int np = 0, too_long = 0;
@@ -49,9 +51,19 @@ match(const char *pattern, const char *path, struct http_req *req)
 	return 1;
 }
 
-int
-http_route_match(const struct http_route *t, size_t n, struct http_req *req)
+/* The i-th entry of a table of entries stride bytes apart. */
+static const struct http_route *
+entry(const struct http_route *table, size_t stride, size_t i)
 {
+	return (const struct http_route *)(const void *)
+	    ((const char *)table + i * stride);
+}
+
+int
+http_route_match(const struct http_route *table, size_t n, size_t stride,
+    struct http_req *req)
+{
+	const struct http_route *t;
 	size_t i, alen = 0;
 	int path_seen = 0;
 
@@ -60,23 +72,23 @@ http_route_match(const struct http_route *t, size_t n, struct http_req *req)
 	if (req->path == NULL || req->path[0] != '/')
 		return WJ_ERR_NO_ROUTE;
 	for (i = 0; i < n; i++) {
-		if (t[i].listener != req->listener ||
-		    !match(t[i].pattern, req->path, req))
+		t = entry(table, stride, i);
+		if (t->listener != req->listener ||
+		    !match_pattern(t->pattern, req->path, req))
 			continue;
-		if (strcmp(t[i].method, req->method) == 0) {
+		if (strcmp(t->method, req->method) == 0) {
 			req->route = (int)i;
 			return 0;
 		}
 		path_seen = 1;
 		/* Allow: "GET, POST" */
-		if (alen + strlen(t[i].method) + 3 < sizeof(req->allow)) {
+		if (alen + strlen(t->method) + 3 < sizeof(req->allow)) {
 			if (alen > 0) {
 				memcpy(req->allow + alen, ", ", 2);
 				alen += 2;
 			}
-			memcpy(req->allow + alen, t[i].method,
-			    strlen(t[i].method));
-			alen += strlen(t[i].method);
+			memcpy(req->allow + alen, t->method, strlen(t->method));
+			alen += strlen(t->method);
 			req->allow[alen] = '\0';
 		}
 	}

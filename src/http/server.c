@@ -68,7 +68,7 @@ req_free(struct http_req *req)
 	free(req);
 }
 
-/* DESIGN §2: until a request shows credentials, tighter caps apply. */
+/* Until a request shows credentials, tighter caps apply. */
 static int
 credentialed(const struct http_req *req)
 {
@@ -330,7 +330,7 @@ conn_cb(void *cls, struct MHD_Connection *c, void **sctx,
 }
 
 /*
- * Admission (ISSUE #5 item 7): past max_inflight requests of this
+ * Admission: past max_inflight requests of this
  * listener in progress (dispatched and not completed, deferred ones
  * included), a new one gets 503 WKS.00050902 with Retry-After at once,
  * before anything else is read or done for it, instead of queueing behind
@@ -471,11 +471,11 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
 	/*
-	 * poll, not epoll (DESIGN says epoll): libmicrohttpd 0.9.75's
+	 * poll, not epoll: libmicrohttpd 0.9.75's
 	 * edge-triggered epoll loop misses the end of a stream that arrives
 	 * with the last bytes of a partial request, and such a connection
-	 * then stays open until its timeout (8-19 % of tries; 0 with poll).
-	 * Cost: ~8 % of the memoized list's requests/s at 32 connections.
+	 * then stays open until its timeout; poll does not (its cost is in
+	 * docs/BENCHMARKS.md).
 	 */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 	    MHD_USE_TURBO | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
@@ -558,21 +558,27 @@ http_server_port(struct http_server *srv, size_t i)
 void
 http_server_stop(struct http_server *srv, int drain_ms)
 {
+	MHD_socket listen_fd[MAX_LISTENERS];
 	int64_t deadline;
 	size_t i;
 
 	if (srv == NULL)
 		return;
+	/* Quiesced, a daemon hands its listening socket to us to close
+	 * once it has stopped. */
 	for (i = 0; i < srv->n; i++)
-		if (srv->d[i] != NULL)
-			(void)MHD_quiesce_daemon(srv->d[i]);
+		listen_fd[i] = srv->d[i] != NULL ?
+		    MHD_quiesce_daemon(srv->d[i]) : MHD_INVALID_SOCKET;
 	/* Requests in flight finish and are answered before we stop. */
 	deadline = wj_mono_us() + (int64_t)drain_ms * 1000;
 	while (atomic_load(&srv->in_flight) > 0 && wj_mono_us() < deadline)
 		usleep(10 * 1000);
-	for (i = 0; i < srv->n; i++)
+	for (i = 0; i < srv->n; i++) {
 		if (srv->d[i] != NULL)
 			MHD_stop_daemon(srv->d[i]);
+		if (listen_fd[i] != MHD_INVALID_SOCKET)
+			(void)close(listen_fd[i]);
+	}
 	pthread_mutex_destroy(&srv->defer_mu);
 	free(srv);
 }

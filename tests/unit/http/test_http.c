@@ -14,12 +14,20 @@
 
 #include "http/http.h"
 
-static const struct http_route table[] = {
-	{ "GET", "/v2/{project_id}/workspace-sub-jobs", 0 },
-	{ "POST", "/v2/{project_id}/workspace-sub-jobs/batch-delete", 0 },
-	{ "GET", "/v2/{project_id}/workspace-jobs/{job_id}", 0 },
-	{ "POST", "/v2/{project_id}/workspace-jobs/{job_id}/actions", 0 },
-	{ "GET", "/healthz", 1 },
+/* An application's entry: the route first, its own fields after it. */
+struct app_route {
+	struct http_route http;
+	const char	 *name;
+};
+
+static const struct app_route table[] = {
+	{ { "GET", "/v2/{project_id}/workspace-sub-jobs", 0 }, "list" },
+	{ { "POST", "/v2/{project_id}/workspace-sub-jobs/batch-delete", 0 },
+	    "delete" },
+	{ { "GET", "/v2/{project_id}/workspace-jobs/{job_id}", 0 }, "show" },
+	{ { "POST", "/v2/{project_id}/workspace-jobs/{job_id}/actions", 0 },
+	    "retry" },
+	{ { "GET", "/healthz", 1 }, "healthz" },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -30,7 +38,7 @@ route(struct http_req *r, const char *method, const char *path, int listener)
 	r->method = method;
 	r->path = (char *)path;
 	r->listener = listener;
-	return http_route_match(table, N, r);
+	return http_route_match(&table[0].http, N, sizeof(table[0]), r);
 }
 
 static void
@@ -42,11 +50,14 @@ test_route_matches_and_decodes_params(void **s)
 	assert_int_equal(route(&r, "GET", "/v2/p1/workspace-jobs/j%2F1%20x", 0),
 	    0);
 	assert_int_equal(r.route, 2);
+	assert_string_equal(table[r.route].name, "show");
 	assert_string_equal(r.params[0], "p1");
 	assert_string_equal(r.params[1], "j/1 x");	/* %2F stays inside */
 	assert_int_equal(route(&r, "POST",
 	    "/v2/p1/workspace-sub-jobs/batch-delete", 0), 0);
 	assert_int_equal(r.route, 1);
+	assert_int_equal(route(&r, "GET", "/healthz", 1), 0);
+	assert_string_equal(table[r.route].name, "healthz");
 }
 
 static void

@@ -83,7 +83,7 @@ int	cmd_worker(int argc, char **argv);
  * API client commands (cmd_subjobs.c, cmd_job.c, cmd_worker.c): the
  * flags they share, besides --endpoint / --internal-endpoint.  Unset
  * credentials fall back to the SDKs' HUAWEICLOUD_SDK_AK, _SK and
- * _PROJECT_ID (cmd_client_open, defined in cmd_subjobs.c).
+ * _PROJECT_ID (client_open in client/client.c).
  */
 #define CMD_CLIENT_OPTS \
 	{ "ak", OPT_STR, 1, 128, NULL, "access key [or $HUAWEICLOUD_SDK_AK]", \
@@ -97,8 +97,8 @@ int	cmd_worker(int argc, char **argv);
 struct client;
 /*
  * A client for the URL in flag endpoint_flag with the credentials of a
- * (need_project: the project ID is required).  0, or EXIT_USAGE after
- * saying why on stderr.
+ * (need_project: the project ID is required): client_open with the
+ * flags.  0, or EXIT_USAGE / EXIT_FAIL after saying why on stderr.
  */
 int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	    int need_project, struct client **out);

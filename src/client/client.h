@@ -91,6 +91,17 @@ int	client_global_init(void) WJ_WUR;
 int	client_new(const struct client_config *cfg, struct client **out,
 	    struct wj_errinfo *ei) WJ_WUR;
 void	client_free(struct client *);
+
+/*
+ * client_new for a command line: credentials not given (NULL) come from
+ * the SDKs' variables HUAWEICLOUD_SDK_AK, _SK and _PROJECT_ID, and the
+ * project ID is required when need_project is set.  Says why on stderr
+ * when it fails: WJ_ERR_INVALID for missing credentials or a bad
+ * endpoint (the flag endpoint_flag names it), another error otherwise.
+ */
+int	client_open(const struct client_config *given,
+	    const char *endpoint_flag, int need_project, struct client **out)
+	    WJ_WUR;
 /* The endpoint as configured (for messages); borrowed. */
 const char *client_endpoint(const struct client *);
 /* The project ID configured, or NULL; borrowed. */

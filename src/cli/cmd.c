@@ -179,11 +179,13 @@ apply_defaults(const char *use, const struct opt *opts, size_t n,
 		env_name(opts[i].name, env, sizeof(env));
 		if ((e = getenv(env)) != NULL && *e != '\0') {
 			if (set_value(&opts[i], &vals[i], e) != 0)
-				return cmd_usage_error(use, "bad value in $%s", env);
+				return cmd_usage_error(use, "bad value in $%s",
+				    env);
 			vals[i].set = 1;
 		} else if (opts[i].def != NULL &&
 		    set_value(&opts[i], &vals[i], opts[i].def) != 0)
-			return cmd_usage_error(use, "bad default for --%s", opts[i].name);
+			return cmd_usage_error(use, "bad default for --%s",
+			    opts[i].name);
 	}
 	return 0;
 }
@@ -222,7 +224,8 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 			    strncmp(opts[i].name, name, nl) == 0)
 				break;
 		if (i == n)
-			return cmd_usage_error(use, "unknown flag %s", argv[a]);
+			return cmd_usage_error(use, "unknown flag %s",
+			    argv[a]);
 		if (val != NULL)
 			val++;
 		else if (opts[i].type == OPT_BOOL)
@@ -230,11 +233,14 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 		else if (a + 1 < argc)
 			val = argv[++a];
 		else
-			return cmd_usage_error(use, "flag %s needs a value", argv[a]);
+			return cmd_usage_error(use, "flag %s needs a value",
+			    argv[a]);
 		if (out->vals[i].set && !opts[i].repeat)
-			return cmd_usage_error(use, "flag --%s given twice", opts[i].name);
+			return cmd_usage_error(use, "flag --%s given twice",
+			    opts[i].name);
 		if (set_value(&opts[i], &out->vals[i], val) != 0)
-			return cmd_usage_error(use, "bad value for --%s", opts[i].name);
+			return cmd_usage_error(use, "bad value for --%s",
+			    opts[i].name);
 		out->vals[i].set = 1;
 	}
 	return apply_defaults(use, opts, n, out->vals);

@@ -461,7 +461,8 @@ exec_task(struct slot *s, struct task *t)
 	next = t->start_us + hb_us;
 	limit = w->cfg.exec_timeout_s > 0 ? t->start_us +
 	    w->cfg.exec_timeout_s * 1000000 : INT64_MAX;
-	for (;;) {	/* ends with the child, a stop, a lost lease, the limit */
+	/* ends with the child, a stop, a lost lease or the time limit */
+	for (;;) {
 		if (run_wait(run, 200, &exited) != 0 || exited)
 			break;
 		if (stopping(w) || (wj_mono_us() >= next &&

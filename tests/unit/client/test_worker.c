@@ -47,7 +47,7 @@ struct fake {
 	int		 claim_status;	/* else 200 */
 	int		 claim_fail_first;	/* claims answered 503 first */
 	int		 heartbeat_status;
-	int		 finish_fail_first;	/* finishes answered 503 first */
+	int		 finish_fail_first;	/* finishes refused first */
 	/* what it saw: {"path", "body", "auth"} in order */
 	json_t		*claims;
 	json_t		*heartbeats;

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cmd.h"
 #include "../client/client.h"
+#include "../client/output.h"
+#include "../util/buf.h"
 #include "../util/util.h"
 
 struct cmd_entry {
@@ -332,4 +336,75 @@ cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	if ((r = client_open(&cfg, endpoint_flag, need_project, out)) == 0)
 		return 0;
 	return r == WJ_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int
+cmd_parse_output(const char *use, const struct opt *opts, size_t n,
+    int argc, char **argv, struct cmd_args *out, int *fmt)
+{
+	int r;
+
+	if ((r = cmd_parse(use, opts, n, argc - 1, argv + 1, out)) != 0)
+		return r;
+	if (out_format_parse(cmd_opt(out, "output")->s, fmt) != 0)
+		return cmd_usage_error(use, "--output must be table or json");
+	return 0;
+}
+
+int
+cmd_no_args(const char *command, const char *use, const struct cmd_args *a)
+{
+	if (a->n_pos == 0)
+		return 0;
+	fprintf(stderr, "wksjobs: %s takes no arguments\nusage: %s\n",
+	    command, use);
+	return EXIT_USAGE;
+}
+
+const char cmd_true[] = "true", cmd_false[] = "false";
+
+static void
+jw_pairs(struct jw *w, const char *key, va_list ap)
+{
+	const char *v;
+
+	jw_obj_open(w);
+	for (; key != NULL; key = va_arg(ap, const char *)) {
+		v = va_arg(ap, const char *);
+		jw_key(w, key);
+		if (v == cmd_true || v == cmd_false)
+			jw_bool(w, v == cmd_true);
+		else
+			jw_str(w, v);
+	}
+	jw_obj_close(w);
+}
+
+void
+cmd_jw_object(struct jw *w, const char *key, ...)
+{
+	va_list ap;
+
+	va_start(ap, key);
+	jw_pairs(w, key, ap);
+	va_end(ap);
+}
+
+int
+cmd_print_object(const char *key, ...)
+{
+	struct buf b;
+	struct jw w;
+	va_list ap;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	va_start(ap, key);
+	jw_pairs(&w, key, ap);
+	va_end(ap);
+	printf("%s\n", b.data != NULL ? b.data : "{}");
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	return EXIT_OK;
 }

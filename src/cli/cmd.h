@@ -94,6 +94,28 @@ int	cmd_worker(int argc, char **argv);
 	    "[or $HUAWEICLOUD_SDK_PROJECT_ID]", 0 }, \
 	{ "timeout", OPT_INT, 1, 3600, "30", "seconds per HTTP request", 0 }
 
+/* Flags of several client commands, each defined once. */
+#define CMD_OUTPUT_OPT \
+	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 }
+#define CMD_ENDPOINT_OPT \
+	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, \
+	    CLIENT_PUBLIC_DEFAULT, "public API URL", 0 }
+#define CMD_INTERNAL_ENDPOINT_OPT(help) \
+	{ "internal-endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, \
+	    CLIENT_INTERNAL_DEFAULT, help, 0 }
+#define CMD_QUIET_OPT(help) \
+	{ "quiet", OPT_BOOL, 0, 1, "false", help, 0 }
+
+/*
+ * cmd_parse of argv[1..] and then --output (table or json) into *fmt;
+ * as cmd_parse, or EXIT_USAGE for another --output.
+ */
+int	cmd_parse_output(const char *use, const struct opt *opts, size_t n,
+	    int argc, char **argv, struct cmd_args *out, int *fmt);
+/* EXIT_USAGE after saying so when command got positional arguments. */
+int	cmd_no_args(const char *command, const char *use,
+	    const struct cmd_args *a);
+
 struct client;
 /*
  * A client for the URL in flag endpoint_flag with the credentials of a
@@ -102,6 +124,18 @@ struct client;
  */
 int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	    int need_project, struct client **out);
+/*
+ * Values of cmd_print_object's pairs that are JSON true and false
+ * rather than strings (compared by address).
+ */
+extern const char cmd_true[], cmd_false[];
+struct jw;
+/* The pairs (key, value, ..., NULL) as a JSON object into w. */
+void	cmd_jw_object(struct jw *w, const char *key, ...);
+/* The pairs as one JSON object line on stdout, the text wiped after
+ * (it may hold a secret key); EXIT_OK. */
+int	cmd_print_object(const char *key, ...);
+
 /* Say "wksjobs: <fmt>" and the usage on stderr; returns EXIT_USAGE. */
 int	cmd_usage_error(const char *use, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

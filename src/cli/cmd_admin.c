@@ -11,7 +11,6 @@
  * picks the account, the first one by default.  Leaves authorization
  * itself to the server.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +50,6 @@ static const struct admin_noun *const nouns[] = {
 };
 
 #define N_NOUNS (sizeof(nouns) / sizeof(nouns[0]))
-
-const char admin_true[] = "true", admin_false[] = "false";
 
 /* ---- usage, from the tables ---------------------------------------------- */
 
@@ -119,52 +116,6 @@ admin_usage_error(const char *what)
 	return EXIT_USAGE;
 }
 
-static void
-jw_pairs(struct jw *w, const char *key, va_list ap)
-{
-	const char *v;
-
-	jw_obj_open(w);
-	for (; key != NULL; key = va_arg(ap, const char *)) {
-		v = va_arg(ap, const char *);
-		jw_key(w, key);
-		if (v == admin_true || v == admin_false)
-			jw_bool(w, v == admin_true);
-		else
-			jw_str(w, v);
-	}
-	jw_obj_close(w);
-}
-
-void
-admin_jw_object(struct jw *w, const char *key, ...)
-{
-	va_list ap;
-
-	va_start(ap, key);
-	jw_pairs(w, key, ap);
-	va_end(ap);
-}
-
-int
-admin_print_object(const char *key, ...)
-{
-	struct buf b;
-	struct jw w;
-	va_list ap;
-
-	buf_init(&b);
-	jw_init(&w, &b);
-	va_start(ap, key);
-	jw_pairs(&w, key, ap);
-	va_end(ap);
-	printf("%s\n", b.data != NULL ? b.data : "");
-	if (b.data != NULL)
-		OPENSSL_cleanse(b.data, b.len);
-	buf_free(&b);
-	return EXIT_OK;
-}
-
 int
 admin_print_created(struct admin *ad, const char *id, const char *name)
 {
@@ -172,7 +123,7 @@ admin_print_created(struct admin *ad, const char *id, const char *name)
 		printf("%s %s\n", id, name);
 		return EXIT_OK;
 	}
-	return admin_print_object("id", id, "name", name, NULL);
+	return cmd_print_object("id", id, "name", name, NULL);
 }
 
 int
@@ -222,7 +173,7 @@ admin_row_id_name(struct admin *ad, struct jw *w, const void *row,
 	if (!ad->json)
 		printf("%s %s\n", id, name);
 	else
-		admin_jw_object(w, "id", id, "name", name, NULL);
+		cmd_jw_object(w, "id", id, "name", name, NULL);
 }
 
 int

@@ -54,15 +54,6 @@ int	admin_fail(int r, const char *what);
 /* "wksjobs: what" and the usage on stderr; EXIT_USAGE. */
 int	admin_usage_error(const char *what);
 
-/*
- * Values of a JSON object's pairs that are true and false rather than
- * strings (compared by address).
- */
-extern const char admin_true[], admin_false[];
-/* The pairs (key, value, ..., NULL) as an object into w. */
-void	admin_jw_object(struct jw *w, const char *key, ...);
-/* The pairs as an object on stdout (the buffer wiped after); EXIT_OK. */
-int	admin_print_object(const char *key, ...);
 /* "id name", or with --json {"id": id, "name": name}; EXIT_OK. */
 int	admin_print_created(struct admin *, const char *id,
 	    const char *name);

@@ -50,7 +50,7 @@ membership(struct admin *ad, char **arg)
 		printf("%s %s %s\n", g.name, add ? "+" : "-", u.name);
 		return EXIT_OK;
 	}
-	return admin_print_object("group", g.name, "user", u.name, "status",
+	return cmd_print_object("group", g.name, "user", u.name, "status",
 	    add ? "member" : "removed", NULL);
 }
 

@@ -32,7 +32,7 @@ key_create(struct admin *ad, char **arg)
 	    (r = store_key_create(ad->st, u.id, ak, sealed, slen)) != 0)
 		return admin_fail(r, "key create");
 	if (ad->json)
-		(void)admin_print_object("access_key", ak, "secret_key", sk,
+		(void)cmd_print_object("access_key", ak, "secret_key", sk,
 		    "user", u.name, NULL);
 	else
 		printf("access key %s\nsecret key %s\n", ak, sk);
@@ -50,7 +50,7 @@ key_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 	if (!ad->json)
 		printf("%s %s %s\n", k->access_key, k->user.name, status);
 	else
-		admin_jw_object(w, "access_key", k->access_key, "user",
+		cmd_jw_object(w, "access_key", k->access_key, "user",
 		    k->user.name, "status", status, NULL);
 }
 
@@ -78,7 +78,7 @@ key_enable(struct admin *ad, char **arg)
 	if ((r = store_key_set_enabled(ad->st, ak, on)) != 0)
 		return admin_fail(r, ak);
 	if (ad->json)
-		return admin_print_object("access_key", ak, "status", status,
+		return cmd_print_object("access_key", ak, "status", status,
 		    NULL);
 	printf("%s %s\n", ak, status);
 	return EXIT_OK;

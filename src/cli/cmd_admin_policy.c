@@ -125,10 +125,10 @@ policy_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 			    principal_word(t->principal_type),
 			    t->principal_name, scope_text(t->project_id,
 			    t->project_name));
-		admin_jw_object(w, principal_word(t->principal_type),
+		cmd_jw_object(w, principal_word(t->principal_type),
 		    t->principal_name, t->project_id[0] != '\0' ? "project" :
 		    "domain", t->project_id[0] != '\0' ? t->project_name :
-		    admin_true, NULL);
+		    cmd_true, NULL);
 	}
 	jw_arr_close(w);
 	jw_obj_close(w);
@@ -221,8 +221,8 @@ policy_attachment(struct admin *ad, char **arg)
 		return EXIT_OK;
 	}
 	whole = t.project.id[0] == '\0';
-	return admin_print_object("policy", p.name, principal_word(t.type),
-	    t.name, whole ? "domain" : "project", whole ? admin_true :
+	return cmd_print_object("policy", p.name, principal_word(t.type),
+	    t.name, whole ? "domain" : "project", whole ? cmd_true :
 	    t.project.name, "status", attach ? "attached" : "detached", NULL);
 }
 

@@ -49,8 +49,8 @@ user_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 		printf("%s %s %s%s\n", u->id, u->name, status,
 		    u->is_root ? " root" : "");
 	else
-		admin_jw_object(w, "id", u->id, "name", u->name, "status",
-		    status, "root", u->is_root ? admin_true : admin_false,
+		cmd_jw_object(w, "id", u->id, "name", u->name, "status",
+		    status, "root", u->is_root ? cmd_true : cmd_false,
 		    NULL);
 }
 
@@ -75,7 +75,7 @@ user_status(struct admin *ad, const char *name, const char *status)
 		printf("%s %s\n", name, status);
 		return EXIT_OK;
 	}
-	return admin_print_object("name", name, "status", status, NULL);
+	return cmd_print_object("name", name, "status", status, NULL);
 }
 
 /* user enable / disable NAME. */

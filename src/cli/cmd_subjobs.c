@@ -36,11 +36,9 @@ static const struct opt list_opts[] = {
 	    "match returned, from 0", 0 },
 	{ "all", OPT_BOOL, 0, 1, "false", "every page from --offset on, "
 	    "--limit per call", 0 },
-	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 },
-	{ "quiet", OPT_BOOL, 0, 1, "false", "no progress or summary on "
-	    "stderr", 0 },
-	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, CLIENT_PUBLIC_DEFAULT,
-	    "public API URL", 0 },
+	CMD_OUTPUT_OPT,
+	CMD_QUIET_OPT("no progress or summary on stderr"),
+	CMD_ENDPOINT_OPT,
 	CMD_CLIENT_OPTS,
 };
 
@@ -59,10 +57,9 @@ static const struct opt delete_opts[] = {
 	{ "status", OPT_STR, 1, 55, NULL, "delete every SUCCESS or every "
 	    "FAILED sub-job of the project (instead of IDs; on the command "
 	    "line only, the variable is for list)", 0 },
-	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 },
-	{ "quiet", OPT_BOOL, 0, 1, "false", "no progress on stderr", 0 },
-	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, CLIENT_PUBLIC_DEFAULT,
-	    "public API URL", 0 },
+	CMD_OUTPUT_OPT,
+	CMD_QUIET_OPT("no progress on stderr"),
+	CMD_ENDPOINT_OPT,
 	CMD_CLIENT_OPTS,
 };
 
@@ -110,10 +107,9 @@ sj_parse(struct sj *s, const char *use, const struct opt *opts, size_t n,
 {
 	int r;
 
-	if ((r = cmd_parse(use, opts, n, argc - 1, argv + 1, &s->a)) != 0)
+	if ((r = cmd_parse_output(use, opts, n, argc, argv, &s->a,
+	    &s->fmt)) != 0)
 		return r;
-	if (out_format_parse(cmd_opt(&s->a, "output")->s, &s->fmt) != 0)
-		return cmd_usage_error(use, "--output must be table or json");
 	s->quiet = (int)cmd_opt(&s->a, "quiet")->i;
 	s->color = out_use_color(stdout);
 	return 0;

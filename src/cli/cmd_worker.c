@@ -52,8 +52,7 @@ static const struct opt worker_opts[] = {
 	    "no sub-job waits", 0 },
 	{ "exec-timeout", OPT_INT, 0, 604800, "0", "--exec: seconds before "
 	    "the command is killed and the sub-job FAILED (0: no limit)", 0 },
-	{ "internal-endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX,
-	    CLIENT_INTERNAL_DEFAULT, "internal API URL", 0 },
+	CMD_INTERNAL_ENDPOINT_OPT("internal API URL"),
 	CMD_CLIENT_OPTS,
 };
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit codes of every command (issue #4): ok, API error, usage. */
+/* Exit codes of every command: ok, API error, usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_ADDR, OPT_DOUBLE };

@@ -1,7 +1,7 @@
 /*
  * cmd_init.c - "wksjobs init --data DIR": create the data directory with
  * its database, master key (0600), the account "admin" with its root user,
- * a default project and one AK/SK for that user, printed once (DESIGN §1).
+ * a default project and one AK/SK for that user, printed once.
  * Refuses an existing directory that holds either file, changing nothing.
  */
 #include <errno.h>

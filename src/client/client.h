@@ -4,8 +4,9 @@
  * every request AK/SK-signed through auth/sig.h the way the Huawei SDKs
  * sign it: Host, X-Sdk-Date, Content-Type and X-Project-Id (plus any
  * extra header the caller adds) are signed; User-Agent and Accept are
- * not (spec/auth.md §2.6).  It knows the wire, not the API: paths, query
- * strings and bodies come from the callers (cli/cmd_*.c).
+ * not (docs/API.md#authentication).  It knows the wire, not the API:
+ * paths, query strings and bodies come from the callers (cli/cmd_*.c,
+ * client/worker.c).
  *
  * Not thread-safe per handle: a thread uses its own struct client.
  * client_global_init() must run once before any thread starts.
@@ -29,7 +30,7 @@
 #define CLIENT_EXTRA_HEADERS	4	/* caller headers per request */
 #define CLIENT_TIMEOUT_DEFAULT	30	/* seconds per request */
 
-/* Defaults of --endpoint / --internal-endpoint (issue #4). */
+/* Defaults of --endpoint / --internal-endpoint. */
 #define CLIENT_PUBLIC_DEFAULT	"http://127.0.0.1:8080"
 #define CLIENT_INTERNAL_DEFAULT	"http://127.0.0.1:8081"
 

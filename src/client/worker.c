@@ -1,7 +1,7 @@
 /*
  * worker.c - the worker's protocol over the internal API and its work,
- * simulated or a command; see worker.h and docs/API.md#claim-sub-jobs,
- * #heartbeat and #finish.
+ * simulated or a command; see worker.h, docs/API.md#claim-sub-jobs,
+ * docs/API.md#heartbeat and docs/API.md#finish.
  *
  * Each slot is a thread with its own connection: claim (max 1), work,
  * finish, and again; a pause with jitter while nothing waits, a doubling

@@ -216,10 +216,11 @@ static int
 run_slots(struct worker *w, const struct settings *st,
     struct client *const *clients, int n, const sigset_t *set)
 {
-	int sig = 0;
+	int sig = 0, r;
 
-	if (worker_start(w, clients, n) != 0) {
-		fprintf(stderr, "wksjobs: cannot start a thread\n");
+	if ((r = worker_start(w, clients, n)) != 0) {
+		fprintf(stderr, "wksjobs: %s\n", r == WJ_ERR_CRYPTO ?
+		    "no randomness" : "cannot start a thread");
 		return EXIT_FAIL;
 	}
 	log_info("worker %s: %d slot(s), %s, lease %d s, host %s", st->id, n,

@@ -636,19 +636,18 @@ worker_start(struct worker *w, struct client *const *clients, int n)
 		w->slots[i].w = w;
 		w->slots[i].c = clients[i];
 		if (wj_random(&seed, sizeof(seed)) != 0)
-			goto fail;
+			return WJ_ERR_CRYPTO;
 		w->slots[i].rng = seed;
 	}
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&w->slots[i].t, NULL, slot_main,
-		    &w->slots[i]) != 0)
-			goto fail;
+		    &w->slots[i]) != 0) {
+			worker_stop(w);
+			return WJ_ERR_IO;
+		}
 		w->slots[i].started = 1;
 	}
 	return 0;
- fail:
-	worker_stop(w);
-	return WJ_ERR_IO;
 }
 
 void

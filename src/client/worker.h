@@ -46,9 +46,9 @@ struct worker;
 int	worker_new(const struct worker_config *, struct worker **out) WJ_WUR;
 
 /*
- * Start one slot per client (borrowed until worker_stop).  WJ_ERR_IO
- * when no random seed or no thread could be had: the slots already
- * started are stopped again.
+ * Start one slot per client (borrowed until worker_stop).  WJ_ERR_CRYPTO
+ * when there is no random seed; WJ_ERR_IO when a thread cannot start
+ * (the slots already started are stopped again).
  */
 int	worker_start(struct worker *, struct client *const *clients, int n)
 	    WJ_WUR;

@@ -147,17 +147,24 @@ admin_print_list(struct admin *ad, const void *rows, size_t n, size_t size,
 }
 
 int
-admin_list_done(struct admin *ad, int r, const char *what, void *rows,
-    size_t n, size_t size, admin_row_fn *row, const void *ctx)
+admin_list(struct admin *ad, char **arg)
 {
-	if (r != 0) {
-		free(rows);
+	const struct admin_list *l = ad->cmd->list;
+	union admin_rows rows = { NULL };
+	char what[64];
+	size_t n = 0;
+	int r;
+
+	(void)arg;
+	if ((r = l->fetch(ad, &rows, &n)) != 0) {
+		free(rows.domains);
+		(void)snprintf(what, sizeof(what), "%s list", ad->noun->name);
 		return admin_fail(r, what);
 	}
-	r = admin_print_list(ad, rows, n, size, row, ctx);
-	if (rows != NULL) {
-		OPENSSL_cleanse(rows, n * size);
-		free(rows);
+	r = admin_print_list(ad, rows.domains, n, l->size, l->row, l->ctx);
+	if (rows.domains != NULL) {
+		OPENSSL_cleanse(rows.domains, n * l->size);
+		free(rows.domains);
 	}
 	return r;
 }
@@ -278,6 +285,7 @@ admin_run(struct admin *ad)
 		return r;
 	if (noun->prepare != NULL && (r = noun->prepare(ad)) != EXIT_OK)
 		return r;
+	ad->noun = noun;
 	ad->cmd = c;
 	return c->exec(ad, ad->a.pos + 2);
 }

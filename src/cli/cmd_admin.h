@@ -23,18 +23,43 @@ struct admin {
 	struct wj_master_key mk;
 	struct store_domain  dom;	/* the account worked on */
 	int		     json;	/* --json */
-	const struct admin_cmd *cmd;	/* the entry running */
+	const struct admin_noun *noun;	/* the entry running */
+	const struct admin_cmd *cmd;
+};
+
+/* A row into w of a list, printed as text without --json. */
+typedef void admin_row_fn(struct admin *, struct jw *, const void *row,
+    const void *ctx);
+
+/* The rows a store list function returns. */
+union admin_rows {
+	struct store_domain	*domains;
+	struct store_project	*projects;
+	struct store_user	*users;
+	struct store_group	*groups;
+	struct store_key	*keys;
+};
+
+/* A list command: how its rows are fetched and printed (admin_list). */
+struct admin_list {
+	int		(*fetch)(struct admin *, union admin_rows *,
+			    size_t *n);
+	size_t		  size;		/* of a row */
+	admin_row_fn	 *row;
+	const void	 *ctx;		/* for row */
 };
 
 /* A command of a noun: its verb, positional arguments after noun and
- * verb, usage (NULL: told by the entry before), what runs it and a
- * value for it (e.g. which of two verbs it runs for). */
+ * verb, usage (NULL: told by the entry before), what runs it, a value
+ * for it (e.g. which of two verbs it runs for) and, for admin_list, the
+ * list. */
 struct admin_cmd {
-	const char *name;
-	int	    nargs;
-	const char *usage;
-	int	  (*exec)(struct admin *, char **arg);
-	int	    flag;
+	const char		*name;
+	int			 nargs;
+	const char		*usage;
+	int			(*exec)(struct admin *, char **arg);
+	int			 flag;
+	const struct admin_list	*list;
 };
 
 struct admin_noun {
@@ -57,19 +82,11 @@ int	admin_usage_error(const char *what);
 /* "id name", or with --json {"id": id, "name": name}; EXIT_OK. */
 int	admin_print_created(struct admin *, const char *id,
 	    const char *name);
-/* A row into w of a list, printed as text without --json. */
-typedef void admin_row_fn(struct admin *, struct jw *, const void *row,
-    const void *ctx);
 /* n rows of size bytes: their text, or with --json an array; EXIT_OK. */
 int	admin_print_list(struct admin *, const void *rows, size_t n,
 	    size_t size, admin_row_fn *row, const void *ctx);
-/*
- * What a command that fetched a list does next: r != 0 says why it
- * failed (as what), else the rows print.  The rows are wiped and freed
- * either way.  EXIT_*.
- */
-int	admin_list_done(struct admin *, int r, const char *what, void *rows,
-	    size_t n, size_t size, admin_row_fn *row, const void *ctx);
+/* The "NOUN list" command of the entry's list: fetch, print, wipe. */
+int	admin_list(struct admin *, char **arg);
 /* Where the id and the name are in a row, for admin_row_id_name. */
 struct admin_id_name {
 	size_t	id, name;

@@ -24,21 +24,19 @@ domain_create(struct admin *ad, char **arg)
 }
 
 static int
-domain_list(struct admin *ad, char **arg)
+domain_fetch(struct admin *ad, union admin_rows *rows, size_t *n)
 {
-	struct store_domain *d = NULL;
-	size_t n = 0;
-	int r;
-
-	(void)arg;
-	r = store_domain_list(ad->st, &d, &n);
-	return admin_list_done(ad, r, "domain list", d, n, sizeof(*d),
-	    admin_row_id_name, ADMIN_ID_NAME(struct store_domain));
+	return store_domain_list(ad->st, &rows->domains, n);
 }
 
+static const struct admin_list domains = {
+	domain_fetch, sizeof(struct store_domain), admin_row_id_name,
+	ADMIN_ID_NAME(struct store_domain)
+};
+
 static const struct admin_cmd cmds[] = {
-	{ "create", 1, "create NAME [--password P]", domain_create, 0 },
-	{ "list", 0, "list", domain_list, 0 },
+	{ "create", 1, "create NAME [--password P]", domain_create, 0, NULL },
+	{ "list", 0, "list", admin_list, 0, &domains },
 };
 
 const struct admin_noun admin_domain = ADMIN_NOUN("domain", cmds, NULL);

@@ -17,17 +17,15 @@ group_create(struct admin *ad, char **arg)
 }
 
 static int
-group_list(struct admin *ad, char **arg)
+group_fetch(struct admin *ad, union admin_rows *rows, size_t *n)
 {
-	struct store_group *g = NULL;
-	size_t n = 0;
-	int r;
-
-	(void)arg;
-	r = store_group_list(ad->st, ad->dom.id, &g, &n);
-	return admin_list_done(ad, r, "group list", g, n, sizeof(*g),
-	    admin_row_id_name, ADMIN_ID_NAME(struct store_group));
+	return store_group_list(ad->st, ad->dom.id, &rows->groups, n);
 }
+
+static const struct admin_list groups = {
+	group_fetch, sizeof(struct store_group), admin_row_id_name,
+	ADMIN_ID_NAME(struct store_group)
+};
 
 /* group add-user / remove-user GROUP USER. */
 static int
@@ -55,10 +53,10 @@ membership(struct admin *ad, char **arg)
 }
 
 static const struct admin_cmd cmds[] = {
-	{ "create", 1, "create NAME", group_create, 0 },
-	{ "list", 0, "list", group_list, 0 },
-	{ "add-user", 2, "add-user GROUP USER", membership, 1 },
-	{ "remove-user", 2, "remove-user GROUP USER", membership, 0 },
+	{ "create", 1, "create NAME", group_create, 0, NULL },
+	{ "list", 0, "list", admin_list, 0, &groups },
+	{ "add-user", 2, "add-user GROUP USER", membership, 1, NULL },
+	{ "remove-user", 2, "remove-user GROUP USER", membership, 0, NULL },
 };
 
 const struct admin_noun admin_group = ADMIN_NOUN("group", cmds, NULL);

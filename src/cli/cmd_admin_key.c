@@ -55,17 +55,14 @@ key_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 }
 
 static int
-key_list(struct admin *ad, char **arg)
+key_fetch(struct admin *ad, union admin_rows *rows, size_t *n)
 {
-	struct store_key *k = NULL;
-	size_t n = 0;
-	int r;
-
-	(void)arg;
-	r = store_key_list(ad->st, ad->dom.id, &k, &n);
-	return admin_list_done(ad, r, "key list", k, n, sizeof(*k), key_row,
-	    NULL);
+	return store_key_list(ad->st, ad->dom.id, &rows->keys, n);
 }
+
+static const struct admin_list keys = {
+	key_fetch, sizeof(struct store_key), key_row, NULL
+};
 
 /* key enable / disable AK. */
 static int
@@ -85,10 +82,10 @@ key_enable(struct admin *ad, char **arg)
 }
 
 static const struct admin_cmd cmds[] = {
-	{ "create", 0, "create --user NAME", key_create, 0 },
-	{ "list", 0, "list", key_list, 0 },
-	{ "disable", 1, "disable AK", key_enable, 0 },
-	{ "enable", 1, "enable AK", key_enable, 1 },
+	{ "create", 0, "create --user NAME", key_create, 0, NULL },
+	{ "list", 0, "list", admin_list, 0, &keys },
+	{ "disable", 1, "disable AK", key_enable, 0, NULL },
+	{ "enable", 1, "enable AK", key_enable, 1, NULL },
 };
 
 const struct admin_noun admin_key = ADMIN_NOUN("key", cmds, NULL);

@@ -238,11 +238,11 @@ policy_prepare(struct admin *ad)
 }
 
 static const struct admin_cmd cmds[] = {
-	{ "create", 1, "create NAME --file F", policy_create, 0 },
-	{ "list", 0, "list", policy_list, 0 },
+	{ "create", 1, "create NAME --file F", policy_create, 0, NULL },
+	{ "list", 0, "list", policy_list, 0, NULL },
 	{ "attach", 1, "attach|detach NAME --user U|--group G "
-	    "--project P|--domain", policy_attachment, 1 },
-	{ "detach", 1, NULL, policy_attachment, 0 },
+	    "--project P|--domain", policy_attachment, 1, NULL },
+	{ "detach", 1, NULL, policy_attachment, 0, NULL },
 };
 
 const struct admin_noun admin_policy = ADMIN_NOUN("policy", cmds,

@@ -29,21 +29,19 @@ project_create(struct admin *ad, char **arg)
 }
 
 static int
-project_list(struct admin *ad, char **arg)
+project_fetch(struct admin *ad, union admin_rows *rows, size_t *n)
 {
-	struct store_project *p = NULL;
-	size_t n = 0;
-	int r;
-
-	(void)arg;
-	r = store_project_list(ad->st, ad->dom.id, &p, &n);
-	return admin_list_done(ad, r, "project list", p, n, sizeof(*p),
-	    admin_row_id_name, ADMIN_ID_NAME(struct store_project));
+	return store_project_list(ad->st, ad->dom.id, &rows->projects, n);
 }
 
+static const struct admin_list projects = {
+	project_fetch, sizeof(struct store_project), admin_row_id_name,
+	ADMIN_ID_NAME(struct store_project)
+};
+
 static const struct admin_cmd cmds[] = {
-	{ "create", 1, "create NAME", project_create, 0 },
-	{ "list", 0, "list", project_list, 0 },
+	{ "create", 1, "create NAME", project_create, 0, NULL },
+	{ "list", 0, "list", admin_list, 0, &projects },
 };
 
 const struct admin_noun admin_project = ADMIN_NOUN("project", cmds, NULL);

@@ -55,17 +55,14 @@ user_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 }
 
 static int
-user_list(struct admin *ad, char **arg)
+user_fetch(struct admin *ad, union admin_rows *rows, size_t *n)
 {
-	struct store_user *u = NULL;
-	size_t n = 0;
-	int r;
-
-	(void)arg;
-	r = store_user_list(ad->st, ad->dom.id, &u, &n);
-	return admin_list_done(ad, r, "user list", u, n, sizeof(*u), user_row,
-	    NULL);
+	return store_user_list(ad->st, ad->dom.id, &rows->users, n);
 }
+
+static const struct admin_list users = {
+	user_fetch, sizeof(struct store_user), user_row, NULL
+};
 
 /* "name status", or with --json {"name", "status"}. */
 static int
@@ -116,11 +113,11 @@ user_passwd(struct admin *ad, char **arg)
 }
 
 static const struct admin_cmd cmds[] = {
-	{ "create", 1, "create NAME [--password P]", user_create, 0 },
-	{ "list", 0, "list", user_list, 0 },
-	{ "disable", 1, "disable NAME", user_enable, 0 },
-	{ "enable", 1, "enable NAME", user_enable, 1 },
-	{ "passwd", 1, "passwd NAME --password P", user_passwd, 0 },
+	{ "create", 1, "create NAME [--password P]", user_create, 0, NULL },
+	{ "list", 0, "list", admin_list, 0, &users },
+	{ "disable", 1, "disable NAME", user_enable, 0, NULL },
+	{ "enable", 1, "enable NAME", user_enable, 1, NULL },
+	{ "passwd", 1, "passwd NAME --password P", user_passwd, 0, NULL },
 };
 
 const struct admin_noun admin_user = ADMIN_NOUN("user", cmds, NULL);

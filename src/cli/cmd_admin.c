@@ -270,8 +270,9 @@ admin_run(struct admin *ad)
 
 	for (i = 0; i < ad->a.n_pos; i++)
 		if (!valid_name(ad->a.pos[i])) {
-			fprintf(stderr, "wksjobs: '%s' must be 1..%d characters "
-			    "of text\n", ad->a.pos[i], STORE_NAME_MAX);
+			fprintf(stderr, "wksjobs: '%s' must be 1..%d "
+			    "characters of text\n", ad->a.pos[i],
+			    STORE_NAME_MAX);
 			return EXIT_USAGE;
 		}
 	if (ad->a.n_pos < 2)

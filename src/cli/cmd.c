@@ -2,11 +2,17 @@
  * cmd.c - subcommand dispatch and the table-driven option parser.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cmd.h"
+#include "../client/client.h"
+#include "../client/output.h"
+#include "../util/buf.h"
 #include "../util/util.h"
 
 struct cmd_entry {
@@ -150,11 +156,15 @@ set_value(const struct opt *o, struct opt_val *v, const char *s)
 	return 0;
 }
 
-static int
-bad(const char *use, const char *fmt, const char *a)
+int
+cmd_usage_error(const char *use, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "wksjobs: ");
-	fprintf(stderr, fmt, a);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nusage: %s\n", use);
 	return EXIT_USAGE;
 }
@@ -173,11 +183,13 @@ apply_defaults(const char *use, const struct opt *opts, size_t n,
 		env_name(opts[i].name, env, sizeof(env));
 		if ((e = getenv(env)) != NULL && *e != '\0') {
 			if (set_value(&opts[i], &vals[i], e) != 0)
-				return bad(use, "bad value in $%s", env);
+				return cmd_usage_error(use, "bad value in $%s",
+				    env);
 			vals[i].set = 1;
 		} else if (opts[i].def != NULL &&
 		    set_value(&opts[i], &vals[i], opts[i].def) != 0)
-			return bad(use, "bad default for --%s", opts[i].name);
+			return cmd_usage_error(use, "bad default for --%s",
+			    opts[i].name);
 	}
 	return 0;
 }
@@ -216,7 +228,8 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 			    strncmp(opts[i].name, name, nl) == 0)
 				break;
 		if (i == n)
-			return bad(use, "unknown flag %s", argv[a]);
+			return cmd_usage_error(use, "unknown flag %s",
+			    argv[a]);
 		if (val != NULL)
 			val++;
 		else if (opts[i].type == OPT_BOOL)
@@ -224,11 +237,14 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 		else if (a + 1 < argc)
 			val = argv[++a];
 		else
-			return bad(use, "flag %s needs a value", argv[a]);
+			return cmd_usage_error(use, "flag %s needs a value",
+			    argv[a]);
 		if (out->vals[i].set && !opts[i].repeat)
-			return bad(use, "flag --%s given twice", opts[i].name);
+			return cmd_usage_error(use, "flag --%s given twice",
+			    opts[i].name);
 		if (set_value(&opts[i], &out->vals[i], val) != 0)
-			return bad(use, "bad value for --%s", opts[i].name);
+			return cmd_usage_error(use, "bad value for --%s",
+			    opts[i].name);
 		out->vals[i].set = 1;
 	}
 	return apply_defaults(use, opts, n, out->vals);
@@ -293,4 +309,102 @@ cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
 	fprintf(stderr, "wksjobs: unknown %s command '%s'\nusage: %s\n",
 	    group, argv[1], use);
 	return EXIT_USAGE;
+}
+
+/* A flag's value, or NULL when it is not given. */
+static const char *
+flag_given(const struct cmd_args *a, const char *flag)
+{
+	const struct opt_val *v = cmd_opt(a, flag);
+
+	return v->set ? v->s : NULL;
+}
+
+int
+cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
+    int need_project, struct client **out)
+{
+	struct client_config cfg;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = cmd_opt(a, endpoint_flag)->s;
+	cfg.ak = flag_given(a, "ak");
+	cfg.sk = flag_given(a, "sk");
+	cfg.project_id = flag_given(a, "project-id");
+	cfg.timeout_s = (long)cmd_opt(a, "timeout")->i;
+	if ((r = client_open(&cfg, endpoint_flag, need_project, out)) == 0)
+		return 0;
+	return r == WJ_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int
+cmd_parse_output(const char *use, const struct opt *opts, size_t n,
+    int argc, char **argv, struct cmd_args *out, int *fmt)
+{
+	int r;
+
+	if ((r = cmd_parse(use, opts, n, argc - 1, argv + 1, out)) != 0)
+		return r;
+	if (out_format_parse(cmd_opt(out, "output")->s, fmt) != 0)
+		return cmd_usage_error(use, "--output must be table or json");
+	return 0;
+}
+
+int
+cmd_no_args(const char *command, const char *use, const struct cmd_args *a)
+{
+	if (a->n_pos == 0)
+		return 0;
+	fprintf(stderr, "wksjobs: %s takes no arguments\nusage: %s\n",
+	    command, use);
+	return EXIT_USAGE;
+}
+
+const char cmd_true[] = "true", cmd_false[] = "false";
+
+static void
+jw_pairs(struct jw *w, const char *key, va_list ap)
+{
+	const char *v;
+
+	jw_obj_open(w);
+	for (; key != NULL; key = va_arg(ap, const char *)) {
+		v = va_arg(ap, const char *);
+		jw_key(w, key);
+		if (v == cmd_true || v == cmd_false)
+			jw_bool(w, v == cmd_true);
+		else
+			jw_str(w, v);
+	}
+	jw_obj_close(w);
+}
+
+void
+cmd_jw_object(struct jw *w, const char *key, ...)
+{
+	va_list ap;
+
+	va_start(ap, key);
+	jw_pairs(w, key, ap);
+	va_end(ap);
+}
+
+int
+cmd_print_object(const char *key, ...)
+{
+	struct buf b;
+	struct jw w;
+	va_list ap;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	va_start(ap, key);
+	jw_pairs(&w, key, ap);
+	va_end(ap);
+	printf("%s\n", b.data != NULL ? b.data : "{}");
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	return EXIT_OK;
 }

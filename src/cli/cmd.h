@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit codes of every command (issue #4): ok, API error, usage. */
+/* Exit codes of every command: ok, API error, usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_ADDR, OPT_DOUBLE };
@@ -83,7 +83,7 @@ int	cmd_worker(int argc, char **argv);
  * API client commands (cmd_subjobs.c, cmd_job.c, cmd_worker.c): the
  * flags they share, besides --endpoint / --internal-endpoint.  Unset
  * credentials fall back to the SDKs' HUAWEICLOUD_SDK_AK, _SK and
- * _PROJECT_ID (cmd_client_open, defined in cmd_subjobs.c).
+ * _PROJECT_ID (client_open in client/client.c).
  */
 #define CMD_CLIENT_OPTS \
 	{ "ak", OPT_STR, 1, 128, NULL, "access key [or $HUAWEICLOUD_SDK_AK]", \
@@ -94,14 +94,48 @@ int	cmd_worker(int argc, char **argv);
 	    "[or $HUAWEICLOUD_SDK_PROJECT_ID]", 0 }, \
 	{ "timeout", OPT_INT, 1, 3600, "30", "seconds per HTTP request", 0 }
 
+/* Flags of several client commands, each defined once. */
+#define CMD_OUTPUT_OPT \
+	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 }
+#define CMD_ENDPOINT_OPT \
+	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, \
+	    CLIENT_PUBLIC_DEFAULT, "public API URL", 0 }
+#define CMD_INTERNAL_ENDPOINT_OPT(help) \
+	{ "internal-endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, \
+	    CLIENT_INTERNAL_DEFAULT, help, 0 }
+#define CMD_QUIET_OPT(help) \
+	{ "quiet", OPT_BOOL, 0, 1, "false", help, 0 }
+
+/*
+ * cmd_parse of argv[1..] and then --output (table or json) into *fmt;
+ * as cmd_parse, or EXIT_USAGE for another --output.
+ */
+int	cmd_parse_output(const char *use, const struct opt *opts, size_t n,
+	    int argc, char **argv, struct cmd_args *out, int *fmt);
+/* EXIT_USAGE after saying so when command got positional arguments. */
+int	cmd_no_args(const char *command, const char *use,
+	    const struct cmd_args *a);
+
 struct client;
 /*
  * A client for the URL in flag endpoint_flag with the credentials of a
- * (need_project: the project ID is required).  0, or EXIT_USAGE after
- * saying why on stderr.
+ * (need_project: the project ID is required): client_open with the
+ * flags.  0, or EXIT_USAGE / EXIT_FAIL after saying why on stderr.
  */
 int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	    int need_project, struct client **out);
+/*
+ * Values of cmd_print_object's pairs that are JSON true and false
+ * rather than strings (compared by address).
+ */
+extern const char cmd_true[], cmd_false[];
+struct jw;
+/* The pairs (key, value, ..., NULL) as a JSON object into w. */
+void	cmd_jw_object(struct jw *w, const char *key, ...);
+/* The pairs as one JSON object line on stdout, the text wiped after
+ * (it may hold a secret key); EXIT_OK. */
+int	cmd_print_object(const char *key, ...);
+
 /* Say "wksjobs: <fmt>" and the usage on stderr; returns EXIT_USAGE. */
 int	cmd_usage_error(const char *use, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

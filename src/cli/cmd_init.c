@@ -1,7 +1,7 @@
 /*
  * cmd_init.c - "wksjobs init --data DIR": create the data directory with
  * its database, master key (0600), the account "admin" with its root user,
- * a default project and one AK/SK for that user, printed once (DESIGN §1).
+ * a default project and one AK/SK for that user, printed once.
  * Refuses an existing directory that holds either file, changing nothing.
  */
 #include <errno.h>
@@ -33,24 +33,10 @@ print_result(int json, const struct store_domain *d,
     const char *ak, const char *sk)
 {
 	if (json) {
-		struct buf b;
-		struct jw w;
-
-		buf_init(&b);
-		jw_init(&w, &b);
-		jw_obj_open(&w);
-		jw_kv_str(&w, "domain_id", d->id);
-		jw_kv_str(&w, "domain_name", d->name);
-		jw_kv_str(&w, "user_id", u->id);
-		jw_kv_str(&w, "user_name", u->name);
-		jw_kv_str(&w, "project_id", p->id);
-		jw_kv_str(&w, "project_name", p->name);
-		jw_kv_str(&w, "access_key", ak);
-		jw_kv_str(&w, "secret_key", sk);
-		jw_obj_close(&w);
-		printf("%s\n", b.data ? b.data : "{}");
-		OPENSSL_cleanse(b.data, b.len);
-		buf_free(&b);
+		(void)cmd_print_object("domain_id", d->id, "domain_name",
+		    d->name, "user_id", u->id, "user_name", u->name,
+		    "project_id", p->id, "project_name", p->name,
+		    "access_key", ak, "secret_key", sk, NULL);
 		return;
 	}
 	printf("account    %s (%s)\nroot user  %s (%s)\nproject    %s (%s)\n"
@@ -132,12 +118,8 @@ cmd_init(int argc, char **argv)
 
 	if ((r = cmd_parse(use, init_opts, N_OPTS, argc - 1, argv + 1, &a)) != 0)
 		goto out;
-	if (a.n_pos != 0) {
-		fprintf(stderr, "wksjobs: init takes no arguments\nusage: %s\n",
-		    use);
-		r = EXIT_USAGE;
+	if ((r = cmd_no_args("init", use, &a)) != 0)
 		goto out;
-	}
 	if ((r = prepare_dir(cmd_opt(&a, "data")->s, db, key, sizeof(db))) != 0)
 		goto out;
 	r = bootstrap(&a, db, key);

@@ -24,11 +24,7 @@ static const char *top_use =
     "  (wksjobs job COMMAND --help)\n\n"
     "Exit status: 0 ok, 1 API or network error, 2 usage error.";
 
-#define PUBLIC_OPTS \
-	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 }, \
-	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, \
-	    CLIENT_PUBLIC_DEFAULT, "public API URL", 0 }, \
-	CMD_CLIENT_OPTS
+#define PUBLIC_OPTS CMD_OUTPUT_OPT, CMD_ENDPOINT_OPT, CMD_CLIENT_OPTS
 
 static const struct opt show_opts[] = { PUBLIC_OPTS };
 static const struct opt retry_opts[] = { PUBLIC_OPTS };
@@ -60,9 +56,8 @@ static const struct opt create_opts[] = {
 	    "most", 0 },
 	{ "poll-ms", OPT_INT, 100, 60000, "1000", "milliseconds between "
 	    "--wait polls", 0 },
-	{ "quiet", OPT_BOOL, 0, 1, "false", "no progress on stderr", 0 },
-	{ "internal-endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX,
-	    CLIENT_INTERNAL_DEFAULT, "internal API URL (the create call)", 0 },
+	CMD_QUIET_OPT("no progress on stderr"),
+	CMD_INTERNAL_ENDPOINT_OPT("internal API URL (the create call)"),
 	PUBLIC_OPTS,
 };
 
@@ -78,11 +73,15 @@ static const char *create_use =
 
 #define N_OF(a) (sizeof(a) / sizeof(a[0]))
 
+/* One job command: its flags, client, call and what it owns. */
 struct jc {
 	struct cmd_args	 a;
 	struct client	*c;
 	int		 fmt;
 	int		 color;
+	struct client_resp resp;
+	struct buf	 path;
+	json_t		*body;
 };
 
 /* Flags and the positional arguments (exactly npos of them). */
@@ -92,10 +91,12 @@ jc_parse(struct jc *j, const char *use, const struct opt *opts, size_t n,
 {
 	int r, i;
 
-	if ((r = cmd_parse(use, opts, n, argc - 1, argv + 1, &j->a)) != 0)
+	memset(j, 0, sizeof(*j));
+	buf_init(&j->path);
+	client_resp_init(&j->resp);
+	if ((r = cmd_parse_output(use, opts, n, argc, argv, &j->a,
+	    &j->fmt)) != 0)
 		return r;
-	if (out_format_parse(cmd_opt(&j->a, "output")->s, &j->fmt) != 0)
-		return cmd_usage_error(use, "--output must be table or json");
 	for (i = 0; i < j->a.n_pos; i++)
 		if (j->a.pos[i][0] == '-')
 			return cmd_usage_error(use, "unknown flag %s",
@@ -111,11 +112,16 @@ jc_parse(struct jc *j, const char *use, const struct opt *opts, size_t n,
 	return 0;
 }
 
-static void
-jc_close(struct jc *j)
+/* Free what j holds; the exit status of r (--help, -1: success). */
+static int
+jc_close(struct jc *j, int r)
 {
+	json_decref(j->body);
+	buf_free(&j->path);
+	client_resp_free(&j->resp);
 	client_free(j->c);
 	cmd_args_free(&j->a);
+	return r < 0 ? EXIT_OK : r;
 }
 
 /* "/v2/{project_id}/workspace-jobs/{job_id}" + suffix into p. */
@@ -186,63 +192,46 @@ print_job(const struct jc *j, json_t *job)
 static int
 job_show(int argc, char **argv)
 {
-	struct client_resp resp;
 	struct jc j;
 	int r;
 
-	memset(&j, 0, sizeof(j));
-	client_resp_init(&resp);
 	if ((r = jc_parse(&j, show_use, show_opts, N_OF(show_opts), 1, argc,
-	    argv)) != 0 ||
-	    (r = cmd_client_open(&j.a, "endpoint", 1, &j.c)) != 0 ||
-	    (r = show_job(j.c, j.a.pos[0], &resp)) != 0)
-		goto out;
-	r = print_job(&j, resp.json);
- out:
-	client_resp_free(&resp);
-	jc_close(&j);
-	return r < 0 ? EXIT_OK : r;
+	    argv)) == 0 &&
+	    (r = cmd_client_open(&j.a, "endpoint", 1, &j.c)) == 0 &&
+	    (r = show_job(j.c, j.a.pos[0], &j.resp)) == 0)
+		r = print_job(&j, j.resp.json);
+	return jc_close(&j, r);
 }
 
 static int
 job_retry(int argc, char **argv)
 {
-	struct client_resp resp;
 	const char *id;
-	struct buf p;
-	json_t *body = NULL;
 	struct jc j;
 	int r;
 
-	memset(&j, 0, sizeof(j));
-	buf_init(&p);
-	client_resp_init(&resp);
 	if ((r = jc_parse(&j, retry_use, retry_opts, N_OF(retry_opts), 1,
 	    argc, argv)) != 0 ||
 	    (r = cmd_client_open(&j.a, "endpoint", 1, &j.c)) != 0)
 		goto out;
-	if ((body = json_pack("{s:s}", "op_type", "retry")) == NULL ||
-	    job_path(j.c, j.a.pos[0], "/actions", &p) != 0) {
+	if ((j.body = json_pack("{s:s}", "op_type", "retry")) == NULL ||
+	    job_path(j.c, j.a.pos[0], "/actions", &j.path) != 0) {
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = call(j.c, "job retry", "POST", p.data, body, NULL, 0,
-	    &resp)) != 0)
+	if ((r = call(j.c, "job retry", "POST", j.path.data, j.body, NULL, 0,
+	    &j.resp)) != 0)
 		goto out;
 	if (j.fmt == OUT_JSON)
-		r = out_json(stdout, resp.json) == 0 ? EXIT_OK : EXIT_FAIL;
+		r = out_json(stdout, j.resp.json) == 0 ? EXIT_OK : EXIT_FAIL;
 	else {
-		id = json_string_value(json_object_get(resp.json, "job_id"));
+		id = json_string_value(json_object_get(j.resp.json, "job_id"));
 		printf("job %s: retrying (its FAILED sub-jobs are WAITING "
 		    "again)\n", id != NULL ? id : j.a.pos[0]);
 		r = EXIT_OK;
 	}
  out:
-	json_decref(body);
-	buf_free(&p);
-	client_resp_free(&resp);
-	jc_close(&j);
-	return r < 0 ? EXIT_OK : r;
+	return jc_close(&j, r);
 }
 
 /* ---- create ---------------------------------------------------------- */
@@ -408,18 +397,12 @@ create_check(struct jc *j)
 static int
 job_create(int argc, char **argv)
 {
-	struct client_resp resp;
 	struct sig_header tok;
 	struct client *ic = NULL;
 	const char *type, *id;
-	struct buf p;
-	json_t *body = NULL;
 	struct jc j;
 	int r;
 
-	memset(&j, 0, sizeof(j));
-	buf_init(&p);
-	client_resp_init(&resp);
 	if ((r = jc_parse(&j, create_use, create_opts, N_OF(create_opts), 0,
 	    argc, argv)) != 0 || (r = create_check(&j)) != 0 ||
 	    (r = cmd_client_open(&j.a, "internal-endpoint", 1, &ic)) != 0 ||
@@ -429,18 +412,18 @@ job_create(int argc, char **argv)
 	type = cmd_opt(&j.a, "type")->s;
 	tok = (struct sig_header){ "X-Client-Token",
 	    cmd_opt(&j.a, "client-token")->s };
-	if ((body = create_body(type, cmd_opt(&j.a, "count")->i,
+	if ((j.body = create_body(type, cmd_opt(&j.a, "count")->i,
 	    cmd_opt(&j.a, "desktop-pool-id")->s)) == NULL ||
-	    buf_puts(&p, "/v1/internal") != 0 ||
-	    client_path_add(&p, client_project_id(ic)) != 0 ||
-	    buf_puts(&p, "/jobs") != 0) {
+	    buf_puts(&j.path, "/v1/internal") != 0 ||
+	    client_path_add(&j.path, client_project_id(ic)) != 0 ||
+	    buf_puts(&j.path, "/jobs") != 0) {
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = call(ic, "job create", "POST", p.data, body, &tok,
-	    tok.value != NULL ? 1 : 0, &resp)) != 0)
+	if ((r = call(ic, "job create", "POST", j.path.data, j.body, &tok,
+	    tok.value != NULL ? 1 : 0, &j.resp)) != 0)
 		goto out;
-	id = json_string_value(json_object_get(resp.json, "job_id"));
+	id = json_string_value(json_object_get(j.resp.json, "job_id"));
 	if (id == NULL) {
 		fprintf(stderr, "wksjobs: job create: no job_id in the "
 		    "response\n");
@@ -448,14 +431,10 @@ job_create(int argc, char **argv)
 	} else if (cmd_opt(&j.a, "wait")->i)
 		r = create_wait(&j, id);
 	else
-		r = print_created(&j, resp.json, type);
+		r = print_created(&j, j.resp.json, type);
  out:
-	json_decref(body);
-	buf_free(&p);
-	client_resp_free(&resp);
 	client_free(ic);
-	jc_close(&j);
-	return r < 0 ? EXIT_OK : r;
+	return jc_close(&j, r);
 }
 
 int

@@ -203,12 +203,8 @@ cmd_serve(int argc, char **argv)
 	if ((r = cmd_parse(use, serve_opts, N_OPTS, argc - 1, argv + 1,
 	    &a)) != 0)
 		goto out;
-	if (a.n_pos != 0) {
-		fprintf(stderr, "wksjobs: serve takes no arguments\nusage: %s\n",
-		    use);
-		r = EXIT_USAGE;
+	if ((r = cmd_no_args("serve", use, &a)) != 0)
 		goto out;
-	}
 	if ((r = datadir_open(cmd_opt(&a, "data")->s,
 	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
 		goto out;

@@ -2,10 +2,8 @@
  * cmd_subjobs.c - "wksjobs subjobs list|delete": ListItaSubJobs and
  * BatchDeleteSubJobs over the public API, a thin layer over one call
  * (list --all: one call per page; delete: one call per 10 IDs, the API's
- * limit).  Also cmd_client_open and cmd_usage_error, shared by every
- * client command.  Output, signing and HTTP are client/'s.
+ * limit).  Output, signing and HTTP are client/'s.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +36,9 @@ static const struct opt list_opts[] = {
 	    "match returned, from 0", 0 },
 	{ "all", OPT_BOOL, 0, 1, "false", "every page from --offset on, "
 	    "--limit per call", 0 },
-	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 },
-	{ "quiet", OPT_BOOL, 0, 1, "false", "no progress or summary on "
-	    "stderr", 0 },
-	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, CLIENT_PUBLIC_DEFAULT,
-	    "public API URL", 0 },
+	CMD_OUTPUT_OPT,
+	CMD_QUIET_OPT("no progress or summary on stderr"),
+	CMD_ENDPOINT_OPT,
 	CMD_CLIENT_OPTS,
 };
 
@@ -61,10 +57,9 @@ static const struct opt delete_opts[] = {
 	{ "status", OPT_STR, 1, 55, NULL, "delete every SUCCESS or every "
 	    "FAILED sub-job of the project (instead of IDs; on the command "
 	    "line only, the variable is for list)", 0 },
-	{ "output", OPT_STR, 1, 8, "table", "table or json", 0 },
-	{ "quiet", OPT_BOOL, 0, 1, "false", "no progress on stderr", 0 },
-	{ "endpoint", OPT_STR, 1, CLIENT_ENDPOINT_MAX, CLIENT_PUBLIC_DEFAULT,
-	    "public API URL", 0 },
+	CMD_OUTPUT_OPT,
+	CMD_QUIET_OPT("no progress on stderr"),
+	CMD_ENDPOINT_OPT,
 	CMD_CLIENT_OPTS,
 };
 
@@ -82,82 +77,6 @@ static const char *delete_use =
 
 static const char *const statuses[] = { "WAITING", "RUNNING", "SUCCESS",
     "FAILED" };
-
-/* ---- shared by the client commands ----------------------------------- */
-
-/* A flag's value, else a non-empty environment variable, else NULL. */
-static const char *
-flag_or_env(const struct cmd_args *a, const char *flag, const char *env)
-{
-	const struct opt_val *v = cmd_opt(a, flag);
-	const char *e;
-
-	if (v->set)
-		return v->s;
-	e = getenv(env);
-	return e != NULL && e[0] != '\0' ? e : NULL;
-}
-
-static int
-missing(const char *what, const char *flag, const char *env)
-{
-	fprintf(stderr, "wksjobs: no %s: give --%s or set %s\n", what, flag,
-	    env);
-	return EXIT_USAGE;
-}
-
-int
-cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
-    int need_project, struct client **out)
-{
-	struct client_config cfg;
-	struct wj_errinfo ei;
-	int r;
-
-	*out = NULL;
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&ei, 0, sizeof(ei));
-	cfg.endpoint = cmd_opt(a, endpoint_flag)->s;
-	cfg.ak = flag_or_env(a, "ak", "HUAWEICLOUD_SDK_AK");
-	cfg.sk = flag_or_env(a, "sk", "HUAWEICLOUD_SDK_SK");
-	cfg.project_id = flag_or_env(a, "project-id",
-	    "HUAWEICLOUD_SDK_PROJECT_ID");
-	cfg.timeout_s = (long)cmd_opt(a, "timeout")->i;
-	if (cfg.ak == NULL)
-		return missing("access key", "ak", "HUAWEICLOUD_SDK_AK");
-	if (cfg.sk == NULL)
-		return missing("secret key", "sk", "HUAWEICLOUD_SDK_SK");
-	if (need_project && cfg.project_id == NULL)
-		return missing("project ID", "project-id",
-		    "HUAWEICLOUD_SDK_PROJECT_ID");
-	if (client_global_init() != 0) {
-		fprintf(stderr, "wksjobs: cannot initialise libcurl\n");
-		return EXIT_FAIL;
-	}
-	if ((r = client_new(&cfg, out, &ei)) != 0) {
-		if (r != WJ_ERR_INVALID) {
-			fprintf(stderr, "wksjobs: %s\n", wj_strerror(r));
-			return EXIT_FAIL;
-		}
-		fprintf(stderr, "wksjobs: --%s %s: %s\n", endpoint_flag,
-		    cfg.endpoint, ei.detail);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-int
-cmd_usage_error(const char *use, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "wksjobs: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", use);
-	return EXIT_USAGE;
-}
 
 /* ---- common to list and delete --------------------------------------- */
 
@@ -188,10 +107,9 @@ sj_parse(struct sj *s, const char *use, const struct opt *opts, size_t n,
 {
 	int r;
 
-	if ((r = cmd_parse(use, opts, n, argc - 1, argv + 1, &s->a)) != 0)
+	if ((r = cmd_parse_output(use, opts, n, argc, argv, &s->a,
+	    &s->fmt)) != 0)
 		return r;
-	if (out_format_parse(cmd_opt(&s->a, "output")->s, &s->fmt) != 0)
-		return cmd_usage_error(use, "--output must be table or json");
 	s->quiet = (int)cmd_opt(&s->a, "quiet")->i;
 	s->color = out_use_color(stdout);
 	return 0;

@@ -196,6 +196,62 @@ client_new(const struct client_config *cfg, struct client **out,
 	return 0;
 }
 
+/* A value given, else a non-empty environment variable, else NULL. */
+static const char *
+given_or_env(const char *given, const char *env)
+{
+	const char *e;
+
+	if (given != NULL)
+		return given;
+	e = getenv(env);
+	return e != NULL && e[0] != '\0' ? e : NULL;
+}
+
+static int
+missing(const char *what, const char *flag, const char *env)
+{
+	fprintf(stderr, "wksjobs: no %s: give --%s or set %s\n", what, flag,
+	    env);
+	return WJ_ERR_INVALID;
+}
+
+int
+client_open(const struct client_config *given, const char *endpoint_flag,
+    int need_project, struct client **out)
+{
+	struct client_config cfg = *given;
+	struct wj_errinfo ei;
+	int r;
+
+	*out = NULL;
+	memset(&ei, 0, sizeof(ei));
+	cfg.ak = given_or_env(given->ak, "HUAWEICLOUD_SDK_AK");
+	cfg.sk = given_or_env(given->sk, "HUAWEICLOUD_SDK_SK");
+	cfg.project_id = given_or_env(given->project_id,
+	    "HUAWEICLOUD_SDK_PROJECT_ID");
+	if (cfg.ak == NULL)
+		return missing("access key", "ak", "HUAWEICLOUD_SDK_AK");
+	if (cfg.sk == NULL)
+		return missing("secret key", "sk", "HUAWEICLOUD_SDK_SK");
+	if (need_project && cfg.project_id == NULL)
+		return missing("project ID", "project-id",
+		    "HUAWEICLOUD_SDK_PROJECT_ID");
+	if (client_global_init() != 0) {
+		fprintf(stderr, "wksjobs: cannot initialise libcurl\n");
+		return WJ_ERR_IO;
+	}
+	if ((r = client_new(&cfg, out, &ei)) != 0) {
+		if (r != WJ_ERR_INVALID)
+			fprintf(stderr, "wksjobs: %s\n", wj_strerror(r));
+		else
+			fprintf(stderr, "wksjobs: --%s %s: %s\n",
+			    endpoint_flag, cfg.endpoint, ei.detail);
+		return r;
+	}
+	return 0;
+}
+
 void
 client_free(struct client *c)
 {

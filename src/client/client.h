@@ -4,8 +4,9 @@
  * every request AK/SK-signed through auth/sig.h the way the Huawei SDKs
  * sign it: Host, X-Sdk-Date, Content-Type and X-Project-Id (plus any
  * extra header the caller adds) are signed; User-Agent and Accept are
- * not (spec/auth.md §2.6).  It knows the wire, not the API: paths, query
- * strings and bodies come from the callers (cli/cmd_*.c).
+ * not (docs/API.md#authentication).  It knows the wire, not the API:
+ * paths, query strings and bodies come from the callers (cli/cmd_*.c,
+ * client/worker.c).
  *
  * Not thread-safe per handle: a thread uses its own struct client.
  * client_global_init() must run once before any thread starts.
@@ -29,7 +30,7 @@
 #define CLIENT_EXTRA_HEADERS	4	/* caller headers per request */
 #define CLIENT_TIMEOUT_DEFAULT	30	/* seconds per request */
 
-/* Defaults of --endpoint / --internal-endpoint (issue #4). */
+/* Defaults of --endpoint / --internal-endpoint. */
 #define CLIENT_PUBLIC_DEFAULT	"http://127.0.0.1:8080"
 #define CLIENT_INTERNAL_DEFAULT	"http://127.0.0.1:8081"
 
@@ -91,6 +92,17 @@ int	client_global_init(void) WJ_WUR;
 int	client_new(const struct client_config *cfg, struct client **out,
 	    struct wj_errinfo *ei) WJ_WUR;
 void	client_free(struct client *);
+
+/*
+ * client_new for a command line: credentials not given (NULL) come from
+ * the SDKs' variables HUAWEICLOUD_SDK_AK, _SK and _PROJECT_ID, and the
+ * project ID is required when need_project is set.  Says why on stderr
+ * when it fails: WJ_ERR_INVALID for missing credentials or a bad
+ * endpoint (the flag endpoint_flag names it), another error otherwise.
+ */
+int	client_open(const struct client_config *given,
+	    const char *endpoint_flag, int need_project, struct client **out)
+	    WJ_WUR;
 /* The endpoint as configured (for messages); borrowed. */
 const char *client_endpoint(const struct client *);
 /* The project ID configured, or NULL; borrowed. */

@@ -93,7 +93,7 @@ client_resp_print_error(FILE *f, const char *what, const struct client *c,
 		return;
 	}
 	if (json_is_object(j)) {
-		/* spec/errors.md: flat members, or nested under "error". */
+		/* docs/API.md#errors: flat members, or nested under "error". */
 		nested = json_object_get(j, "error");
 		if (json_is_object(nested)) {
 			code = member(nested, "code");

@@ -1,6 +1,5 @@
 /*
- * test_output.c - the client's tables (src/client/output.c) and its
- * command runner for "worker --exec" (src/client/run.c).
+ * test_output.c - the client's tables (src/client/output.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,13 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "client/output.h"
-#include "client/run.h"
 
 /* Print with f into a string (caller frees). */
 struct capture {
@@ -151,106 +148,6 @@ test_format_parse(void **state)
 	assert_int_equal(out_format_parse(NULL, &f), WJ_ERR_INVALID);
 }
 
-/* ---- run (worker --exec) ------------------------------------------------ */
-
-static char *env_none[] = { NULL };
-
-/* Run cmd to completion (bounded); returns the run, status in *st. */
-static struct run *
-run_to_end(const char *cmd, const char *input, int *st)
-{
-	struct run *r = NULL;
-	int exited = 0, i;
-
-	assert_int_equal(run_start(cmd, env_none, input,
-	    input != NULL ? strlen(input) : 0, "test", &r), 0);
-	for (i = 0; i < 100 && !exited; i++)
-		assert_int_equal(run_wait(r, 100, &exited), 0);
-	assert_true(exited);
-	*st = run_status(r);
-	return r;
-}
-
-static void
-test_run_status_and_last_line(void **state)
-{
-	struct run *r;
-	int st;
-
-	(void)state;
-	r = run_to_end("echo first >&2; printf 'WKS.0005: last  \\r\\n\\n' >&2;"
-	    " exit 3", NULL, &st);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 3);
-	assert_string_equal(run_last_line(r), "WKS.0005: last");
-	run_free(r);
-	/* no final newline; stdin reaches the command */
-	r = run_to_end("cat >&2", "{\"id\":\"x\"}", &st);
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_string_equal(run_last_line(r), "{\"id\":\"x\"}");
-	run_free(r);
-	/* the environment is exactly the one given */
-	r = run_to_end("echo \"[$HOME]\" >&2", NULL, &st);
-	assert_string_equal(run_last_line(r), "[]");
-	run_free(r);
-}
-
-static void
-test_run_long_line_and_input(void **state)
-{
-	struct run *r;
-	char *big;
-	int st;
-
-	(void)state;
-	/* 200 KiB of input: more than a pipe holds, so it is pumped */
-	assert_non_null(big = malloc(200 * 1024 + 1));
-	memset(big, 'y', 200 * 1024);
-	big[200 * 1024] = '\0';
-	r = run_to_end("wc -c >&2", big, &st);
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_string_equal(run_last_line(r), "204800");
-	run_free(r);
-	/* a stderr line longer than kept is cut, not overflowed */
-	r = run_to_end("head -c 5000 /dev/zero | tr '\\0' z >&2", NULL, &st);
-	assert_int_equal(strlen(run_last_line(r)), RUN_LINE_MAX - 1);
-	run_free(r);
-	/* a command that does not read its input still finishes */
-	r = run_to_end("exit 0", big, &st);
-	assert_int_equal(WEXITSTATUS(st), 0);
-	run_free(r);
-	free(big);
-}
-
-static void
-test_run_kill(void **state)
-{
-	struct run *r = NULL;
-	int exited = 0;
-
-	(void)state;
-	/* ignores SIGTERM: killed after the grace period */
-	assert_int_equal(run_start("trap '' TERM; sleep 30 & wait", env_none,
-	    NULL, 0, "test", &r), 0);
-	assert_int_equal(run_wait(r, 200, &exited), 0);
-	assert_false(exited);
-	run_kill(r, 300);
-	assert_true(WIFSIGNALED(run_status(r)));
-	assert_int_equal(WTERMSIG(run_status(r)), SIGKILL);
-	run_free(r);
-	/* a plain one ends with SIGTERM */
-	assert_int_equal(run_start("sleep 30", env_none, NULL, 0, "test", &r),
-	    0);
-	run_kill(r, 5000);
-	assert_true(WIFSIGNALED(run_status(r)));
-	assert_int_equal(WTERMSIG(run_status(r)), SIGTERM);
-	run_free(r);
-	/* freeing a running one kills and reaps it */
-	assert_int_equal(run_start("sleep 30", env_none, NULL, 0, "test", &r),
-	    0);
-	run_free(r);
-}
-
 int
 main(void)
 {
@@ -260,9 +157,6 @@ main(void)
 		cmocka_unit_test(test_table_limits),
 		cmocka_unit_test(test_sub_jobs_table),
 		cmocka_unit_test(test_format_parse),
-		cmocka_unit_test(test_run_status_and_last_line),
-		cmocka_unit_test(test_run_long_line_and_input),
-		cmocka_unit_test(test_run_kill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * header assembly (client_sign: Content-Type, Host, X-Project-Id,
  * X-Sdk-Date + extras) must reproduce every SDK vector a client sending
  * those headers could have produced, and what it signs must verify.
- * Also the endpoint parser, path/query encoding and the sanitiser.
+ * Also the endpoint parser, client_open's credentials, path/query
+ * encoding and the sanitiser.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,6 +364,48 @@ test_client_new_checks(void **state)
 	assert_non_null(strstr(ei.detail, "endpoint"));
 }
 
+/* client_open: what is given, else the SDKs' variables, else refused. */
+static void
+test_client_open(void **state)
+{
+	struct client_config cfg;
+	struct client *c = NULL;
+
+	(void)state;
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_AK"), 0);
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_SK"), 0);
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_PROJECT_ID"), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = "http://127.0.0.1:1";
+	assert_int_equal(client_open(&cfg, "endpoint", 0, &c), WJ_ERR_INVALID);
+	assert_null(c);
+	/* from the environment; an empty variable counts as unset */
+	assert_int_equal(setenv("HUAWEICLOUD_SDK_AK", TEST_AK, 1), 0);
+	assert_int_equal(setenv("HUAWEICLOUD_SDK_SK", TEST_SK, 1), 0);
+	assert_int_equal(setenv("HUAWEICLOUD_SDK_PROJECT_ID", "", 1), 0);
+	assert_int_equal(client_open(&cfg, "endpoint", 1, &c), WJ_ERR_INVALID);
+	assert_int_equal(client_open(&cfg, "endpoint", 0, &c), 0);
+	assert_null(client_project_id(c));
+	client_free(c);
+	assert_int_equal(setenv("HUAWEICLOUD_SDK_PROJECT_ID", "from-env", 1),
+	    0);
+	assert_int_equal(client_open(&cfg, "endpoint", 1, &c), 0);
+	assert_string_equal(client_project_id(c), "from-env");
+	client_free(c);
+	/* what is given wins */
+	cfg.project_id = TEST_PROJECT;
+	assert_int_equal(client_open(&cfg, "endpoint", 1, &c), 0);
+	assert_string_equal(client_project_id(c), TEST_PROJECT);
+	client_free(c);
+	/* a bad endpoint */
+	cfg.endpoint = "ftp://x";
+	assert_int_equal(client_open(&cfg, "endpoint", 1, &c), WJ_ERR_INVALID);
+	assert_null(c);
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_AK"), 0);
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_SK"), 0);
+	assert_int_equal(unsetenv("HUAWEICLOUD_SDK_PROJECT_ID"), 0);
+}
+
 /* Nothing listens on port 1: a transport error, not a crash. */
 static void
 test_client_unreachable(void **state)
@@ -425,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_endpoint_parse_ok),
 		cmocka_unit_test(test_endpoint_parse_bad),
 		cmocka_unit_test(test_client_new_checks),
+		cmocka_unit_test(test_client_open),
 		cmocka_unit_test(test_client_unreachable),
 		cmocka_unit_test(test_sanitize),
 	};

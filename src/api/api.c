@@ -56,6 +56,8 @@ static const struct http_route http_routes[] = {
 	{ "GET", "/v3/auth/tokens", PUB },
 	{ "GET", "/v3/projects", PUB },
 	{ "POST", "/v5/decode-authorization-message", PUB },
+	{ "GET", "/openapi.json", PUB },
+	{ "GET", "/openapi.json", INT },
 };
 
 static const struct route routes[] = {
@@ -87,6 +89,8 @@ static const struct route routes[] = {
 	/* spec/auth.md §4 */
 	{ "DecodeAuthorizationMessage", 0, "sts::decodeAuthorizationMessage",
 	    api_sts_decode, HTTP_ERR_STS },
+	{ "openapi", ROUTE_NO_AUTH, NULL, api_openapi_get, W },
+	{ "openapi_internal", ROUTE_NO_AUTH, NULL, api_openapi_get, W },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { checkResponse, hookSdkClient, rethrowSince, stats } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('@huaweicloud/huaweicloud-sdk-core');
@@ -99,7 +100,8 @@ function stopProc(proc, sig) {
 export function sdkClient(endpoint, ak, sk, projectId) {
   const cred = new core.BasicCredentials().withAk(ak).withSk(sk);
   if (projectId) cred.withProjectId(projectId);
-  return new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build();
+  // Every answer it receives is checked against docs/openapi.yaml.
+  return hookSdkClient(new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build());
 }
 
 // One SDK call.  Resolves { status, body, requestId } for success and
@@ -109,17 +111,21 @@ export async function call(client, { method, url, pathParams = {}, queryParams =
   const opts = { method, url, pathParams, queryParams, headers: { ...headers },
     contentType: 'application/json', responseHeaders: ['X-Request-Id'] };
   if (data !== undefined) opts.data = data;
+  const mark = stats.failures.length;
+  let r;
   try {
     const res = await client.sendRequest(opts);
     const { httpStatusCode, ...rest } = res;
     const requestId = rest['X-Request-Id'];
     delete rest['X-Request-Id'];
-    return { status: httpStatusCode, body: rest, requestId };
+    r = { status: httpStatusCode, body: rest, requestId };
   } catch (e) {
     if (!e.httpStatusCode) throw e;
-    return { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
+    r = { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
       encoded_authorization_message: e.encodedAuthorizationMessage }, requestId: e.requestId };
   }
+  rethrowSince(mark);	// the answer does not match docs/openapi.yaml
+  return r;
 }
 
 // A raw HTTP request with exact bytes; if creds are given it is signed by the
@@ -147,6 +153,9 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
         const text = Buffer.concat(chunks).toString('utf8');
         let json = null;
         try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        try {
+          checkResponse({ method, url: p, status: res.statusCode, contentType: res.headers['content-type'], body: text });
+        } catch (e) { reject(e); return; }
         resolve({ status: res.statusCode, headers: res.headers, text, json });
       });
     });

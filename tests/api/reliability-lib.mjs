@@ -8,6 +8,7 @@ import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { BIN, sanitizerCheck } from './lib.mjs';
+import { checkResponse } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
@@ -113,6 +114,9 @@ export function send(base, { method, path, query = '', headers = {}, body, chunk
         const text = bytes.toString('utf8');
         let json = null;
         try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        try {
+          checkResponse({ method, url: path, status: res.statusCode, contentType: res.headers['content-type'], body: text });
+        } catch (e) { reject(e); return; }
         resolve({ status: res.statusCode, headers: res.headers, bytes, text, json, utf8 });
       });
     });

@@ -166,28 +166,31 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
   });
 }
 
-// Convenience wrappers for one server and one credential set.
+// Convenience wrappers for one server and one credential set; send is
+// call, or helpers.mjs callFull (which keeps whole error bodies).
 export function clients(srv, creds = { ak: srv.creds.access_key, sk: srv.creds.secret_key },
-  projectId = srv.creds.project_id) {
+  projectId = srv.creds.project_id, send = call) {
   const pub = sdkClient(srv.publicUrl, creds.ak, creds.sk, projectId);
   const int = sdkClient(srv.internalUrl, creds.ak, creds.sk);
   const P = projectId;
   return {
     project: P,
-    list: (queryParams = {}) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
+    list: (queryParams = {}) => send(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
       pathParams: { project_id: P }, queryParams }),
-    show: (jobId) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
+    show: (jobId) => send(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
       pathParams: { project_id: P, job_id: jobId } }),
-    retry: (jobId, data = { op_type: 'retry' }) => call(pub, { method: 'POST',
-      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId }, data }),
-    del: (data) => call(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
+    // data null: no body at all.
+    retry: (jobId, data = { op_type: 'retry' }) => send(pub, { method: 'POST',
+      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId },
+      data: data === null ? undefined : data }),
+    del: (data) => send(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
       pathParams: { project_id: P }, data }),
-    create: (data, headers = {}) => call(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
+    create: (data, headers = {}) => send(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
       pathParams: { project_id: P }, data, headers }),
-    claim: (data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
-    heartbeat: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
+    claim: (data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
+    heartbeat: (id, data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
       pathParams: { id }, data }),
-    finish: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
+    finish: (id, data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
       pathParams: { id }, data }),
   };
 }

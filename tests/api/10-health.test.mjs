@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { startServer, clients, raw } from './lib.mjs';
-import { OPENAPI_YAML } from './openapi.mjs';
+import { OPENAPI_YAML, checkResponse, stats } from './openapi.mjs';
 import {
   create, claim, finish, waitFor, assertGatewayRaw, MSG, shutdown,
 } from './helpers.mjs';
@@ -67,6 +67,16 @@ test('GET /openapi.json: the OpenAPI 3.1 document as JSON, without credentials, 
   const YAML = createRequire(import.meta.url)('yaml');
   assert.deepEqual(pub.json, YAML.parse(readFileSync(OPENAPI_YAML, 'utf8')),
     'the binary embeds another docs/openapi.yaml: rebuild');
+});
+
+test('the OpenAPI check refuses an answer that does not match, naming the operation and the member', () => {
+  const n = stats.failures.length;
+  assert.throws(() => checkResponse({ method: 'GET', url: '/v2/p1/workspace-jobs/j1', status: 200,
+    contentType: 'application/json', body: '{"id":"x","job_type":"t","status":"DONE","sub_jobs_total":0,"sub_jobs":[]}' }),
+  /ShowJob GET \/v2\/\{project_id\}\/workspace-jobs\/\{job_id\}: status 200: [^]*\/status must be equal to one of the allowed values/);
+  assert.throws(() => checkResponse({ method: 'GET', url: '/healthz', status: 418, contentType: 'application/json',
+    body: '{"status":"ok"}' }), /status 418 is not documented/);
+  stats.failures.splice(n);	// deliberate: not failures of the server
 });
 
 function metricLines(text, name, labels) {

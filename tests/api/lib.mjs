@@ -8,7 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { checkResponse, hookSdkClient, rethrowSince, stats } from './openapi.mjs';
+import { checkResponse, hookSdkClient, noteRequest, rethrowSince, stats } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('@huaweicloud/huaweicloud-sdk-core');
@@ -112,6 +112,7 @@ export async function call(client, { method, url, pathParams = {}, queryParams =
     contentType: 'application/json', responseHeaders: ['X-Request-Id'] };
   if (data !== undefined) opts.data = data;
   const mark = stats.failures.length;
+  noteRequest();
   let r;
   try {
     const res = await client.sendRequest(opts);
@@ -144,6 +145,7 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
     const signed = AKSKSigner.sign({ endpoint: base + p, headers: hdrs, method, queryParams: qp }, cred);
     Object.assign(hdrs, signed);
   }
+  noteRequest();
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, method, path: p + (query ? `?${query}` : ''),
       headers: hdrs }, (res) => {

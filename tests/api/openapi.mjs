@@ -86,7 +86,15 @@ function responseFor(method, urlPath, status) {
   return { name: `${op.operationId} ${method} ${p.template}`, response: null };
 }
 
-export const stats = { answers: 0, validated: 0, failures: [] };
+// requests: sent by the hooked clients (noteRequest); answers: checked;
+// validated: checked and found to match.
+export const stats = { requests: 0, answers: 0, validated: 0, failures: [] };
+
+// Called by each hooked client per request it sends, so that a file whose
+// requests reach no check (a hook that stopped firing) fails at exit.
+export function noteRequest() {
+  stats.requests += 1;
+}
 
 /*
  * Check one answer.  body: the text, or what a client already parsed it
@@ -151,14 +159,14 @@ export function rethrowSince(mark) {
 
 process.on('exit', () => {
   if (process.env.WKSJOBS_OPENAPI_STATS) {
-    console.error(`openapi: ${stats.validated} of ${stats.answers} answer(s) validated`);
+    console.error(`openapi: ${stats.validated} of ${stats.answers} answer(s) validated (${stats.requests} requests)`);
   }
   if (stats.failures.length > 0) {
     console.error(`openapi: ${stats.failures.length} answer(s) do not match docs/openapi.yaml:\n` +
       stats.failures.join('\n'));
     process.exitCode = 1;
-  } else if (stats.answers > 0 && stats.validated === 0) {
-    console.error(`openapi: ${stats.answers} answer(s) received, none validated: the check is not working`);
+  } else if (stats.requests > 0 && stats.validated === 0) {
+    console.error(`openapi: ${stats.requests} request(s) sent, no answer validated: the check is not working`);
     process.exitCode = 1;
   }
 });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { BIN, sanitizerCheck } from './lib.mjs';
-import { checkResponse } from './openapi.mjs';
+import { checkResponse, noteRequest } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
@@ -102,6 +102,7 @@ export function send(base, { method, path, query = '', headers = {}, body, chunk
   if (buf !== null && !chunked && !Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-length')) {
     hdrs['Content-Length'] = String(buf.length);
   }
+  noteRequest();
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, method, path: path + (query ? `?${query}` : ''),
       headers: hdrs, agent: false }, (res) => {
@@ -173,6 +174,16 @@ export function sqlite(file, sql, { timeoutMs = 5000 } = {}) {
     { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
   assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
   return r.stdout;
+}
+
+// The jobs of database file whose per-status counters differ from the
+// statuses of their sub-jobs: their IDs, one a line ('' when none).
+export function jobsWithWrongCounts(file) {
+  return sqlite(file, `SELECT j.id FROM jobs j LEFT JOIN (SELECT project_id, job_id,
+      sum(status = 0) w, sum(status = 1) r, sum(status = 2) s, sum(status = 3) f
+      FROM sub_jobs GROUP BY project_id, job_id) c ON c.project_id = j.project_id AND c.job_id = j.id
+    WHERE j.n_waiting != coalesce(c.w, 0) OR j.n_running != coalesce(c.r, 0)
+       OR j.n_success != coalesce(c.s, 0) OR j.n_failed != coalesce(c.f, 0);`).trim();
 }
 
 // Percentile p (0..100) of numbers.

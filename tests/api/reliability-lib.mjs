@@ -129,6 +129,29 @@ export function send(base, { method, path, query = '', headers = {}, body, chunk
 }
 
 /*
+ * Check the first answer in text (what a raw socket read) against
+ * docs/openapi.yaml, if wksjobs wrote it: answers without X-Request-Id
+ * come from libmicrohttpd itself (malformed or oversized requests it
+ * refuses before wksjobs sees them) and are not in the document.  A
+ * mismatch is recorded and fails the file at exit.
+ */
+function checkRawAnswer(request, text) {
+  const head = text.indexOf('\r\n\r\n');
+  const line = request.match(/^(\S+) (\S+) HTTP\//);
+  if (head < 0 || !line) return;
+  const lines = text.slice(0, head).split('\r\n');
+  const m = lines[0].match(/^HTTP\/1\.[01] (\d{3})/);
+  const hdr = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(),
+    l.slice(l.indexOf(':') + 1).trim()]));
+  if (!m || !hdr['x-request-id']) return;
+  const len = Number(hdr['content-length'] ?? 0);
+  const body = Buffer.from(text.slice(head + 4, head + 4 + len), 'latin1').toString('utf8');
+  try {
+    checkResponse({ method: line[1], url: line[2], status: Number(m[1]), contentType: hdr['content-type'], body });
+  } catch { /* recorded */ }
+}
+
+/*
  * Write bytes on a fresh TCP connection and read until the server closes
  * it (or timeoutMs passes).  Resolves { status (null if no status line),
  * text, closed }.
@@ -146,6 +169,7 @@ export function rawSocket(base, bytes, { timeoutMs = 5000, halfClose = true } = 
       s.destroy();
       const text = Buffer.concat(chunks).toString('latin1');
       const m = text.match(/^HTTP\/1\.[01] (\d{3})/);
+      checkRawAnswer(String(bytes), text);
       resolve({ status: m ? Number(m[1]) : null, text, closed });
     };
     const t = setTimeout(() => finish(false), timeoutMs);

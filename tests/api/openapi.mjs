@@ -2,13 +2,13 @@
 // docs/openapi.yaml: the operation is found by method, path template and
 // status, and the body must validate against that response's schema
 // (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses it).  A body that does
-// not validate throws at once and fails the test file at exit even if a
-// test caught the error; a test file that received answers but validated
-// none fails too, so the hook cannot silently stop working.
+// not validate throws at once, and fails the test file at exit even if a
+// test caught the error; a test file that sent requests but validated no
+// answer fails too, so the hook cannot silently stop working.
 //
-// lib.mjs (raw, and the official SDK's axios instance of every
-// sdkClient) and reliability-lib.mjs (send) call checkResponse; so can a
-// test with its own HTTP client.
+// The clients that call checkResponse (and noteRequest): lib.mjs raw and
+// the official SDK's axios instance of every sdkClient (call, callFull),
+// reliability-lib.mjs send and rawSocket, and 97-overload's own client.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';

@@ -77,6 +77,12 @@ const struct api_route api_routes[] = {
 	{ { "POST", "/v5/decode-authorization-message", PUB },
 	    "DecodeAuthorizationMessage", 0,
 	    "sts::decodeAuthorizationMessage", api_sts_decode, HTTP_ERR_STS },
+	/* The OpenAPI description, on both listeners (distinct names keep
+	 * the metrics series apart). */
+	{ { "GET", "/openapi.json", PUB },
+	    "openapi", API_ROUTE_NO_AUTH, NULL, api_openapi_get, W },
+	{ { "GET", "/openapi.json", INT },
+	    "openapi_internal", API_ROUTE_NO_AUTH, NULL, api_openapi_get, W },
 };
 
 const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -147,6 +147,7 @@ int	api_iam_token_create(struct api_req *);
 int	api_iam_token_validate(struct api_req *);
 int	api_iam_projects(struct api_req *);
 int	api_sts_decode(struct api_req *);
+int	api_openapi_get(struct api_req *);
 
 /* ---- authorization (api_authz.c) ------------------------------------ */
 

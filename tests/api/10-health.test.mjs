@@ -1,8 +1,12 @@
 // 10-health: /healthz, /readyz and /metrics on the internal listener
-// (DESIGN §5), and that they are not served on the public one.
+// (DESIGN §5), and that they are not served on the public one; GET
+// /openapi.json on both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startServer, clients, raw } from './lib.mjs';
+import { OPENAPI_YAML, checkResponse, stats } from './openapi.mjs';
 import {
   create, claim, finish, waitFor, assertGatewayRaw, MSG, shutdown,
 } from './helpers.mjs';
@@ -47,6 +51,32 @@ test('POST /healthz is 405 with Allow: GET', async () => {
   assert.equal(r.status, 405, r.text);
   assert.equal(r.json.error_code, 'WKS.00000405');
   assert.equal(r.headers.allow, 'GET');
+});
+
+test('GET /openapi.json: the OpenAPI 3.1 document as JSON, without credentials, the same bytes on both listeners', async () => {
+  const pub = await raw(srv.publicUrl, { method: 'GET', path: '/openapi.json' });
+  const int = await raw(srv.internalUrl, { method: 'GET', path: '/openapi.json' });
+  for (const r of [pub, int]) {
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['content-type'], 'application/json');
+    assert.ok(r.json, 'not JSON');
+    assert.match(r.json.openapi, /^3\.1\.\d+$/);
+  }
+  assert.equal(pub.text, int.text, 'the listeners answer different documents');
+  // What the build embedded is docs/openapi.yaml as it is now.
+  const YAML = createRequire(import.meta.url)('yaml');
+  assert.deepEqual(pub.json, YAML.parse(readFileSync(OPENAPI_YAML, 'utf8')),
+    'the binary embeds another docs/openapi.yaml: rebuild');
+});
+
+test('the OpenAPI check refuses an answer that does not match, naming the operation and the member', () => {
+  const n = stats.failures.length;
+  assert.throws(() => checkResponse({ method: 'GET', url: '/v2/p1/workspace-jobs/j1', status: 200,
+    contentType: 'application/json', body: '{"id":"x","job_type":"t","status":"DONE","sub_jobs_total":0,"sub_jobs":[]}' }),
+  /ShowJob GET \/v2\/\{project_id\}\/workspace-jobs\/\{job_id\}: status 200: [^]*\/status must be equal to one of the allowed values/);
+  assert.throws(() => checkResponse({ method: 'GET', url: '/healthz', status: 418, contentType: 'application/json',
+    body: '{"status":"ok"}' }), /status 418 is not documented/);
+  stats.failures.splice(n);	// deliberate: not failures of the server
 });
 
 function metricLines(text, name, labels) {

@@ -1,31 +1,17 @@
 // 40-lifecycle: create -> claim -> heartbeat -> finish -> list/show ->
 // job status aggregation -> retry -> delete (spec/jobs-api.md §2-§6,
 // DESIGN §3-§5), all through the official SDK.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, clients } from './lib.mjs';
 import {
-  MSG, TIME_RE, ID_RE, parseTime, assertNoNulls, assertWksError, fullClients, create, claim, finish,
-  mkProject, sleep, signedRaw,
-  assertCountsConsistent,
-  shutdown,
+  MSG, TIME_RE, ID_RE, parseTime, assertNoNulls, assertWksError, create, claim, finish, sleep,
+  signedRaw, assertCountsConsistent, serverFixture,
 } from './helpers.mjs';
 
-let srv;
-
-before(async () => {
-  srv = await startServer();
-});
-
-after(async () => {
-  await shutdown(srv);
-});
+const fx = serverFixture();
 
 // Each test gets its own project so claims and counts do not interfere.
-function fresh() {
-  const P = mkProject(srv, 'life');
-  return { c: clients(srv, undefined, P), f: fullClients(srv, undefined, P), P };
-}
+const fresh = () => fx.project('life');
 
 const ENT = (i) => ({ desktop_id: `desk-${i}`, product_id: 'workspace.x86.ultimate.large2',
   user_name: `user${i}`, desktop_name: `pc-${i}`, ip_address: `192.168.0.${i + 10}` });
@@ -368,7 +354,7 @@ test('retry with a malformed JSON body is 400 WKS.00211102 and changes nothing',
   const [x] = await claim(c, { max: 1 });
   await finish(c, x, 'FAILED');
   for (const body of ['{"op_type":', '[]', '"retry"', '{"op_type":"retry"', 'op_type=retry']) {
-    const r = await signedRaw(srv, srv.publicUrl, { method: 'POST', path: `/v2/${P}/workspace-jobs/${j.job_id}/actions`,
+    const r = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'POST', path: `/v2/${P}/workspace-jobs/${j.job_id}/actions`,
       body, headers: { 'Content-Type': 'application/json', 'X-Project-Id': P } });
     assert.equal(r.status, 400, `${body}: ${r.text}`);
     assert.equal(r.json.error_code, 'WKS.00211102');
@@ -378,7 +364,7 @@ test('retry with a malformed JSON body is 400 WKS.00211102 and changes nothing',
   }
   assert.equal((await show(c, j.job_id)).status, 'FAILED');
   // Control: the same request with a good body works.
-  const ok = await signedRaw(srv, srv.publicUrl, { method: 'POST', path: `/v2/${P}/workspace-jobs/${j.job_id}/actions`,
+  const ok = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'POST', path: `/v2/${P}/workspace-jobs/${j.job_id}/actions`,
     body: '{"op_type": "retry"}', headers: { 'Content-Type': 'application/json', 'X-Project-Id': P } });
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual(ok.json, { job_id: j.job_id });
@@ -421,7 +407,7 @@ test('successful responses are application/json with X-Request-Id', async () => 
   const { c, P } = fresh();
   const j = await create(c, 'createDesktops', 1);
   for (const p of [`/v2/${P}/workspace-sub-jobs`, `/v2/${P}/workspace-jobs/${j.job_id}`]) {
-    const r = await signedRaw(srv, srv.publicUrl, { method: 'GET', path: p, headers: { 'X-Project-Id': P } });
+    const r = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'GET', path: p, headers: { 'X-Project-Id': P } });
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers['content-type'] ?? '', /^application\/json/);
     assert.ok(r.headers['x-request-id']);

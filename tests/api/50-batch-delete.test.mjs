@@ -2,25 +2,15 @@
 // (which overrides the spec's "skip" recommendations: a batch with a job
 // ID, a WAITING/RUNNING sub-job or a protected type is REFUSED, all or
 // nothing).  Every refusal is checked to have deleted nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, clients } from './lib.mjs';
 import {
-  MSG, assertWksError, fullClients, drive, snapshot, mkProject, signedRaw,
-  assertCountsConsistent,
-  shutdown,
+  MSG, assertWksError, drive, snapshot, signedRaw, assertCountsConsistent,
+  serverFixture,
 } from './helpers.mjs';
 
-let srv;
-
-before(async () => {
-  srv = await startServer();
-});
-
-after(async () => {
-  await shutdown(srv);
-});
+const fx = serverFixture();
 
 const hex32 = () => randomBytes(16).toString('hex');
 
@@ -29,9 +19,7 @@ const hex32 = () => randomBytes(16).toString('hex');
 //   ok: 2 SUCCESS createDesktops, bad: 2 FAILED createDesktops,
 //   run: 1 RUNNING deleteDesktops, wait: 1 WAITING desktopToImage.
 async function world() {
-  const P = mkProject(srv, 'del');
-  const c = clients(srv, undefined, P);
-  const f = fullClients(srv, undefined, P);
+  const { P, c, f } = fx.project('del');
   const ok = await drive(c, 'createDesktops', 2, 'SUCCESS');
   const bad = await drive(c, 'createDesktops', 2, 'FAILED');
   const run = await drive(c, 'deleteDesktops', 1, 'RUNNING');
@@ -66,7 +54,7 @@ test('neither selector ({} or unrelated members or nulls): 400 WKS.00211102', as
 test('an empty or missing body: 400 WKS.0001, nothing deleted', async () => {
   const w = await world();
   assertWksError(await w.f.del(undefined), 400, 'WKS.0001', MSG.empty);
-  const r = await signedRaw(srv, srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
+  const r = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
     body: '', headers: { 'Content-Type': 'application/json', 'X-Project-Id': w.P, 'Content-Length': '0' } });
   assert.equal(r.status, 400, r.text);
   assert.equal(r.json.error_code, 'WKS.0001');
@@ -78,7 +66,7 @@ test('an empty or missing body: 400 WKS.0001, nothing deleted', async () => {
 test('a body that is not a JSON object: 400 WKS.00211102', async () => {
   const w = await world();
   for (const body of ['[]', '"SUCCESS"', '{"delete_by_status":"SUCCESS"', 'null']) {
-    const r = await signedRaw(srv, srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
+    const r = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
       body, headers: { 'Content-Type': 'application/json', 'X-Project-Id': w.P } });
     assert.equal(r.status, 400, `${body}: ${r.text}`);
     assert.equal(r.json.error_code, 'WKS.00211102');
@@ -137,24 +125,29 @@ test('delete_by_status other than SUCCESS/FAILED (RUNNING, WAITING, lowercase, e
   }
 });
 
+// delete_by_status: 200, and exactly ids are gone from w's project;
+// returns what is left.
+async function deletedByStatus(w, status, ids) {
+  const before = await snapshot(w.c);
+  const r = await w.c.del({ delete_by_status: status });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const after = await snapshot(w.c);
+  const expected = { ...before };
+  for (const id of ids) delete expected[id];
+  assert.deepEqual(after, expected);
+  return after;
+}
+
 test('delete_by_status SUCCESS deletes every SUCCESS sub-job of the project except protected types', async () => {
   const w = await world();
   const prot = {};
   for (const t of ['applyWorkspace', 'cancelWorkspace', 'changeAccessVpc']) prot[t] = await drive(w.c, t, 1, 'SUCCESS');
   const protFailed = await drive(w.c, 'applyWorkspace', 1, 'FAILED');
   // Another project's SUCCESS sub-jobs are not touched.
-  const P2 = mkProject(srv, 'del-other');
-  const c2 = clients(srv, undefined, P2);
+  const { c: c2 } = fx.project('del-other');
   const other = await drive(c2, 'createDesktops', 2, 'SUCCESS');
   const other0 = await snapshot(c2);
-  const before = await snapshot(w.c);
-
-  const r = await w.c.del({ delete_by_status: 'SUCCESS' });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  const after = await snapshot(w.c);
-  const expected = { ...before };
-  for (const id of w.ok.sub_job_ids) delete expected[id];
-  assert.deepEqual(after, expected);
+  const after = await deletedByStatus(w, 'SUCCESS', w.ok.sub_job_ids);
   for (const t of Object.keys(prot)) assert.equal(after[prot[t].sub_job_ids[0]].status, 'SUCCESS', `${t} was deleted`);
   assert.equal(after[protFailed.sub_job_ids[0]].status, 'FAILED');
   assert.deepEqual(await snapshot(c2), other0, "another project's sub-jobs were deleted");
@@ -165,27 +158,18 @@ test('delete_by_status FAILED deletes every FAILED sub-job of the project except
   const w = await world();
   const protF = {};
   for (const t of ['applyWorkspace', 'cancelWorkspace', 'changeAccessVpc']) protF[t] = await drive(w.c, t, 1, 'FAILED');
-  const before = await snapshot(w.c);
-  const r = await w.c.del({ delete_by_status: 'FAILED' });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  const after = await snapshot(w.c);
-  const expected = { ...before };
-  for (const id of w.bad.sub_job_ids) delete expected[id];
-  assert.deepEqual(after, expected);
+  const after = await deletedByStatus(w, 'FAILED', w.bad.sub_job_ids);
   for (const t of Object.keys(protF)) assert.ok(after[protF[t].sub_job_ids[0]], `${t} was deleted`);
   await assertCountsConsistent(w.c);
   // Repeating it is fine: 200, nothing more deleted.
-  const again = await w.c.del({ delete_by_status: 'FAILED' });
-  assert.equal(again.status, 200);
-  assert.deepEqual(await snapshot(w.c), expected);
+  await deletedByStatus(w, 'FAILED', []);
 });
 
 // ---- what job_ids may name -----------------------------------------------
 
 test('unknown IDs, and IDs of another project, are skipped (200)', async () => {
   const w = await world();
-  const P2 = mkProject(srv, 'del-other');
-  const c2 = clients(srv, undefined, P2);
+  const { c: c2 } = fx.project('del-other');
   const o = await drive(c2, 'createDesktops', 1, 'SUCCESS');
   const oWait = await drive(c2, 'createDesktops', 1, 'WAITING');
   const other0 = await snapshot(c2);
@@ -280,7 +264,7 @@ test('success is 200 with an empty body (Content-Length: 0) and X-Request-Id', a
   const w = await world();
   for (const body of [JSON.stringify({ job_ids: [w.ok.sub_job_ids[0]] }), '{"delete_by_status": "FAILED"}',
     JSON.stringify({ job_ids: [hex32()] })]) {
-    const r = await signedRaw(srv, srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
+    const r = await signedRaw(fx.srv, fx.srv.publicUrl, { method: 'POST', path: `/v2/${w.P}/workspace-sub-jobs/batch-delete`,
       body, headers: { 'Content-Type': 'application/json', 'X-Project-Id': w.P } });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.text, '');

@@ -1,34 +1,21 @@
 // 70-internal: the internal API of DESIGN §5 - idempotent create with
 // X-Client-Token, claim bounds and order, heartbeat/finish lease checks,
 // and concurrent claims from several processes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startServer, clients } from './lib.mjs';
 import {
-  MSG, ID_RE, assertWksError, assertNoNulls, fullClients, create, claim, finish, mkProject, snapshot, signedRaw, sleep,
-  assertCountsConsistent,
-  shutdown,
+  MSG, ID_RE, assertWksError, assertNoNulls, fullClients, create, claim, finish, snapshot,
+  signedRaw, sleep, assertCountsConsistent, serverFixture,
 } from './helpers.mjs';
 
-let srv;
-
-before(async () => {
-  srv = await startServer();
-});
-
-after(async () => {
-  await shutdown(srv);
-});
+const fx = serverFixture();
 
 const hex32 = () => randomBytes(16).toString('hex');
 
-function fresh(prefix = 'int') {
-  const P = mkProject(srv, prefix);
-  return { P, c: clients(srv, undefined, P), f: fullClients(srv, undefined, P) };
-}
+const fresh = (prefix = 'int') => fx.project(prefix);
 
 // ---- create ---------------------------------------------------------------
 
@@ -76,7 +63,7 @@ test('X-Client-Token: a replay returns 201 with the identical body and creates n
   // Byte for byte, seen on the wire.
   const wire = [];
   for (let i = 0; i < 2; i++) {
-    const r = await signedRaw(srv, srv.internalUrl, { method: 'POST', path: `/v1/internal/${P}/jobs`,
+    const r = await signedRaw(fx.srv, fx.srv.internalUrl, { method: 'POST', path: `/v1/internal/${P}/jobs`,
       body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', 'X-Client-Token': 'tok-0001' } });
     assert.equal(r.status, 201, r.text);
     wire.push(r.text);
@@ -235,7 +222,7 @@ test('internal path values over 255 characters: 400; 255 is looked up (404)', as
   assertWksError(await f.heartbeat('s'.repeat(256), { lease_id: 'x' }), 400, 'WKS.00211102', MSG.invalid);
   assertWksError(await f.finish('s'.repeat(256), { lease_id: 'x', status: 'SUCCESS' }), 400, 'WKS.00211102', MSG.invalid);
   assertWksError(await f.heartbeat('s'.repeat(255), { lease_id: 'x' }), 404, 'WKS.0202', MSG.notFound);
-  const longP = fullClients(srv, undefined, 'p'.repeat(256));
+  const longP = fullClients(fx.srv, undefined, 'p'.repeat(256));
   assertWksError(await longP.create({ job_type: 'createDesktops', sub_jobs: [{}] }), 400, 'WKS.00211102', MSG.invalid);
 });
 
@@ -330,7 +317,7 @@ test('concurrent claims from 4 processes never share a sub-job and together take
   // in well under that even on a loaded machine).
   const startAt = String(Date.now() + 3000);
   const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) =>
-    runWorker([srv.internalUrl, srv.creds.access_key, srv.creds.secret_key, P, w, startAt])));
+    runWorker([fx.srv.internalUrl, fx.srv.creds.access_key, fx.srv.creds.secret_key, P, w, startAt])));
   const owner = new Map();
   const leases = new Set();
   for (const r of results) {

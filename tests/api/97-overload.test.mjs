@@ -15,6 +15,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { initData, clients } from './lib.mjs';
+import { checkResponse, noteRequest } from './openapi.mjs';
 import { shutdown, sleep } from './helpers.mjs';
 import { accessLog, byteSign, percentile, serveOn } from './reliability-lib.mjs';
 
@@ -35,12 +36,19 @@ const hex = (n) => randomBytes(n).toString('hex');
 function timed(agent, base, { method, path, body, headers }) {
   const u = new URL(base);
   const t0 = process.hrtime.bigint();
+  noteRequest();
   return new Promise((resolve) => {
     const req = http.request({ host: u.hostname, port: u.port, method, path, headers, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-        text: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        try {
+          checkResponse({ method, url: path, status: res.statusCode, contentType: res.headers['content-type'], body: text });
+        } catch { /* recorded: fails the file at exit */ }
+        resolve({ status: res.statusCode, headers: res.headers, text, ms });
+      });
     });
     req.on('error', (e) => resolve({ status: 0, error: e.message, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
     req.setTimeout(30000, () => req.destroy(new Error('timeout')));

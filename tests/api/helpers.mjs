@@ -2,7 +2,9 @@
 // itself: CMake only globs *.test.mjs).  Builds on lib.mjs.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { run, raw, sdkClient, sha256hex } from './lib.mjs';
+import { before, after } from 'node:test';
+import { run, raw, sha256hex, startServer, clients } from './lib.mjs';
+import { noteRequest, rethrowSince, stats } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('@huaweicloud/huaweicloud-sdk-core');
@@ -53,39 +55,19 @@ export async function callFull(client, { method, url, pathParams = {}, queryPara
     contentType: 'application/json', responseHeaders: ['X-Request-Id'],
     axiosRequestConfig: { validateStatus: () => true } };
   if (data !== undefined) opts.data = data;
+  const mark = stats.failures.length;
+  noteRequest();
   const res = await client.sendRequest(opts);
+  rethrowSince(mark);	// the answer does not match docs/openapi.yaml
   const { httpStatusCode, ...rest } = res;
   const requestId = rest['X-Request-Id'];
   delete rest['X-Request-Id'];
   return { status: httpStatusCode, body: rest, requestId };
 }
 
-// Same methods as lib.mjs clients(), with callFull.
-export function fullClients(srv, creds = { ak: srv.creds.access_key, sk: srv.creds.secret_key },
-  projectId = srv.creds.project_id) {
-  const pub = sdkClient(srv.publicUrl, creds.ak, creds.sk, projectId);
-  const int = sdkClient(srv.internalUrl, creds.ak, creds.sk);
-  const P = projectId;
-  return {
-    project: P,
-    list: (queryParams = {}) => callFull(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
-      pathParams: { project_id: P }, queryParams }),
-    show: (jobId) => callFull(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
-      pathParams: { project_id: P, job_id: jobId } }),
-    // data null: no body at all.
-    retry: (jobId, data = { op_type: 'retry' }) => callFull(pub, { method: 'POST',
-      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId },
-      data: data === null ? undefined : data }),
-    del: (data) => callFull(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
-      pathParams: { project_id: P }, data }),
-    create: (data, headers = {}) => callFull(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
-      pathParams: { project_id: P }, data, headers }),
-    claim: (data) => callFull(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
-    heartbeat: (id, data) => callFull(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
-      pathParams: { id }, data }),
-    finish: (id, data) => callFull(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
-      pathParams: { id }, data }),
-  };
+// lib.mjs clients() with callFull.
+export function fullClients(srv, creds, projectId) {
+  return clients(srv, creds, projectId, callFull);
 }
 
 // Assert a Workspace-style (WKS.*) error.
@@ -284,6 +266,28 @@ export async function assertCountsConsistent(c) {
     if (job.status === 'FAILED' || job.status === 'SUCCESS') assert.match(job.end_time ?? '', TIME_RE);
     else assert.equal(job.end_time, undefined, `end_time of unfinished job ${jobId}`);
   }
+}
+
+/*
+ * The fixture of the test files that share one server: started before
+ * the file's first test (serve extra arguments), stopped after its last;
+ * fx.project(prefix) gives a test a project of its own, so that claims
+ * and counts of one test never see another's:
+ *   const fx = serverFixture();
+ *   test('...', async () => { const { P, c, f } = fx.project('life'); ... fx.srv ... });
+ */
+export function serverFixture(extra = []) {
+  const fx = {
+    srv: null,
+    // { P, c: clients, f: fullClients } of a new project.
+    project: (prefix = 'p') => {
+      const P = mkProject(fx.srv, prefix);
+      return { P, c: clients(fx.srv, undefined, P), f: fullClients(fx.srv, undefined, P) };
+    },
+  };
+  before(async () => { fx.srv = await startServer(undefined, extra); });
+  after(async () => { await shutdown(fx.srv); });
+  return fx;
 }
 
 // after() hooks: SIGTERM the server, remove its directory, and require a

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, raw, sdkClient, call, clients } from './lib.mjs';
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor, shutdown } from './helpers.mjs';
 
 export const MSG = {
   denied: 'User does not have permission to access this resource.',
@@ -104,22 +104,3 @@ export async function statuses(srv) {
   return Object.fromEntries(r.body.jobs.map((s) => [s.id, s.status]));
 }
 
-// Poll fn() until it returns a truthy value or ms pass.
-export async function waitFor(fn, ms, step = 100) {
-  const end = Date.now() + ms;
-  let v;
-  for (let i = 0; i < 10000; i++) {
-    v = await fn();
-    if (v || Date.now() > end) return v;
-    await sleep(step);
-  }
-  return v;
-}
-
-// SIGTERM, require exit 0, remove the directory.
-export async function shutdown(srv) {
-  if (!srv) return;
-  const code = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}: ${srv.stderr().slice(-3000)}`);
-}

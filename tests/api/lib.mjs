@@ -8,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { checkResponse, hookSdkClient, noteRequest, rethrowSince, stats } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('@huaweicloud/huaweicloud-sdk-core');
@@ -99,7 +100,8 @@ function stopProc(proc, sig) {
 export function sdkClient(endpoint, ak, sk, projectId) {
   const cred = new core.BasicCredentials().withAk(ak).withSk(sk);
   if (projectId) cred.withProjectId(projectId);
-  return new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build();
+  // Every answer it receives is checked against docs/openapi.yaml.
+  return hookSdkClient(new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build());
 }
 
 // One SDK call.  Resolves { status, body, requestId } for success and
@@ -109,17 +111,22 @@ export async function call(client, { method, url, pathParams = {}, queryParams =
   const opts = { method, url, pathParams, queryParams, headers: { ...headers },
     contentType: 'application/json', responseHeaders: ['X-Request-Id'] };
   if (data !== undefined) opts.data = data;
+  const mark = stats.failures.length;
+  noteRequest();
+  let r;
   try {
     const res = await client.sendRequest(opts);
     const { httpStatusCode, ...rest } = res;
     const requestId = rest['X-Request-Id'];
     delete rest['X-Request-Id'];
-    return { status: httpStatusCode, body: rest, requestId };
+    r = { status: httpStatusCode, body: rest, requestId };
   } catch (e) {
     if (!e.httpStatusCode) throw e;
-    return { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
+    r = { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
       encoded_authorization_message: e.encodedAuthorizationMessage }, requestId: e.requestId };
   }
+  rethrowSince(mark);	// the answer does not match docs/openapi.yaml
+  return r;
 }
 
 // A raw HTTP request with exact bytes; if creds are given it is signed by the
@@ -138,6 +145,7 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
     const signed = AKSKSigner.sign({ endpoint: base + p, headers: hdrs, method, queryParams: qp }, cred);
     Object.assign(hdrs, signed);
   }
+  noteRequest();
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, method, path: p + (query ? `?${query}` : ''),
       headers: hdrs }, (res) => {
@@ -147,6 +155,9 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
         const text = Buffer.concat(chunks).toString('utf8');
         let json = null;
         try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        try {
+          checkResponse({ method, url: p, status: res.statusCode, contentType: res.headers['content-type'], body: text });
+        } catch (e) { reject(e); return; }
         resolve({ status: res.statusCode, headers: res.headers, text, json });
       });
     });
@@ -157,28 +168,31 @@ export function raw(base, { method, path: p, query = '', body, headers = {}, cre
   });
 }
 
-// Convenience wrappers for one server and one credential set.
+// Convenience wrappers for one server and one credential set; send is
+// call, or helpers.mjs callFull (which keeps whole error bodies).
 export function clients(srv, creds = { ak: srv.creds.access_key, sk: srv.creds.secret_key },
-  projectId = srv.creds.project_id) {
+  projectId = srv.creds.project_id, send = call) {
   const pub = sdkClient(srv.publicUrl, creds.ak, creds.sk, projectId);
   const int = sdkClient(srv.internalUrl, creds.ak, creds.sk);
   const P = projectId;
   return {
     project: P,
-    list: (queryParams = {}) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
+    list: (queryParams = {}) => send(pub, { method: 'GET', url: '/v2/{project_id}/workspace-sub-jobs',
       pathParams: { project_id: P }, queryParams }),
-    show: (jobId) => call(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
+    show: (jobId) => send(pub, { method: 'GET', url: '/v2/{project_id}/workspace-jobs/{job_id}',
       pathParams: { project_id: P, job_id: jobId } }),
-    retry: (jobId, data = { op_type: 'retry' }) => call(pub, { method: 'POST',
-      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId }, data }),
-    del: (data) => call(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
+    // data null: no body at all.
+    retry: (jobId, data = { op_type: 'retry' }) => send(pub, { method: 'POST',
+      url: '/v2/{project_id}/workspace-jobs/{job_id}/actions', pathParams: { project_id: P, job_id: jobId },
+      data: data === null ? undefined : data }),
+    del: (data) => send(pub, { method: 'POST', url: '/v2/{project_id}/workspace-sub-jobs/batch-delete',
       pathParams: { project_id: P }, data }),
-    create: (data, headers = {}) => call(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
+    create: (data, headers = {}) => send(int, { method: 'POST', url: '/v1/internal/{project_id}/jobs',
       pathParams: { project_id: P }, data, headers }),
-    claim: (data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
-    heartbeat: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
+    claim: (data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/claim', data }),
+    heartbeat: (id, data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/heartbeat',
       pathParams: { id }, data }),
-    finish: (id, data) => call(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
+    finish: (id, data) => send(int, { method: 'POST', url: '/v1/internal/sub-jobs/{id}/finish',
       pathParams: { id }, data }),
   };
 }

@@ -2,7 +2,7 @@
  * guard.c - AK lockout and per-caller rate limits; see guard.h.
  *
  * A table is GUARD_SETS sets of GUARD_WAYS entries; a key hashes
- * (FNV-1a) to one set, so a lookup compares at most GUARD_WAYS keys.
+ * (wj_hash) to one set, so a lookup compares at most GUARD_WAYS keys.
  * Rate buckets count micro-requests: a bucket holds up to rate * 1e6 and
  * refills rate * 1e3 per millisecond, a request takes 1e6.
  */
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
 #include "guard.h"
 
 #define MICRO 1000000LL
@@ -36,16 +37,6 @@ struct guard {
 	struct table	locks;
 	struct table	buckets;
 };
-
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
 
 static int
 table_init(struct table *t)
@@ -147,7 +138,7 @@ get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
 	if (key == NULL || (n = strnlen(key, GUARD_KEY_MAX + 1)) == 0 ||
 	    n > GUARD_KEY_MAX)
 		return NULL;
-	h = hash(key);
+	h = wj_hash(key, n);
 	if ((e = find(t, key, h)) == NULL) {
 		e = victim(t, h, now_ms, keep_locked);
 		memset(e, 0, sizeof(*e));
@@ -171,7 +162,8 @@ guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
 	if (until_ms != NULL)
 		*until_ms = 0;
 	pthread_mutex_lock(&g->locks.mu);
-	if (ak != NULL && (e = find(&g->locks, ak, hash(ak))) != NULL &&
+	if (ak != NULL &&
+	    (e = find(&g->locks, ak, wj_hash_str(ak))) != NULL &&
 	    e->b > now_ms) {
 		if (until_ms != NULL)
 			*until_ms = e->b;
@@ -206,7 +198,7 @@ guard_ak_ok(struct guard *g, const char *ak)
 	if (ak == NULL)
 		return;
 	pthread_mutex_lock(&g->locks.mu);
-	if ((e = find(&g->locks, ak, hash(ak))) != NULL)
+	if ((e = find(&g->locks, ak, wj_hash_str(ak))) != NULL)
 		memset(e, 0, sizeof(*e));
 	pthread_mutex_unlock(&g->locks.mu);
 }

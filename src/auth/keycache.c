@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../util/hash.h"
 #include "authn.h"
 #include "keycache.h"
 
@@ -38,11 +39,7 @@ static struct project_slot projects[PROJECT_SLOTS];
 static size_t
 slot_of(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (size_t)(h % n);
+	return (size_t)(wj_hash_str(s) % n);
 }
 
 static int

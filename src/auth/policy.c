@@ -295,75 +295,6 @@ addr_in(const struct addr *ip, const struct addr *net)
 	return 0;
 }
 
-/* Days from 0001-01-01 to y-01-01 (proleptic Gregorian, y >= 1). */
-static int64_t
-days_before_year(int64_t y)
-{
-	y--;
-	return y * 365 + y / 4 - y / 100 + y / 400;
-}
-
-static int
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-num(const char *s, size_t n, int64_t *v)
-{
-	size_t i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * "YYYY-MM-DDTHH:MM:SSZ" or with ".s", ".ss", ".sss" before the Z; UTC;
- * years 0001..9999.  Milliseconds since the epoch into *ms.
- */
-static int
-parse_date(const char *s, int64_t *ms)
-{
-	static const int mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int64_t y, mo, d, h, mi, sec, frac = 0, days, dim;
-	size_t n = strlen(s), fn, i;
-
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
-		return -1;
-	if (num(s, 4, &y) != 0 || num(s + 5, 2, &mo) != 0 ||
-	    num(s + 8, 2, &d) != 0 || num(s + 11, 2, &h) != 0 ||
-	    num(s + 14, 2, &mi) != 0 || num(s + 17, 2, &sec) != 0)
-		return -1;
-	if (n > 20) {
-		fn = n - 21;	/* digits between '.' and 'Z' */
-		if (s[19] != '.' || fn < 1 || fn > 3 ||
-		    num(s + 20, fn, &frac) != 0)
-			return -1;
-		for (i = fn; i < 3; i++)
-			frac *= 10;
-	}
-	if (y < 1 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	dim = mdays[mo - 1] + (mo == 2 && is_leap(y));
-	if (d < 1 || d > dim)
-		return -1;
-	days = days_before_year(y) - days_before_year(1970);
-	for (i = 1; i < (size_t)mo; i++)
-		days += mdays[i - 1] + (i == 2 && is_leap(y));
-	days += d - 1;
-	*ms = ((days * 24 + h) * 60 + mi) * 60 * 1000 + sec * 1000 + frac;
-	return 0;
-}
-
 /* ---- action patterns and matching ------------------------------------- */
 
 /* Past one (UTF-8) character of s; s[0] is not NUL. */
@@ -540,7 +471,7 @@ parse_value(int type, const char *s, struct cval *cv)
 	case CT_IP:
 		return parse_cidr(s, &cv->u.net);
 	case CT_DATE:
-		return parse_date(s, &cv->u.ms);
+		return wj_time_parse_iso(s, &cv->u.ms) == 0 ? 0 : -1;
 	}
 	return -1;
 }

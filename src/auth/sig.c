@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -28,10 +27,11 @@
 
 #include "../model/limits.h"
 #include "../util/crypto.h"
+#include "../util/time.h"
 #include "sig.h"
 
 #define SIG_DATE_HEADER		"x-sdk-date"
-#define SIG_DATE_LEN		16	/* YYYYMMDDTHHMMSSZ */
+#define SIG_DATE_LEN		WJ_TIME_SDK_LEN
 #define SIG_MD_LEN		32	/* SHA-256 and SM3 alike */
 #define SIG_HASH_HEX_LEN	(2 * SIG_MD_LEN)
 /* "ALG" "\n" date "\n" hex hash (§2.2-11) */
@@ -50,8 +50,6 @@
  * (a few hundred bytes, a few KB with X-Security-Token).
  */
 #define SIG_CANONICAL_MAX	(256 * 1024)
-/* Latest instant sig_format_date can render: 9999-12-31T23:59:59Z. */
-#define SIG_DATE_MS_MAX		INT64_C(253402300799999)
 
 /* Hashes of the empty string (§2.2-9, §2.5). */
 static const char empty_sha256[] =
@@ -1496,72 +1494,14 @@ sig_parse_authorization_algs(const char *value, unsigned accept,
 	return WJ_ERR_AUTH;
 }
 
-/* Whole decimal number of exactly n digits at s. */
-static int
-digits(const char *s, size_t n, int *out)
-{
-	size_t i;
-	int v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int
 sig_parse_date(const char *s, int64_t *ms)
 {
-	static const int mdays[12] =
-	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	struct tm tm;
-	int y, mo, d, h, mi, sec, dim;
-	time_t t;
-
-	*ms = 0;
-	if (s == NULL || strnlen(s, SIG_DATE_LEN + 1) != SIG_DATE_LEN ||
-	    s[8] != 'T' || s[15] != 'Z' ||
-	    digits(s, 4, &y) != 0 || digits(s + 4, 2, &mo) != 0 ||
-	    digits(s + 6, 2, &d) != 0 || digits(s + 9, 2, &h) != 0 ||
-	    digits(s + 11, 2, &mi) != 0 || digits(s + 13, 2, &sec) != 0)
-		return WJ_ERR_INVALID;
-	if (y < 1970 || mo < 1 || mo > 12)
-		return WJ_ERR_INVALID;
-	dim = mdays[mo - 1];
-	if (mo == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		dim = 29;
-	/* Python's strptime/datetime refuse second 60 as well. */
-	if (d < 1 || d > dim || h > 23 || mi > 59 || sec > 59)
-		return WJ_ERR_INVALID;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return WJ_ERR_INVALID;
-	*ms = (int64_t)t * 1000;
-	return 0;
+	return wj_time_parse_sdk(s, ms);
 }
 
 void
 sig_format_date(int64_t ms, char out[17])
 {
-	struct tm tm;
-	time_t t;
-
-	/* Clamp to what the format can express (years 1970..9999). */
-	if (ms < 0)
-		ms = 0;
-	if (ms > SIG_DATE_MS_MAX)
-		ms = SIG_DATE_MS_MAX;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != SIG_DATE_LEN)
-		memcpy(out, "19700101T000000Z", 17);
+	wj_time_fmt_sdk(ms, out);
 }

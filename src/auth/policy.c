@@ -1,10 +1,10 @@
 /*
- * policy.c - IAM identity policies: parser, evaluator, canonical writer
- * and the system policies; see policy.h for the grammar and semantics.
- *
- * A document is checked completely at parse time (names, types, bounds,
- * every condition value parsed into its binary form), so evaluation has
- * no failure path of its own and never looks at JSON again.
+ * policy.c - IAM identity policies, parsing: a document is checked
+ * completely here (names, types, bounds, every condition value parsed
+ * into its binary form), so evaluation (policy_eval.c) has no failure
+ * path of its own and never looks at JSON again; policy_json.c writes
+ * the canonical text back.  Also the operator and key tables and the
+ * system policies.  See policy.h for the grammar and semantics.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,37 +15,12 @@
 
 #include <jansson.h>
 
-#include "policy.h"
+#include "policy_int.h"
 #include "../util/util.h"
 
 /* ---- tables ----------------------------------------------------------- */
 
-enum ctype {
-	CT_STRING,
-	CT_IP,
-	CT_DATE,
-	CT_BOOL,
-};
-
-enum cop {
-	OP_STR_EQ,
-	OP_STR_NE,
-	OP_STR_MATCH,
-	OP_STR_START,
-	OP_STR_END,
-	OP_BOOL,
-	OP_IP,
-	OP_NOT_IP,
-	OP_DATE_LT,
-	OP_DATE_GT,
-};
-
-static const struct {
-	const char *name;
-	int	    op;		/* enum cop */
-	int	    type;	/* enum ctype of the keys it applies to */
-	int	    negated;	/* holds when no value matches */
-} ops[] = {
+const struct policy_op policy_ops[] = {
 	{ "StringEquals",	OP_STR_EQ,	CT_STRING, 0 },
 	{ "StringNotEquals",	OP_STR_NE,	CT_STRING, 1 },
 	{ "StringMatch",	OP_STR_MATCH,	CT_STRING, 0 },
@@ -57,23 +32,9 @@ static const struct {
 	{ "DateLessThan",	OP_DATE_LT,	CT_DATE,   0 },
 	{ "DateGreaterThan",	OP_DATE_GT,	CT_DATE,   0 },
 };
-#define NOPS (sizeof(ops) / sizeof(ops[0]))
-#define IF_EXISTS "IfExists"
+const size_t policy_nops = sizeof(policy_ops) / sizeof(policy_ops[0]);
 
-enum ckey {
-	K_USER_NAME,
-	K_USER_ID,
-	K_DOMAIN_NAME,
-	K_PROJECT_ID,
-	K_SOURCE_IP,
-	K_CURRENT_TIME,
-	K_MFA_PRESENT,
-};
-
-static const struct {
-	const char *name;	/* canonical spelling */
-	int	    type;	/* enum ctype */
-} keys[] = {
+const struct policy_key policy_keys[K_COUNT] = {
 	[K_USER_NAME] =		{ "g:UserName",		CT_STRING },
 	[K_USER_ID] =		{ "g:UserId",		CT_STRING },
 	[K_DOMAIN_NAME] =	{ "g:DomainName",	CT_STRING },
@@ -82,7 +43,6 @@ static const struct {
 	[K_CURRENT_TIME] =	{ "g:CurrentTime",	CT_DATE },
 	[K_MFA_PRESENT] =	{ "g:MFAPresent",	CT_BOOL },
 };
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct {
 	const char *name;
@@ -95,64 +55,6 @@ static const struct {
 	  "{\"Version\":\"1.1\",\"Statement\":[{\"Effect\":\"Allow\","
 	  "\"Action\":[\"workspace:*:get*\",\"workspace:*:list*\","
 	  "\"workspace:*:show*\",\"workspace:*:count*\"]}]}" },
-};
-
-/* ---- the parsed form -------------------------------------------------- */
-
-enum version {
-	V_1_1 = 11,
-	V_5_0 = 50,
-};
-
-struct addr {
-	int	af;		/* AF_INET or AF_INET6 */
-	uint8_t	a[16];		/* network order; IPv4 in a[0..4) */
-	unsigned prefix;	/* bits that count */
-};
-
-struct cval {
-	char	*text;		/* as written */
-	union {
-		int64_t	    ms;		/* CT_DATE */
-		int	    b;		/* CT_BOOL */
-		struct addr net;	/* CT_IP */
-	} u;
-};
-
-/* One condition key under one operator, with its alternatives. */
-struct centry {
-	int	 key;		/* enum ckey */
-	int	 is_array;	/* written as an array */
-	size_t	 nval;
-	struct cval *val;
-};
-
-/* One operator of a Condition. */
-struct cblock {
-	int	 op;		/* index into ops[] */
-	int	 if_exists;
-	size_t	 nent;
-	struct centry *ent;
-};
-
-struct stmt {
-	char	*sid;		/* NULL when absent */
-	int	 deny;
-	int	 not_action;
-	int	 act_is_array;
-	size_t	 nact;
-	char	**act;
-	size_t	 nres;		/* 0: Resource absent; all are "*" */
-	int	 res_is_array;
-	int	 has_cond;
-	size_t	 nblk;
-	struct cblock *blk;
-};
-
-struct policy {
-	int	 version;	/* enum version */
-	size_t	 nst;
-	struct stmt *st;
 };
 
 /* ---- freeing ---------------------------------------------------------- */
@@ -205,15 +107,9 @@ is_upper(int c)
 	return c >= 'A' && c <= 'Z';
 }
 
-static int
-lower(int c)
-{
-	return is_upper(c) ? c - 'A' + 'a' : c;
-}
-
 /* An IPv4 or IPv6 address without prefix; prefix = full length. */
-static int
-parse_addr(const char *s, size_t n, struct addr *out)
+int
+policy_parse_addr(const char *s, size_t n, struct addr *out)
 {
 	char tmp[INET6_ADDRSTRLEN + 1];
 
@@ -242,8 +138,8 @@ parse_cidr(const char *s, struct addr *out)
 	unsigned len = 0;
 
 	if ((slash = strchr(s, '/')) == NULL)
-		return parse_addr(s, strlen(s), out);
-	if (parse_addr(s, (size_t)(slash - s), out) != 0)
+		return policy_parse_addr(s, strlen(s), out);
+	if (policy_parse_addr(s, (size_t)(slash - s), out) != 0)
 		return -1;
 	q = slash + 1;
 	/* 1..3 digits, no leading zero (so "/08" is refused). */
@@ -258,94 +154,6 @@ parse_cidr(const char *s, struct addr *out)
 		return -1;
 	out->prefix = len;
 	return 0;
-}
-
-/* The first bits of a and b are equal. */
-static int
-prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
-/*
- * ip (a full address) lies in net.  An IPv4-mapped IPv6 address
- * (::ffff:a.b.c.d, as a dual-stack socket reports IPv4 peers) is also
- * compared as the IPv4 address it carries.
- */
-static int
-addr_in(const struct addr *ip, const struct addr *net)
-{
-	static const uint8_t mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (ip->af == net->af)
-		return prefix_eq(ip->a, net->a, net->prefix);
-	if (ip->af == AF_INET6 && net->af == AF_INET &&
-	    memcmp(ip->a, mapped, sizeof(mapped)) == 0)
-		return prefix_eq(ip->a + 12, net->a, net->prefix);
-	return 0;
-}
-
-/* ---- action patterns and matching ------------------------------------- */
-
-/* Past one (UTF-8) character of s; s[0] is not NUL. */
-static const char *
-next_char(const char *s)
-{
-	s++;
-	while (((unsigned char)*s & 0xc0) == 0x80)
-		s++;
-	return s;
-}
-
-/*
- * Wildcard match: "*" any run (possibly empty), "?" one character.
- * Iterative with a single backtrack point, so O(|p| * |s|) at worst.
- */
-static int
-glob(const char *p, const char *s, int icase)
-{
-	const char *star_p = NULL, *star_s = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star_p = ++p;
-			star_s = s;
-		} else if (*p == '?') {
-			p++;
-			s = next_char(s);
-		} else if (*p != '\0' && (icase ?
-		    lower((unsigned char)*p) == lower((unsigned char)*s) :
-		    *p == *s)) {
-			p++;
-			s++;
-		} else if (star_p != NULL) {
-			/* Let the last "*" swallow one more character. */
-			p = star_p;
-			s = star_s = next_char(star_s);
-		} else
-			return 0;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-int
-policy_action_match(const char *pattern, const char *action)
-{
-	if (pattern == NULL || action == NULL)
-		return 0;
-	return glob(pattern, action, 1);
 }
 
 /*
@@ -370,7 +178,8 @@ valid_action(const char *s, int *upper)
 			last = i;
 			continue;
 		}
-		if (!(is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z') ||
+		if (!(is_digit(c) ||
+		    (policy_lower(c) >= 'a' && policy_lower(c) <= 'z') ||
 		    strchr("-_.*?", c) != NULL))
 			return 0;
 		if (colons == 0 && is_upper(c))
@@ -425,7 +234,7 @@ get_strings(json_t *v, size_t max, const char *what, const char **items,
 	return 0;
 }
 
-/* Operator name (with optional IfExists) to ops[] index, or -1. */
+/* Operator name (with optional IfExists) to policy_ops[] index, or -1. */
 static int
 lookup_op(const char *name, int *if_exists)
 {
@@ -436,9 +245,9 @@ lookup_op(const char *name, int *if_exists)
 		*if_exists = 1;
 		n -= sl;
 	}
-	for (i = 0; i < NOPS; i++)
-		if (strlen(ops[i].name) == n &&
-		    strncmp(ops[i].name, name, n) == 0)
+	for (i = 0; i < policy_nops; i++)
+		if (strlen(policy_ops[i].name) == n &&
+		    strncmp(policy_ops[i].name, name, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -448,8 +257,8 @@ lookup_key(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcasecmp(keys[i].name, name) == 0)
+	for (i = 0; i < K_COUNT; i++)
+		if (strcasecmp(policy_keys[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -482,7 +291,7 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
     size_t si, struct wj_errinfo *ei)
 {
 	const char *items[POLICY_COND_VALUES_MAX];
-	const char *kname = keys[e->key].name;
+	const char *kname = policy_keys[e->key].name;
 	char what[128];
 	size_t i, n;
 	int r;
@@ -495,10 +304,10 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
 	if ((e->val = calloc(n, sizeof(*e->val))) == NULL)
 		return WJ_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (parse_value(ops[b->op].type, items[i], &e->val[i]) != 0) {
+		if (parse_value(policy_ops[b->op].type, items[i], &e->val[i]) != 0) {
 			wj_errinfo_set(ei, "invalid value \"%s\" for \"%s\" "
 			    "under \"%s\" in Statement[%zu]", items[i], kname,
-			    ops[b->op].name, si);
+			    policy_ops[b->op].name, si);
 			return WJ_ERR_INVALID;
 		}
 		if ((e->val[i].text = strdup(items[i])) == NULL)
@@ -553,10 +362,10 @@ parse_condition(json_t *cond, size_t si, struct stmt *st,
 				    "\"%s\" in Statement[%zu]", kname, si);
 				return WJ_ERR_INVALID;
 			}
-			if (keys[k].type != ops[b->op].type) {
+			if (policy_keys[k].type != policy_ops[b->op].type) {
 				wj_errinfo_set(ei, "condition operator \"%s\" "
 				    "does not apply to key \"%s\" in "
-				    "Statement[%zu]", opname, keys[k].name, si);
+				    "Statement[%zu]", opname, policy_keys[k].name, si);
 				return WJ_ERR_INVALID;
 			}
 			/* JSON duplicates are refused by jansson; this
@@ -830,274 +639,6 @@ policy_parse(const char *text, size_t len, struct policy **out,
 	return r;
 }
 
-/* ---- canonical text --------------------------------------------------- */
-
-static void
-write_list(struct jw *w, char *const *v, size_t n, int is_array)
-{
-	size_t i;
-
-	if (!is_array) {
-		jw_str(w, v[0]);
-		return;
-	}
-	jw_arr_open(w);
-	for (i = 0; i < n; i++)
-		jw_str(w, v[i]);
-	jw_arr_close(w);
-}
-
-static void
-write_condition(struct jw *w, const struct stmt *st)
-{
-	const struct cblock *b;
-	const struct centry *e;
-	char name[64];
-	size_t i, j, k;
-
-	jw_obj_open(w);
-	for (i = 0; i < st->nblk; i++) {
-		b = &st->blk[i];
-		(void)snprintf(name, sizeof(name), "%s%s", ops[b->op].name,
-		    b->if_exists ? IF_EXISTS : "");
-		jw_key(w, name);
-		jw_obj_open(w);
-		for (j = 0; j < b->nent; j++) {
-			e = &b->ent[j];
-			jw_key(w, keys[e->key].name);
-			if (!e->is_array) {
-				jw_str(w, e->val[0].text);
-				continue;
-			}
-			jw_arr_open(w);
-			for (k = 0; k < e->nval; k++)
-				jw_str(w, e->val[k].text);
-			jw_arr_close(w);
-		}
-		jw_obj_close(w);
-	}
-	jw_obj_close(w);
-}
-
-int
-policy_to_json(const struct policy *p, struct buf *out)
-{
-	const struct stmt *st;
-	struct jw w;
-	size_t i, j;
-
-	if (p == NULL)
-		return WJ_ERR_INVALID;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "Version", p->version == V_5_0 ? "5.0" : "1.1");
-	jw_key(&w, "Statement");
-	jw_arr_open(&w);
-	for (i = 0; i < p->nst; i++) {
-		st = &p->st[i];
-		jw_obj_open(&w);
-		jw_kv_str(&w, "Sid", st->sid);
-		jw_kv_str(&w, "Effect", st->deny ? "Deny" : "Allow");
-		jw_key(&w, st->not_action ? "NotAction" : "Action");
-		write_list(&w, st->act, st->nact, st->act_is_array);
-		if (st->nres > 0) {
-			jw_key(&w, "Resource");
-			if (st->res_is_array) {
-				jw_arr_open(&w);
-				for (j = 0; j < st->nres; j++)
-					jw_str(&w, "*");
-				jw_arr_close(&w);
-			} else
-				jw_str(&w, "*");
-		}
-		if (st->has_cond) {
-			jw_key(&w, "Condition");
-			write_condition(&w, st);
-		}
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	return out->failed ? WJ_ERR_NOMEM : 0;
-}
-
-/* ---- evaluation ------------------------------------------------------- */
-
-/* The request's side of the conditions, resolved once per evaluation. */
-struct rctx {
-	const struct policy_ctx *c;
-	int	has_ip;
-	struct addr ip;
-};
-
-static const char *
-ctx_string(const struct policy_ctx *c, int key)
-{
-	switch (key) {
-	case K_USER_NAME: return c->user_name;
-	case K_USER_ID: return c->user_id;
-	case K_DOMAIN_NAME: return c->domain_name;
-	case K_PROJECT_ID: return c->project_id;
-	}
-	return NULL;
-}
-
-static int
-key_present(const struct rctx *rc, int key)
-{
-	switch (keys[key].type) {
-	case CT_STRING: return ctx_string(rc->c, key) != NULL;
-	case CT_IP: return rc->has_ip;
-	case CT_DATE: return rc->c->current_time_ms != POLICY_TIME_ABSENT;
-	case CT_BOOL: return rc->c->mfa_present >= 0;
-	}
-	return 0;
-}
-
-static int
-value_matches(int op, const struct rctx *rc, int key, const struct cval *v)
-{
-	const char *s = ctx_string(rc->c, key);
-	size_t sl, vl;
-
-	switch (ops[op].op) {
-	case OP_STR_EQ:
-	case OP_STR_NE:
-		return strcmp(s, v->text) == 0;
-	case OP_STR_MATCH:
-		return glob(v->text, s, 0);
-	case OP_STR_START:
-		return strncmp(s, v->text, strlen(v->text)) == 0;
-	case OP_STR_END:
-		sl = strlen(s);
-		vl = strlen(v->text);
-		return sl >= vl && memcmp(s + sl - vl, v->text, vl) == 0;
-	case OP_BOOL:
-		return (rc->c->mfa_present > 0) == v->u.b;
-	case OP_IP:
-	case OP_NOT_IP:
-		return addr_in(&rc->ip, &v->u.net);
-	case OP_DATE_LT:
-		return rc->c->current_time_ms < v->u.ms;
-	case OP_DATE_GT:
-		return rc->c->current_time_ms > v->u.ms;
-	}
-	return 0;
-}
-
-static int
-entry_holds(const struct cblock *b, const struct centry *e,
-    const struct rctx *rc)
-{
-	size_t i;
-	int any = 0;
-
-	if (!key_present(rc, e->key))
-		return b->if_exists;
-	for (i = 0; i < e->nval && !any; i++)
-		any = value_matches(b->op, rc, e->key, &e->val[i]);
-	return ops[b->op].negated ? !any : any;
-}
-
-static int
-stmt_applies(const struct stmt *st, const char *action, const struct rctx *rc)
-{
-	size_t i, j;
-	int hit = 0;
-
-	for (i = 0; i < st->nact && !hit; i++)
-		hit = glob(st->act[i], action, 1);
-	if (hit == st->not_action)
-		return 0;
-	for (i = 0; i < st->nblk; i++)
-		for (j = 0; j < st->blk[i].nent; j++)
-			if (!entry_holds(&st->blk[i], &st->blk[i].ent[j], rc))
-				return 0;
-	return 1;
-}
-
-static void
-decide(struct policy_decision *out, int result, size_t pi, size_t si,
-    const struct stmt *st)
-{
-	out->result = result;
-	out->policy = pi;
-	out->statement = si;
-	/* Sid is bounded by POLICY_SID_MAX at parse time. */
-	(void)snprintf(out->sid, sizeof(out->sid), "%s",
-	    st->sid != NULL ? st->sid : "");
-}
-
-void
-policy_ctx_init(struct policy_ctx *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->current_time_ms = POLICY_TIME_ABSENT;
-	c->mfa_present = -1;
-}
-
-int
-policy_eval(const struct policy *const *policies, size_t n,
-    const char *action, const struct policy_ctx *ctx,
-    struct policy_decision *out)
-{
-	struct policy_ctx absent;
-	struct rctx rc;
-	const struct stmt *st;
-	int allowed = 0;
-	size_t i, j;
-
-	memset(out, 0, sizeof(*out));
-	out->result = POLICY_DENY_IMPLICIT;
-	out->policy = out->statement = POLICY_NONE;
-	if (action == NULL || (n > 0 && policies == NULL))
-		return WJ_ERR_INVALID;
-	for (i = 0; i < n; i++)
-		if (policies[i] == NULL)
-			return WJ_ERR_INVALID;
-	if (ctx == NULL) {
-		policy_ctx_init(&absent);
-		ctx = &absent;
-	}
-	memset(&rc, 0, sizeof(rc));
-	rc.c = ctx;
-	if (ctx->source_ip != NULL) {
-		/* Fail closed: a garbled address is the caller's bug. */
-		if (parse_addr(ctx->source_ip, strlen(ctx->source_ip),
-		    &rc.ip) != 0)
-			return WJ_ERR_INVALID;
-		rc.has_ip = 1;
-	}
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < policies[i]->nst; j++) {
-			st = &policies[i]->st[j];
-			if (!stmt_applies(st, action, &rc))
-				continue;
-			if (st->deny) {
-				decide(out, POLICY_DENY_EXPLICIT, i, j, st);
-				return 0;
-			}
-			if (!allowed) {
-				decide(out, POLICY_ALLOW, i, j, st);
-				allowed = 1;
-			}
-		}
-	}
-	return 0;
-}
-
-const char *
-policy_result_str(int result)
-{
-	switch (result) {
-	case POLICY_ALLOW: return "allow";
-	case POLICY_DENY_IMPLICIT: return "implicit deny";
-	case POLICY_DENY_EXPLICIT: return "explicit deny";
-	}
-	return "unknown";
-}
-
 /* ---- system policies -------------------------------------------------- */
 
 const char *
@@ -1124,3 +665,4 @@ policy_system_new(const char *name, struct policy **out)
 		return WJ_ERR_NOT_FOUND;
 	return policy_parse(doc, strlen(doc), out, NULL);
 }
+

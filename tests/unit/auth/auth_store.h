@@ -129,4 +129,12 @@ world_teardown(void **state)
 	return 0;
 }
 
+/* A test of a program over the world, each case in a fresh one. */
+#define WORLD_TEST(name) \
+	cmocka_unit_test_setup_teardown(name, world_setup, world_teardown)
+
+/* Run the tests of a program, without the store's start-up chatter. */
+#define WORLD_RUN(tests) \
+	(wj_log_level = WJ_LOG_WARN, cmocka_run_group_tests(tests, NULL, NULL))
+
 #endif

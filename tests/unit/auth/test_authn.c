@@ -363,20 +363,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, world_setup, \
-    world_teardown)
-		T(test_aksk_gives_the_key_owner),
-		T(test_token_gives_its_user),
-		T(test_both_or_neither_credential),
-		T(test_bad_signature_and_unknown_keys),
-		T(test_disabled_key_or_user),
-		T(test_date_skew),
-		T(test_lockout),
-		T(test_token_refusals),
-		T(test_project_scope),
-#undef T
+		WORLD_TEST(test_aksk_gives_the_key_owner),
+		WORLD_TEST(test_token_gives_its_user),
+		WORLD_TEST(test_both_or_neither_credential),
+		WORLD_TEST(test_bad_signature_and_unknown_keys),
+		WORLD_TEST(test_disabled_key_or_user),
+		WORLD_TEST(test_date_skew),
+		WORLD_TEST(test_lockout),
+		WORLD_TEST(test_token_refusals),
+		WORLD_TEST(test_project_scope),
 	};
 
-	wj_log_level = WJ_LOG_WARN;	/* no migration chatter */
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return WORLD_RUN(tests);
 }

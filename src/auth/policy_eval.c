@@ -72,8 +72,8 @@ policy_glob(const char *p, const char *s, int icase)
 			p++;
 			s = next_char(s);
 		} else if (*p != '\0' && (icase ?
-		    policy_lower((unsigned char)*p) == policy_lower((unsigned char)*s) :
-		    *p == *s)) {
+		    policy_lower((unsigned char)*p) ==
+		    policy_lower((unsigned char)*s) : *p == *s)) {
 			p++;
 			s++;
 		} else if (star_p != NULL) {

@@ -34,8 +34,8 @@ write_condition(struct jw *w, const struct stmt *st)
 	jw_obj_open(w);
 	for (i = 0; i < st->nblk; i++) {
 		b = &st->blk[i];
-		(void)snprintf(name, sizeof(name), "%s%s", policy_ops[b->op].name,
-		    b->if_exists ? IF_EXISTS : "");
+		(void)snprintf(name, sizeof(name), "%s%s",
+		    policy_ops[b->op].name, b->if_exists ? IF_EXISTS : "");
 		jw_key(w, name);
 		jw_obj_open(w);
 		for (j = 0; j < b->nent; j++) {

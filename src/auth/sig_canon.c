@@ -553,8 +553,8 @@ sig_canonical_request(const struct sig_request *req,
 	sig_canon_init(&c);
 	if ((r = sig_canon_build(req, a, signed_headers, 1 << uri_mode, &c,
 	    ei)) != 0 ||
-	    (r = sig_canon_assemble(&c, uri_mode, sig_python_payload_hash(req, &c),
-	    out)) != 0)
+	    (r = sig_canon_assemble(&c, uri_mode,
+	    sig_python_payload_hash(req, &c), out)) != 0)
 		goto out;
 	r = 0;
  out:

@@ -33,7 +33,7 @@ struct world {
 	struct store_user	 root;
 	struct store_project	 p;		/* "default" */
 	struct store_project	 p2;		/* "second" */
-	struct store_user	 alice;		/* not root; key ALICE */
+	struct store_user	 alice;		/* not root, own key */
 	struct store_domain	 other;		/* a second account */
 	struct store_user	 other_root;
 	struct store_project	 other_p;

@@ -38,7 +38,7 @@ test_expiry_bounds(void **state)
 	assert_int_equal(keycache_key_get(w->st, WORLD_ALICE_AK, &k), 0);
 	now = wj_now_ms();
 	if (now - first < KEYCACHE_TTL_MS)
-		assert_true(k.enabled);		/* still the cached row */
+		assert_true(k.enabled);	/* still the cached row */
 	/* Just past the TTL of the first read. */
 	wait_ms = first + KEYCACHE_TTL_MS + 20 - now;
 	if (wait_ms > 0)

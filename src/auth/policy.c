@@ -532,107 +532,130 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 	return 0;
 }
 
-int
-policy_parse(const char *text, size_t len, struct policy **out,
+/*
+ * The JSON object of text[0..len) into *doc: bounded, valid JSON without
+ * duplicate members, an object with no members but Version and
+ * Statement.  The caller frees *doc, set even on a refusal.
+ */
+static int
+load_document(const char *text, size_t len, json_t **doc,
     struct wj_errinfo *ei)
 {
-	struct policy *p = NULL;
-	json_t *doc = NULL, *v, *sts;
 	json_error_t jerr;
-	const char *name, *s;
-	size_t i, n;
-	int r;
+	const char *name;
+	json_t *v;
 
-	*out = NULL;
+	*doc = NULL;
 	if (text == NULL || len == 0) {
 		wj_errinfo_set(ei, "policy document is empty");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	if (len > POLICY_DOC_MAX) {
 		wj_errinfo_set(ei, "policy document is %zu bytes (at most %d)",
 		    len, POLICY_DOC_MAX);
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
-	if ((doc = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	if ((*doc = json_loadb(text, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
 		wj_errinfo_set(ei, "policy document is not valid JSON: %s "
 		    "(line %d, column %d)", jerr.text, jerr.line, jerr.column);
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
-	if (!json_is_object(doc)) {
+	if (!json_is_object(*doc)) {
 		wj_errinfo_set(ei, "policy document must be a JSON object");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
-	json_object_foreach(doc, name, v) {
+	json_object_foreach(*doc, name, v) {
 		if (strcmp(name, "Version") != 0 &&
 		    strcmp(name, "Statement") != 0) {
 			wj_errinfo_set(ei, "unknown element \"%s\" in policy",
 			    name);
-			r = WJ_ERR_INVALID;
-			goto out;
+			return WJ_ERR_INVALID;
 		}
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		r = WJ_ERR_NOMEM;
-		goto out;
-	}
+	return 0;
+}
+
+/* The Version member of doc into *version (enum version). */
+static int
+parse_version(json_t *doc, int *version, struct wj_errinfo *ei)
+{
+	json_t *v;
+	const char *s;
 
 	if ((v = json_object_get(doc, "Version")) == NULL) {
 		wj_errinfo_set(ei, "missing Version");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	if ((s = json_string_value(v)) == NULL) {
 		wj_errinfo_set(ei, "Version must be a string");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	if (strcmp(s, "5.0") == 0)
-		p->version = V_5_0;
+		*version = V_5_0;
 	else if (strcmp(s, "1.1") == 0)
-		p->version = V_1_1;
+		*version = V_1_1;
 	else {
 		wj_errinfo_set(ei, "unsupported Version \"%s\" (expected "
 		    "\"5.0\" or \"1.1\")", s);
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
+	return 0;
+}
+
+/* The Statement array of doc into p (p->version already set). */
+static int
+parse_statements(json_t *doc, struct policy *p, struct wj_errinfo *ei)
+{
+	json_t *sts;
+	size_t i, n;
+	int r;
 
 	if ((sts = json_object_get(doc, "Statement")) == NULL) {
 		wj_errinfo_set(ei, "missing Statement");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	if (!json_is_array(sts)) {
 		wj_errinfo_set(ei, "Statement must be an array");
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	if ((n = json_array_size(sts)) == 0 || n > POLICY_STATEMENTS_MAX) {
 		wj_errinfo_set(ei, "Statement has %zu entries (1..%d)", n,
 		    POLICY_STATEMENTS_MAX);
-		r = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
-	if ((p->st = calloc(n, sizeof(*p->st))) == NULL) {
-		r = WJ_ERR_NOMEM;
-		goto out;
-	}
+	if ((p->st = calloc(n, sizeof(*p->st))) == NULL)
+		return WJ_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		r = parse_statement(json_array_get(sts, i), p->version, i,
 		    &p->st[i], ei);
 		p->nst++;	/* a partly parsed statement is freed too */
 		if (r != 0)
-			goto out;
+			return r;
 	}
+	return 0;
+}
 
+int
+policy_parse(const char *text, size_t len, struct policy **out,
+    struct wj_errinfo *ei)
+{
+	struct policy *p = NULL;
+	json_t *doc = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = load_document(text, len, &doc, ei)) != 0)
+		goto out;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		r = WJ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = parse_version(doc, &p->version, ei)) != 0 ||
+	    (r = parse_statements(doc, p, ei)) != 0)
+		goto out;
 	*out = p;
 	p = NULL;		/* transferred */
-	r = 0;
  out:
 	policy_free(p);
 	json_decref(doc);

@@ -175,39 +175,10 @@ teardown(void **state)
 	return 0;
 }
 
-static int
-verify_tv(const struct tv *t, struct wj_errinfo *ei)
-{
-	struct sig_request req;
-
-	vreq_request(&t->rq, &req);
-	memset(ei, 0, sizeof(*ei));
-	return sig_verify(&req, &t->auth, t->sk, strlen(t->sk), ei);
-}
-
-static void
-want_accept(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &ei)) != 0)
-		fail_msg("%s: %s %zu: rejected (%d, %s)", t->name, what, i, r,
-		    ei.detail);
-}
-
-static void
-want_reject(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &ei)) != WJ_ERR_AUTH)
-		fail_msg("%s: %s %zu: verify gave %d, want WJ_ERR_AUTH",
-		    t->name, what, i, r);
-	if (ei.detail[0] == '\0')
-		fail_msg("%s: %s %zu: no reason given", t->name, what, i);
-}
+#define want_accept(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 1, (t)->name, what, i)
+#define want_reject(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 0, (t)->name, what, i)
 
 static const EVP_MD *
 md_of(int alg)
@@ -341,6 +312,32 @@ make_pkey(int alg, const uint8_t *priv, const uint8_t pub[64])
 }
 
 /*
+ * A digest context set up by OpenSSL alone to sign (sign) or verify with
+ * pk: SHA-256 for ECDSA, SM3 with the SDK's user id for SM2.
+ */
+static EVP_MD_CTX *
+openssl_md_init(int alg, EVP_PKEY *pk, int sign)
+{
+	const char *md = alg == SIG_ALG_SM2_SM3 ? "SM3" : "SHA256";
+	EVP_PKEY_CTX *pc = NULL;
+	OSSL_PARAM params[2];
+	EVP_MD_CTX *m;
+
+	assert_non_null(m = EVP_MD_CTX_new());
+	assert_int_equal(sign ?
+	    EVP_DigestSignInit_ex(m, &pc, md, NULL, NULL, pk, NULL) :
+	    EVP_DigestVerifyInit_ex(m, &pc, md, NULL, NULL, pk, NULL), 1);
+	if (alg == SIG_ALG_SM2_SM3) {
+		/* OpenSSL 3.0 takes the id only after the init. */
+		params[0] = OSSL_PARAM_construct_octet_string(
+		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
+		params[1] = OSSL_PARAM_construct_end();
+		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
+	}
+	return m;
+}
+
+/*
  * OpenSSL's own verification of msg: ECDSA with SHA-256, or SM2 with
  * SM3 and the standard (GB/T, fixed-length) Z for the SDK's user id.
  */
@@ -348,23 +345,10 @@ static int
 openssl_verify(int alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
     const char *msg)
 {
-	EVP_PKEY_CTX *pc = NULL;
 	EVP_MD_CTX *m;
-	OSSL_PARAM params[2];
 	int ok;
 
-	assert_non_null(m = EVP_MD_CTX_new());
-	if (alg == SIG_ALG_SM2_SM3) {
-		/* OpenSSL 3.0 takes the id only after the init. */
-		params[0] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
-		params[1] = OSSL_PARAM_construct_end();
-		assert_int_equal(EVP_DigestVerifyInit_ex(m, &pc, "SM3", NULL,
-		    NULL, pk, NULL), 1);
-		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
-	} else
-		assert_int_equal(EVP_DigestVerifyInit_ex(m, NULL, "SHA256",
-		    NULL, NULL, pk, NULL), 1);
+	m = openssl_md_init(alg, pk, 0);
 	ok = EVP_DigestVerify(m, sig, siglen, (const uint8_t *)msg,
 	    strlen(msg));
 	EVP_MD_CTX_free(m);
@@ -376,23 +360,10 @@ openssl_verify(int alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
 static size_t
 openssl_sign(int alg, EVP_PKEY *pk, const char *msg, uint8_t sig[128])
 {
-	EVP_PKEY_CTX *pc = NULL;
 	EVP_MD_CTX *m;
-	OSSL_PARAM params[2];
 	size_t len = 128;
 
-	assert_non_null(m = EVP_MD_CTX_new());
-	if (alg == SIG_ALG_SM2_SM3) {
-		/* OpenSSL 3.0 takes the id only after the init. */
-		params[0] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
-		params[1] = OSSL_PARAM_construct_end();
-		assert_int_equal(EVP_DigestSignInit_ex(m, &pc, "SM3", NULL,
-		    NULL, pk, NULL), 1);
-		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
-	} else
-		assert_int_equal(EVP_DigestSignInit_ex(m, NULL, "SHA256",
-		    NULL, NULL, pk, NULL), 1);
+	m = openssl_md_init(alg, pk, 1);
 	assert_int_equal(EVP_DigestSign(m, sig, &len, (const uint8_t *)msg,
 	    strlen(msg)), 1);
 	EVP_MD_CTX_free(m);

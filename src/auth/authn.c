@@ -93,7 +93,7 @@ ak_failed(const struct authn *a, const char *ak, int64_t now_ms)
 		guard_ak_failed(a->guard, ak, now_ms);
 }
 
-/* spec/auth.md §2.7: X-Sdk-Date within the skew of the server's clock. */
+/* X-Sdk-Date within the skew of the server's clock. */
 static int
 check_date(const char *sdk_date, int64_t now_ms, int64_t skew_ms,
     struct wj_errinfo *ei)
@@ -139,7 +139,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 		wj_errinfo_set(ei, "Get secretKey failed");
 		return WJ_ERR_AUTH;
 	}
-	/* spec/errors.md §2.2: a locked AK is refused, right or wrong. */
+	/* A locked AK is refused, its signature right or wrong. */
 	if (a->guard != NULL &&
 	    guard_ak_check(a->guard, key.access_key, now_ms, NULL) != 0) {
 		wj_errinfo_set(ei, "AK access failed to reach the limit,"
@@ -179,7 +179,7 @@ authn_request(const struct authn *a, const struct sig_request *req,
     int64_t now_ms, struct principal *out, struct wj_errinfo *ei)
 {
 	memset(out, 0, sizeof(*out));
-	/* DESIGN §4: both credentials, or neither, is 401 APIGW.0301. */
+	/* Both credentials, or neither, is 401 APIGW.0301. */
 	if (authz != NULL && token != NULL) {
 		wj_errinfo_set(ei, "both X-Auth-Token and Authorization given");
 		return WJ_ERR_AUTH;
@@ -211,7 +211,7 @@ authn_token(const struct authn *a, const char *text, int64_t now_ms,
 	if ((r = store_user_auth_get(a->store, t.user_id, &u)) != 0)
 		return r == WJ_ERR_NOT_FOUND ? WJ_ERR_TOKEN_EXPIRED : r;
 	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
-	/* DESIGN §3: disabled, or changed since the token was issued. */
+	/* Disabled, or changed since the token was issued. */
 	if (!u.user.enabled || strcmp(u.user.domain_id, t.domain_id) != 0 ||
 	    t.issued_ms <= u.tokens_valid_after_ms)
 		return WJ_ERR_TOKEN_EXPIRED;

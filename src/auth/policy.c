@@ -515,7 +515,7 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 		    &st->res_is_array, ei)) != 0)
 			return r;
 		for (i = 0; i < n; i++) {
-			/* spec/auth.md §3.2: the job actions take only "*". */
+			/* The job actions take only "*" as their resource. */
 			if (strcmp(items[i], "*") != 0) {
 				wj_errinfo_set(ei, "Resource \"%s\" in "
 				    "Statement[%zu] is not supported (only "

@@ -22,7 +22,7 @@
 #include "../util/crypto.h"
 #include "sig_int.h"
 
-/* Hashes of the empty string (§2.2-9, §2.5). */
+/* Hashes of the empty string: the payload hash of no body. */
 static const char empty_sha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 static const char empty_sm3[] =
@@ -79,7 +79,7 @@ sig_md_hex(const struct alg *a, const void *p, size_t n,
 	return 0;
 }
 
-/* StringToSign (§2.2-11) into sts[SIG_STS_MAX + 1]; its length in *n. */
+/* StringToSign into sts[SIG_STS_MAX + 1]; its length in *n. */
 static int
 string_to_sign(const struct alg *a, const char *canonical, size_t clen,
     const char *date, char sts[SIG_STS_MAX + 1], size_t *n)
@@ -97,7 +97,7 @@ string_to_sign(const struct alg *a, const char *canonical, size_t clen,
 	return 0;
 }
 
-/* Lower-case hex HMAC of the string to sign (§2.2-12, §2.5). */
+/* Lower-case hex HMAC of the string to sign. */
 static int
 hmac_hex(const struct alg *a, const char *sts, size_t n, const char *sk,
     size_t sk_len, char out[SIG_HASH_HEX_LEN + 1])
@@ -169,7 +169,7 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 		r = WJ_ERR_AUTH;
 		goto out;
 	}
-	/* §2.3-3 (DESIGN §4): host and x-sdk-date must be signed. */
+	/* Host and x-sdk-date must be signed. */
 	if (!sig_list_has(auth->signed_headers, "host")) {
 		wj_errinfo_set(ei, "host not signed");
 		r = WJ_ERR_AUTH;
@@ -197,7 +197,7 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	}
 
 	/*
-	 * §2.3-6: with an empty body and X-Sdk-Content-Sha256 (-Sm3),
+	 * With an empty body and X-Sdk-Content-Sha256 (-Sm3),
 	 * Python hashes the empty string, Go and Node.js use the header:
 	 * accept either.
 	 */
@@ -206,7 +206,7 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 	if (req->body_len == 0 && c.content != NULL &&
 	    strcmp(c.content, hashes[0]) != 0)
 		hashes[nhash++] = c.content;
-	/* §2.6: the Node.js URI differs only for paths with '%' etc. */
+	/* The Node.js URI differs only for paths with '%' etc. */
 	nmodes = c.uri[SIG_URI_DECODE].len == c.uri[SIG_URI_RAW].len &&
 	    memcmp(c.uri[SIG_URI_DECODE].data, c.uri[SIG_URI_RAW].data,
 	    c.uri[SIG_URI_RAW].len) == 0 ? 1 : 2;
@@ -271,7 +271,7 @@ header_cmp(const void *va, const void *vb)
 }
 
 /*
- * SignedHeaders as the Python SDK forms it (§2.2-5): every header name
+ * SignedHeaders as the Python SDK forms it: every header name
  * without '_', lower-cased, sorted, joined with ';'.
  */
 static int

@@ -180,7 +180,7 @@ sig_uri_decode(struct buf *out, const char *s, size_t n, int plus_space)
 }
 
 /*
- * Canonical URI (§2.2-7, §2.6): percent-encode each '/'-separated segment
+ * Canonical URI: percent-encode each '/'-separated segment
  * of p[0..n) and make sure the result ends with '/'.
  */
 static int
@@ -252,7 +252,7 @@ qparam_cmp(const void *va, const void *vb)
 }
 
 /*
- * Canonical query string from the raw query (§2.3-5, §2.2-8): split on
+ * Canonical query string from the raw query: split on
  * '&' (empty items skipped), split each item at its first '=', decode
  * with '+' as space, sort by decoded name then value (byte order), then
  * re-encode as name=value joined with '&'.
@@ -393,7 +393,7 @@ sig_list_has(const char *list, const char *name)
 }
 
 /*
- * CanonicalHeaders "\n" SignedHeaders (§2.2-6, §2.3-4): one line per name
+ * CanonicalHeaders "\n" SignedHeaders: one line per name
  * of the list, in the list's order, from the received headers.
  */
 static int
@@ -480,7 +480,7 @@ sig_canon_build(const struct sig_request *req, const struct alg *a,
 		return WJ_ERR_AUTH;
 	}
 
-	/* §2.2-10: METHOD in upper case. */
+	/* METHOD in upper case. */
 	for (i = 0; i < n; i++)
 		if ((r = buf_putc(&c->head, (char)upper(req->method[i]))) != 0)
 			return r;
@@ -497,7 +497,7 @@ sig_canon_build(const struct sig_request *req, const struct alg *a,
 	    (r = buf_putc(&c->tail, '\n')) != 0)
 		return r;
 
-	/* §2.2-9: the header wins over the body hash, used verbatim. */
+	/* The header wins over the body hash, used verbatim. */
 	if ((r = sig_find_header(req, a->content, strlen(a->content), &v,
 	    ei)) != 0)
 		return r;
@@ -511,7 +511,7 @@ sig_canon_build(const struct sig_request *req, const struct alg *a,
 	return 0;
 }
 
-/* The payload hash as the Python SDK computes it (§2.2-9). */
+/* The payload hash as the Python SDK computes it. */
 const char *
 sig_python_payload_hash(const struct sig_request *req, const struct canon *c)
 {

@@ -19,7 +19,7 @@
 #include "../util/crypto.h"
 #include "sig_int.h"
 
-/* §2.5: the SM2 user id of every SDK. */
+/* The SM2 user id of every SDK. */
 static const char sm2_user_id[] = "1234567812345678";
 
 void
@@ -41,7 +41,7 @@ check_aksk(const char *ak, size_t *aklen, size_t sk_len)
 }
 
 /*
- * §2.5: d = candidate + 1 for the first counter c whose candidate =
+ * d = candidate + 1 for the first counter c whose candidate =
  * HMAC(SK, 00000001 || alg name || 00 || AK || c || 00000100) is at most
  * n - 2; pub = d * G, as x || y.
  */
@@ -144,7 +144,7 @@ z_put(EVP_MD_CTX *m, const uint8_t *p, size_t n, int minimal)
 }
 
 /*
- * Z = SM3(ENTL || ID || a || b || xG || yG || xQ || yQ) (§2.5), ENTL
+ * Z = SM3(ENTL || ID || a || b || xG || yG || xQ || yQ), ENTL
  * two bytes, each integer minimal or as 32 bytes.
  */
 static int
@@ -319,7 +319,7 @@ sig_ec_verify(const struct alg *a, const struct ec_key *k, const char *sts,
 	return r;
 }
 
-/* Hex of a's DER signature of sts with the private key in k (§2.5). */
+/* Hex of a's DER signature of sts with the private key in k. */
 int
 sig_ec_sign_hex(const struct alg *a, const struct ec_key *k, const char *sts,
     size_t n, char out[SIG_SIGNATURE_MAX + 1])

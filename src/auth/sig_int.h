@@ -26,13 +26,13 @@
 #define SIG_DATE_LEN		WJ_TIME_SDK_LEN
 #define SIG_MD_LEN		32	/* SHA-256 and SM3 alike */
 #define SIG_HASH_HEX_LEN	(2 * SIG_MD_LEN)
-/* "ALG" "\n" date "\n" hex hash (§2.2-11) */
+/* StringToSign: "ALG" "\n" date "\n" hex hash */
 #define SIG_STS_MAX		(SIG_ALG_MAX + SIG_DATE_LEN + SIG_HASH_HEX_LEN + 2)
 #define SIG_METHOD_MAX		32	/* more than any HTTP method */
 #define SIG_SK_MAX		1024	/* HMAC key; ours have 40 bytes */
 #define SIG_AUTH_VALUE_MAX	4096	/* AK, list and hex fit */
 #define SIG_DER_MAX		(SIG_SIGNATURE_MAX / 2)
-/* §2.5: key derivation tries counters 0..254. */
+/* Key derivation tries counters 0..254. */
 #define SIG_DERIVE_TRIES	255
 /* One name and ';' per header: at most this many signed headers. */
 #define SIG_SIGN_HEADERS_MAX	(SIG_SIGNED_HEADERS_MAX / 2)
@@ -49,7 +49,7 @@ enum alg_kind {
 	KIND_SM2,
 };
 
-/* What one algorithm of §2.5 does its own way; all else is shared. */
+/* What one algorithm does its own way; all else is shared. */
 struct alg {
 	int		 id;		/* enum sig_alg */
 	const char	*name;		/* Authorization, StringToSign prefix */

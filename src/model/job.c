@@ -33,7 +33,7 @@ job_status_parse(const char *s)
 int
 job_type_protected(const char *t)
 {
-	/* spec/jobs-api.md §6.1: never deletable. */
+	/* Never deletable. */
 	return t != NULL && (strcmp(t, "changeAccessVpc") == 0 ||
 	    strcmp(t, "cancelWorkspace") == 0 ||
 	    strcmp(t, "applyWorkspace") == 0);
@@ -145,7 +145,7 @@ sub_job_to_json(struct jw *w, const struct sub_job *s, int with_internal)
 
 	/*
 	 * Written straight into the buffer, member by member in the order
-	 * of spec/jobs-api.md §2.1: list pages render 100-1000 of these.
+	 * of the job API: list pages render 100-1000 of these.
 	 */
 	jw_obj_open(w);
 	PUT_STR(b, first, ",\"id\":", s->id);

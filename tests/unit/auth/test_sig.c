@@ -1,6 +1,6 @@
 /*
- * test_sig.c - AK/SK signatures (src/auth/sig.c) against the official SDK
- * vectors (tests/data/vectors/aksk-sha256*.json, spec/auth.md §2) and the
+ * test_sig.c - AK/SK signatures (src/auth/sig*.c) against the official
+ * SDK vectors (tests/data/vectors/aksk-sha256*.json) and the
  * edge cases of each canonicalisation step.
  */
 #include <stdarg.h>
@@ -487,7 +487,7 @@ test_vectors_tamper_headers(void **state)
 			t->rq.names[k][0] ^= 0x20;
 			/*
 			 * Except for X-Sdk-Content-Sha256, whose value is also
-			 * the payload hash, verbatim (spec/auth.md §2.2-9).
+			 * the payload hash, verbatim.
 			 */
 			if (strcasecmp(t->rq.names[k],
 			    "x-sdk-content-sha256") == 0)
@@ -1363,7 +1363,7 @@ test_verify_bad_inputs(void **state)
 }
 
 /*
- * spec/auth.md §2.3-6: empty body with X-Sdk-Content-Sha256: both the
+ * An empty body with X-Sdk-Content-Sha256: both the
  * Python (hash of "") and the Go/Node.js (header value) forms pass.
  */
 static void
@@ -1404,7 +1404,7 @@ test_verify_empty_body_variants(void **state)
 	free(node);
 }
 
-/* spec/auth.md §2.6: Node.js encodes the raw path; accepted as well. */
+/* Node.js encodes the raw path; accepted as well. */
 static void
 test_verify_raw_uri_fallback(void **state)
 {
@@ -1423,7 +1423,7 @@ test_verify_raw_uri_fallback(void **state)
 	/* The raw form of one path does not pass for another. */
 	m.req.path = "/v2/p/workspace-jobs/j/1%20x";
 	assert_int_equal(verify_with(&m, raw, list, &ei), WJ_ERR_AUTH);
-	/* ... while the Python form is shared, by design (§2.2-7). */
+	/* ... while the Python form is shared, by design. */
 	assert_int_equal(verify_with(&m, dec, list, &ei), 0);
 	free(raw);
 	free(dec);

@@ -1,6 +1,6 @@
 /*
- * test_sig_algs.c - the algorithms of spec/auth.md §2.5 besides
- * SDK-HMAC-SHA256 (src/auth/sig.c): SDK-HMAC-SM3 against the SDK's
+ * test_sig_algs.c - the signature algorithms besides SDK-HMAC-SHA256
+ * (src/auth/sig*.c): SDK-HMAC-SM3 against the SDK's
  * vectors (tests/data/vectors/aksk-sm3.json), SDK-ECDSA-P256-SHA256 and
  * SDK-SM2-SM3 against the derived keys and sample signatures of
  * aksk-ecdsa.json, and the SM2 Z value of keys whose public coordinates
@@ -197,7 +197,7 @@ md_hex(const EVP_MD *md, const void *p, size_t n, char out[65])
 	wj_hex(h, 32, out);
 }
 
-/* Independent StringToSign (§2.2-11) of a canonical request. */
+/* Independent StringToSign of a canonical request. */
 static void
 make_sts(const char *alg_name, const EVP_MD *md, const char *canon,
     const char *date, char *out, size_t outsz)
@@ -386,7 +386,7 @@ z_int(EVP_MD_CTX *m, const uint8_t *p, int minimal)
 
 /*
  * Z = SM3(ENTL || id || a || b || xG || yG || xQ || yQ), with each
- * integer minimal (the Python SDK, §2.5) or 32 bytes (GB/T 32918).
+ * integer minimal (the Python SDK) or 32 bytes (GB/T 32918).
  */
 static void
 sm2_z(const uint8_t pub[64], const char *id, int minimal, uint8_t z[32])
@@ -938,7 +938,7 @@ test_vectors_tamper_body(void **state)
 		} else {
 			t->rq.body = xstrndup(saved, n);
 			t->rq.body[n - 1] ^= 1;
-			/* §2.2-2: an unsigned payload is not covered. */
+			/* An unsigned payload is not covered. */
 			if (unsigned_payload)
 				want_accept(t, "unsigned body", i);
 			else
@@ -1061,7 +1061,7 @@ test_sm3_declared_body_hash(void **state)
 	    &other.req, NULL), 0);
 }
 
-/* §2.3-6 for the SM3 family: empty body plus X-Sdk-Content-Sm3. */
+/* The SM3 family: an empty body with X-Sdk-Content-Sm3. */
 static void
 test_sm3_empty_body_variants(void **state)
 {
@@ -1138,7 +1138,7 @@ test_ec_derive_matches_vectors(void **state)
 	}
 }
 
-/* The derivation of §2.5 redone here with HMAC and BN only. */
+/* The key derivation redone here with HMAC and BN only. */
 static void
 test_ec_derive_independent(void **state)
 {
@@ -1182,7 +1182,7 @@ test_ec_derive_independent(void **state)
 				found = 1;
 		}
 		assert_true(found);
-		assert_int_equal(k, 1);	/* §2.5: counter 0 suffices here */
+		assert_int_equal(k, 1);	/* counter 0 suffices here */
 		assert_true(BN_add_word(c, 1));
 		assert_int_equal(BN_bn2binpad(c, want, 32), 32);
 		assert_int_equal(sig_derive_key(t->alg, t->ak, t->sk,

@@ -1,6 +1,6 @@
 /*
  * test_job.c - status names, protected types, the derived job status
- * (DESIGN §3) and the JSON shape of sub-jobs and jobs.
+ * and the JSON shape of sub-jobs and jobs.
  */
 #include <setjmp.h>
 #include <stdarg.h>

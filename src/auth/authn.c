@@ -87,7 +87,7 @@ authn_new_keypair(char ak[21], char sk[41])
 }
 
 static void
-ak_failed(const struct authn *a, const char *ak, int64_t now_ms)
+count_ak_failure(const struct authn *a, const char *ak, int64_t now_ms)
 {
 	if (a->guard != NULL)
 		guard_ak_failed(a->guard, ak, now_ms);
@@ -117,9 +117,9 @@ check_date(const char *sdk_date, int64_t now_ms, int64_t skew_ms,
 }
 
 static int
-aksk(const struct authn *a, const struct sig_request *req, const char *authz,
-    const char *sdk_date, int64_t now_ms, struct principal *out,
-    struct wj_errinfo *ei)
+authn_aksk(const struct authn *a, const struct sig_request *req,
+    const char *authz, const char *sdk_date, int64_t now_ms,
+    struct principal *out, struct wj_errinfo *ei)
 {
 	struct sig_auth sa;
 	struct store_key key;
@@ -147,7 +147,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 		return WJ_ERR_AUTH;
 	}
 	if ((r = check_date(sdk_date, now_ms, a->skew_ms, ei)) != 0) {
-		ak_failed(a, key.access_key, now_ms);
+		count_ak_failure(a, key.access_key, now_ms);
 		return r;
 	}
 	if ((r = keycache_open_secret(a->mk, key.access_key, key.secret_sealed,
@@ -156,7 +156,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 	r = sig_verify(req, &sa, sk, strlen(sk), ei);
 	OPENSSL_cleanse(sk, sizeof(sk));
 	if (r != 0) {
-		ak_failed(a, key.access_key, now_ms);
+		count_ak_failure(a, key.access_key, now_ms);
 		wj_errinfo_set(ei, "verify aksk signature fail");
 		return WJ_ERR_AUTH;
 	}
@@ -190,7 +190,7 @@ authn_request(const struct authn *a, const struct sig_request *req,
 	}
 	if (token != NULL)
 		return authn_token(a, token, now_ms, NULL, out, ei);
-	return aksk(a, req, authz, sdk_date, now_ms, out, ei);
+	return authn_aksk(a, req, authz, sdk_date, now_ms, out, ei);
 }
 
 int

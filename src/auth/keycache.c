@@ -37,13 +37,13 @@ static struct key_slot keys[KEY_SLOTS];
 static struct project_slot projects[PROJECT_SLOTS];
 
 static size_t
-slot_of(const char *s, size_t n)
+slot_index(const char *s, size_t n)
 {
 	return (size_t)(wj_hash_str(s) % n);
 }
 
 static int
-fresh(int64_t ms, int64_t now)
+within_ttl(int64_t ms, int64_t now)
 {
 	return ms != 0 && now - ms >= 0 && now - ms < KEYCACHE_TTL_MS;
 }
@@ -57,13 +57,13 @@ key_slot_wipe(struct key_slot *k)
 int
 keycache_key_get(struct store *st, const char *ak, struct store_key *out)
 {
-	struct key_slot *k = &keys[slot_of(ak, KEY_SLOTS)];
+	struct key_slot *k = &keys[slot_index(ak, KEY_SLOTS)];
 	int64_t now = wj_now_ms();
 	struct store_key fetched;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (k->st == st && fresh(k->key_ms, now) &&
+	if (k->st == st && within_ttl(k->key_ms, now) &&
 	    strcmp(k->key.access_key, ak) == 0) {
 		*out = k->key;
 		pthread_mutex_unlock(&mu);
@@ -87,13 +87,13 @@ int
 keycache_open_secret(const struct wj_master_key *mk, const char *ak,
     const uint8_t *sealed, size_t sealed_len, char *sk, size_t cap)
 {
-	struct key_slot *k = &keys[slot_of(ak, KEY_SLOTS)];
+	struct key_slot *k = &keys[slot_index(ak, KEY_SLOTS)];
 	int64_t now = wj_now_ms();
 	size_t n;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (k->mk == mk && fresh(k->sk_ms, now) &&
+	if (k->mk == mk && within_ttl(k->sk_ms, now) &&
 	    strcmp(k->key.access_key, ak) == 0 &&
 	    k->key.secret_sealed_len == sealed_len &&
 	    CRYPTO_memcmp(k->key.secret_sealed, sealed, sealed_len) == 0 &&
@@ -124,13 +124,13 @@ int
 keycache_project_get(struct store *st, const char *id,
     struct store_project *out)
 {
-	struct project_slot *p = &projects[slot_of(id, PROJECT_SLOTS)];
+	struct project_slot *p = &projects[slot_index(id, PROJECT_SLOTS)];
 	int64_t now = wj_now_ms();
 	struct store_project fetched;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (p->st == st && fresh(p->ms, now) && strcmp(p->p.id, id) == 0) {
+	if (p->st == st && within_ttl(p->ms, now) && strcmp(p->p.id, id) == 0) {
 		*out = p->p;
 		pthread_mutex_unlock(&mu);
 		return 0;

@@ -304,7 +304,8 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
 	if ((e->val = calloc(n, sizeof(*e->val))) == NULL)
 		return WJ_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (parse_value(policy_ops[b->op].type, items[i], &e->val[i]) != 0) {
+		if (parse_value(policy_ops[b->op].type, items[i],
+		    &e->val[i]) != 0) {
 			wj_errinfo_set(ei, "invalid value \"%s\" for \"%s\" "
 			    "under \"%s\" in Statement[%zu]", items[i], kname,
 			    policy_ops[b->op].name, si);
@@ -365,7 +366,8 @@ parse_condition(json_t *cond, size_t si, struct stmt *st,
 			if (policy_keys[k].type != policy_ops[b->op].type) {
 				wj_errinfo_set(ei, "condition operator \"%s\" "
 				    "does not apply to key \"%s\" in "
-				    "Statement[%zu]", opname, policy_keys[k].name, si);
+				    "Statement[%zu]", opname,
+				    policy_keys[k].name, si);
 				return WJ_ERR_INVALID;
 			}
 			/* JSON duplicates are refused by jansson; this

@@ -190,7 +190,7 @@ stmt_applies(const struct stmt *st, const char *action, const struct rctx *rc)
 }
 
 static void
-decide(struct policy_decision *out, int result, size_t pi, size_t si,
+set_decision(struct policy_decision *out, int result, size_t pi, size_t si,
     const struct stmt *st)
 {
 	out->result = result;
@@ -248,11 +248,12 @@ policy_eval(const struct policy *const *policies, size_t n,
 			if (!stmt_applies(st, action, &rc))
 				continue;
 			if (st->deny) {
-				decide(out, POLICY_DENY_EXPLICIT, i, j, st);
+				set_decision(out, POLICY_DENY_EXPLICIT, i, j,
+				    st);
 				return 0;
 			}
 			if (!allowed) {
-				decide(out, POLICY_ALLOW, i, j, st);
+				set_decision(out, POLICY_ALLOW, i, j, st);
 				allowed = 1;
 			}
 		}

@@ -121,7 +121,7 @@ hmac_hex(const struct alg *a, const char *sts, size_t n, const char *sk,
  * public key in k and the DER form of sig in der[0..derlen).
  */
 static int
-check_one(const struct alg *a, const struct buf *cr, const char *date,
+signature_matches(const struct alg *a, const struct buf *cr, const char *date,
     const char *sk, size_t sk_len, const struct ec_key *k, const char *sig,
     size_t siglen, const uint8_t *der, size_t derlen, int *match)
 {
@@ -216,7 +216,7 @@ sig_verify(const struct sig_request *req, const struct sig_auth *auth,
 			cr.len = 0;
 			if ((r = sig_canon_assemble(&c, mode, hashes[i],
 			    &cr)) != 0 ||
-			    (r = check_one(a, &cr, date, sk, sk_len, &k,
+			    (r = signature_matches(a, &cr, date, sk, sk_len, &k,
 			    auth->signature, siglen, der, derlen,
 			    &match)) != 0)
 				goto out;

@@ -31,7 +31,7 @@ sig_ec_key_free(struct ec_key *k)
 
 /* Whether the AK and SK are fit for derivation and the HMAC API. */
 static int
-check_aksk(const char *ak, size_t *aklen, size_t sk_len)
+aksk_fit(const char *ak, size_t *aklen, size_t sk_len)
 {
 	*aklen = ak != NULL ? strnlen(ak, SIG_AK_MAX + 1) : 0;
 	if (*aklen == 0 || *aklen > SIG_AK_MAX || sk_len == 0 ||
@@ -46,8 +46,9 @@ check_aksk(const char *ak, size_t *aklen, size_t sk_len)
  * n - 2; pub = d * G, as x || y.
  */
 static int
-derive(const struct alg *a, const char *ak, size_t aklen, const char *sk,
-    size_t sk_len, uint8_t priv[SIG_EC_LEN], uint8_t pub[2 * SIG_EC_LEN])
+derive_key_pair(const struct alg *a, const char *ak, size_t aklen,
+    const char *sk, size_t sk_len, uint8_t priv[SIG_EC_LEN],
+    uint8_t pub[2 * SIG_EC_LEN])
 {
 	uint8_t data[4 + SIG_ALG_MAX + 1 + SIG_AK_MAX + 1 + 4];
 	uint8_t mac[SIG_MD_LEN], point[1 + 2 * SIG_EC_LEN];
@@ -124,9 +125,9 @@ sig_derive_key(int alg, const char *ak, const char *sk, size_t sk_len,
 	if ((a = sig_alg_get(alg)) == NULL || a->kind == KIND_HMAC ||
 	    sk == NULL || pub == NULL)
 		return WJ_ERR_INVALID;
-	if ((r = check_aksk(ak, &aklen, sk_len)) != 0)
+	if ((r = aksk_fit(ak, &aklen, sk_len)) != 0)
 		return r;
-	return derive(a, ak, aklen, sk, sk_len, priv, pub);
+	return derive_key_pair(a, ak, aklen, sk, sk_len, priv, pub);
 }
 
 /*
@@ -260,9 +261,9 @@ sig_ec_key_derive(const struct alg *a, const char *ak, const char *sk,
 	int r;
 
 	memset(k, 0, sizeof(*k));
-	if ((r = check_aksk(ak, &aklen, sk_len)) != 0)
+	if ((r = aksk_fit(ak, &aklen, sk_len)) != 0)
 		return r;
-	if ((r = derive(a, ak, aklen, sk, sk_len, priv, pub)) == 0)
+	if ((r = derive_key_pair(a, ak, aklen, sk, sk_len, priv, pub)) == 0)
 		r = ec_key_make(a, with_priv ? priv : NULL, pub, k);
 	OPENSSL_cleanse(priv, sizeof(priv));
 	return r;

@@ -1,13 +1,12 @@
 /*
  * sig.h - Huawei Cloud AK/SK request signatures
- * (docs/API.md#authentication):
- * the canonical request built from the raw parts of a request, the
- * string to sign, and the signature.  One module, two users: the
- * server's verifier (auth/authn.c) and the CLI's signer (client/).
- * Algorithms: SDK-HMAC-SHA256 (the SDK default), SDK-HMAC-SM3,
- * SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3, whose key pairs are derived
- * from AK and SK.  Knows nothing of HTTP servers, key storage or
- * principals.
+ * (docs/API.md#authentication): the canonical request built from the raw
+ * parts of a request, the string to sign, and the signature.  One module,
+ * two users: the server's verifier (auth/authn.c) and the CLI's signer
+ * (client/).  Algorithms: SDK-HMAC-SHA256 (the SDK default),
+ * SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3, whose key pairs
+ * are derived from AK and SK.  Knows nothing of HTTP servers, key storage
+ * or principals.  The parts: sig_int.h.
  */
 #ifndef WJ_SIG_H
 #define WJ_SIG_H

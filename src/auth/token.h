@@ -1,15 +1,15 @@
 /*
  * token.h - the two sealed things the service hands out
- * (docs/ARCHITECTURE.md#security):
- * IAM user tokens (X-Subject-Token / X-Auth-Token) and the
- * encoded_authorization_message of a 403.  Both are compact JSON sealed
- * with AES-256-GCM under the master key and written as base64url behind
- * a version prefix, so any node holding the key opens them without a
- * database read.  The additional data binds each to its purpose and
- * version (a message never opens as a token), and a message to its
- * account (it opens only for a caller of the same account).
- * Leaves revocation (users.tokens_valid_after), scope checks and who may
- * decode a message to the caller.  Pure apart from the CSPRNG.
+ * (docs/ARCHITECTURE.md#security): IAM user tokens (X-Subject-Token /
+ * X-Auth-Token) and the encoded_authorization_message of a 403.  Both
+ * are compact JSON sealed with AES-256-GCM under the master key and
+ * written as base64url behind a version prefix, so any node holding the
+ * key opens them without a database read.  The additional data binds
+ * each to its purpose and version (a message never opens as a token),
+ * and a message to its account (it opens only for a caller of the same
+ * account).  Leaves revocation (users.tokens_valid_after), scope checks
+ * and who may decode a message to the caller.  Pure apart from the
+ * CSPRNG.
  */
 #ifndef WJ_TOKEN_H
 #define WJ_TOKEN_H

@@ -76,6 +76,14 @@ begin(struct tc *t, void **state, struct guard *g)
 	t->now = wj_now_ms();
 }
 
+/* begin, with s a request of the root user's key signed at t->now. */
+static void
+begin_root(struct tc *t, struct signed_req *s, void **state)
+{
+	begin(t, state, NULL);
+	sign_at(s, WORLD_ROOT_AK, WORLD_ROOT_SK, t->now);
+}
+
 /* The request s, checked at now_ms: its result, the reason in t->ei. */
 static int
 check(struct tc *t, const struct signed_req *s, int64_t now_ms)
@@ -121,8 +129,7 @@ test_aksk_gives_the_key_owner(void **state)
 	struct tc t;
 	struct signed_req s;
 
-	begin(&t, state, NULL);
-	sign_at(&s, WORLD_ROOT_AK, WORLD_ROOT_SK, t.now);
+	begin_root(&t, &s, state);
 	assert_int_equal(check(&t, &s, t.now), 0);
 	assert_string_equal(t.p.user_id, t.w->root.id);
 	assert_string_equal(t.p.domain_id, t.w->d.id);
@@ -162,8 +169,7 @@ test_both_or_neither_credential(void **state)
 	struct signed_req s;
 	char *tok;
 
-	begin(&t, state, NULL);
-	sign_at(&s, WORLD_ROOT_AK, WORLD_ROOT_SK, t.now);
+	begin_root(&t, &s, state);
 	tok = token_for(t.w, &t.w->root, NULL, t.now, MINUTE_MS);
 	memset(&t.ei, 0, sizeof(t.ei));
 	assert_int_equal(authn_request(&t.a, &s.req, s.authz, tok, s.date,
@@ -185,9 +191,8 @@ test_bad_signature_and_unknown_keys(void **state)
 	struct signed_req s;
 	char *sig;
 
-	begin(&t, state, NULL);
+	begin_root(&t, &s, state);
 	/* One hex digit of the signature changed. */
-	sign_at(&s, WORLD_ROOT_AK, WORLD_ROOT_SK, t.now);
 	sig = strstr(s.authz, "Signature=") + strlen("Signature=");
 	*sig = *sig == '0' ? '1' : '0';
 	assert_int_equal(check(&t, &s, t.now), WJ_ERR_AUTH);
@@ -337,8 +342,7 @@ test_project_scope(void **state)
 	struct signed_req s;
 	char *tok;
 
-	begin(&t, state, NULL);
-	sign_at(&s, WORLD_ROOT_AK, WORLD_ROOT_SK, t.now);
+	begin_root(&t, &s, state);
 	assert_int_equal(check(&t, &s, t.now), 0);
 	assert_int_equal(authn_project(&t.a, &t.p, t.w->p.id), 0);
 	assert_int_equal(authn_project(&t.a, &t.p, t.w->p2.id), 0);

@@ -54,45 +54,54 @@ test_leap_years(void **state)
 	assert_int_equal(wj_days_in_month(2024, 13), 0);
 }
 
-/* Known instants, read and rendered every way they can be. */
+/* s without the characters in drop, into out. */
+static void
+without(const char *s, const char *drop, char *out)
+{
+	for (; *s != '\0'; s++)
+		if (strchr(drop, *s) == NULL)
+			*out++ = *s;
+	*out = '\0';
+}
+
+/*
+ * Known instants, read and rendered every way they can be: the job API's
+ * form is the ISO one with a space for the T and no Z, the X-Sdk-Date
+ * form the ISO one without '-' and ':'.
+ */
 static void
 test_known_days(void **state)
 {
 	static const struct {
-		const char *iso, *fmt, *sdk;
+		const char *iso;
 		int64_t ms;
 	} cases[] = {
-		{ "1970-01-01T00:00:00Z", "1970-01-01 00:00:00",
-		    "19700101T000000Z", 0 },
-		{ "2000-02-29T00:00:00Z", "2000-02-29 00:00:00",
-		    "20000229T000000Z", INT64_C(951782400000) },
-		{ "2000-03-01T00:00:00Z", "2000-03-01 00:00:00",
-		    "20000301T000000Z", INT64_C(951868800000) },
-		{ "2100-02-28T23:59:59Z", "2100-02-28 23:59:59",
-		    "21000228T235959Z", INT64_C(4107542399000) },
-		{ "2100-03-01T00:00:00Z", "2100-03-01 00:00:00",
-		    "21000301T000000Z", INT64_C(4107542400000) },
-		{ "2024-12-31T23:59:59Z", "2024-12-31 23:59:59",
-		    "20241231T235959Z", INT64_C(1735689599000) },
-		{ "2020-04-10T06:45:14Z", "2020-04-10 06:45:14",
-		    "20200410T064514Z", INT64_C(1586501114000) },
-		{ "9999-12-31T23:59:59Z", "9999-12-31 23:59:59",
-		    "99991231T235959Z", INT64_C(253402300799000) },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2000-02-29T00:00:00Z", INT64_C(951782400000) },
+		{ "2000-03-01T00:00:00Z", INT64_C(951868800000) },
+		{ "2100-02-28T23:59:59Z", INT64_C(4107542399000) },
+		{ "2100-03-01T00:00:00Z", INT64_C(4107542400000) },
+		{ "2024-12-31T23:59:59Z", INT64_C(1735689599000) },
+		{ "2020-04-10T06:45:14Z", INT64_C(1586501114000) },
+		{ "9999-12-31T23:59:59Z", INT64_C(253402300799000) },
 	};
-	char fmt[20], sdk[17];
+	char fmt[20], want_fmt[20], sdk[17], want_sdk[17];
 	int64_t ms;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		without(cases[i].iso, "Z", want_fmt);
+		want_fmt[10] = ' ';
+		without(cases[i].iso, "-:", want_sdk);
 		assert_int_equal(wj_time_parse_iso(cases[i].iso, &ms), 0);
 		assert_int_equal(ms, cases[i].ms);
-		assert_int_equal(wj_time_parse_sdk(cases[i].sdk, &ms), 0);
+		assert_int_equal(wj_time_parse_sdk(want_sdk, &ms), 0);
 		assert_int_equal(ms, cases[i].ms);
 		wj_time_fmt(cases[i].ms, fmt);
-		assert_string_equal(fmt, cases[i].fmt);
+		assert_string_equal(fmt, want_fmt);
 		wj_time_fmt_sdk(cases[i].ms, sdk);
-		assert_string_equal(sdk, cases[i].sdk);
+		assert_string_equal(sdk, want_sdk);
 	}
 }
 

@@ -2,6 +2,10 @@
  * keycache.c - see keycache.h.  Two small direct-mapped tables (a slot
  * per hash of the name; a newer entry replaces an older one), one mutex:
  * lookups copy a few hundred bytes under it, never call the store.
+ * Not the gateway guard's table (guard.c): losing an entry here costs one
+ * store read, so any entry may go at any time, while the guard must keep
+ * a running lock and counts in its entries; each table stays the simplest
+ * one for its job, and they share only the hash.
  */
 #include <pthread.h>
 #include <string.h>

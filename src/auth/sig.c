@@ -116,142 +116,183 @@ hmac_hex(const struct alg *a, const char *sts, size_t n, const char *sk,
 }
 
 /*
- * Whether sig is the signature of the canonical request cr under the
- * key: HMAC compared in constant time, or ECDSA/SM2 verified with the
- * public key in k and the DER form of sig in der[0..derlen).
+ * What a verification checks each variant of the canonical request
+ * with: the date as received, the HMAC key, the Authorization's hex
+ * signature and, for ECDSA/SM2, the derived public key and the signature
+ * unhexed (derlen 0 when it is no DER: nothing matches).
+ */
+struct claim {
+	const struct alg *a;
+	const char	*date;
+	const char	*sk;
+	size_t		 sk_len;
+	struct ec_key	 k;
+	const char	*sig;
+	size_t		 siglen;
+	uint8_t		 der[SIG_DER_MAX];
+	size_t		 derlen;
+};
+
+/*
+ * Set *match when the claimed signature is that of the canonical request
+ * cr: HMAC compared in constant time, or ECDSA/SM2 verified with the
+ * derived public key and the DER form of the signature.
  */
 static int
-signature_matches(const struct alg *a, const struct buf *cr, const char *date,
-    const char *sk, size_t sk_len, const struct ec_key *k, const char *sig,
-    size_t siglen, const uint8_t *der, size_t derlen, int *match)
+signature_matches(const struct claim *cl, const struct buf *cr, int *match)
 {
 	char sts[SIG_STS_MAX + 1], expect[SIG_HASH_HEX_LEN + 1];
 	size_t n;
 	int r;
 
-	if ((r = string_to_sign(a, cr->data, cr->len, date, sts, &n)) != 0)
+	if ((r = string_to_sign(cl->a, cr->data, cr->len, cl->date, sts,
+	    &n)) != 0)
 		return r;
-	if (a->kind != KIND_HMAC)
-		return derlen == 0 ? 0 :
-		    sig_ec_verify(a, k, sts, n, der, derlen, match);
-	if ((r = hmac_hex(a, sts, n, sk, sk_len, expect)) != 0)
+	if (cl->a->kind != KIND_HMAC)
+		return cl->derlen == 0 ? 0 : sig_ec_verify(cl->a, &cl->k, sts,
+		    n, cl->der, cl->derlen, match);
+	if ((r = hmac_hex(cl->a, sts, n, cl->sk, cl->sk_len, expect)) != 0)
 		return r;
 	/* Length is public; bytes compare in constant time. */
-	if (siglen == SIG_HASH_HEX_LEN && wj_ct_equal(expect, sig, siglen))
+	if (cl->siglen == SIG_HASH_HEX_LEN &&
+	    wj_ct_equal(expect, cl->sig, cl->siglen))
 		*match = 1;
 	OPENSSL_cleanse(expect, sizeof(expect));
 	return 0;
+}
+
+/* The algorithm of auth, which must sign host and x-sdk-date. */
+static int
+claim_alg(const struct sig_auth *auth, const struct alg **a,
+    struct wj_errinfo *ei)
+{
+	if ((*a = sig_alg_get(auth->alg)) == NULL) {
+		wj_errinfo_set(ei, "unsupported signature algorithm");
+		return WJ_ERR_AUTH;
+	}
+	if (!sig_list_has(auth->signed_headers, "host")) {
+		wj_errinfo_set(ei, "host not signed");
+		return WJ_ERR_AUTH;
+	}
+	if (!sig_list_has(auth->signed_headers, SIG_DATE_HEADER)) {
+		wj_errinfo_set(ei, "x-sdk-date not signed");
+		return WJ_ERR_AUTH;
+	}
+	return 0;
+}
+
+/* The public key and the DER signature of an ECDSA/SM2 claim. */
+static int
+claim_ec(struct claim *cl, const char *ak)
+{
+	int r;
+
+	if ((r = sig_ec_key_derive(cl->a, ak, cl->sk, cl->sk_len, 0,
+	    &cl->k)) != 0)
+		return r;
+	/* Not even hex of DER: nothing can match (derlen stays 0). */
+	if (cl->siglen % 2 == 0 && cl->siglen / 2 <= sizeof(cl->der) &&
+	    wj_unhex(cl->sig, cl->siglen / 2, cl->der) == 0)
+		cl->derlen = cl->siglen / 2;
+	return 0;
+}
+
+/*
+ * Set *match when any variant of the canonical request the SDKs differ
+ * on matches: the Node.js URI (it differs only for paths with '%' and
+ * the like) and, with an empty body and X-Sdk-Content-Sha256 (-Sm3),
+ * the header as the payload hash (Go, Node.js) besides the hash of the
+ * empty string (Python).
+ */
+static int
+any_variant_matches(const struct sig_request *req, const struct canon *c,
+    const struct claim *cl, int *match)
+{
+	const char *hashes[2];
+	size_t nhash = 0, i;
+	struct buf cr;
+	int mode, nmodes, r = 0;
+
+	hashes[nhash++] = sig_python_payload_hash(req, c);
+	if (req->body_len == 0 && c->content != NULL &&
+	    strcmp(c->content, hashes[0]) != 0)
+		hashes[nhash++] = c->content;
+	nmodes = c->uri[SIG_URI_DECODE].len == c->uri[SIG_URI_RAW].len &&
+	    memcmp(c->uri[SIG_URI_DECODE].data, c->uri[SIG_URI_RAW].data,
+	    c->uri[SIG_URI_RAW].len) == 0 ? 1 : 2;
+	buf_init(&cr);
+	for (mode = 0; mode < nmodes && r == 0; mode++)
+		for (i = 0; i < nhash && r == 0; i++) {
+			cr.len = 0;
+			if ((r = sig_canon_assemble(c, mode, hashes[i],
+			    &cr)) == 0)
+				r = signature_matches(cl, &cr, match);
+		}
+	buf_free(&cr);
+	return r;
+}
+
+/*
+ * Whether a declared body hash is the body's (or UNSIGNED-PAYLOAD): the
+ * SDKs use the header verbatim, so without this check a captured request
+ * could carry another body under its signature.  Compared as the
+ * header's value: surrounding whitespace is not part of it.
+ */
+static int
+declared_hash_holds(const struct sig_request *req, const struct canon *c)
+{
+	const char *v;
+	size_t n;
+
+	if (req->body_len == 0 || c->content == NULL)
+		return 1;
+	n = strlen(c->content);
+	v = sig_trim(c->content, &n);
+	if (n == strlen("UNSIGNED-PAYLOAD") &&
+	    memcmp(v, "UNSIGNED-PAYLOAD", n) == 0)
+		return 1;
+	return n == SIG_HASH_HEX_LEN &&
+	    wj_ct_equal(v, c->body_hash, SIG_HASH_HEX_LEN);
 }
 
 int
 sig_verify(const struct sig_request *req, const struct sig_auth *auth,
     const char *sk, size_t sk_len, struct wj_errinfo *ei)
 {
-	const struct alg *a;
-	struct canon c;
-	struct ec_key k;
-	struct buf cr;
 	char date[SIG_DATE_LEN + 1];
-	uint8_t der[SIG_DER_MAX];
-	const char *hashes[2], *v;
-	size_t nhash, i, siglen, derlen = 0, n;
-	int mode, nmodes, match = 0, r;
+	struct claim cl;
+	struct canon c;
+	int match = 0, r;
 
 	sig_canon_init(&c);
-	buf_init(&cr);
-	memset(&k, 0, sizeof(k));
+	memset(&cl, 0, sizeof(cl));
 	if (auth == NULL || sk == NULL || sk_len == 0 || sk_len > SIG_SK_MAX) {
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((a = sig_alg_get(auth->alg)) == NULL) {
-		wj_errinfo_set(ei, "unsupported signature algorithm");
-		r = WJ_ERR_AUTH;
-		goto out;
-	}
-	/* Host and x-sdk-date must be signed. */
-	if (!sig_list_has(auth->signed_headers, "host")) {
-		wj_errinfo_set(ei, "host not signed");
-		r = WJ_ERR_AUTH;
-		goto out;
-	}
-	if (!sig_list_has(auth->signed_headers, SIG_DATE_HEADER)) {
-		wj_errinfo_set(ei, "x-sdk-date not signed");
-		r = WJ_ERR_AUTH;
-		goto out;
-	}
-	if ((r = sig_canon_build(req, a, auth->signed_headers,
+	if ((r = claim_alg(auth, &cl.a, ei)) != 0 ||
+	    (r = sig_canon_build(req, cl.a, auth->signed_headers,
 	    1 << SIG_URI_DECODE | 1 << SIG_URI_RAW, &c, ei)) != 0 ||
 	    (r = sig_get_date(req, date, ei)) != 0)
 		goto out;
-
-	siglen = strnlen(auth->signature, sizeof(auth->signature));
-	if (a->kind != KIND_HMAC) {
-		if ((r = sig_ec_key_derive(a, auth->access_key, sk, sk_len, 0,
-		    &k)) != 0)
-			goto out;
-		/* Not even hex of DER: nothing can match (derlen stays 0). */
-		if (siglen % 2 == 0 && siglen / 2 <= sizeof(der) &&
-		    wj_unhex(auth->signature, siglen / 2, der) == 0)
-			derlen = siglen / 2;
-	}
-
-	/*
-	 * With an empty body and X-Sdk-Content-Sha256 (-Sm3),
-	 * Python hashes the empty string, Go and Node.js use the header:
-	 * accept either.
-	 */
-	nhash = 0;
-	hashes[nhash++] = sig_python_payload_hash(req, &c);
-	if (req->body_len == 0 && c.content != NULL &&
-	    strcmp(c.content, hashes[0]) != 0)
-		hashes[nhash++] = c.content;
-	/* The Node.js URI differs only for paths with '%' etc. */
-	nmodes = c.uri[SIG_URI_DECODE].len == c.uri[SIG_URI_RAW].len &&
-	    memcmp(c.uri[SIG_URI_DECODE].data, c.uri[SIG_URI_RAW].data,
-	    c.uri[SIG_URI_RAW].len) == 0 ? 1 : 2;
-
-	for (mode = 0; mode < nmodes; mode++) {
-		for (i = 0; i < nhash; i++) {
-			cr.len = 0;
-			if ((r = sig_canon_assemble(&c, mode, hashes[i],
-			    &cr)) != 0 ||
-			    (r = signature_matches(a, &cr, date, sk, sk_len, &k,
-			    auth->signature, siglen, der, derlen,
-			    &match)) != 0)
-				goto out;
-		}
-	}
-	if (!match) {
+	cl.date = date;
+	cl.sk = sk;
+	cl.sk_len = sk_len;
+	cl.sig = auth->signature;
+	cl.siglen = strnlen(auth->signature, sizeof(auth->signature));
+	if ((cl.a->kind != KIND_HMAC &&
+	    (r = claim_ec(&cl, auth->access_key)) != 0) ||
+	    (r = any_variant_matches(req, &c, &cl, &match)) != 0)
+		goto out;
+	if (!match || !declared_hash_holds(req, &c)) {
 		wj_errinfo_set(ei, "verify aksk signature fail");
 		r = WJ_ERR_AUTH;
 		goto out;
 	}
-	/*
-	 * A declared body hash other than UNSIGNED-PAYLOAD must be the
-	 * body's: the SDKs use the header verbatim, so without this check a
-	 * captured request could carry another body under its signature.
-	 */
-	if (req->body_len > 0 && c.content != NULL) {
-		/* Compared as the header's value: surrounding whitespace is
-		 * not part of it (fuzz/sig: the signer's own request with
-		 * " UNSIGNED-PAYLOAD" was refused). */
-		n = strlen(c.content);
-		v = sig_trim(c.content, &n);
-		if (!(n == strlen("UNSIGNED-PAYLOAD") &&
-		    memcmp(v, "UNSIGNED-PAYLOAD", n) == 0) &&
-		    (n != SIG_HASH_HEX_LEN ||
-		    !wj_ct_equal(v, c.body_hash, SIG_HASH_HEX_LEN))) {
-			wj_errinfo_set(ei, "verify aksk signature fail");
-			r = WJ_ERR_AUTH;
-			goto out;
-		}
-	}
 	r = 0;
  out:
-	sig_ec_key_free(&k);
+	sig_ec_key_free(&cl.k);
 	sig_canon_free(&c);
-	buf_free(&cr);
 	return r;
 }
 
@@ -326,38 +367,82 @@ sig_sign(const struct sig_request *req, const char *ak, const char *sk,
 	return sig_sign_alg(req, SIG_ALG_HMAC_SHA256, ak, sk, out);
 }
 
+/* Whether ak (printable, no ',') and sk are fit to sign with. */
+static int
+signer_keys_ok(const char *ak, const char *sk, size_t *sklen)
+{
+	size_t i, aklen = strnlen(ak, SIG_AK_MAX + 1);
+
+	*sklen = strnlen(sk, SIG_SK_MAX + 1);
+	for (i = 0; i < aklen; i++)
+		if (ak[i] <= ' ' || ak[i] > '~' || ak[i] == ',')
+			return 0;
+	return aklen > 0 && aklen <= SIG_AK_MAX && *sklen > 0 &&
+	    *sklen <= SIG_SK_MAX;
+}
+
+/*
+ * The string to sign of req, signing every header in list, as the
+ * Python SDK builds it.  A request the canonical form refuses is the
+ * caller's own fault: WJ_ERR_INVALID, not WJ_ERR_AUTH.
+ */
+static int
+sign_string(const struct sig_request *req, const struct alg *a,
+    const char *list, char sts[SIG_STS_MAX + 1], size_t *n)
+{
+	char date[SIG_DATE_LEN + 1];
+	struct canon c;
+	struct buf cr;
+	int r;
+
+	sig_canon_init(&c);
+	buf_init(&cr);
+	if ((r = sig_canon_build(req, a, list, 1 << SIG_URI_DECODE, &c,
+	    NULL)) != 0 ||
+	    (r = sig_get_date(req, date, NULL)) != 0 ||
+	    (r = sig_canon_assemble(&c, SIG_URI_DECODE,
+	    sig_python_payload_hash(req, &c), &cr)) != 0 ||
+	    (r = string_to_sign(a, cr.data, cr.len, date, sts, n)) != 0) {
+		if (r == WJ_ERR_AUTH)
+			r = WJ_ERR_INVALID;
+	}
+	sig_canon_free(&c);
+	buf_free(&cr);
+	return r;
+}
+
+/* The hex signature of sts[0..n) with a's primitive. */
+static int
+sign_hex(const struct alg *a, const char *sts, size_t n, const char *ak,
+    const char *sk, size_t sklen, char sig[SIG_SIGNATURE_MAX + 1])
+{
+	struct ec_key k;
+	int r;
+
+	if (a->kind == KIND_HMAC)
+		return hmac_hex(a, sts, n, sk, sklen, sig);
+	if ((r = sig_ec_key_derive(a, ak, sk, sklen, 1, &k)) == 0)
+		r = sig_ec_sign_hex(a, &k, sts, n, sig);
+	sig_ec_key_free(&k);
+	return r;
+}
+
 int
 sig_sign_alg(const struct sig_request *req, int alg, const char *ak,
     const char *sk, char **out)
 {
 	const struct alg *a;
-	struct canon c;
-	struct ec_key k;
-	struct buf list, cr, auth;
-	char date[SIG_DATE_LEN + 1], sts[SIG_STS_MAX + 1];
-	char sig[SIG_SIGNATURE_MAX + 1];
-	size_t i, aklen, sklen, n;
+	struct buf list, auth;
+	char sts[SIG_STS_MAX + 1], sig[SIG_SIGNATURE_MAX + 1];
+	size_t sklen, n;
 	int r;
 
 	*out = NULL;
-	sig_canon_init(&c);
-	memset(&k, 0, sizeof(k));
 	buf_init(&list);
-	buf_init(&cr);
 	buf_init(&auth);
 	memset(sig, 0, sizeof(sig));
 	if (req == NULL || ak == NULL || sk == NULL ||
-	    (a = sig_alg_get(alg)) == NULL) {
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	aklen = strnlen(ak, SIG_AK_MAX + 1);
-	sklen = strnlen(sk, SIG_SK_MAX + 1);
-	for (i = 0; i < aklen; i++)
-		if (ak[i] <= ' ' || ak[i] > '~' || ak[i] == ',')
-			break;
-	if (aklen == 0 || aklen > SIG_AK_MAX || i < aklen || sklen == 0 ||
-	    sklen > SIG_SK_MAX) {
+	    (a = sig_alg_get(alg)) == NULL || !signer_keys_ok(ak, sk, &sklen)) {
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
@@ -368,38 +453,16 @@ sig_sign_alg(const struct sig_request *req, int alg, const char *ak,
 		r = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((r = sig_canon_build(req, a, list.data, 1 << SIG_URI_DECODE, &c,
-	    NULL)) != 0 ||
-	    (r = sig_get_date(req, date, NULL)) != 0 ||
-	    (r = sig_canon_assemble(&c, SIG_URI_DECODE,
-	    sig_python_payload_hash(req, &c), &cr)) != 0 ||
-	    (r = string_to_sign(a, cr.data, cr.len, date, sts, &n)) != 0) {
-		/* The caller's own request is at fault, not a peer. */
-		if (r == WJ_ERR_AUTH)
-			r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (a->kind == KIND_HMAC)
-		r = hmac_hex(a, sts, n, sk, sklen, sig);
-	else if ((r = sig_ec_key_derive(a, ak, sk, sklen, 1, &k)) == 0)
-		r = sig_ec_sign_hex(a, &k, sts, n, sig);
-	if (r != 0)
-		goto out;
-	if ((r = buf_printf(&auth, "%s Access=%s, SignedHeaders=%s, "
+	if ((r = sign_string(req, a, list.data, sts, &n)) != 0 ||
+	    (r = sign_hex(a, sts, n, ak, sk, sklen, sig)) != 0 ||
+	    (r = buf_printf(&auth, "%s Access=%s, SignedHeaders=%s, "
 	    "Signature=%s", a->name, ak, list.data, sig)) != 0)
 		goto out;
-	*out = buf_take(&auth, NULL);
-	if (*out == NULL) {
+	if ((*out = buf_take(&auth, NULL)) == NULL)
 		r = WJ_ERR_NOMEM;
-		goto out;
-	}
-	r = 0;
  out:
 	OPENSSL_cleanse(sig, sizeof(sig));
-	sig_ec_key_free(&k);
-	sig_canon_free(&c);
 	buf_free(&list);
-	buf_free(&cr);
 	buf_free(&auth);
 	return r;
 }

@@ -80,24 +80,71 @@ sig_parse_authorization(const char *value, struct sig_auth *out,
 	return sig_parse_authorization_algs(value, SIG_ALGS_DEFAULT, out, ei);
 }
 
+/*
+ * One "key=value" item p[0..end) (blanks around both allowed) into its
+ * part of a; -1 for an unknown key, a repeated part or a bad value.
+ */
+static int
+auth_item(struct sig_auth *a, const char *p, const char *end)
+{
+	const char *eq, *v;
+	size_t klen, vlen;
+
+	if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
+		return -1;
+	for (klen = (size_t)(eq - p); klen > 0 && is_ows(p[klen - 1]); klen--)
+		;
+	for (v = eq + 1; v < end && is_ows(*v); v++)
+		;
+	for (vlen = (size_t)(end - v); vlen > 0 && is_ows(v[vlen - 1]); vlen--)
+		;
+	if (klen == 6 && memcmp(p, "Access", 6) == 0)
+		return auth_part(a->access_key, sizeof(a->access_key), v, vlen,
+		    'A');
+	if (klen == 13 && memcmp(p, "SignedHeaders", 13) == 0)
+		return auth_part(a->signed_headers, sizeof(a->signed_headers),
+		    v, vlen, 'H');
+	if (klen == 9 && memcmp(p, "Signature", 9) == 0)
+		return auth_part(a->signature, sizeof(a->signature), v, vlen,
+		    'S');
+	return -1;
+}
+
+/* Whether a has all three parts; the missing one named in ei. */
+static int
+auth_complete(const struct sig_auth *a, struct wj_errinfo *ei)
+{
+	if (a->access_key[0] == '\0') {
+		wj_errinfo_set(ei, "authorization Access missing");
+		return WJ_ERR_AUTH;
+	}
+	if (a->signed_headers[0] == '\0') {
+		wj_errinfo_set(ei, "authorization SignedHeaders missing");
+		return WJ_ERR_AUTH;
+	}
+	if (a->signature[0] == '\0') {
+		wj_errinfo_set(ei, "authorization Signature missing");
+		return WJ_ERR_AUTH;
+	}
+	return 0;
+}
+
 int
 sig_parse_authorization_algs(const char *value, unsigned accept,
     struct sig_auth *out, struct wj_errinfo *ei)
 {
 	const struct alg *row;
 	struct sig_auth a;
-	const char *p, *end, *comma, *eq, *k, *v;
-	size_t len, klen, vlen;
+	const char *p, *end, *comma, *k;
+	size_t len;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
 	if (value == NULL ||
 	    (len = strnlen(value, SIG_AUTH_VALUE_MAX + 1)) >
-	    SIG_AUTH_VALUE_MAX) {
-		wj_errinfo_set(ei, "malformed authorization header");
-		return WJ_ERR_AUTH;
-	}
+	    SIG_AUTH_VALUE_MAX)
+		goto bad;
 	p = value;
 	end = value + len;
 	while (p < end && is_ows(*p))
@@ -113,49 +160,17 @@ sig_parse_authorization_algs(const char *value, unsigned accept,
 	for (; p < end; p = comma + 1) {
 		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
 			comma = end;
-		/* One "key=value" item with optional blanks around both. */
 		while (p < comma && is_ows(*p))
 			p++;
 		if (p == end)		/* trailing blanks */
 			break;
-		if ((eq = memchr(p, '=', (size_t)(comma - p))) == NULL)
-			goto bad;
-		for (k = p, klen = (size_t)(eq - p); klen > 0 &&
-		    is_ows(k[klen - 1]); klen--)
-			;
-		for (v = eq + 1; v < comma && is_ows(*v); v++)
-			;
-		for (vlen = (size_t)(comma - v); vlen > 0 &&
-		    is_ows(v[vlen - 1]); vlen--)
-			;
-		if (klen == 6 && memcmp(k, "Access", 6) == 0)
-			r = auth_part(a.access_key, sizeof(a.access_key), v,
-			    vlen, 'A');
-		else if (klen == 13 && memcmp(k, "SignedHeaders", 13) == 0)
-			r = auth_part(a.signed_headers,
-			    sizeof(a.signed_headers), v, vlen, 'H');
-		else if (klen == 9 && memcmp(k, "Signature", 9) == 0)
-			r = auth_part(a.signature, sizeof(a.signature), v,
-			    vlen, 'S');
-		else
-			r = -1;
-		if (r != 0)
+		if (auth_item(&a, p, comma) != 0)
 			goto bad;
 		if (comma == end)
 			break;
 	}
-	if (a.access_key[0] == '\0') {
-		wj_errinfo_set(ei, "authorization Access missing");
-		return WJ_ERR_AUTH;
-	}
-	if (a.signed_headers[0] == '\0') {
-		wj_errinfo_set(ei, "authorization SignedHeaders missing");
-		return WJ_ERR_AUTH;
-	}
-	if (a.signature[0] == '\0') {
-		wj_errinfo_set(ei, "authorization Signature missing");
-		return WJ_ERR_AUTH;
-	}
+	if ((r = auth_complete(&a, ei)) != 0)
+		return r;
 	*out = a;
 	return 0;
  bad:

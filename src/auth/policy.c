@@ -428,24 +428,17 @@ parse_actions(json_t *v, const char *elem, int version, size_t si,
 	return 0;
 }
 
+/* Whether every member of statement o is a known element. */
 static int
-parse_statement(json_t *o, int version, size_t si, struct stmt *st,
-    struct wj_errinfo *ei)
+check_elements(json_t *o, size_t si, struct wj_errinfo *ei)
 {
 	static const char *const known[] = {
 		"Sid", "Effect", "Action", "NotAction", "Resource", "Condition",
 	};
-	const char *items[POLICY_ACTIONS_MAX];
-	const char *name, *s;
-	json_t *v, *act, *nact;
-	char what[64];
-	size_t i, n;
-	int r;
+	const char *name;
+	json_t *v;
+	size_t i;
 
-	if (!json_is_object(o)) {
-		wj_errinfo_set(ei, "Statement[%zu] must be an object", si);
-		return WJ_ERR_INVALID;
-	}
 	json_object_foreach(o, name, v) {
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			if (strcmp(name, known[i]) == 0)
@@ -456,6 +449,14 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 			return WJ_ERR_INVALID;
 		}
 	}
+	return 0;
+}
+
+static int
+parse_effect(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	const char *s;
+	json_t *v;
 
 	if ((v = json_object_get(o, "Effect")) == NULL) {
 		wj_errinfo_set(ei, "missing Effect in Statement[%zu]", si);
@@ -471,30 +472,46 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 		    "or \"Deny\"", si);
 		return WJ_ERR_INVALID;
 	}
+	return 0;
+}
 
-	if ((v = json_object_get(o, "Sid")) != NULL) {
-		if ((s = json_string_value(v)) == NULL) {
-			wj_errinfo_set(ei, "Sid in Statement[%zu] must be a "
-			    "string", si);
-			return WJ_ERR_INVALID;
-		}
-		n = strlen(s);
-		for (i = 0; i < n; i++)
-			if ((unsigned char)s[i] < 0x20 ||
-			    (unsigned char)s[i] > 0x7e)
-				break;
-		if (n > POLICY_SID_MAX || i < n) {
-			wj_errinfo_set(ei, "Sid in Statement[%zu] must be at "
-			    "most %d printable ASCII characters", si,
-			    POLICY_SID_MAX);
-			return WJ_ERR_INVALID;
-		}
-		if ((st->sid = strdup(s)) == NULL)
-			return WJ_ERR_NOMEM;
+/* The optional Sid: bounded printable ASCII. */
+static int
+parse_sid(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	const char *s;
+	json_t *v;
+	size_t i, n;
+
+	if ((v = json_object_get(o, "Sid")) == NULL)
+		return 0;
+	if ((s = json_string_value(v)) == NULL) {
+		wj_errinfo_set(ei, "Sid in Statement[%zu] must be a string",
+		    si);
+		return WJ_ERR_INVALID;
 	}
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			break;
+	if (n > POLICY_SID_MAX || i < n) {
+		wj_errinfo_set(ei, "Sid in Statement[%zu] must be at most %d "
+		    "printable ASCII characters", si, POLICY_SID_MAX);
+		return WJ_ERR_INVALID;
+	}
+	if ((st->sid = strdup(s)) == NULL)
+		return WJ_ERR_NOMEM;
+	return 0;
+}
 
-	act = json_object_get(o, "Action");
-	nact = json_object_get(o, "NotAction");
+/* Exactly one of Action and NotAction. */
+static int
+parse_action_element(json_t *o, int version, size_t si, struct stmt *st,
+    struct wj_errinfo *ei)
+{
+	json_t *act = json_object_get(o, "Action");
+	json_t *nact = json_object_get(o, "NotAction");
+
 	if (act != NULL && nact != NULL) {
 		wj_errinfo_set(ei, "Statement[%zu] has both Action and "
 		    "NotAction", si);
@@ -506,28 +523,54 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 		return WJ_ERR_INVALID;
 	}
 	st->not_action = nact != NULL;
-	if ((r = parse_actions(act != NULL ? act : nact,
-	    act != NULL ? "Action" : "NotAction", version, si, st, ei)) != 0)
+	return parse_actions(act != NULL ? act : nact,
+	    act != NULL ? "Action" : "NotAction", version, si, st, ei);
+}
+
+/* The optional Resource: the job actions take only "*". */
+static int
+parse_resource(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	const char *items[POLICY_ACTIONS_MAX];
+	char what[64];
+	json_t *v;
+	size_t i, n;
+	int r;
+
+	if ((v = json_object_get(o, "Resource")) == NULL)
+		return 0;
+	(void)snprintf(what, sizeof(what), "Resource in Statement[%zu]", si);
+	if ((r = get_strings(v, POLICY_ACTIONS_MAX, what, items, &n,
+	    &st->res_is_array, ei)) != 0)
 		return r;
-
-	if ((v = json_object_get(o, "Resource")) != NULL) {
-		(void)snprintf(what, sizeof(what), "Resource in Statement[%zu]",
-		    si);
-		if ((r = get_strings(v, POLICY_ACTIONS_MAX, what, items, &n,
-		    &st->res_is_array, ei)) != 0)
-			return r;
-		for (i = 0; i < n; i++) {
-			/* The job actions take only "*" as their resource. */
-			if (strcmp(items[i], "*") != 0) {
-				wj_errinfo_set(ei, "Resource \"%s\" in "
-				    "Statement[%zu] is not supported (only "
-				    "\"*\")", items[i], si);
-				return WJ_ERR_INVALID;
-			}
+	for (i = 0; i < n; i++) {
+		if (strcmp(items[i], "*") != 0) {
+			wj_errinfo_set(ei, "Resource \"%s\" in Statement[%zu] "
+			    "is not supported (only \"*\")", items[i], si);
+			return WJ_ERR_INVALID;
 		}
-		st->nres = n;
 	}
+	st->nres = n;
+	return 0;
+}
 
+static int
+parse_statement(json_t *o, int version, size_t si, struct stmt *st,
+    struct wj_errinfo *ei)
+{
+	json_t *v;
+	int r;
+
+	if (!json_is_object(o)) {
+		wj_errinfo_set(ei, "Statement[%zu] must be an object", si);
+		return WJ_ERR_INVALID;
+	}
+	if ((r = check_elements(o, si, ei)) != 0 ||
+	    (r = parse_effect(o, si, st, ei)) != 0 ||
+	    (r = parse_sid(o, si, st, ei)) != 0 ||
+	    (r = parse_action_element(o, version, si, st, ei)) != 0 ||
+	    (r = parse_resource(o, si, st, ei)) != 0)
+		return r;
 	if ((v = json_object_get(o, "Condition")) != NULL &&
 	    (r = parse_condition(v, si, st, ei)) != 0)
 		return r;

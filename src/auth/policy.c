@@ -455,14 +455,13 @@ check_elements(json_t *o, size_t si, struct wj_errinfo *ei)
 static int
 parse_effect(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
 {
-	const char *s;
-	json_t *v;
+	json_t *v = json_object_get(o, "Effect");
+	const char *s = json_string_value(v);	/* NULL unless a string */
 
-	if ((v = json_object_get(o, "Effect")) == NULL) {
+	if (v == NULL) {
 		wj_errinfo_set(ei, "missing Effect in Statement[%zu]", si);
 		return WJ_ERR_INVALID;
 	}
-	s = json_string_value(v);	/* NULL unless a string */
 	if (s != NULL && strcmp(s, "Allow") == 0)
 		st->deny = 0;
 	else if (s != NULL && strcmp(s, "Deny") == 0)

@@ -1,6 +1,6 @@
 /*
- * sig.c - the AK/SK side of src/auth/sig.c: the Authorization header
- * parser, the X-Sdk-Date parser, the canonical request builder (both URI
+ * sig.c - the AK/SK side of src/auth/sig*.c: the Authorization header
+ * parser, the X-Sdk-Date parser (and util/time.c's other date parser), the canonical request builder (both URI
  * modes, SHA-256 and SM3), the verifier, and the signer against the
  * verifier.
  *
@@ -9,7 +9,8 @@
  * empty line; the rest is the body.
  *
  * Invariants: a parsed Authorization has a known algorithm and
- * NUL-terminated parts; a parsed date formats and parses back to itself;
+ * NUL-terminated parts; a parsed date formats and parses back to itself
+ * (an ISO one renders as its own first 19 characters);
  * a failed canonical request leaves the output as it was; whatever
  * request the signer agrees to sign, the verifier accepts (with the
  * Authorization the signer wrote, parsed back), unless it declares a
@@ -20,6 +21,7 @@
 
 #include "fuzz.h"
 #include "auth/sig.h"
+#include "util/time.h"
 
 #define MAX_HDRS 24
 
@@ -94,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sig_auth auth;
 	struct wj_errinfo ei;
 	struct buf out, enc, dec;
-	char date[17];
+	char date[17], iso[28];
 	const char *sh;
 	size_t nl = 0, nh = 0, i, len0;
 	int64_t ms, ms2;
@@ -143,6 +145,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sig_parse_date(lines[1], &ms) == 0) {
 		sig_format_date(ms, date);
 		FUZZ_CHECK(sig_parse_date(date, &ms2) == 0 && ms2 == ms);
+	}
+	if (wj_time_parse_iso(lines[1], &ms) == 0) {
+		wj_time_iso(ms, iso);
+		FUZZ_CHECK(memcmp(iso, lines[1], 19) == 0);
 	}
 	/* Canonical requests */
 	memset(&req, 0, sizeof(req));

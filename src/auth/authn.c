@@ -87,13 +87,13 @@ authn_new_keypair(char ak[21], char sk[41])
 }
 
 static void
-ak_failed(const struct authn *a, const char *ak, int64_t now_ms)
+count_ak_failure(const struct authn *a, const char *ak, int64_t now_ms)
 {
 	if (a->guard != NULL)
 		guard_ak_failed(a->guard, ak, now_ms);
 }
 
-/* spec/auth.md §2.7: X-Sdk-Date within the skew of the server's clock. */
+/* X-Sdk-Date within the skew of the server's clock. */
 static int
 check_date(const char *sdk_date, int64_t now_ms, int64_t skew_ms,
     struct wj_errinfo *ei)
@@ -117,9 +117,9 @@ check_date(const char *sdk_date, int64_t now_ms, int64_t skew_ms,
 }
 
 static int
-aksk(const struct authn *a, const struct sig_request *req, const char *authz,
-    const char *sdk_date, int64_t now_ms, struct principal *out,
-    struct wj_errinfo *ei)
+authn_aksk(const struct authn *a, const struct sig_request *req,
+    const char *authz, const char *sdk_date, int64_t now_ms,
+    struct principal *out, struct wj_errinfo *ei)
 {
 	struct sig_auth sa;
 	struct store_key key;
@@ -139,7 +139,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 		wj_errinfo_set(ei, "Get secretKey failed");
 		return WJ_ERR_AUTH;
 	}
-	/* spec/errors.md §2.2: a locked AK is refused, right or wrong. */
+	/* A locked AK is refused, its signature right or wrong. */
 	if (a->guard != NULL &&
 	    guard_ak_check(a->guard, key.access_key, now_ms, NULL) != 0) {
 		wj_errinfo_set(ei, "AK access failed to reach the limit,"
@@ -147,7 +147,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 		return WJ_ERR_AUTH;
 	}
 	if ((r = check_date(sdk_date, now_ms, a->skew_ms, ei)) != 0) {
-		ak_failed(a, key.access_key, now_ms);
+		count_ak_failure(a, key.access_key, now_ms);
 		return r;
 	}
 	if ((r = keycache_open_secret(a->mk, key.access_key, key.secret_sealed,
@@ -156,7 +156,7 @@ aksk(const struct authn *a, const struct sig_request *req, const char *authz,
 	r = sig_verify(req, &sa, sk, strlen(sk), ei);
 	OPENSSL_cleanse(sk, sizeof(sk));
 	if (r != 0) {
-		ak_failed(a, key.access_key, now_ms);
+		count_ak_failure(a, key.access_key, now_ms);
 		wj_errinfo_set(ei, "verify aksk signature fail");
 		return WJ_ERR_AUTH;
 	}
@@ -179,7 +179,7 @@ authn_request(const struct authn *a, const struct sig_request *req,
     int64_t now_ms, struct principal *out, struct wj_errinfo *ei)
 {
 	memset(out, 0, sizeof(*out));
-	/* DESIGN §4: both credentials, or neither, is 401 APIGW.0301. */
+	/* Both credentials, or neither, is 401 APIGW.0301. */
 	if (authz != NULL && token != NULL) {
 		wj_errinfo_set(ei, "both X-Auth-Token and Authorization given");
 		return WJ_ERR_AUTH;
@@ -190,7 +190,7 @@ authn_request(const struct authn *a, const struct sig_request *req,
 	}
 	if (token != NULL)
 		return authn_token(a, token, now_ms, NULL, out, ei);
-	return aksk(a, req, authz, sdk_date, now_ms, out, ei);
+	return authn_aksk(a, req, authz, sdk_date, now_ms, out, ei);
 }
 
 int
@@ -211,7 +211,7 @@ authn_token(const struct authn *a, const char *text, int64_t now_ms,
 	if ((r = store_user_auth_get(a->store, t.user_id, &u)) != 0)
 		return r == WJ_ERR_NOT_FOUND ? WJ_ERR_TOKEN_EXPIRED : r;
 	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
-	/* DESIGN §3: disabled, or changed since the token was issued. */
+	/* Disabled, or changed since the token was issued. */
 	if (!u.user.enabled || strcmp(u.user.domain_id, t.domain_id) != 0 ||
 	    t.issued_ms <= u.tokens_valid_after_ms)
 		return WJ_ERR_TOKEN_EXPIRED;

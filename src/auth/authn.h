@@ -3,7 +3,7 @@
  * signature or an IAM token) into a principal, and checks that the
  * principal may act in the request's project.  Reports failures as
  * WJ_ERR_AUTH / WJ_ERR_TOKEN_EXPIRED / WJ_ERR_PROJECT with the gateway's
- * reason text (spec/errors.md §2.2); never says which part of a
+ * reason text (docs/API.md#errors); never says which part of a
  * signature was wrong.  An AK locks after consecutive signature failures
  * (auth/guard).  A token is checked against its user's row on every
  * request (enabled, same account, issued after tokens_valid_after): no
@@ -34,7 +34,7 @@ struct principal {
 struct authn {
 	struct store		   *store;
 	const struct wj_master_key *mk;
-	int64_t			    skew_ms;	/* spec/auth.md §2.3: 15 min */
+	int64_t			    skew_ms;	/* of X-Sdk-Date */
 	struct guard		   *guard;	/* AK lockout; NULL = none */
 };
 

@@ -1,6 +1,6 @@
 /*
  * authz.h - authorization of one request by identity policies
- * (spec/auth.md §3, DESIGN §4): gathers the policies attached to the user
+ * (docs/API.md#authorization): gathers the policies attached to the user
  * and to its groups, for the whole domain and for the request's project,
  * parses them (system policies from auth/policy's built-in text, so a
  * newer binary's definition wins over a stored copy) and evaluates the

@@ -2,7 +2,7 @@
  * guard.c - AK lockout and per-caller rate limits; see guard.h.
  *
  * A table is GUARD_SETS sets of GUARD_WAYS entries; a key hashes
- * (FNV-1a) to one set, so a lookup compares at most GUARD_WAYS keys.
+ * (wj_hash) to one set, so a lookup compares at most GUARD_WAYS keys.
  * Rate buckets count micro-requests: a bucket holds up to rate * 1e6 and
  * refills rate * 1e3 per millisecond, a request takes 1e6.
  */
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hash.h"
 #include "guard.h"
 
 #define MICRO 1000000LL
@@ -20,8 +21,16 @@ struct entry {
 	int	 used;		/* slot holds a key */
 	int	 started;	/* rate: the bucket has been filled */
 	int64_t	 seen_ms;	/* last use, for LRU */
-	int64_t	 a;		/* lockout: failures; rate: micro-tokens */
-	int64_t	 b;		/* lockout: locked until; rate: last refill */
+	union {
+		struct lock_state {
+			int64_t failures;	/* consecutive */
+			int64_t until_ms;	/* 0 = not locked */
+		} lock;
+		struct bucket_state {
+			int64_t micro;		/* micro-requests left */
+			int64_t refilled_ms;	/* last refill */
+		} bucket;
+	} u;
 };
 
 struct table {
@@ -36,16 +45,6 @@ struct guard {
 	struct table	locks;
 	struct table	buckets;
 };
-
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
 
 static int
 table_init(struct table *t)
@@ -100,7 +99,7 @@ guard_rate_limit(const struct guard *g)
 
 /* The entry of key in its set, or NULL; t->mu held. */
 static struct entry *
-find(struct table *t, const char *key, uint64_t h)
+entry_find(struct table *t, const char *key, uint64_t h)
 {
 	struct entry *set = t->e[h % GUARD_SETS];
 	size_t i;
@@ -113,11 +112,11 @@ find(struct table *t, const char *key, uint64_t h)
 }
 
 /*
- * A slot for a new key: a free one, else the least recently used whose
- * b (a lock's end) is past now, else the one whose b ends first.
+ * A slot for a new key: a free one, else the least recently used one
+ * (with keep_locked: whose lock is over), else the lock that ends first.
  */
 static struct entry *
-victim(struct table *t, uint64_t h, int64_t now_ms, int keep_locked)
+entry_victim(struct table *t, uint64_t h, int64_t now_ms, int keep_locked)
 {
 	struct entry *set = t->e[h % GUARD_SETS], *v = NULL, *soonest = NULL;
 	size_t i;
@@ -125,8 +124,9 @@ victim(struct table *t, uint64_t h, int64_t now_ms, int keep_locked)
 	for (i = 0; i < GUARD_WAYS; i++) {
 		if (!set[i].used)
 			return &set[i];
-		if (keep_locked && set[i].b > now_ms) {
-			if (soonest == NULL || set[i].b < soonest->b)
+		if (keep_locked && set[i].u.lock.until_ms > now_ms) {
+			if (soonest == NULL ||
+			    set[i].u.lock.until_ms < soonest->u.lock.until_ms)
 				soonest = &set[i];
 			continue;
 		}
@@ -138,7 +138,7 @@ victim(struct table *t, uint64_t h, int64_t now_ms, int keep_locked)
 
 /* key's entry, created (zeroed) if absent; NULL for an unusable key. */
 static struct entry *
-get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
+entry_get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
 {
 	uint64_t h;
 	struct entry *e;
@@ -147,9 +147,9 @@ get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
 	if (key == NULL || (n = strnlen(key, GUARD_KEY_MAX + 1)) == 0 ||
 	    n > GUARD_KEY_MAX)
 		return NULL;
-	h = hash(key);
-	if ((e = find(t, key, h)) == NULL) {
-		e = victim(t, h, now_ms, keep_locked);
+	h = wj_hash(key, n);
+	if ((e = entry_find(t, key, h)) == NULL) {
+		e = entry_victim(t, h, now_ms, keep_locked);
 		memset(e, 0, sizeof(*e));
 		e->used = 1;
 		e->hash = h;
@@ -171,10 +171,11 @@ guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
 	if (until_ms != NULL)
 		*until_ms = 0;
 	pthread_mutex_lock(&g->locks.mu);
-	if (ak != NULL && (e = find(&g->locks, ak, hash(ak))) != NULL &&
-	    e->b > now_ms) {
+	if (ak != NULL &&
+	    (e = entry_find(&g->locks, ak, wj_hash_str(ak))) != NULL &&
+	    e->u.lock.until_ms > now_ms) {
 		if (until_ms != NULL)
-			*until_ms = e->b;
+			*until_ms = e->u.lock.until_ms;
 		r = WJ_ERR_AUTH;
 	}
 	pthread_mutex_unlock(&g->locks.mu);
@@ -187,12 +188,12 @@ guard_ak_failed(struct guard *g, const char *ak, int64_t now_ms)
 	struct entry *e;
 
 	pthread_mutex_lock(&g->locks.mu);
-	if ((e = get(&g->locks, ak, now_ms, 1)) != NULL) {
-		if (e->b != 0 && e->b <= now_ms)
-			e->b = 0;	/* an old lock ran out */
-		if (++e->a >= g->ak_failures) {
-			e->a = 0;
-			e->b = now_ms + g->ak_lock_ms;
+	if ((e = entry_get(&g->locks, ak, now_ms, 1)) != NULL) {
+		if (e->u.lock.until_ms != 0 && e->u.lock.until_ms <= now_ms)
+			e->u.lock.until_ms = 0;	/* an old lock ran out */
+		if (++e->u.lock.failures >= g->ak_failures) {
+			e->u.lock.failures = 0;
+			e->u.lock.until_ms = now_ms + g->ak_lock_ms;
 		}
 	}
 	pthread_mutex_unlock(&g->locks.mu);
@@ -206,7 +207,7 @@ guard_ak_ok(struct guard *g, const char *ak)
 	if (ak == NULL)
 		return;
 	pthread_mutex_lock(&g->locks.mu);
-	if ((e = find(&g->locks, ak, hash(ak))) != NULL)
+	if ((e = entry_find(&g->locks, ak, wj_hash_str(ak))) != NULL)
 		memset(e, 0, sizeof(*e));
 	pthread_mutex_unlock(&g->locks.mu);
 }
@@ -218,6 +219,7 @@ guard_rate(struct guard *g, const char *key, int64_t now_ms,
     int *retry_after_s)
 {
 	int64_t cap, per_ms, need, wait_ms;
+	struct bucket_state *bk;
 	struct entry *e;
 	int r = 0;
 
@@ -227,24 +229,25 @@ guard_rate(struct guard *g, const char *key, int64_t now_ms,
 	cap = (int64_t)g->rate * MICRO;
 	per_ms = (int64_t)g->rate * (MICRO / 1000);
 	pthread_mutex_lock(&g->buckets.mu);
-	if ((e = get(&g->buckets, key, now_ms, 0)) == NULL)
+	if ((e = entry_get(&g->buckets, key, now_ms, 0)) == NULL)
 		goto out;	/* no usable key: nothing to count against */
+	bk = &e->u.bucket;
 	if (!e->started) {
-		e->a = cap;	/* a new bucket starts full */
-		e->b = now_ms;
+		bk->micro = cap;	/* a new bucket starts full */
+		bk->refilled_ms = now_ms;
 		e->started = 1;
-	} else if (now_ms > e->b)
-		e->a = (now_ms - e->b) >= cap / per_ms ? cap :
-		    e->a + (now_ms - e->b) * per_ms;
-	if (e->a > cap)
-		e->a = cap;
-	if (now_ms > e->b)
-		e->b = now_ms;
-	if (e->a >= MICRO) {
-		e->a -= MICRO;
+	} else if (now_ms > bk->refilled_ms)
+		bk->micro = (now_ms - bk->refilled_ms) >= cap / per_ms ? cap :
+		    bk->micro + (now_ms - bk->refilled_ms) * per_ms;
+	if (bk->micro > cap)
+		bk->micro = cap;
+	if (now_ms > bk->refilled_ms)
+		bk->refilled_ms = now_ms;
+	if (bk->micro >= MICRO) {
+		bk->micro -= MICRO;
 		goto out;
 	}
-	need = MICRO - e->a;
+	need = MICRO - bk->micro;
 	wait_ms = (need + per_ms - 1) / per_ms;
 	*retry_after_s = (int)((wait_ms + 999) / 1000);
 	if (*retry_after_s < 1)

@@ -1,6 +1,6 @@
 /*
  * guard.h - the gateway's protections that need memory of earlier
- * requests (spec/errors.md §2.2-2.3, DESIGN §4): an access key locks for
+ * requests (docs/ARCHITECTURE.md#security): an access key locks for
  * a while after consecutive signature failures, and every caller gets a
  * token bucket per route (N requests per second, bursts of N).
  *
@@ -8,8 +8,9 @@
  * set-associative tables under one mutex each, so memory never grows
  * with the number of keys or callers.  When a set is full the least
  * recently used entry goes (never a running lock while an unlocked
- * entry can go instead).  XXX With more distinct active callers than a
- * table holds, an evicted caller starts again with a full bucket.
+ * entry can go instead).  A known limit: with more distinct active
+ * callers than a table holds, an evicted caller starts again with a full
+ * bucket.
  */
 #ifndef WJ_GUARD_H
 #define WJ_GUARD_H
@@ -21,9 +22,9 @@
 #define GUARD_KEY_MAX		96	/* bytes of a key: AK, user/route */
 #define GUARD_SETS		512
 #define GUARD_WAYS		8	/* entries per set */
-#define GUARD_AK_FAILURES	5	/* DESIGN §4: 5 consecutive failures */
+#define GUARD_AK_FAILURES	5	/* 5 consecutive failures */
 #define GUARD_AK_LOCK_MS	(5 * 60 * 1000)	/* ... lock the AK 5 minutes */
-#define GUARD_RATE_DEFAULT	200	/* errors.md §2.1: 200 calls/s */
+#define GUARD_RATE_DEFAULT	200	/* 200 calls per second */
 
 struct guard;
 

@@ -2,12 +2,17 @@
  * keycache.c - see keycache.h.  Two small direct-mapped tables (a slot
  * per hash of the name; a newer entry replaces an older one), one mutex:
  * lookups copy a few hundred bytes under it, never call the store.
+ * Not the gateway guard's table (guard.c): losing an entry here costs one
+ * store read, so any entry may go at any time, while the guard must keep
+ * a running lock and counts in its entries; each table stays the simplest
+ * one for its job, and they share only the hash.
  */
 #include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "../util/hash.h"
 #include "authn.h"
 #include "keycache.h"
 
@@ -36,17 +41,13 @@ static struct key_slot keys[KEY_SLOTS];
 static struct project_slot projects[PROJECT_SLOTS];
 
 static size_t
-slot_of(const char *s, size_t n)
+slot_index(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (size_t)(h % n);
+	return (size_t)(wj_hash_str(s) % n);
 }
 
 static int
-fresh(int64_t ms, int64_t now)
+within_ttl(int64_t ms, int64_t now)
 {
 	return ms != 0 && now - ms >= 0 && now - ms < KEYCACHE_TTL_MS;
 }
@@ -60,13 +61,13 @@ key_slot_wipe(struct key_slot *k)
 int
 keycache_key_get(struct store *st, const char *ak, struct store_key *out)
 {
-	struct key_slot *k = &keys[slot_of(ak, KEY_SLOTS)];
+	struct key_slot *k = &keys[slot_index(ak, KEY_SLOTS)];
 	int64_t now = wj_now_ms();
 	struct store_key fetched;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (k->st == st && fresh(k->key_ms, now) &&
+	if (k->st == st && within_ttl(k->key_ms, now) &&
 	    strcmp(k->key.access_key, ak) == 0) {
 		*out = k->key;
 		pthread_mutex_unlock(&mu);
@@ -90,13 +91,13 @@ int
 keycache_open_secret(const struct wj_master_key *mk, const char *ak,
     const uint8_t *sealed, size_t sealed_len, char *sk, size_t cap)
 {
-	struct key_slot *k = &keys[slot_of(ak, KEY_SLOTS)];
+	struct key_slot *k = &keys[slot_index(ak, KEY_SLOTS)];
 	int64_t now = wj_now_ms();
 	size_t n;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (k->mk == mk && fresh(k->sk_ms, now) &&
+	if (k->mk == mk && within_ttl(k->sk_ms, now) &&
 	    strcmp(k->key.access_key, ak) == 0 &&
 	    k->key.secret_sealed_len == sealed_len &&
 	    CRYPTO_memcmp(k->key.secret_sealed, sealed, sealed_len) == 0 &&
@@ -127,13 +128,13 @@ int
 keycache_project_get(struct store *st, const char *id,
     struct store_project *out)
 {
-	struct project_slot *p = &projects[slot_of(id, PROJECT_SLOTS)];
+	struct project_slot *p = &projects[slot_index(id, PROJECT_SLOTS)];
 	int64_t now = wj_now_ms();
 	struct store_project fetched;
 	int r;
 
 	pthread_mutex_lock(&mu);
-	if (p->st == st && fresh(p->ms, now) && strcmp(p->p.id, id) == 0) {
+	if (p->st == st && within_ttl(p->ms, now) && strcmp(p->p.id, id) == 0) {
 		*out = p->p;
 		pthread_mutex_unlock(&mu);
 		return 0;

@@ -17,7 +17,7 @@
 #include "../store/store.h"
 #include "../util/crypto.h"
 
-#define KEYCACHE_TTL_MS	4000	/* DESIGN: admin changes within 5 s */
+#define KEYCACHE_TTL_MS	4000	/* admin changes apply within 5 s */
 
 /* store_key_get through the cache. */
 int	keycache_key_get(struct store *, const char *ak, struct store_key *out)

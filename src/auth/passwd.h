@@ -1,7 +1,7 @@
 /*
  * passwd.h - IAM user passwords: argon2id hashes in the PHC string
- * format (DESIGN §3), and the rule a new password must follow.  Leaves
- * lockout and storage to the caller.
+ * format (docs/ARCHITECTURE.md#security), and the rule a new password
+ * must follow.  Leaves lockout and storage to the caller.
  */
 #ifndef WJ_PASSWD_H
 #define WJ_PASSWD_H

@@ -1,10 +1,10 @@
 /*
- * policy.c - IAM identity policies: parser, evaluator, canonical writer
- * and the system policies; see policy.h for the grammar and semantics.
- *
- * A document is checked completely at parse time (names, types, bounds,
- * every condition value parsed into its binary form), so evaluation has
- * no failure path of its own and never looks at JSON again.
+ * policy.c - IAM identity policies, parsing: a document is checked
+ * completely here (names, types, bounds, every condition value parsed
+ * into its binary form), so evaluation (policy_eval.c) has no failure
+ * path of its own and never looks at JSON again; policy_json.c writes
+ * the canonical text back.  Also the operator and key tables and the
+ * system policies.  See policy.h for the grammar and semantics.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,37 +15,12 @@
 
 #include <jansson.h>
 
-#include "policy.h"
+#include "policy_int.h"
 #include "../util/util.h"
 
 /* ---- tables ----------------------------------------------------------- */
 
-enum ctype {
-	CT_STRING,
-	CT_IP,
-	CT_DATE,
-	CT_BOOL,
-};
-
-enum cop {
-	OP_STR_EQ,
-	OP_STR_NE,
-	OP_STR_MATCH,
-	OP_STR_START,
-	OP_STR_END,
-	OP_BOOL,
-	OP_IP,
-	OP_NOT_IP,
-	OP_DATE_LT,
-	OP_DATE_GT,
-};
-
-static const struct {
-	const char *name;
-	int	    op;		/* enum cop */
-	int	    type;	/* enum ctype of the keys it applies to */
-	int	    negated;	/* holds when no value matches */
-} ops[] = {
+const struct policy_op policy_ops[] = {
 	{ "StringEquals",	OP_STR_EQ,	CT_STRING, 0 },
 	{ "StringNotEquals",	OP_STR_NE,	CT_STRING, 1 },
 	{ "StringMatch",	OP_STR_MATCH,	CT_STRING, 0 },
@@ -57,23 +32,9 @@ static const struct {
 	{ "DateLessThan",	OP_DATE_LT,	CT_DATE,   0 },
 	{ "DateGreaterThan",	OP_DATE_GT,	CT_DATE,   0 },
 };
-#define NOPS (sizeof(ops) / sizeof(ops[0]))
-#define IF_EXISTS "IfExists"
+const size_t policy_nops = sizeof(policy_ops) / sizeof(policy_ops[0]);
 
-enum ckey {
-	K_USER_NAME,
-	K_USER_ID,
-	K_DOMAIN_NAME,
-	K_PROJECT_ID,
-	K_SOURCE_IP,
-	K_CURRENT_TIME,
-	K_MFA_PRESENT,
-};
-
-static const struct {
-	const char *name;	/* canonical spelling */
-	int	    type;	/* enum ctype */
-} keys[] = {
+const struct policy_key policy_keys[K_COUNT] = {
 	[K_USER_NAME] =		{ "g:UserName",		CT_STRING },
 	[K_USER_ID] =		{ "g:UserId",		CT_STRING },
 	[K_DOMAIN_NAME] =	{ "g:DomainName",	CT_STRING },
@@ -82,7 +43,6 @@ static const struct {
 	[K_CURRENT_TIME] =	{ "g:CurrentTime",	CT_DATE },
 	[K_MFA_PRESENT] =	{ "g:MFAPresent",	CT_BOOL },
 };
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct {
 	const char *name;
@@ -95,64 +55,6 @@ static const struct {
 	  "{\"Version\":\"1.1\",\"Statement\":[{\"Effect\":\"Allow\","
 	  "\"Action\":[\"workspace:*:get*\",\"workspace:*:list*\","
 	  "\"workspace:*:show*\",\"workspace:*:count*\"]}]}" },
-};
-
-/* ---- the parsed form -------------------------------------------------- */
-
-enum version {
-	V_1_1 = 11,
-	V_5_0 = 50,
-};
-
-struct addr {
-	int	af;		/* AF_INET or AF_INET6 */
-	uint8_t	a[16];		/* network order; IPv4 in a[0..4) */
-	unsigned prefix;	/* bits that count */
-};
-
-struct cval {
-	char	*text;		/* as written */
-	union {
-		int64_t	    ms;		/* CT_DATE */
-		int	    b;		/* CT_BOOL */
-		struct addr net;	/* CT_IP */
-	} u;
-};
-
-/* One condition key under one operator, with its alternatives. */
-struct centry {
-	int	 key;		/* enum ckey */
-	int	 is_array;	/* written as an array */
-	size_t	 nval;
-	struct cval *val;
-};
-
-/* One operator of a Condition. */
-struct cblock {
-	int	 op;		/* index into ops[] */
-	int	 if_exists;
-	size_t	 nent;
-	struct centry *ent;
-};
-
-struct stmt {
-	char	*sid;		/* NULL when absent */
-	int	 deny;
-	int	 not_action;
-	int	 act_is_array;
-	size_t	 nact;
-	char	**act;
-	size_t	 nres;		/* 0: Resource absent; all are "*" */
-	int	 res_is_array;
-	int	 has_cond;
-	size_t	 nblk;
-	struct cblock *blk;
-};
-
-struct policy {
-	int	 version;	/* enum version */
-	size_t	 nst;
-	struct stmt *st;
 };
 
 /* ---- freeing ---------------------------------------------------------- */
@@ -205,15 +107,9 @@ is_upper(int c)
 	return c >= 'A' && c <= 'Z';
 }
 
-static int
-lower(int c)
-{
-	return is_upper(c) ? c - 'A' + 'a' : c;
-}
-
 /* An IPv4 or IPv6 address without prefix; prefix = full length. */
-static int
-parse_addr(const char *s, size_t n, struct addr *out)
+int
+policy_parse_addr(const char *s, size_t n, struct addr *out)
 {
 	char tmp[INET6_ADDRSTRLEN + 1];
 
@@ -242,8 +138,8 @@ parse_cidr(const char *s, struct addr *out)
 	unsigned len = 0;
 
 	if ((slash = strchr(s, '/')) == NULL)
-		return parse_addr(s, strlen(s), out);
-	if (parse_addr(s, (size_t)(slash - s), out) != 0)
+		return policy_parse_addr(s, strlen(s), out);
+	if (policy_parse_addr(s, (size_t)(slash - s), out) != 0)
 		return -1;
 	q = slash + 1;
 	/* 1..3 digits, no leading zero (so "/08" is refused). */
@@ -258,163 +154,6 @@ parse_cidr(const char *s, struct addr *out)
 		return -1;
 	out->prefix = len;
 	return 0;
-}
-
-/* The first bits of a and b are equal. */
-static int
-prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
-/*
- * ip (a full address) lies in net.  An IPv4-mapped IPv6 address
- * (::ffff:a.b.c.d, as a dual-stack socket reports IPv4 peers) is also
- * compared as the IPv4 address it carries.
- */
-static int
-addr_in(const struct addr *ip, const struct addr *net)
-{
-	static const uint8_t mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (ip->af == net->af)
-		return prefix_eq(ip->a, net->a, net->prefix);
-	if (ip->af == AF_INET6 && net->af == AF_INET &&
-	    memcmp(ip->a, mapped, sizeof(mapped)) == 0)
-		return prefix_eq(ip->a + 12, net->a, net->prefix);
-	return 0;
-}
-
-/* Days from 0001-01-01 to y-01-01 (proleptic Gregorian, y >= 1). */
-static int64_t
-days_before_year(int64_t y)
-{
-	y--;
-	return y * 365 + y / 4 - y / 100 + y / 400;
-}
-
-static int
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-num(const char *s, size_t n, int64_t *v)
-{
-	size_t i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * "YYYY-MM-DDTHH:MM:SSZ" or with ".s", ".ss", ".sss" before the Z; UTC;
- * years 0001..9999.  Milliseconds since the epoch into *ms.
- */
-static int
-parse_date(const char *s, int64_t *ms)
-{
-	static const int mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int64_t y, mo, d, h, mi, sec, frac = 0, days, dim;
-	size_t n = strlen(s), fn, i;
-
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
-		return -1;
-	if (num(s, 4, &y) != 0 || num(s + 5, 2, &mo) != 0 ||
-	    num(s + 8, 2, &d) != 0 || num(s + 11, 2, &h) != 0 ||
-	    num(s + 14, 2, &mi) != 0 || num(s + 17, 2, &sec) != 0)
-		return -1;
-	if (n > 20) {
-		fn = n - 21;	/* digits between '.' and 'Z' */
-		if (s[19] != '.' || fn < 1 || fn > 3 ||
-		    num(s + 20, fn, &frac) != 0)
-			return -1;
-		for (i = fn; i < 3; i++)
-			frac *= 10;
-	}
-	if (y < 1 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	dim = mdays[mo - 1] + (mo == 2 && is_leap(y));
-	if (d < 1 || d > dim)
-		return -1;
-	days = days_before_year(y) - days_before_year(1970);
-	for (i = 1; i < (size_t)mo; i++)
-		days += mdays[i - 1] + (i == 2 && is_leap(y));
-	days += d - 1;
-	*ms = ((days * 24 + h) * 60 + mi) * 60 * 1000 + sec * 1000 + frac;
-	return 0;
-}
-
-/* ---- action patterns and matching ------------------------------------- */
-
-/* Past one (UTF-8) character of s; s[0] is not NUL. */
-static const char *
-next_char(const char *s)
-{
-	s++;
-	while (((unsigned char)*s & 0xc0) == 0x80)
-		s++;
-	return s;
-}
-
-/*
- * Wildcard match: "*" any run (possibly empty), "?" one character.
- * Iterative with a single backtrack point, so O(|p| * |s|) at worst.
- */
-static int
-glob(const char *p, const char *s, int icase)
-{
-	const char *star_p = NULL, *star_s = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star_p = ++p;
-			star_s = s;
-		} else if (*p == '?') {
-			p++;
-			s = next_char(s);
-		} else if (*p != '\0' && (icase ?
-		    lower((unsigned char)*p) == lower((unsigned char)*s) :
-		    *p == *s)) {
-			p++;
-			s++;
-		} else if (star_p != NULL) {
-			/* Let the last "*" swallow one more character. */
-			p = star_p;
-			s = star_s = next_char(star_s);
-		} else
-			return 0;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-int
-policy_action_match(const char *pattern, const char *action)
-{
-	if (pattern == NULL || action == NULL)
-		return 0;
-	return glob(pattern, action, 1);
 }
 
 /*
@@ -439,7 +178,8 @@ valid_action(const char *s, int *upper)
 			last = i;
 			continue;
 		}
-		if (!(is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z') ||
+		if (!(is_digit(c) ||
+		    (policy_lower(c) >= 'a' && policy_lower(c) <= 'z') ||
 		    strchr("-_.*?", c) != NULL))
 			return 0;
 		if (colons == 0 && is_upper(c))
@@ -494,7 +234,7 @@ get_strings(json_t *v, size_t max, const char *what, const char **items,
 	return 0;
 }
 
-/* Operator name (with optional IfExists) to ops[] index, or -1. */
+/* Operator name (with optional IfExists) to policy_ops[] index, or -1. */
 static int
 lookup_op(const char *name, int *if_exists)
 {
@@ -505,9 +245,9 @@ lookup_op(const char *name, int *if_exists)
 		*if_exists = 1;
 		n -= sl;
 	}
-	for (i = 0; i < NOPS; i++)
-		if (strlen(ops[i].name) == n &&
-		    strncmp(ops[i].name, name, n) == 0)
+	for (i = 0; i < policy_nops; i++)
+		if (strlen(policy_ops[i].name) == n &&
+		    strncmp(policy_ops[i].name, name, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -517,8 +257,8 @@ lookup_key(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcasecmp(keys[i].name, name) == 0)
+	for (i = 0; i < K_COUNT; i++)
+		if (strcasecmp(policy_keys[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -540,7 +280,7 @@ parse_value(int type, const char *s, struct cval *cv)
 	case CT_IP:
 		return parse_cidr(s, &cv->u.net);
 	case CT_DATE:
-		return parse_date(s, &cv->u.ms);
+		return wj_time_parse_iso(s, &cv->u.ms) == 0 ? 0 : -1;
 	}
 	return -1;
 }
@@ -551,7 +291,7 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
     size_t si, struct wj_errinfo *ei)
 {
 	const char *items[POLICY_COND_VALUES_MAX];
-	const char *kname = keys[e->key].name;
+	const char *kname = policy_keys[e->key].name;
 	char what[128];
 	size_t i, n;
 	int r;
@@ -564,10 +304,11 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
 	if ((e->val = calloc(n, sizeof(*e->val))) == NULL)
 		return WJ_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (parse_value(ops[b->op].type, items[i], &e->val[i]) != 0) {
+		if (parse_value(policy_ops[b->op].type, items[i],
+		    &e->val[i]) != 0) {
 			wj_errinfo_set(ei, "invalid value \"%s\" for \"%s\" "
 			    "under \"%s\" in Statement[%zu]", items[i], kname,
-			    ops[b->op].name, si);
+			    policy_ops[b->op].name, si);
 			return WJ_ERR_INVALID;
 		}
 		if ((e->val[i].text = strdup(items[i])) == NULL)
@@ -622,10 +363,11 @@ parse_condition(json_t *cond, size_t si, struct stmt *st,
 				    "\"%s\" in Statement[%zu]", kname, si);
 				return WJ_ERR_INVALID;
 			}
-			if (keys[k].type != ops[b->op].type) {
+			if (policy_keys[k].type != policy_ops[b->op].type) {
 				wj_errinfo_set(ei, "condition operator \"%s\" "
 				    "does not apply to key \"%s\" in "
-				    "Statement[%zu]", opname, keys[k].name, si);
+				    "Statement[%zu]", opname,
+				    policy_keys[k].name, si);
 				return WJ_ERR_INVALID;
 			}
 			/* JSON duplicates are refused by jansson; this
@@ -686,24 +428,17 @@ parse_actions(json_t *v, const char *elem, int version, size_t si,
 	return 0;
 }
 
+/* Whether every member of statement o is a known element. */
 static int
-parse_statement(json_t *o, int version, size_t si, struct stmt *st,
-    struct wj_errinfo *ei)
+check_elements(json_t *o, size_t si, struct wj_errinfo *ei)
 {
 	static const char *const known[] = {
 		"Sid", "Effect", "Action", "NotAction", "Resource", "Condition",
 	};
-	const char *items[POLICY_ACTIONS_MAX];
-	const char *name, *s;
-	json_t *v, *act, *nact;
-	char what[64];
-	size_t i, n;
-	int r;
+	const char *name;
+	json_t *v;
+	size_t i;
 
-	if (!json_is_object(o)) {
-		wj_errinfo_set(ei, "Statement[%zu] must be an object", si);
-		return WJ_ERR_INVALID;
-	}
 	json_object_foreach(o, name, v) {
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			if (strcmp(name, known[i]) == 0)
@@ -714,12 +449,19 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 			return WJ_ERR_INVALID;
 		}
 	}
+	return 0;
+}
 
-	if ((v = json_object_get(o, "Effect")) == NULL) {
+static int
+parse_effect(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	json_t *v = json_object_get(o, "Effect");
+	const char *s = json_string_value(v);	/* NULL unless a string */
+
+	if (v == NULL) {
 		wj_errinfo_set(ei, "missing Effect in Statement[%zu]", si);
 		return WJ_ERR_INVALID;
 	}
-	s = json_string_value(v);	/* NULL unless a string */
 	if (s != NULL && strcmp(s, "Allow") == 0)
 		st->deny = 0;
 	else if (s != NULL && strcmp(s, "Deny") == 0)
@@ -729,30 +471,46 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 		    "or \"Deny\"", si);
 		return WJ_ERR_INVALID;
 	}
+	return 0;
+}
 
-	if ((v = json_object_get(o, "Sid")) != NULL) {
-		if ((s = json_string_value(v)) == NULL) {
-			wj_errinfo_set(ei, "Sid in Statement[%zu] must be a "
-			    "string", si);
-			return WJ_ERR_INVALID;
-		}
-		n = strlen(s);
-		for (i = 0; i < n; i++)
-			if ((unsigned char)s[i] < 0x20 ||
-			    (unsigned char)s[i] > 0x7e)
-				break;
-		if (n > POLICY_SID_MAX || i < n) {
-			wj_errinfo_set(ei, "Sid in Statement[%zu] must be at "
-			    "most %d printable ASCII characters", si,
-			    POLICY_SID_MAX);
-			return WJ_ERR_INVALID;
-		}
-		if ((st->sid = strdup(s)) == NULL)
-			return WJ_ERR_NOMEM;
+/* The optional Sid: bounded printable ASCII. */
+static int
+parse_sid(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	const char *s;
+	json_t *v;
+	size_t i, n;
+
+	if ((v = json_object_get(o, "Sid")) == NULL)
+		return 0;
+	if ((s = json_string_value(v)) == NULL) {
+		wj_errinfo_set(ei, "Sid in Statement[%zu] must be a string",
+		    si);
+		return WJ_ERR_INVALID;
 	}
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			break;
+	if (n > POLICY_SID_MAX || i < n) {
+		wj_errinfo_set(ei, "Sid in Statement[%zu] must be at most %d "
+		    "printable ASCII characters", si, POLICY_SID_MAX);
+		return WJ_ERR_INVALID;
+	}
+	if ((st->sid = strdup(s)) == NULL)
+		return WJ_ERR_NOMEM;
+	return 0;
+}
 
-	act = json_object_get(o, "Action");
-	nact = json_object_get(o, "NotAction");
+/* Exactly one of Action and NotAction. */
+static int
+parse_action_element(json_t *o, int version, size_t si, struct stmt *st,
+    struct wj_errinfo *ei)
+{
+	json_t *act = json_object_get(o, "Action");
+	json_t *nact = json_object_get(o, "NotAction");
+
 	if (act != NULL && nact != NULL) {
 		wj_errinfo_set(ei, "Statement[%zu] has both Action and "
 		    "NotAction", si);
@@ -764,31 +522,161 @@ parse_statement(json_t *o, int version, size_t si, struct stmt *st,
 		return WJ_ERR_INVALID;
 	}
 	st->not_action = nact != NULL;
-	if ((r = parse_actions(act != NULL ? act : nact,
-	    act != NULL ? "Action" : "NotAction", version, si, st, ei)) != 0)
+	return parse_actions(act != NULL ? act : nact,
+	    act != NULL ? "Action" : "NotAction", version, si, st, ei);
+}
+
+/* The optional Resource: the job actions take only "*". */
+static int
+parse_resource(json_t *o, size_t si, struct stmt *st, struct wj_errinfo *ei)
+{
+	const char *items[POLICY_ACTIONS_MAX];
+	char what[64];
+	json_t *v;
+	size_t i, n;
+	int r;
+
+	if ((v = json_object_get(o, "Resource")) == NULL)
+		return 0;
+	(void)snprintf(what, sizeof(what), "Resource in Statement[%zu]", si);
+	if ((r = get_strings(v, POLICY_ACTIONS_MAX, what, items, &n,
+	    &st->res_is_array, ei)) != 0)
 		return r;
-
-	if ((v = json_object_get(o, "Resource")) != NULL) {
-		(void)snprintf(what, sizeof(what), "Resource in Statement[%zu]",
-		    si);
-		if ((r = get_strings(v, POLICY_ACTIONS_MAX, what, items, &n,
-		    &st->res_is_array, ei)) != 0)
-			return r;
-		for (i = 0; i < n; i++) {
-			/* spec/auth.md §3.2: the job actions take only "*". */
-			if (strcmp(items[i], "*") != 0) {
-				wj_errinfo_set(ei, "Resource \"%s\" in "
-				    "Statement[%zu] is not supported (only "
-				    "\"*\")", items[i], si);
-				return WJ_ERR_INVALID;
-			}
+	for (i = 0; i < n; i++) {
+		if (strcmp(items[i], "*") != 0) {
+			wj_errinfo_set(ei, "Resource \"%s\" in Statement[%zu] "
+			    "is not supported (only \"*\")", items[i], si);
+			return WJ_ERR_INVALID;
 		}
-		st->nres = n;
 	}
+	st->nres = n;
+	return 0;
+}
 
+static int
+parse_statement(json_t *o, int version, size_t si, struct stmt *st,
+    struct wj_errinfo *ei)
+{
+	json_t *v;
+	int r;
+
+	if (!json_is_object(o)) {
+		wj_errinfo_set(ei, "Statement[%zu] must be an object", si);
+		return WJ_ERR_INVALID;
+	}
+	if ((r = check_elements(o, si, ei)) != 0 ||
+	    (r = parse_effect(o, si, st, ei)) != 0 ||
+	    (r = parse_sid(o, si, st, ei)) != 0 ||
+	    (r = parse_action_element(o, version, si, st, ei)) != 0 ||
+	    (r = parse_resource(o, si, st, ei)) != 0)
+		return r;
 	if ((v = json_object_get(o, "Condition")) != NULL &&
 	    (r = parse_condition(v, si, st, ei)) != 0)
 		return r;
+	return 0;
+}
+
+/*
+ * The JSON object of text[0..len) into *doc: bounded, valid JSON without
+ * duplicate members, an object with no members but Version and
+ * Statement.  The caller frees *doc, set even on a refusal.
+ */
+static int
+load_document(const char *text, size_t len, json_t **doc,
+    struct wj_errinfo *ei)
+{
+	json_error_t jerr;
+	const char *name;
+	json_t *v;
+
+	*doc = NULL;
+	if (text == NULL || len == 0) {
+		wj_errinfo_set(ei, "policy document is empty");
+		return WJ_ERR_INVALID;
+	}
+	if (len > POLICY_DOC_MAX) {
+		wj_errinfo_set(ei, "policy document is %zu bytes (at most %d)",
+		    len, POLICY_DOC_MAX);
+		return WJ_ERR_INVALID;
+	}
+	if ((*doc = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		wj_errinfo_set(ei, "policy document is not valid JSON: %s "
+		    "(line %d, column %d)", jerr.text, jerr.line, jerr.column);
+		return WJ_ERR_INVALID;
+	}
+	if (!json_is_object(*doc)) {
+		wj_errinfo_set(ei, "policy document must be a JSON object");
+		return WJ_ERR_INVALID;
+	}
+	json_object_foreach(*doc, name, v) {
+		if (strcmp(name, "Version") != 0 &&
+		    strcmp(name, "Statement") != 0) {
+			wj_errinfo_set(ei, "unknown element \"%s\" in policy",
+			    name);
+			return WJ_ERR_INVALID;
+		}
+	}
+	return 0;
+}
+
+/* The Version member of doc into *version (enum version). */
+static int
+parse_version(json_t *doc, int *version, struct wj_errinfo *ei)
+{
+	json_t *v;
+	const char *s;
+
+	if ((v = json_object_get(doc, "Version")) == NULL) {
+		wj_errinfo_set(ei, "missing Version");
+		return WJ_ERR_INVALID;
+	}
+	if ((s = json_string_value(v)) == NULL) {
+		wj_errinfo_set(ei, "Version must be a string");
+		return WJ_ERR_INVALID;
+	}
+	if (strcmp(s, "5.0") == 0)
+		*version = V_5_0;
+	else if (strcmp(s, "1.1") == 0)
+		*version = V_1_1;
+	else {
+		wj_errinfo_set(ei, "unsupported Version \"%s\" (expected "
+		    "\"5.0\" or \"1.1\")", s);
+		return WJ_ERR_INVALID;
+	}
+	return 0;
+}
+
+/* The Statement array of doc into p (p->version already set). */
+static int
+parse_statements(json_t *doc, struct policy *p, struct wj_errinfo *ei)
+{
+	json_t *sts;
+	size_t i, n;
+	int r;
+
+	if ((sts = json_object_get(doc, "Statement")) == NULL) {
+		wj_errinfo_set(ei, "missing Statement");
+		return WJ_ERR_INVALID;
+	}
+	if (!json_is_array(sts)) {
+		wj_errinfo_set(ei, "Statement must be an array");
+		return WJ_ERR_INVALID;
+	}
+	if ((n = json_array_size(sts)) == 0 || n > POLICY_STATEMENTS_MAX) {
+		wj_errinfo_set(ei, "Statement has %zu entries (1..%d)", n,
+		    POLICY_STATEMENTS_MAX);
+		return WJ_ERR_INVALID;
+	}
+	if ((p->st = calloc(n, sizeof(*p->st))) == NULL)
+		return WJ_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		r = parse_statement(json_array_get(sts, i), p->version, i,
+		    &p->st[i], ei);
+		p->nst++;	/* a partly parsed statement is freed too */
+		if (r != 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -797,374 +685,25 @@ policy_parse(const char *text, size_t len, struct policy **out,
     struct wj_errinfo *ei)
 {
 	struct policy *p = NULL;
-	json_t *doc = NULL, *v, *sts;
-	json_error_t jerr;
-	const char *name, *s;
-	size_t i, n;
+	json_t *doc = NULL;
 	int r;
 
 	*out = NULL;
-	if (text == NULL || len == 0) {
-		wj_errinfo_set(ei, "policy document is empty");
-		r = WJ_ERR_INVALID;
+	if ((r = load_document(text, len, &doc, ei)) != 0)
 		goto out;
-	}
-	if (len > POLICY_DOC_MAX) {
-		wj_errinfo_set(ei, "policy document is %zu bytes (at most %d)",
-		    len, POLICY_DOC_MAX);
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if ((doc = json_loadb(text, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL) {
-		wj_errinfo_set(ei, "policy document is not valid JSON: %s "
-		    "(line %d, column %d)", jerr.text, jerr.line, jerr.column);
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (!json_is_object(doc)) {
-		wj_errinfo_set(ei, "policy document must be a JSON object");
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	json_object_foreach(doc, name, v) {
-		if (strcmp(name, "Version") != 0 &&
-		    strcmp(name, "Statement") != 0) {
-			wj_errinfo_set(ei, "unknown element \"%s\" in policy",
-			    name);
-			r = WJ_ERR_INVALID;
-			goto out;
-		}
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		r = WJ_ERR_NOMEM;
 		goto out;
 	}
-
-	if ((v = json_object_get(doc, "Version")) == NULL) {
-		wj_errinfo_set(ei, "missing Version");
-		r = WJ_ERR_INVALID;
+	if ((r = parse_version(doc, &p->version, ei)) != 0 ||
+	    (r = parse_statements(doc, p, ei)) != 0)
 		goto out;
-	}
-	if ((s = json_string_value(v)) == NULL) {
-		wj_errinfo_set(ei, "Version must be a string");
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (strcmp(s, "5.0") == 0)
-		p->version = V_5_0;
-	else if (strcmp(s, "1.1") == 0)
-		p->version = V_1_1;
-	else {
-		wj_errinfo_set(ei, "unsupported Version \"%s\" (expected "
-		    "\"5.0\" or \"1.1\")", s);
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-
-	if ((sts = json_object_get(doc, "Statement")) == NULL) {
-		wj_errinfo_set(ei, "missing Statement");
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (!json_is_array(sts)) {
-		wj_errinfo_set(ei, "Statement must be an array");
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if ((n = json_array_size(sts)) == 0 || n > POLICY_STATEMENTS_MAX) {
-		wj_errinfo_set(ei, "Statement has %zu entries (1..%d)", n,
-		    POLICY_STATEMENTS_MAX);
-		r = WJ_ERR_INVALID;
-		goto out;
-	}
-	if ((p->st = calloc(n, sizeof(*p->st))) == NULL) {
-		r = WJ_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		r = parse_statement(json_array_get(sts, i), p->version, i,
-		    &p->st[i], ei);
-		p->nst++;	/* a partly parsed statement is freed too */
-		if (r != 0)
-			goto out;
-	}
-
 	*out = p;
 	p = NULL;		/* transferred */
-	r = 0;
  out:
 	policy_free(p);
 	json_decref(doc);
 	return r;
-}
-
-/* ---- canonical text --------------------------------------------------- */
-
-static void
-write_list(struct jw *w, char *const *v, size_t n, int is_array)
-{
-	size_t i;
-
-	if (!is_array) {
-		jw_str(w, v[0]);
-		return;
-	}
-	jw_arr_open(w);
-	for (i = 0; i < n; i++)
-		jw_str(w, v[i]);
-	jw_arr_close(w);
-}
-
-static void
-write_condition(struct jw *w, const struct stmt *st)
-{
-	const struct cblock *b;
-	const struct centry *e;
-	char name[64];
-	size_t i, j, k;
-
-	jw_obj_open(w);
-	for (i = 0; i < st->nblk; i++) {
-		b = &st->blk[i];
-		(void)snprintf(name, sizeof(name), "%s%s", ops[b->op].name,
-		    b->if_exists ? IF_EXISTS : "");
-		jw_key(w, name);
-		jw_obj_open(w);
-		for (j = 0; j < b->nent; j++) {
-			e = &b->ent[j];
-			jw_key(w, keys[e->key].name);
-			if (!e->is_array) {
-				jw_str(w, e->val[0].text);
-				continue;
-			}
-			jw_arr_open(w);
-			for (k = 0; k < e->nval; k++)
-				jw_str(w, e->val[k].text);
-			jw_arr_close(w);
-		}
-		jw_obj_close(w);
-	}
-	jw_obj_close(w);
-}
-
-int
-policy_to_json(const struct policy *p, struct buf *out)
-{
-	const struct stmt *st;
-	struct jw w;
-	size_t i, j;
-
-	if (p == NULL)
-		return WJ_ERR_INVALID;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "Version", p->version == V_5_0 ? "5.0" : "1.1");
-	jw_key(&w, "Statement");
-	jw_arr_open(&w);
-	for (i = 0; i < p->nst; i++) {
-		st = &p->st[i];
-		jw_obj_open(&w);
-		jw_kv_str(&w, "Sid", st->sid);
-		jw_kv_str(&w, "Effect", st->deny ? "Deny" : "Allow");
-		jw_key(&w, st->not_action ? "NotAction" : "Action");
-		write_list(&w, st->act, st->nact, st->act_is_array);
-		if (st->nres > 0) {
-			jw_key(&w, "Resource");
-			if (st->res_is_array) {
-				jw_arr_open(&w);
-				for (j = 0; j < st->nres; j++)
-					jw_str(&w, "*");
-				jw_arr_close(&w);
-			} else
-				jw_str(&w, "*");
-		}
-		if (st->has_cond) {
-			jw_key(&w, "Condition");
-			write_condition(&w, st);
-		}
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	return out->failed ? WJ_ERR_NOMEM : 0;
-}
-
-/* ---- evaluation ------------------------------------------------------- */
-
-/* The request's side of the conditions, resolved once per evaluation. */
-struct rctx {
-	const struct policy_ctx *c;
-	int	has_ip;
-	struct addr ip;
-};
-
-static const char *
-ctx_string(const struct policy_ctx *c, int key)
-{
-	switch (key) {
-	case K_USER_NAME: return c->user_name;
-	case K_USER_ID: return c->user_id;
-	case K_DOMAIN_NAME: return c->domain_name;
-	case K_PROJECT_ID: return c->project_id;
-	}
-	return NULL;
-}
-
-static int
-key_present(const struct rctx *rc, int key)
-{
-	switch (keys[key].type) {
-	case CT_STRING: return ctx_string(rc->c, key) != NULL;
-	case CT_IP: return rc->has_ip;
-	case CT_DATE: return rc->c->current_time_ms != POLICY_TIME_ABSENT;
-	case CT_BOOL: return rc->c->mfa_present >= 0;
-	}
-	return 0;
-}
-
-static int
-value_matches(int op, const struct rctx *rc, int key, const struct cval *v)
-{
-	const char *s = ctx_string(rc->c, key);
-	size_t sl, vl;
-
-	switch (ops[op].op) {
-	case OP_STR_EQ:
-	case OP_STR_NE:
-		return strcmp(s, v->text) == 0;
-	case OP_STR_MATCH:
-		return glob(v->text, s, 0);
-	case OP_STR_START:
-		return strncmp(s, v->text, strlen(v->text)) == 0;
-	case OP_STR_END:
-		sl = strlen(s);
-		vl = strlen(v->text);
-		return sl >= vl && memcmp(s + sl - vl, v->text, vl) == 0;
-	case OP_BOOL:
-		return (rc->c->mfa_present > 0) == v->u.b;
-	case OP_IP:
-	case OP_NOT_IP:
-		return addr_in(&rc->ip, &v->u.net);
-	case OP_DATE_LT:
-		return rc->c->current_time_ms < v->u.ms;
-	case OP_DATE_GT:
-		return rc->c->current_time_ms > v->u.ms;
-	}
-	return 0;
-}
-
-static int
-entry_holds(const struct cblock *b, const struct centry *e,
-    const struct rctx *rc)
-{
-	size_t i;
-	int any = 0;
-
-	if (!key_present(rc, e->key))
-		return b->if_exists;
-	for (i = 0; i < e->nval && !any; i++)
-		any = value_matches(b->op, rc, e->key, &e->val[i]);
-	return ops[b->op].negated ? !any : any;
-}
-
-static int
-stmt_applies(const struct stmt *st, const char *action, const struct rctx *rc)
-{
-	size_t i, j;
-	int hit = 0;
-
-	for (i = 0; i < st->nact && !hit; i++)
-		hit = glob(st->act[i], action, 1);
-	if (hit == st->not_action)
-		return 0;
-	for (i = 0; i < st->nblk; i++)
-		for (j = 0; j < st->blk[i].nent; j++)
-			if (!entry_holds(&st->blk[i], &st->blk[i].ent[j], rc))
-				return 0;
-	return 1;
-}
-
-static void
-decide(struct policy_decision *out, int result, size_t pi, size_t si,
-    const struct stmt *st)
-{
-	out->result = result;
-	out->policy = pi;
-	out->statement = si;
-	/* Sid is bounded by POLICY_SID_MAX at parse time. */
-	(void)snprintf(out->sid, sizeof(out->sid), "%s",
-	    st->sid != NULL ? st->sid : "");
-}
-
-void
-policy_ctx_init(struct policy_ctx *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->current_time_ms = POLICY_TIME_ABSENT;
-	c->mfa_present = -1;
-}
-
-int
-policy_eval(const struct policy *const *policies, size_t n,
-    const char *action, const struct policy_ctx *ctx,
-    struct policy_decision *out)
-{
-	struct policy_ctx absent;
-	struct rctx rc;
-	const struct stmt *st;
-	int allowed = 0;
-	size_t i, j;
-
-	memset(out, 0, sizeof(*out));
-	out->result = POLICY_DENY_IMPLICIT;
-	out->policy = out->statement = POLICY_NONE;
-	if (action == NULL || (n > 0 && policies == NULL))
-		return WJ_ERR_INVALID;
-	for (i = 0; i < n; i++)
-		if (policies[i] == NULL)
-			return WJ_ERR_INVALID;
-	if (ctx == NULL) {
-		policy_ctx_init(&absent);
-		ctx = &absent;
-	}
-	memset(&rc, 0, sizeof(rc));
-	rc.c = ctx;
-	if (ctx->source_ip != NULL) {
-		/* Fail closed: a garbled address is the caller's bug. */
-		if (parse_addr(ctx->source_ip, strlen(ctx->source_ip),
-		    &rc.ip) != 0)
-			return WJ_ERR_INVALID;
-		rc.has_ip = 1;
-	}
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < policies[i]->nst; j++) {
-			st = &policies[i]->st[j];
-			if (!stmt_applies(st, action, &rc))
-				continue;
-			if (st->deny) {
-				decide(out, POLICY_DENY_EXPLICIT, i, j, st);
-				return 0;
-			}
-			if (!allowed) {
-				decide(out, POLICY_ALLOW, i, j, st);
-				allowed = 1;
-			}
-		}
-	}
-	return 0;
-}
-
-const char *
-policy_result_str(int result)
-{
-	switch (result) {
-	case POLICY_ALLOW: return "allow";
-	case POLICY_DENY_IMPLICIT: return "implicit deny";
-	case POLICY_DENY_EXPLICIT: return "explicit deny";
-	}
-	return "unknown";
 }
 
 /* ---- system policies -------------------------------------------------- */
@@ -1193,3 +732,4 @@ policy_system_new(const char *name, struct policy **out)
 		return WJ_ERR_NOT_FOUND;
 	return policy_parse(doc, strlen(doc), out, NULL);
 }
+

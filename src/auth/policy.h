@@ -1,6 +1,6 @@
 /*
- * policy.h - IAM identity policies (spec/auth.md §3): parse a policy
- * document into an owned, validated struct, evaluate a set of policies
+ * policy.h - IAM identity policies (docs/API.md#authorization): parse a
+ * policy document into an owned, validated struct, evaluate a set of policies
  * for one action and request context, and write a parsed policy back as
  * canonical JSON for storage.  Pure: no I/O, no clock, no globals; safe
  * to use from any thread (a parsed policy is read-only after parsing).
@@ -49,7 +49,7 @@
  * Date comparisons are strict (at the boundary both Date operators are
  * false).  A key absent from the context makes its entry false for every
  * operator, negated ones included; with IfExists an absent key makes it
- * true.  XXX A "Deny ... NotIpAddress" statement therefore does not deny a
+ * true.  So a "Deny ... NotIpAddress" statement does not deny a
  * request whose source address is unknown: the request path must always
  * supply g:SourceIp.
  */
@@ -69,7 +69,7 @@
 #define POLICY_ACTION_MAX	128	/* one action pattern, bytes */
 #define POLICY_SID_MAX		128	/* Sid, bytes */
 
-/* System policies (spec/auth.md §3.5; the content is our choice). */
+/* System policies (their content is this service's choice). */
 #define POLICY_SYS_FULL_ACCESS	"Workspace FullAccess"
 #define POLICY_SYS_READ_ONLY	"Workspace ReadOnlyAccess"
 

@@ -1,12 +1,12 @@
 /*
- * sig.h - Huawei Cloud AK/SK request signatures (spec/auth.md §2):
- * the canonical request built from the raw parts of a request, the
- * string to sign, and the signature.  One module, two users: the
- * server's verifier (auth/authn.c) and the CLI's signer (client/).
- * Algorithms (§2.5): SDK-HMAC-SHA256 (the SDK default), SDK-HMAC-SM3,
- * SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3, whose key pairs are derived
- * from AK and SK.  Knows nothing of HTTP servers, key storage or
- * principals.
+ * sig.h - Huawei Cloud AK/SK request signatures
+ * (docs/API.md#authentication): the canonical request built from the raw
+ * parts of a request, the string to sign, and the signature.  One module,
+ * two users: the server's verifier (auth/authn.c) and the CLI's signer
+ * (client/).  Algorithms: SDK-HMAC-SHA256 (the SDK default),
+ * SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3, whose key pairs
+ * are derived from AK and SK.  Knows nothing of HTTP servers, key storage
+ * or principals.  The parts: sig_int.h.
  */
 #ifndef WJ_SIG_H
 #define WJ_SIG_H
@@ -24,7 +24,7 @@
 #define SIG_EC_LEN 32		/* P-256 and SM2 scalars and coordinates */
 
 /*
- * The Authorization algorithm tokens of spec/auth.md §2.5.  2 is never
+ * The algorithm tokens of the Authorization header.  2 is never
  * assigned: tests/unit/auth/test_sig.c probes it as an unknown value.
  */
 enum sig_alg {
@@ -91,7 +91,7 @@ int	sig_parse_date(const char *s, int64_t *ms) WJ_WUR;
 /* Format ms as an X-Sdk-Date into out[17]. */
 void	sig_format_date(int64_t ms, char out[17]);
 
-/* How to build the canonical URI (spec/auth.md §2.2-7 and §2.6). */
+/* How to build the canonical URI: the official SDKs differ. */
 enum sig_uri_mode {
 	SIG_URI_DECODE = 0,	/* Python SDK: decode fully, re-encode */
 	SIG_URI_RAW = 1,	/* Node.js SDK: encode the raw segments */
@@ -112,13 +112,13 @@ int	sig_canonical_request(const struct sig_request *req,
  * Check a request against its parsed Authorization and the secret key:
  * requires host and x-sdk-date among the signed headers, tries both URI
  * modes and, for an empty body with an X-Sdk-Content-Sha256 (SM3 family:
- * X-Sdk-Content-Sm3) header, both payload-hash variants (spec/auth.md
- * §2.3-6).  HMAC signatures are compared in constant time; for
- * SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3 the public key is derived from
- * auth->access_key and sk (sig_derive_key) and the DER signature checked
- * with it.  For SM2 the Z value is the SDK's (minimal-length integers);
- * when a key coordinate starts with a zero byte, the GB/T 32918 Z
- * (fixed 32-byte fields, other SDKs) is accepted too.
+ * X-Sdk-Content-Sm3) header, both payload-hash variants.  HMAC
+ * signatures are compared in constant time; for SDK-ECDSA-P256-SHA256
+ * and SDK-SM2-SM3 the public key is derived from auth->access_key and sk
+ * (sig_derive_key) and the DER signature checked with it.  For SM2 the
+ * Z value is the SDK's (minimal-length integers); when a key coordinate
+ * starts with a zero byte, the GB/T 32918 Z (fixed 32-byte fields, other
+ * SDKs) is accepted too.
  * Does not check the date's skew (the caller knows the clock).
  * 0 on a match; WJ_ERR_AUTH with the reason in ei otherwise
  * (WJ_ERR_INVALID for bad arguments, WJ_ERR_CRYPTO if libcrypto fails).
@@ -143,7 +143,7 @@ int	sig_sign_alg(const struct sig_request *req, int alg, const char *ak,
 
 /*
  * The key pair of SDK-ECDSA-P256-SHA256 or SDK-SM2-SM3 for ak and
- * sk[0..sk_len) (spec/auth.md §2.5): priv (may be NULL) receives d,
+ * sk[0..sk_len): priv (may be NULL) receives d,
  * pub receives x then y, each SIG_EC_LEN bytes big-endian.  The caller
  * wipes priv.  WJ_ERR_INVALID for another algorithm or an empty or
  * oversized AK/SK; WJ_ERR_CRYPTO if no counter 0..254 yields a key.

@@ -1,14 +1,15 @@
 /*
- * token.h - the two sealed things the service hands out (DESIGN §3):
- * IAM user tokens (X-Subject-Token / X-Auth-Token) and the
- * encoded_authorization_message of a 403.  Both are compact JSON sealed
- * with AES-256-GCM under the master key and written as base64url behind
- * a version prefix, so any node holding the key opens them without a
- * database read.  The additional data binds each to its purpose and
- * version (a message never opens as a token), and a message to its
- * account (it opens only for a caller of the same account).
- * Leaves revocation (users.tokens_valid_after), scope checks and who may
- * decode a message to the caller.  Pure apart from the CSPRNG.
+ * token.h - the two sealed things the service hands out
+ * (docs/ARCHITECTURE.md#security): IAM user tokens (X-Subject-Token /
+ * X-Auth-Token) and the encoded_authorization_message of a 403.  Both
+ * are compact JSON sealed with AES-256-GCM under the master key and
+ * written as base64url behind a version prefix, so any node holding the
+ * key opens them without a database read.  The additional data binds
+ * each to its purpose and version (a message never opens as a token),
+ * and a message to its account (it opens only for a caller of the same
+ * account).  Leaves revocation (users.tokens_valid_after), scope checks
+ * and who may decode a message to the caller.  Pure apart from the
+ * CSPRNG.
  */
 #ifndef WJ_TOKEN_H
 #define WJ_TOKEN_H
@@ -23,7 +24,7 @@
 #define TOKEN_NAME_MAX		64	/* = STORE_NAME_MAX */
 #define TOKEN_TEXT_MAX		4096	/* longest token text opened */
 #define AUTHZ_MSG_PREFIX	"WJA1."
-#define AUTHZ_MSG_TEXT_MAX	10240	/* spec/auth.md §4: 1..10240 chars */
+#define AUTHZ_MSG_TEXT_MAX	10240	/* 1..10240 characters */
 
 struct token {
 	char	user_id[WJ_ID_LEN + 1];

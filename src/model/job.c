@@ -33,7 +33,7 @@ job_status_parse(const char *s)
 int
 job_type_protected(const char *t)
 {
-	/* spec/jobs-api.md §6.1: never deletable. */
+	/* Never deletable. */
 	return t != NULL && (strcmp(t, "changeAccessVpc") == 0 ||
 	    strcmp(t, "cancelWorkspace") == 0 ||
 	    strcmp(t, "applyWorkspace") == 0);
@@ -64,7 +64,7 @@ job_total(const struct job *j)
  * of a page share their job's begin time, and list pages are hot.
  */
 static void
-time_fmt(int64_t ms, char out[20])
+time_fmt_memo(int64_t ms, char out[20])
 {
 	static _Thread_local int64_t last_s = -1;
 	static _Thread_local char last[20];
@@ -84,7 +84,7 @@ kv_time(struct jw *w, const char *k, int64_t ms)
 
 	if (ms <= 0)
 		return;
-	time_fmt(ms, s);
+	time_fmt_memo(ms, s);
 	jw_kv_str(w, k, s);
 }
 
@@ -111,7 +111,7 @@ put_time(struct buf *b, int *first, const char *lit, size_t litlen,
 	buf_append(b, lit + *first, litlen - (size_t)*first);
 	*first = 0;
 	t[0] = '"';
-	time_fmt(ms, t + 1);
+	time_fmt_memo(ms, t + 1);
 	t[20] = '"';
 	buf_append(b, t, 21);
 }
@@ -145,7 +145,7 @@ sub_job_to_json(struct jw *w, const struct sub_job *s, int with_internal)
 
 	/*
 	 * Written straight into the buffer, member by member in the order
-	 * of spec/jobs-api.md §2.1: list pages render 100-1000 of these.
+	 * of the job API: list pages render 100-1000 of these.
 	 */
 	jw_obj_open(w);
 	PUT_STR(b, first, ",\"id\":", s->id);

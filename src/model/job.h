@@ -1,7 +1,8 @@
 /*
  * job.h - jobs and sub-jobs: statuses, protected job types, the derived
- * job status (DESIGN §3) and the JSON shape of JobDetailInfo and ShowJob
- * (spec/jobs-api.md §2, §4.2).  Pure functions; no I/O.
+ * job status (docs/ARCHITECTURE.md#data-model) and the JSON shape of
+ * JobDetailInfo and ShowJob (docs/API.md#showjob).  Pure functions; no
+ * I/O.
  */
 #ifndef WJ_JOB_H
 #define WJ_JOB_H
@@ -25,7 +26,7 @@ const char *job_status_name(int);
 int	job_status_parse(const char *s);
 /*
  * Nonzero for the types whose sub-jobs may never be deleted
- * (spec/jobs-api.md §6.1: changeAccessVpc, cancelWorkspace, applyWorkspace).
+ * (changeAccessVpc, cancelWorkspace, applyWorkspace).
  */
 int	job_type_protected(const char *);
 
@@ -57,7 +58,7 @@ struct sub_job {
 	int64_t	    lease_expires_ms;
 };
 
-/* One job row with its per-status counts (DESIGN §3). */
+/* One job row with its per-status counts. */
 struct job {
 	const char *id;
 	const char *project_id;
@@ -72,7 +73,7 @@ struct job {
 };
 
 /*
- * The job status derived from counts (DESIGN §3): WAITING until a
+ * The job status derived from counts: WAITING until a
  * sub-job starts; RUNNING while any is WAITING/RUNNING and one started;
  * then FAILED if a sub-job failed (failed != 0), else SUCCESS.
  */
@@ -81,7 +82,7 @@ int	job_derive_status(const int64_t count[JOB_STATUS_COUNT], int started,
 int64_t	job_total(const struct job *);
 
 /*
- * Write one JobDetailInfo object (spec/jobs-api.md §2.1); members without
+ * Write one JobDetailInfo object; members without
  * a value are omitted, never null.  with_internal adds attempts, lease_id,
  * lease_expires_at (internal API).
  */

@@ -2,8 +2,8 @@
  * err.h - the one error space of wksjobs (after OpenSSH's ssherr.h).
  * Every function that can fail returns 0 or a negative WJ_ERR_* code and
  * hands results back through out-parameters.  http/reply.c maps each code
- * to exactly one HTTP status and error body of spec/errors.md; the CLI maps
- * them to messages with wj_strerror().
+ * to exactly one HTTP status and error body (docs/API.md#errors); the CLI
+ * maps them to messages with wj_strerror().
  */
 #ifndef WJ_ERR_H
 #define WJ_ERR_H
@@ -46,7 +46,7 @@ const char *wj_strerror(int);
  * field; the store names the refused IDs) and rendered as error_detail.
  * Fixed size so that no failure path needs an allocation.
  */
-#define WJ_DETAIL_MAX 1000	/* spec/errors.md: error_detail 0..1000 */
+#define WJ_DETAIL_MAX 1000	/* error_detail: 0..1000 characters */
 
 struct wj_errinfo {
 	char detail[WJ_DETAIL_MAX + 1];

@@ -1,5 +1,5 @@
 /*
- * util.c - IDs, clocks, time rendering, number parsing, logging.
+ * util.c - IDs, number parsing, UTF-8 checks, logging.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crypto.h"
 #include "util.h"
@@ -55,106 +54,6 @@ wj_id_new(char out[WJ_ID_LEN + 1])
 	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
 	wj_hex(b, sizeof(b), out);
 	return 0;
-}
-
-int64_t
-wj_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-wj_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-struct timespec
-wj_deadline_us(int64_t us)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(us / 1000000);
-	ts.tv_nsec += (long)(us % 1000000) * 1000;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/*
- * "YYYY-MM-DD HH:MM:SS" of ms, by arithmetic (days to civil date after
- * H. Hinnant): gmtime_r takes glibc's time-zone lock on every call, and
- * list pages render two times per row from many threads.
- */
-static void
-fmt_utc(int64_t ms, char out[19], char sep)
-{
-	int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int64_t days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
-	int64_t sod = s - days * 86400, z, era, doe, yoe, y, doy, mp, d, m;
-	int64_t v[6];
-	int i, w[6] = { 4, 2, 2, 2, 2, 2 };
-	char *p = out;
-	static const char after[6] = { '-', '-', ' ', ':', ':', '\0' };
-
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	v[0] = y + (m <= 2);
-	v[1] = m;
-	v[2] = d;
-	v[3] = sod / 3600;
-	v[4] = sod / 60 % 60;
-	v[5] = sod % 60;
-	if (v[0] < 0 || v[0] > 9999)
-		v[0] = 0;
-	for (i = 0; i < 6; i++) {
-		int k;
-
-		for (k = w[i] - 1; k >= 0; k--) {
-			p[k] = (char)('0' + v[i] % 10);
-			v[i] /= 10;
-		}
-		p += w[i];
-		if (i < 5)
-			*p++ = i == 2 ? sep : after[i];
-	}
-}
-
-void
-wj_time_fmt(int64_t ms, char out[20])
-{
-	fmt_utc(ms, out, ' ');
-	out[19] = '\0';
-}
-
-void
-wj_time_iso(int64_t ms, char out[28])
-{
-	int frac = (int)(((ms % 1000) + 1000) % 1000);
-
-	fmt_utc(ms, out, 'T');
-	/* milliseconds as microseconds: ".mmm000Z" */
-	out[19] = '.';
-	out[20] = (char)('0' + frac / 100);
-	out[21] = (char)('0' + frac / 10 % 10);
-	out[22] = (char)('0' + frac % 10);
-	memcpy(out + 23, "000Z", 5);
 }
 
 int

@@ -1,31 +1,21 @@
 /*
- * util.h - small shared helpers: time-ordered IDs, clock and time
- * rendering, bounded number parsing, string checks, the access/error log.
+ * util.h - small shared helpers: time-ordered IDs, bounded number
+ * parsing, UTF-8 checks, the access/error log.  Includes time.h, where
+ * the clocks and the time renderers live.
  */
 #ifndef WJ_UTIL_H
 #define WJ_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "err.h"
+#include "time.h"
 
-#define WJ_ID_LEN 32		/* DESIGN §3: 32 lowercase hex, UUIDv7 */
+#define WJ_ID_LEN 32		/* 32 lower-case hex digits: a UUIDv7 */
 
 /* A fresh UUIDv7 without dashes into out (WJ_ID_LEN + 1 bytes). */
 int	wj_id_new(char out[WJ_ID_LEN + 1]) WJ_WUR;
-/* Wall clock in UTC milliseconds since the epoch. */
-int64_t	wj_now_ms(void);
-/* Monotonic clock in microseconds. */
-int64_t	wj_mono_us(void);
-/* The wall-clock time us microseconds from now: a deadline for
- * pthread_cond_timedwait on a default (CLOCK_REALTIME) condition. */
-struct timespec wj_deadline_us(int64_t us);
-/* "YYYY-MM-DD HH:MM:SS" (UTC) of ms into out[20]. spec/jobs-api.md §1.6 */
-void	wj_time_fmt(int64_t ms, char out[20]);
-/* ISO 8601 "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" into out[28]. */
-void	wj_time_iso(int64_t ms, char out[28]);
 /*
  * Parse a whole decimal integer in [min, max]; no sign unless min < 0,
  * no spaces, no leading '+'.  WJ_ERR_INVALID otherwise.

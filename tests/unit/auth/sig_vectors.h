@@ -2,7 +2,8 @@
  * sig_vectors.h - what the signature tests (test_sig.c, test_sig_algs.c,
  * and the client's test_sign.c) share: the vector files' loader, a
  * request as a server receives it (struct vreq), built from a vector and
- * mutable byte by byte, with the helpers that build it, a small request
+ * mutable byte by byte, with the helpers that build and verify it, a
+ * small request
  * of a test's own (struct mini) and the key, date and host it is signed
  * with.  Header-only, static
  * inline: each test is its own executable and uses its own subset.
@@ -127,6 +128,39 @@ vreq_request(const struct vreq *r, struct sig_request *req)
 	req->n_headers = r->nh;
 	req->body = r->body;
 	req->body_len = r->body_len;
+}
+
+/* sig_verify of r under a and sk: its result, the reason in ei. */
+static inline int
+vreq_verify(const struct vreq *r, const struct sig_auth *a, const char *sk,
+    struct wj_errinfo *ei)
+{
+	struct sig_request req;
+
+	vreq_request(r, &req);
+	memset(ei, 0, sizeof(*ei));
+	return sig_verify(&req, a, sk, strlen(sk), ei);
+}
+
+/*
+ * Fail unless r verifies under a and sk (accept), or is refused with a
+ * reason (!accept); name, what and i say which case it was.
+ */
+static inline void
+vreq_expect(const struct vreq *r, const struct sig_auth *a, const char *sk,
+    int accept, const char *name, const char *what, size_t i)
+{
+	struct wj_errinfo ei;
+	int rc = vreq_verify(r, a, sk, &ei);
+
+	if (accept && rc != 0)
+		fail_msg("%s: %s %zu: rejected (%d, %s)", name, what, i, rc,
+		    ei.detail);
+	if (!accept && rc != WJ_ERR_AUTH)
+		fail_msg("%s: %s %zu: verify gave %d, want WJ_ERR_AUTH", name,
+		    what, i, rc);
+	if (!accept && ei.detail[0] == '\0')
+		fail_msg("%s: %s %zu: no reason given", name, what, i);
 }
 
 /* Split a request target "path[?query]" into r's path and query. */

@@ -1,9 +1,9 @@
 /*
- * test_policy.c - IAM identity policies (src/auth/policy.c, spec/auth.md
- * §3): a table of evaluation cases (documents, action, request context,
- * expected decision and Sid), a table of documents the parser must refuse
- * with a message naming the culprit, the size bounds at max and max + 1,
- * the canonical text, and the evaluator's argument checks.
+ * test_policy.c - IAM identity policies (src/auth/policy*.c): a table
+ * of evaluation cases (documents, action, request context, expected
+ * decision and Sid), a table of documents the parser must refuse with a
+ * message naming the culprit, the size bounds at max and max + 1, the
+ * canonical text, and the evaluator's argument checks.
  *
  * Documents in the tables are written with ' for " to stay readable; the
  * harness swaps them before parsing.  Every table row is its own cmocka
@@ -47,7 +47,7 @@ enum { MFA_ABSENT = 0, MFA_NO, MFA_YES };
 enum { ALLOW = POLICY_ALLOW, IMPLICIT = POLICY_DENY_IMPLICIT,
     EXPLICIT = POLICY_DENY_EXPLICIT };
 
-/* The spec/auth.md §3.2 example. */
+/* The example policy of the IAM documentation. */
 #define SPEC_EXAMPLE P5("{'Sid':'AllowJobRead','Effect':'Allow'," \
 	"'Action':['workspace:jobs:listSubJobs','workspace:jobs:get']," \
 	"'Resource':['*']},{'Effect':'Deny'," \

@@ -1,6 +1,6 @@
 /*
- * test_sig.c - AK/SK signatures (src/auth/sig.c) against the official SDK
- * vectors (tests/data/vectors/aksk-sha256*.json, spec/auth.md §2) and the
+ * test_sig.c - AK/SK signatures (src/auth/sig*.c) against the official
+ * SDK vectors (tests/data/vectors/aksk-sha256*.json) and the
  * edge cases of each canonicalisation step.
  */
 #include <stdarg.h>
@@ -144,40 +144,11 @@ in_list(const char *list, const char *name)
 	}
 }
 
-static int
-verify_tv(const struct tv *t, const struct sig_auth *a,
-    struct wj_errinfo *ei)
-{
-	struct sig_request req;
-
-	vreq_request(&t->rq, &req);
-	memset(ei, 0, sizeof(*ei));
-	return sig_verify(&req, a, t->sk, strlen(t->sk), ei);
-}
-
-static void
-want_accept(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &t->auth, &ei)) != 0)
-		fail_msg("%s: %s %zu: rejected (%d, %s)", t->name, what, i, r,
-		    ei.detail);
-}
-
-static void
-want_reject(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &t->auth, &ei)) != WJ_ERR_AUTH)
-		fail_msg("%s: %s %zu: verify gave %d, want WJ_ERR_AUTH",
-		    t->name, what, i, r);
-	if (ei.detail[0] == '\0')
-		fail_msg("%s: %s %zu: no reason given", t->name, what, i);
-}
+#define verify_tv(t, a, ei)	vreq_verify(&(t)->rq, a, (t)->sk, ei)
+#define want_accept(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 1, (t)->name, what, i)
+#define want_reject(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 0, (t)->name, what, i)
 
 /* Line k (0-based) of s into a malloc'd string. */
 static char *
@@ -240,6 +211,33 @@ mini_line(const struct mini *m, const char *list, int mode, int k)
 	l = line_of(c, k);
 	free(c);
 	return l;
+}
+
+/* A canonicalisation case: what goes in, what line comes out. */
+struct line_case {
+	const char *in, *want;
+};
+
+/*
+ * For each case, a GET with in as its path (line 1) or its query
+ * (line 2): line k of its canonical request in mode must be want.
+ */
+static void
+expect_lines(const struct line_case *cases, size_t n, int mode, int k)
+{
+	struct mini m;
+	char *l;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		mini_init(&m, "GET", k == 1 ? cases[i].in : "/p",
+		    k == 2 ? cases[i].in : NULL);
+		l = mini_line(&m, "host;x-sdk-date", mode, k);
+		if (strcmp(l, cases[i].want) != 0)
+			fail_msg("%s: %s, want %s", cases[i].in, l,
+			    cases[i].want);
+		free(l);
+	}
 }
 
 /* ---- the SDK vectors ---------------------------------------------------- */
@@ -489,7 +487,7 @@ test_vectors_tamper_headers(void **state)
 			t->rq.names[k][0] ^= 0x20;
 			/*
 			 * Except for X-Sdk-Content-Sha256, whose value is also
-			 * the payload hash, verbatim (spec/auth.md §2.2-9).
+			 * the payload hash, verbatim.
 			 */
 			if (strcasecmp(t->rq.names[k],
 			    "x-sdk-content-sha256") == 0)
@@ -703,6 +701,23 @@ test_parse_authorization_ok(void **state)
 	}
 }
 
+/* in is refused for reason, and nothing half-filled comes back. */
+static void
+expect_refused(const char *in, const char *reason, size_t i)
+{
+	struct wj_errinfo ei;
+	struct sig_auth a;
+
+	memset(&ei, 0, sizeof(ei));
+	memset(&a, 'x', sizeof(a));
+	if (sig_parse_authorization(in, &a, &ei) != WJ_ERR_AUTH)
+		fail_msg("[%zu] accepted: %s", i, in);
+	assert_string_equal(ei.detail, reason);
+	assert_int_equal(a.alg, 0);
+	assert_string_equal(a.access_key, "");
+	assert_string_equal(a.signature, "");
+}
+
 static void
 test_parse_authorization_missing(void **state)
 {
@@ -728,22 +743,11 @@ test_parse_authorization_missing(void **state)
 		{ "SDK-HMAC-SHA256 Access AK, SignedHeaders=h, Signature=ab",
 		    "malformed authorization header" },
 	};
-	struct wj_errinfo ei;
-	struct sig_auth a;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(&ei, 0, sizeof(ei));
-		memset(&a, 'x', sizeof(a));
-		if (sig_parse_authorization(bad[i].in, &a, &ei) != WJ_ERR_AUTH)
-			fail_msg("[%zu] accepted: %s", i, bad[i].in);
-		assert_string_equal(ei.detail, bad[i].reason);
-		/* Nothing half-filled comes back. */
-		assert_int_equal(a.alg, 0);
-		assert_string_equal(a.access_key, "");
-		assert_string_equal(a.signature, "");
-	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_refused(bad[i].in, bad[i].reason, i);
 }
 
 static void
@@ -766,13 +770,8 @@ test_parse_authorization_algorithm(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(&ei, 0, sizeof(ei));
-		if (sig_parse_authorization(bad[i], &a, &ei) != WJ_ERR_AUTH)
-			fail_msg("[%zu] accepted: %s", i, bad[i]);
-		assert_string_equal(ei.detail,
-		    "unsupported signature algorithm");
-	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_refused(bad[i], "unsupported signature algorithm", i);
 	memset(&ei, 0, sizeof(ei));
 	assert_int_equal(sig_parse_authorization(NULL, &a, &ei), WJ_ERR_AUTH);
 }
@@ -803,13 +802,8 @@ test_parse_authorization_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(&ei, 0, sizeof(ei));
-		if (sig_parse_authorization(bad[i], &a, &ei) != WJ_ERR_AUTH)
-			fail_msg("[%zu] accepted: %s", i, bad[i]);
-		assert_string_equal(ei.detail,
-		    "malformed authorization header");
-	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_refused(bad[i], "malformed authorization header", i);
 
 	/* Access: SIG_AK_MAX fits, one more does not. */
 	p = big + sprintf(big, "SDK-HMAC-SHA256 Access=");
@@ -924,9 +918,7 @@ test_uri_decode(void **state)
 static void
 test_canonical_uri_decode(void **state)
 {
-	static const struct {
-		const char *path, *want;
-	} cases[] = {
+	static const struct line_case cases[] = {
 		{ "", "/" },
 		{ "/", "/" },
 		{ "/a", "/a/" },
@@ -947,27 +939,16 @@ test_canonical_uri_decode(void **state)
 		{ "/%2F", "//" },
 		{ "/v2/p/jobs/x/actions", "/v2/p/jobs/x/actions/" },
 	};
-	struct mini m;
-	char *l;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		mini_init(&m, "GET", cases[i].path, NULL);
-		l = mini_line(&m, "host;x-sdk-date", SIG_URI_DECODE, 1);
-		if (strcmp(l, cases[i].want) != 0)
-			fail_msg("%s: %s, want %s", cases[i].path, l,
-			    cases[i].want);
-		free(l);
-	}
+	expect_lines(cases, sizeof(cases) / sizeof(cases[0]), SIG_URI_DECODE,
+	    1);
 }
 
 static void
 test_canonical_uri_raw(void **state)
 {
-	static const struct {
-		const char *path, *want;
-	} cases[] = {
+	static const struct line_case cases[] = {
 		{ "", "/" },
 		{ "/", "/" },
 		{ "/a", "/a/" },
@@ -978,27 +959,16 @@ test_canonical_uri_raw(void **state)
 		{ "/a+b~", "/a%2Bb~/" },
 		{ "/\xe4\xbb\xbb", "/%E4%BB%BB/" },
 	};
-	struct mini m;
-	char *l;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		mini_init(&m, "GET", cases[i].path, NULL);
-		l = mini_line(&m, "host;x-sdk-date", SIG_URI_RAW, 1);
-		if (strcmp(l, cases[i].want) != 0)
-			fail_msg("%s: %s, want %s", cases[i].path, l,
-			    cases[i].want);
-		free(l);
-	}
+	expect_lines(cases, sizeof(cases) / sizeof(cases[0]), SIG_URI_RAW,
+	    1);
 }
 
 static void
 test_canonical_query(void **state)
 {
-	static const struct {
-		const char *query, *want;
-	} cases[] = {
+	static const struct line_case cases[] = {
 		{ NULL, "" },
 		{ "", "" },
 		{ "&", "" },
@@ -1023,19 +993,10 @@ test_canonical_query(void **state)
 		    "x=a%20b%2Bc%2Fd%3Fe%26f%3Dg~h%2A%27i%21%28%29" },
 		{ "n%00=%00", "n%00=%00" },
 	};
-	struct mini m;
-	char *l;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		mini_init(&m, "GET", "/p", cases[i].query);
-		l = mini_line(&m, "host;x-sdk-date", SIG_URI_DECODE, 2);
-		if (strcmp(l, cases[i].want) != 0)
-			fail_msg("%s: %s, want %s", cases[i].query, l,
-			    cases[i].want);
-		free(l);
-	}
+	expect_lines(cases, sizeof(cases) / sizeof(cases[0]), SIG_URI_DECODE,
+	    2);
 }
 
 static void
@@ -1402,7 +1363,7 @@ test_verify_bad_inputs(void **state)
 }
 
 /*
- * spec/auth.md §2.3-6: empty body with X-Sdk-Content-Sha256: both the
+ * An empty body with X-Sdk-Content-Sha256: both the
  * Python (hash of "") and the Go/Node.js (header value) forms pass.
  */
 static void
@@ -1443,7 +1404,7 @@ test_verify_empty_body_variants(void **state)
 	free(node);
 }
 
-/* spec/auth.md §2.6: Node.js encodes the raw path; accepted as well. */
+/* Node.js encodes the raw path; accepted as well. */
 static void
 test_verify_raw_uri_fallback(void **state)
 {
@@ -1462,7 +1423,7 @@ test_verify_raw_uri_fallback(void **state)
 	/* The raw form of one path does not pass for another. */
 	m.req.path = "/v2/p/workspace-jobs/j/1%20x";
 	assert_int_equal(verify_with(&m, raw, list, &ei), WJ_ERR_AUTH);
-	/* ... while the Python form is shared, by design (§2.2-7). */
+	/* ... while the Python form is shared, by design. */
 	assert_int_equal(verify_with(&m, dec, list, &ei), 0);
 	free(raw);
 	free(dec);
@@ -1470,14 +1431,27 @@ test_verify_raw_uri_fallback(void **state)
 
 /* ---- signing ------------------------------------------------------------- */
 
+/* m signed with the test key and verified as it is: the verdict. */
+static int
+mini_sign_verify(struct mini *m, struct sig_auth *a)
+{
+	struct wj_errinfo ei = { { 0 } };
+	char *auth;
+
+	assert_int_equal(sig_sign(&m->req, TEST_AK, TEST_SK, &auth), 0);
+	assert_int_equal(sig_parse_authorization(auth, a, &ei), 0);
+	free(auth);
+	return sig_verify(&m->req, a, TEST_SK, strlen(TEST_SK), &ei);
+}
+
 /* A declared body hash (not UNSIGNED-PAYLOAD) must be the body's. */
 static void
 test_verify_declared_body_hash_binds_body(void **state)
 {
 	struct wj_errinfo ei = { { 0 } };
-	char hash[65], *auth;
 	struct sig_auth a;
 	struct mini m;
+	char hash[65];
 	const char *body = "{\"op_type\":\"retry\"}";
 
 	(void)state;
@@ -1487,30 +1461,24 @@ test_verify_declared_body_hash_binds_body(void **state)
 	mini_add(&m, "X-Sdk-Content-Sha256", hash);
 	m.req.body = body;
 	m.req.body_len = strlen(body);
-	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
-	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
-	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
-	    0);
+	assert_int_equal(mini_sign_verify(&m, &a), 0);
 	/* Same signature and declared hash, other body: refused. */
 	m.req.body = "{\"op_type\":\"xetry\"}";
 	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
 	    WJ_ERR_AUTH);
-	free(auth);
 }
 
 /*
- * Regression (fuzz/sig): a request whose X-Sdk-Content-Sha256 value had
- * surrounding whitespace (" UNSIGNED-PAYLOAD") was signed by sig_sign but
- * refused by sig_verify, which compared the untrimmed value with the
- * marker.  Whitespace is not part of a header value.
+ * A request whose X-Sdk-Content-Sha256 value has surrounding whitespace
+ * (" UNSIGNED-PAYLOAD") is one sig_sign signs, so sig_verify must accept
+ * it: whitespace is not part of a header value.  Found by fuzz/sig.
  */
 static void
 test_verify_unsigned_payload_marker_with_whitespace(void **state)
 {
-	struct wj_errinfo ei = { { 0 } };
-	char hash[66], *auth;
 	struct sig_auth a;
 	struct mini m;
+	char hash[66];
 	const char *body = "{\"op_type\": \"retry\"}";
 
 	(void)state;
@@ -1518,26 +1486,14 @@ test_verify_unsigned_payload_marker_with_whitespace(void **state)
 	mini_add(&m, "X-Sdk-Content-Sha256", " UNSIGNED-PAYLOAD\t");
 	m.req.body = body;
 	m.req.body_len = strlen(body);
-	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
-	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
-	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
-	    0);
-	free(auth);
+	assert_int_equal(mini_sign_verify(&m, &a), 0);
 	/* A declared hash with whitespace still has to be the body's. */
 	wj_sha256_hex(body, strlen(body), hash + 1);
 	hash[0] = ' ';
 	m.h[2].value = hash;
-	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
-	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
-	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
-	    0);
-	free(auth);
+	assert_int_equal(mini_sign_verify(&m, &a), 0);
 	hash[1] = hash[1] == '0' ? '1' : '0';
-	assert_int_equal(sig_sign(&m.req, TEST_AK, TEST_SK, &auth), 0);
-	assert_int_equal(sig_parse_authorization(auth, &a, &ei), 0);
-	assert_int_equal(sig_verify(&m.req, &a, TEST_SK, strlen(TEST_SK), &ei),
-	    WJ_ERR_AUTH);
-	free(auth);
+	assert_int_equal(mini_sign_verify(&m, &a), WJ_ERR_AUTH);
 }
 
 static void
@@ -1627,79 +1583,23 @@ test_sign_errors(void **state)
 	free(auth);
 }
 
-/* ---- X-Sdk-Date -------------------------------------------------------- */
+/* ---- X-Sdk-Date (the parser itself: tests/unit/util/test_time.c) ---- */
 
 static void
-test_date_parse_valid(void **state)
-{
-	static const struct {
-		const char *s;
-		int64_t ms;
-	} cases[] = {
-		{ "20250101T080910Z", INT64_C(1735718950000) },
-		{ "19700101T000000Z", 0 },
-		{ "20240229T235959Z", INT64_C(1709251199000) },
-		{ "20000229T000000Z", INT64_C(951782400000) },
-		{ "99991231T235959Z", INT64_C(253402300799000) },
-	};
-	char out[17];
-	int64_t ms;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(sig_parse_date(cases[i].s, &ms), 0);
-		assert_int_equal(ms, cases[i].ms);
-		sig_format_date(ms, out);
-		assert_string_equal(out, cases[i].s);
-	}
-}
-
-static void
-test_date_parse_invalid(void **state)
-{
-	static const char *bad[] = {
-		/* ranges */
-		"20251301T000000Z", "20250001T000000Z", "20250100T000000Z",
-		"20250132T000000Z", "20250431T000000Z", "20250229T000000Z",
-		"21000229T000000Z", "20250101T240000Z", "20250101T006000Z",
-		"20250101T000060Z", "19691231T235959Z",
-		/* wrong length */
-		"", "20250101T080910", "20250101T080910ZZ", "2025011T080910Z",
-		"20250101T080910Z ", " 20250101T080910Z",
-		/* shape */
-		"20250101t080910Z", "20250101T080910z", "20250101 080910Z",
-		"2025-101T080910Z", "+0250101T080910Z", "20250101T08091aZ",
-		"2025-01-01T08:09:10Z", "20250101T080910+",
-	};
-	int64_t ms;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ms = 42;
-		if (sig_parse_date(bad[i], &ms) != WJ_ERR_INVALID)
-			fail_msg("accepted '%s'", bad[i]);
-		assert_int_equal(ms, 0);
-	}
-	assert_int_equal(sig_parse_date(NULL, &ms), WJ_ERR_INVALID);
-}
-
-static void
-test_date_format(void **state)
+test_date_parse_and_format(void **state)
 {
 	char out[17];
+	int64_t ms;
 
 	(void)state;
-	sig_format_date(INT64_C(1735718950999), out);
+	assert_int_equal(sig_parse_date("20250101T080910Z", &ms), 0);
+	assert_int_equal(ms, INT64_C(1735718950000));
+	sig_format_date(ms + 999, out);
 	assert_string_equal(out, "20250101T080910Z");
-	sig_format_date(0, out);
-	assert_string_equal(out, "19700101T000000Z");
-	/* Outside what the format holds: clamped. */
-	sig_format_date(-1, out);
-	assert_string_equal(out, "19700101T000000Z");
-	sig_format_date(INT64_MAX, out);
-	assert_string_equal(out, "99991231T235959Z");
+	ms = 42;
+	assert_int_equal(sig_parse_date("20250229T000000Z", &ms),
+	    WJ_ERR_INVALID);
+	assert_int_equal(ms, 0);
 }
 
 int
@@ -1742,9 +1642,7 @@ main(void)
 		    test_verify_unsigned_payload_marker_with_whitespace),
 		cmocka_unit_test(test_sign_errors),
 		cmocka_unit_test(test_verify_declared_body_hash_binds_body),
-		cmocka_unit_test(test_date_parse_valid),
-		cmocka_unit_test(test_date_parse_invalid),
-		cmocka_unit_test(test_date_format),
+		cmocka_unit_test(test_date_parse_and_format),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

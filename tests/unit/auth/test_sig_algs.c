@@ -1,6 +1,6 @@
 /*
- * test_sig_algs.c - the algorithms of spec/auth.md §2.5 besides
- * SDK-HMAC-SHA256 (src/auth/sig.c): SDK-HMAC-SM3 against the SDK's
+ * test_sig_algs.c - the signature algorithms besides SDK-HMAC-SHA256
+ * (src/auth/sig*.c): SDK-HMAC-SM3 against the SDK's
  * vectors (tests/data/vectors/aksk-sm3.json), SDK-ECDSA-P256-SHA256 and
  * SDK-SM2-SM3 against the derived keys and sample signatures of
  * aksk-ecdsa.json, and the SM2 Z value of keys whose public coordinates
@@ -175,39 +175,10 @@ teardown(void **state)
 	return 0;
 }
 
-static int
-verify_tv(const struct tv *t, struct wj_errinfo *ei)
-{
-	struct sig_request req;
-
-	vreq_request(&t->rq, &req);
-	memset(ei, 0, sizeof(*ei));
-	return sig_verify(&req, &t->auth, t->sk, strlen(t->sk), ei);
-}
-
-static void
-want_accept(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &ei)) != 0)
-		fail_msg("%s: %s %zu: rejected (%d, %s)", t->name, what, i, r,
-		    ei.detail);
-}
-
-static void
-want_reject(const struct tv *t, const char *what, size_t i)
-{
-	struct wj_errinfo ei;
-	int r;
-
-	if ((r = verify_tv(t, &ei)) != WJ_ERR_AUTH)
-		fail_msg("%s: %s %zu: verify gave %d, want WJ_ERR_AUTH",
-		    t->name, what, i, r);
-	if (ei.detail[0] == '\0')
-		fail_msg("%s: %s %zu: no reason given", t->name, what, i);
-}
+#define want_accept(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 1, (t)->name, what, i)
+#define want_reject(t, what, i) \
+	vreq_expect(&(t)->rq, &(t)->auth, (t)->sk, 0, (t)->name, what, i)
 
 static const EVP_MD *
 md_of(int alg)
@@ -226,7 +197,7 @@ md_hex(const EVP_MD *md, const void *p, size_t n, char out[65])
 	wj_hex(h, 32, out);
 }
 
-/* Independent StringToSign (§2.2-11) of a canonical request. */
+/* Independent StringToSign of a canonical request. */
 static void
 make_sts(const char *alg_name, const EVP_MD *md, const char *canon,
     const char *date, char *out, size_t outsz)
@@ -341,6 +312,32 @@ make_pkey(int alg, const uint8_t *priv, const uint8_t pub[64])
 }
 
 /*
+ * A digest context set up by OpenSSL alone to sign (sign) or verify with
+ * pk: SHA-256 for ECDSA, SM3 with the SDK's user id for SM2.
+ */
+static EVP_MD_CTX *
+openssl_md_init(int alg, EVP_PKEY *pk, int sign)
+{
+	const char *md = alg == SIG_ALG_SM2_SM3 ? "SM3" : "SHA256";
+	EVP_PKEY_CTX *pc = NULL;
+	OSSL_PARAM params[2];
+	EVP_MD_CTX *m;
+
+	assert_non_null(m = EVP_MD_CTX_new());
+	assert_int_equal(sign ?
+	    EVP_DigestSignInit_ex(m, &pc, md, NULL, NULL, pk, NULL) :
+	    EVP_DigestVerifyInit_ex(m, &pc, md, NULL, NULL, pk, NULL), 1);
+	if (alg == SIG_ALG_SM2_SM3) {
+		/* OpenSSL 3.0 takes the id only after the init. */
+		params[0] = OSSL_PARAM_construct_octet_string(
+		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
+		params[1] = OSSL_PARAM_construct_end();
+		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
+	}
+	return m;
+}
+
+/*
  * OpenSSL's own verification of msg: ECDSA with SHA-256, or SM2 with
  * SM3 and the standard (GB/T, fixed-length) Z for the SDK's user id.
  */
@@ -348,23 +345,10 @@ static int
 openssl_verify(int alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
     const char *msg)
 {
-	EVP_PKEY_CTX *pc = NULL;
 	EVP_MD_CTX *m;
-	OSSL_PARAM params[2];
 	int ok;
 
-	assert_non_null(m = EVP_MD_CTX_new());
-	if (alg == SIG_ALG_SM2_SM3) {
-		/* OpenSSL 3.0 takes the id only after the init. */
-		params[0] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
-		params[1] = OSSL_PARAM_construct_end();
-		assert_int_equal(EVP_DigestVerifyInit_ex(m, &pc, "SM3", NULL,
-		    NULL, pk, NULL), 1);
-		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
-	} else
-		assert_int_equal(EVP_DigestVerifyInit_ex(m, NULL, "SHA256",
-		    NULL, NULL, pk, NULL), 1);
+	m = openssl_md_init(alg, pk, 0);
 	ok = EVP_DigestVerify(m, sig, siglen, (const uint8_t *)msg,
 	    strlen(msg));
 	EVP_MD_CTX_free(m);
@@ -376,23 +360,10 @@ openssl_verify(int alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
 static size_t
 openssl_sign(int alg, EVP_PKEY *pk, const char *msg, uint8_t sig[128])
 {
-	EVP_PKEY_CTX *pc = NULL;
 	EVP_MD_CTX *m;
-	OSSL_PARAM params[2];
 	size_t len = 128;
 
-	assert_non_null(m = EVP_MD_CTX_new());
-	if (alg == SIG_ALG_SM2_SM3) {
-		/* OpenSSL 3.0 takes the id only after the init. */
-		params[0] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_ID, strlen(SM2_ID));
-		params[1] = OSSL_PARAM_construct_end();
-		assert_int_equal(EVP_DigestSignInit_ex(m, &pc, "SM3", NULL,
-		    NULL, pk, NULL), 1);
-		assert_int_equal(EVP_PKEY_CTX_set_params(pc, params), 1);
-	} else
-		assert_int_equal(EVP_DigestSignInit_ex(m, NULL, "SHA256",
-		    NULL, NULL, pk, NULL), 1);
+	m = openssl_md_init(alg, pk, 1);
 	assert_int_equal(EVP_DigestSign(m, sig, &len, (const uint8_t *)msg,
 	    strlen(msg)), 1);
 	EVP_MD_CTX_free(m);
@@ -415,7 +386,7 @@ z_int(EVP_MD_CTX *m, const uint8_t *p, int minimal)
 
 /*
  * Z = SM3(ENTL || id || a || b || xG || yG || xQ || yQ), with each
- * integer minimal (the Python SDK, §2.5) or 32 bytes (GB/T 32918).
+ * integer minimal (the Python SDK) or 32 bytes (GB/T 32918).
  */
 static void
 sm2_z(const uint8_t pub[64], const char *id, int minimal, uint8_t z[32])
@@ -967,7 +938,7 @@ test_vectors_tamper_body(void **state)
 		} else {
 			t->rq.body = xstrndup(saved, n);
 			t->rq.body[n - 1] ^= 1;
-			/* §2.2-2: an unsigned payload is not covered. */
+			/* An unsigned payload is not covered. */
 			if (unsigned_payload)
 				want_accept(t, "unsigned body", i);
 			else
@@ -1090,7 +1061,7 @@ test_sm3_declared_body_hash(void **state)
 	    &other.req, NULL), 0);
 }
 
-/* §2.3-6 for the SM3 family: empty body plus X-Sdk-Content-Sm3. */
+/* The SM3 family: an empty body with X-Sdk-Content-Sm3. */
 static void
 test_sm3_empty_body_variants(void **state)
 {
@@ -1167,7 +1138,7 @@ test_ec_derive_matches_vectors(void **state)
 	}
 }
 
-/* The derivation of §2.5 redone here with HMAC and BN only. */
+/* The key derivation redone here with HMAC and BN only. */
 static void
 test_ec_derive_independent(void **state)
 {
@@ -1211,7 +1182,7 @@ test_ec_derive_independent(void **state)
 				found = 1;
 		}
 		assert_true(found);
-		assert_int_equal(k, 1);	/* §2.5: counter 0 suffices here */
+		assert_int_equal(k, 1);	/* counter 0 suffices here */
 		assert_true(BN_add_word(c, 1));
 		assert_int_equal(BN_bn2binpad(c, want, 32), 32);
 		assert_int_equal(sig_derive_key(t->alg, t->ak, t->sk,

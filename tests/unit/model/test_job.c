@@ -1,6 +1,6 @@
 /*
  * test_job.c - status names, protected types, the derived job status
- * (DESIGN §3) and the JSON shape of sub-jobs and jobs.
+ * and the JSON shape of sub-jobs and jobs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,29 +64,45 @@ test_derived_status(void **s)
 	assert_int_equal(derive(0, 0, 0, 0, 1, 0), JOB_STATUS_SUCCESS);
 }
 
+/* A JSON writer on a buffer of its own, and what it wrote, parsed. */
+struct rendered {
+	struct buf	b;
+	struct jw	w;
+};
+
+static struct jw *
+render_start(struct rendered *r)
+{
+	buf_init(&r->b);
+	jw_init(&r->w, &r->b);
+	return &r->w;
+}
+
+static json_t *
+render_end(struct rendered *r)
+{
+	json_t *j = json_loadb(r->b.data, r->b.len, 0, NULL);
+
+	buf_free(&r->b);
+	assert_non_null(j);
+	return j;
+}
+
 static void
 test_sub_job_json_omits_absent_members(void **s)
 {
-	struct sub_job sj;
-	struct buf b;
-	struct jw w;
+	const struct sub_job sj = {
+		.id = "s1", .job_id = "j1", .job_type = "createDesktops",
+		.status = JOB_STATUS_RUNNING, .begin_ms = 1586501114000LL,
+		.process = 40, .project_id = "p1",
+		.entities = "{\"desktop_id\":\"d1\"}",
+	};
+	struct rendered out;
 	json_t *j;
 
 	(void)s;
-	memset(&sj, 0, sizeof(sj));
-	sj.id = "s1";
-	sj.job_id = "j1";
-	sj.job_type = "createDesktops";
-	sj.status = JOB_STATUS_RUNNING;
-	sj.begin_ms = 1586501114000LL;
-	sj.process = 40;
-	sj.project_id = "p1";
-	sj.entities = "{\"desktop_id\":\"d1\"}";
-	buf_init(&b);
-	jw_init(&w, &b);
-	sub_job_to_json(&w, &sj, 0);
-	j = json_loadb(b.data, b.len, 0, NULL);
-	assert_non_null(j);
+	sub_job_to_json(render_start(&out), &sj, 0);
+	j = render_end(&out);
 	assert_string_equal(json_string_value(json_object_get(j, "begin_time")),
 	    "2020-04-10 06:45:14");
 	assert_null(json_object_get(j, "end_time"));
@@ -96,38 +112,29 @@ test_sub_job_json_omits_absent_members(void **s)
 	assert_string_equal(json_string_value(json_object_get(
 	    json_object_get(j, "entities"), "desktop_id")), "d1");
 	json_decref(j);
-	buf_free(&b);
 }
 
 static void
 test_job_json_error_fields_only_when_failed(void **s)
 {
-	struct job jb;
-	struct buf b;
-	struct jw w;
+	const struct job jb = {
+		.id = "j1", .job_type = "createDesktops",
+		.status = JOB_STATUS_RUNNING, .begin_ms = 1586501114000LL,
+		.error_code = "WKS.0005",
+		.count = { [JOB_STATUS_FAILED] = 1, [JOB_STATUS_WAITING] = 2 },
+	};
+	struct rendered out;
 	json_t *j;
 
 	(void)s;
-	memset(&jb, 0, sizeof(jb));
-	jb.id = "j1";
-	jb.job_type = "createDesktops";
-	jb.status = JOB_STATUS_RUNNING;
-	jb.begin_ms = 1586501114000LL;
-	jb.error_code = "WKS.0005";
-	jb.count[JOB_STATUS_FAILED] = 1;
-	jb.count[JOB_STATUS_WAITING] = 2;
-	buf_init(&b);
-	jw_init(&w, &b);
-	job_to_json_open(&w, &jb);
-	job_to_json_close(&w);
-	j = json_loadb(b.data, b.len, 0, NULL);
-	assert_non_null(j);
+	job_to_json_open(render_start(&out), &jb);
+	job_to_json_close(&out.w);
+	j = render_end(&out);
 	assert_null(json_object_get(j, "job_error_code"));
 	assert_int_equal(json_integer_value(json_object_get(j,
 	    "sub_jobs_total")), 3);
 	assert_true(json_is_array(json_object_get(j, "sub_jobs")));
 	json_decref(j);
-	buf_free(&b);
 }
 
 int

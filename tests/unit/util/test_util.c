@@ -1,6 +1,6 @@
 /*
  * test_util.c - buffers and the JSON writer, number and UTF-8 checks,
- * IDs, time rendering, sealing and base64url.
+ * IDs, deadlines, sealing and base64url (time: test_time.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,44 +169,6 @@ test_ids_are_time_ordered_hex(void **s)
 	}
 }
 
-static void
-test_time_format(void **s)
-{
-	char t[20], iso[28];
-
-	(void)s;
-	wj_time_fmt(1586501114000LL, t);
-	assert_string_equal(t, "2020-04-10 06:45:14");
-	wj_time_iso(1586501114123LL, iso);
-	assert_string_equal(iso, "2020-04-10T06:45:14.123000Z");
-}
-
-/* The arithmetic renderer agrees with gmtime_r from 1970 to 2200. */
-static void
-test_time_format_matches_gmtime(void **s)
-{
-	char t[20], want[20], iso[28];
-	struct tm tm;
-	int64_t ms;
-	time_t sec;
-
-	(void)s;
-	for (ms = 0; ms < 7258118400000LL; ms += 86399999LL * 7 + 12345) {
-		sec = (time_t)(ms / 1000);
-		gmtime_r(&sec, &tm);
-		strftime(want, sizeof(want), "%Y-%m-%d %H:%M:%S", &tm);
-		wj_time_fmt(ms, t);
-		assert_string_equal(t, want);
-		wj_time_iso(ms, iso);
-		want[10] = 'T';
-		assert_memory_equal(iso, want, 19);
-	}
-	wj_time_fmt(951782400000LL, t);		/* leap day of 2000 */
-	assert_string_equal(t, "2000-02-29 00:00:00");
-	wj_time_fmt(4107542399999LL, t);	/* 2100 is not leap */
-	assert_string_equal(t, "2100-02-28 23:59:59");
-}
-
 /* A deadline is now + us on the wall clock, its nanoseconds normalised,
  * whatever the carry. */
 static void
@@ -289,8 +251,6 @@ main(void)
 		cmocka_unit_test(test_errinfo_truncates_on_a_character),
 		cmocka_unit_test(test_errinfo_scrubs_invalid_utf8),
 		cmocka_unit_test(test_ids_are_time_ordered_hex),
-		cmocka_unit_test(test_time_format),
-		cmocka_unit_test(test_time_format_matches_gmtime),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_seal_open_and_tamper),
 		cmocka_unit_test(test_b64url_roundtrip),

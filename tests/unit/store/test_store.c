@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #define ID_SZ (WJ_ID_LEN + 1)
 

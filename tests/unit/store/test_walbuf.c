@@ -19,7 +19,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 struct fx {
 	char dir[256];

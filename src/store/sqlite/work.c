@@ -1,5 +1,5 @@
 /*
- * sqlite_work.c - the internal API's side of sub-jobs on SQLite (DESIGN
+ * work.c - the internal API's side of sub-jobs on SQLite (DESIGN
  * §5): claim with leases, heartbeat, finish, and the reaper of expired
  * leases.  A sub-job is never held by two leases because every claim runs
  * on the single writer, inside BEGIN IMMEDIATE (which also serializes

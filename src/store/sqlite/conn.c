@@ -792,6 +792,35 @@ sq_rows(struct store *s, const char *sql, const char *const *p, int np,
 }
 
 int
+sq_one(struct store *st, const char *sql, const char *const *p, int np,
+    sq_row_fn row, void *out)
+{
+	int i;
+
+	for (i = 0; i < np; i++)
+		if (p[i] == NULL)
+			return WJ_ERR_INVALID;
+	return sq_rows(st, sql, p, np, 1, row, out);
+}
+
+int
+sq_cols(sqlite3_stmt *st, int col, ...)
+{
+	va_list ap;
+	char *dst;
+	size_t size;
+	int r = 0;
+
+	va_start(ap, col);
+	while (r == 0 && (dst = va_arg(ap, char *)) != NULL) {
+		size = va_arg(ap, size_t);
+		r = sq_copy(dst, size, sq_text(st, col++));
+	}
+	va_end(ap);
+	return r;
+}
+
+int
 sq_write(struct store *st, sq_op_fn fn, void *arg, const char *action)
 {
 	struct sq_op op;
@@ -843,4 +872,20 @@ sq_vec_out(int r, struct sq_vec *a, void *out, size_t *n)
 	*(void **)out = a->v;
 	*n = a->n;
 	return 0;
+}
+
+int
+sq_list(struct store *st, const char *sql, const char *const *p, int np,
+    size_t size, sq_row_fn row, void *out, size_t *n)
+{
+	struct sq_vec a = { NULL, 0, 0, size, row };
+	int i;
+
+	*(void **)out = NULL;
+	*n = 0;
+	for (i = 0; i < np; i++)
+		if (p[i] == NULL)
+			return WJ_ERR_INVALID;
+	return sq_vec_out(sq_rows(st, sql, p, np, 0, sq_vec_row, &a), &a, out,
+	    n);
 }

@@ -14,25 +14,19 @@ static int
 domain_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_domain *d = arg;
-	int r;
 
 	memset(d, 0, sizeof(*d));
-	if ((r = sq_copy(d->id, sizeof(d->id), sq_text(st, 0))) != 0)
-		return r;
-	return sq_copy(d->name, sizeof(d->name), sq_text(st, 1));
+	return sq_cols(st, 0, SQ_TO(d->id), SQ_TO(d->name), SQ_END);
 }
 
 static int
 project_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_project *p = arg;
-	int r;
 
 	memset(p, 0, sizeof(*p));
-	if ((r = sq_copy(p->id, sizeof(p->id), sq_text(st, 0))) != 0 ||
-	    (r = sq_copy(p->name, sizeof(p->name), sq_text(st, 1))) != 0)
-		return r;
-	return sq_copy(p->domain_id, sizeof(p->domain_id), sq_text(st, 2));
+	return sq_cols(st, 0, SQ_TO(p->id), SQ_TO(p->name),
+	    SQ_TO(p->domain_id), SQ_END);
 }
 
 int
@@ -211,9 +205,7 @@ store_domain_by_name(struct store *st, const char *name,
 {
 	const char *p[] = { name };
 
-	if (name == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT id, name FROM domains WHERE name = ?", p, 1, 1,
+	return sq_one(st, "SELECT id, name FROM domains WHERE name = ?", p, 1,
 	    domain_row, out);
 }
 
@@ -222,22 +214,16 @@ store_domain_get(struct store *st, const char *id, struct store_domain *out)
 {
 	const char *p[] = { id };
 
-	if (id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT id, name FROM domains WHERE id = ?", p, 1, 1,
+	return sq_one(st, "SELECT id, name FROM domains WHERE id = ?", p, 1,
 	    domain_row, out);
 }
 
 int
 store_domain_list(struct store *st, struct store_domain **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_domain),
-	    domain_row };
-
-	*out = NULL;
-	*n = 0;
-	return sq_vec_out(sq_rows(st, "SELECT id, name FROM domains "
-	    "ORDER BY created_ms, id", NULL, 0, 0, sq_vec_row, &a), &a, out, n);
+	return sq_list(st, "SELECT id, name FROM domains "
+	    "ORDER BY created_ms, id", NULL, 0,
+	    sizeof(struct store_domain), domain_row, out, n);
 }
 
 struct project_arg {
@@ -286,17 +272,11 @@ int
 store_project_list(struct store *st, const char *domain_id,
     struct store_project **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_project),
-	    project_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, "SELECT id, name, domain_id FROM "
-	    "projects WHERE domain_id = ? ORDER BY name", p, 1, 0, sq_vec_row,
-	    &a), &a, out, n);
+	return sq_list(st, "SELECT id, name, domain_id FROM "
+	    "projects WHERE domain_id = ? ORDER BY name", p, 1,
+	    sizeof(struct store_project), project_row, out, n);
 }
 
 int
@@ -320,8 +300,6 @@ store_project_by_name(struct store *st, const char *domain_id,
 {
 	const char *p[] = { domain_id, name };
 
-	if (domain_id == NULL || name == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT id, name, domain_id FROM projects "
-	    "WHERE domain_id = ? AND name = ?", p, 2, 1, project_row, out);
+	return sq_one(st, "SELECT id, name, domain_id FROM projects "
+	    "WHERE domain_id = ? AND name = ?", p, 2, project_row, out);
 }

@@ -11,13 +11,10 @@ static int
 group_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_group *g = arg;
-	int r;
 
 	memset(g, 0, sizeof(*g));
-	if ((r = sq_copy(g->id, sizeof(g->id), sq_text(st, 0))) != 0 ||
-	    (r = sq_copy(g->name, sizeof(g->name), sq_text(st, 1))) != 0)
-		return r;
-	return sq_copy(g->domain_id, sizeof(g->domain_id), sq_text(st, 2));
+	return sq_cols(st, 0, SQ_TO(g->id), SQ_TO(g->name),
+	    SQ_TO(g->domain_id), SQ_END);
 }
 
 int
@@ -77,27 +74,19 @@ store_group_by_name(struct store *st, const char *domain_id,
 {
 	const char *p[] = { domain_id, name };
 
-	if (domain_id == NULL || name == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT id, name, domain_id FROM groups "
-	    "WHERE domain_id = ? AND name = ?", p, 2, 1, group_row, out);
+	return sq_one(st, "SELECT id, name, domain_id FROM groups "
+	    "WHERE domain_id = ? AND name = ?", p, 2, group_row, out);
 }
 
 int
 store_group_list(struct store *st, const char *domain_id,
     struct store_group **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_group),
-	    group_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, "SELECT id, name, domain_id FROM groups "
-	    "WHERE domain_id = ? ORDER BY name", p, 1, 0, sq_vec_row, &a), &a,
-	    out, n);
+	return sq_list(st, "SELECT id, name, domain_id FROM groups "
+	    "WHERE domain_id = ? ORDER BY name", p, 1,
+	    sizeof(struct store_group), group_row, out, n);
 }
 
 /* The user and the group exist and are of one domain. */
@@ -149,9 +138,10 @@ member_remove_op(struct sq_conn *c, struct sq_op *op)
 	return sq_revoke_user(c, a->user_id);
 }
 
-int
-store_group_add_user(struct store *st, const char *group_id,
-    const char *user_id)
+/* Run a membership change (member_add_op, member_remove_op). */
+static int
+membership(struct store *st, sq_op_fn fn, const char *action,
+    const char *group_id, const char *user_id)
 {
 	struct group_arg a;
 
@@ -160,19 +150,21 @@ store_group_add_user(struct store *st, const char *group_id,
 	memset(&a, 0, sizeof(a));
 	a.group_id = group_id;
 	a.user_id = user_id;
-	return sq_write(st, member_add_op, &a, "iam:groups:addUser");
+	return sq_write(st, fn, &a, action);
+}
+
+int
+store_group_add_user(struct store *st, const char *group_id,
+    const char *user_id)
+{
+	return membership(st, member_add_op, "iam:groups:addUser", group_id,
+	    user_id);
 }
 
 int
 store_group_remove_user(struct store *st, const char *group_id,
     const char *user_id)
 {
-	struct group_arg a;
-
-	if (!sq_id_ok(group_id) || !sq_id_ok(user_id))
-		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.group_id = group_id;
-	a.user_id = user_id;
-	return sq_write(st, member_remove_op, &a, "iam:groups:removeUser");
+	return membership(st, member_remove_op, "iam:groups:removeUser",
+	    group_id, user_id);
 }

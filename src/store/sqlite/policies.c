@@ -20,10 +20,8 @@ policy_row(sqlite3_stmt *st, void *arg)
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	if ((r = sq_copy(p->id, sizeof(p->id), sq_text(st, 0))) != 0 ||
-	    (r = sq_copy(p->name, sizeof(p->name), sq_text(st, 1))) != 0 ||
-	    (r = sq_copy(p->domain_id, sizeof(p->domain_id),
-	    sq_text(st, 2))) != 0)
+	if ((r = sq_cols(st, 0, SQ_TO(p->id), SQ_TO(p->name),
+	    SQ_TO(p->domain_id), SQ_END)) != 0)
 		return r;
 	p->is_system = sqlite3_column_int(st, 3);
 	p->updated_ms = sqlite3_column_int64(st, 4);
@@ -129,29 +127,21 @@ store_policy_by_name(struct store *st, const char *domain_id,
 {
 	const char *p[] = { name, domain_id };
 
-	if (domain_id == NULL || name == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT " POLICY_COLS " FROM policies WHERE name = ? "
+	return sq_one(st, "SELECT " POLICY_COLS " FROM policies WHERE name = ? "
 	    "AND (domain_id = ? OR domain_id IS NULL) "
-	    "ORDER BY domain_id IS NULL LIMIT 1", p, 2, 1, policy_row, out);
+	    "ORDER BY domain_id IS NULL LIMIT 1", p, 2, policy_row, out);
 }
 
 int
 store_policy_list(struct store *st, const char *domain_id,
     struct store_policy **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_policy),
-	    policy_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, "SELECT " POLICY_COLS " FROM policies "
+	return sq_list(st, "SELECT " POLICY_COLS " FROM policies "
 	    "WHERE domain_id IS NULL OR domain_id = ? "
-	    "ORDER BY domain_id IS NOT NULL, name", p, 1, 0, sq_vec_row, &a),
-	    &a, out, n);
+	    "ORDER BY domain_id IS NOT NULL, name", p, 1,
+	    sizeof(struct store_policy), policy_row, out, n);
 }
 
 static const char *
@@ -281,34 +271,20 @@ attachment_row(sqlite3_stmt *st, void *arg)
 	type = sq_text(st, 2);
 	t->principal_type = type != NULL && strcmp(type, "group") == 0 ?
 	    STORE_PRINCIPAL_GROUP : STORE_PRINCIPAL_USER;
-	if ((r = sq_copy(t->policy_id, sizeof(t->policy_id),
-	    sq_text(st, 0))) != 0 ||
-	    (r = sq_copy(t->policy_name, sizeof(t->policy_name),
-	    sq_text(st, 1))) != 0 ||
-	    (r = sq_copy(t->principal_id, sizeof(t->principal_id),
-	    sq_text(st, 3))) != 0 ||
-	    (r = sq_copy(t->principal_name, sizeof(t->principal_name),
-	    sq_text(st, 4))) != 0 ||
-	    (r = sq_copy(t->project_id, sizeof(t->project_id),
-	    sq_text(st, 5))) != 0)
+	if ((r = sq_cols(st, 0, SQ_TO(t->policy_id), SQ_TO(t->policy_name),
+	    SQ_END)) != 0)
 		return r;
-	return sq_copy(t->project_name, sizeof(t->project_name),
-	    sq_text(st, 6));
+	return sq_cols(st, 3, SQ_TO(t->principal_id), SQ_TO(t->principal_name),
+	    SQ_TO(t->project_id), SQ_TO(t->project_name), SQ_END);
 }
 
 int
 store_attachment_list(struct store *st, const char *domain_id,
     struct store_attachment **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_attachment),
-	    attachment_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, "SELECT a.policy_id, p.name, "
+	return sq_list(st, "SELECT a.policy_id, p.name, "
 	    "a.principal_type, a.principal_id, coalesce(u.name, g.name), "
 	    "a.project_id, coalesce(pr.name, '') "
 	    "FROM policy_attachments AS a "
@@ -319,8 +295,8 @@ store_attachment_list(struct store *st, const char *domain_id,
 	    "  g.id = a.principal_id "
 	    "LEFT JOIN projects AS pr ON pr.id = a.project_id "
 	    "WHERE coalesce(u.domain_id, g.domain_id) = ? "
-	    "ORDER BY p.name, a.principal_type, 5, 7", p, 1, 0, sq_vec_row,
-	    &a), &a, out, n);
+	    "ORDER BY p.name, a.principal_type, 5, 7", p, 1,
+	    sizeof(struct store_attachment), attachment_row, out, n);
 }
 
 /* ---- what authorization reads -------------------------------------------- */

@@ -386,6 +386,19 @@ typedef int (*sq_row_fn)(sqlite3_stmt *, void *arg);
  */
 int	sq_rows(struct store *, const char *sql, const char *const *p, int np,
 	    int want_row, sq_row_fn fn, void *arg) WJ_WUR;
+/* The one row of sql into out (WJ_ERR_NOT_FOUND without one); the
+ * text parameters p[0..np) must not be NULL (WJ_ERR_INVALID). */
+int	sq_one(struct store *, const char *sql, const char *const *p, int np,
+	    sq_row_fn row, void *out) WJ_WUR;
+/*
+ * Copy the text columns col, col + 1, ... into the (char *dst, size_t
+ * size) pairs that follow, up to a NULL dst; WJ_ERR_INTERNAL when one
+ * does not fit (sq_copy).
+ */
+int	sq_cols(sqlite3_stmt *, int col, ...) WJ_WUR;
+/* One destination of sq_cols: a char array member. */
+#define SQ_TO(a)	(a), sizeof(a)
+#define SQ_END		((char *)NULL)
 /* Run fn as one write through the writer, audited with action unless it
  * is NULL; returns the op's result. */
 int	sq_write(struct store *, sq_op_fn fn, void *arg, const char *action)
@@ -403,6 +416,13 @@ void	*sq_vec_add(struct sq_vec *);
 int	sq_vec_row(sqlite3_stmt *, void *arg) WJ_WUR;
 /* Hand the array to the caller (*out, *n), or free it when r fails. */
 int	sq_vec_out(int r, struct sq_vec *, void *out, size_t *n) WJ_WUR;
+/*
+ * The rows of sql (text parameters p[0..np), none of them NULL) as a
+ * malloc'd array of *n items of size bytes, each filled by row, in *out
+ * (a pointer to the array pointer).
+ */
+int	sq_list(struct store *, const char *sql, const char *const *p, int np,
+	    size_t size, sq_row_fn row, void *out, size_t *n) WJ_WUR;
 
 /* ---- the entity files' shared checks -------------------------------------- */
 

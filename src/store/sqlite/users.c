@@ -42,13 +42,8 @@ user_at(sqlite3_stmt *st, int col, struct store_user *u)
 	int r;
 
 	memset(u, 0, sizeof(*u));
-	if ((r = sq_copy(u->id, sizeof(u->id), sq_text(st, col))) != 0 ||
-	    (r = sq_copy(u->name, sizeof(u->name),
-	    sq_text(st, col + 1))) != 0 ||
-	    (r = sq_copy(u->domain_id, sizeof(u->domain_id),
-	    sq_text(st, col + 2))) != 0 ||
-	    (r = sq_copy(u->domain_name, sizeof(u->domain_name),
-	    sq_text(st, col + 3))) != 0)
+	if ((r = sq_cols(st, col, SQ_TO(u->id), SQ_TO(u->name),
+	    SQ_TO(u->domain_id), SQ_TO(u->domain_name), SQ_END)) != 0)
 		return r;
 	u->is_root = sqlite3_column_int(st, col + 4);
 	u->enabled = sqlite3_column_int(st, col + 5);
@@ -194,16 +189,11 @@ int
 store_user_list(struct store *st, const char *domain_id,
     struct store_user **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_user), user_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, "SELECT " USER_COLS USER_FROM
-	    " WHERE u.domain_id = ? ORDER BY u.name", p, 1, 0, sq_vec_row, &a),
-	    &a, out, n);
+	return sq_list(st, "SELECT " USER_COLS USER_FROM
+	    " WHERE u.domain_id = ? ORDER BY u.name", p, 1,
+	    sizeof(struct store_user), user_row, out, n);
 }
 
 int
@@ -224,11 +214,8 @@ store_user_auth_by_name(struct store *st, const char *domain_id,
 {
 	const char *p[] = { domain_id, name };
 
-	if (domain_id == NULL || name == NULL)
-		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT " AUTH_COLS USER_FROM
-	    " WHERE u.domain_id = ? AND u.name = ?", p, 2, 1, user_auth_row,
-	    out);
+	return sq_one(st, "SELECT " AUTH_COLS USER_FROM
+	    " WHERE u.domain_id = ? AND u.name = ?", p, 2, user_auth_row, out);
 }
 
 static int
@@ -409,16 +396,11 @@ int
 store_key_list(struct store *st, const char *domain_id,
     struct store_key **out, size_t *n)
 {
-	struct sq_vec a = { NULL, 0, 0, sizeof(struct store_key), key_row };
 	const char *p[] = { domain_id };
 
-	*out = NULL;
-	*n = 0;
-	if (domain_id == NULL)
-		return WJ_ERR_INVALID;
-	return sq_vec_out(sq_rows(st, KEY_SELECT " WHERE u.domain_id = ? "
-	    "ORDER BY k.created_ms, k.ak", p, 1, 0, sq_vec_row, &a), &a, out,
-	    n);
+	return sq_list(st, KEY_SELECT " WHERE u.domain_id = ? "
+	    "ORDER BY k.created_ms, k.ak", p, 1, sizeof(struct store_key),
+	    key_row, out, n);
 }
 
 static int

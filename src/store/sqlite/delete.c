@@ -12,13 +12,7 @@
 /* ---- delete -------------------------------------------------------------- */
 
 int sq_test_prefetch_always;
-static int64_t prefetch_found;	/* test hook: sum of the probes' counts */
-
-int64_t
-sq_test_prefetch_found(void)
-{
-	return __atomic_load_n(&prefetch_found, __ATOMIC_RELAXED);
-}
+int64_t sq_prefetch_found;
 
 /* delete_prefetch: rows read around a probed one, either side */
 #define SQ_PREFETCH_AROUND	24
@@ -330,7 +324,7 @@ delete_prefetch(struct store *st, const char *project_id,
 		    sq_step(c, probe, &found) != 0))
 			break;
 		if (found) {
-			__atomic_fetch_add(&prefetch_found,
+			__atomic_fetch_add(&sq_prefetch_found,
 			    sqlite3_column_int64(probe, 0), __ATOMIC_RELAXED);
 			lo = r - SQ_PREFETCH_AROUND;
 			hi = r + SQ_PREFETCH_AROUND;

@@ -349,26 +349,14 @@ int	sq_job_recompute(struct sq_conn *, const char *project_id,
 int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
 	    int *none) WJ_WUR;
 
-/* ---- test hooks ---------------------------------------------------------- */
+/* ---- knobs the unit tests turn (tests/unit/support/store_hooks.c) ------- */
 
-/* Hold (1) or release (0) the writer: queued ops wait while held. */
-void	sq_test_pause(struct store *, int);
-/* Ops queued and not yet taken by the writer. */
-size_t	sq_test_queued(struct store *);
-/* Transactions the writer committed so far. */
-uint64_t sq_test_batches(struct store *);
-/* Committed batches that an fdatasync of the WAL has covered. */
-uint64_t sq_test_synced(struct store *);
-/* Hold (1) or release (0) the syncer: committed ops wait unanswered. */
-void	sq_test_pause_sync(struct store *, int);
-/* Set the writer connection's busy timeout (runs as a write op). */
-int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
 /* When > 0: SQ_IDLE_US for the checkpointer's idle truncation. */
 extern int64_t sq_test_idle_us;
-/* Deletes by IDs prefetch even with a warm cache (1), and the counts their
- * index probes found so far, process-wide (delete.c). */
+/* Deletes by IDs prefetch even with a warm cache (1).  The counts their
+ * index probes found so far, process-wide (delete.c; atomic). */
 extern int sq_test_prefetch_always;
-int64_t	sq_test_prefetch_found(void);
+extern int64_t sq_prefetch_found;
 
 /* ---- conn.c: shared by the entity files ---------------------------------- */
 

@@ -18,16 +18,12 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "store_fixture.h"
 
 struct fx {
-	char		     dir[256];
-	char		     path[300];
-	struct store	    *st;
+	struct store_fx	     s;		/* its root user is "admin" */
 	struct wj_master_key mk;
 	struct api	     api;
-	struct store_domain  d;
-	struct store_user    u;
-	struct store_project p;
 	struct http_req	     h;
 	struct api_req	     r;
 };
@@ -35,22 +31,13 @@ struct fx {
 static int
 setup(void **state)
 {
-	struct store_opts o = { 0 };
 	struct fx *f = calloc(1, sizeof(*f));
-	uint8_t sealed[8] = { 0 };
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wjapi.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/wksjobs.db", f->dir);
-	o.path = f->path;
 	f->mk.id = 1;
-	if (store_open(&o, &f->st) != 0 ||
-	    store_bootstrap(f->st, "admin", "admin", "default", "AKTEST",
-	    sealed, sizeof(sealed), &f->d, &f->u, &f->p) != 0 ||
-	    api_init(&f->api, f->st, &f->mk) != 0)
+	if (store_fx_open(&f->s, NULL, "admin", "AKTEST") != 0 ||
+	    api_init(&f->api, f->s.st, &f->mk) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -60,17 +47,14 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[600];
+	int r;
 
 	buf_free(&f->h.body);
 	buf_free(&f->h.resp);
 	api_free(&f->api);
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	r = store_fx_close(&f->s);
 	free(f);
-	return 0;
+	return r;
 }
 
 /* A fresh request to a handler, as the root user of the project. */
@@ -91,10 +75,10 @@ req(struct fx *f, const char *method, const char *query, const char *body)
 		assert_int_equal(buf_puts(&f->h.body, body), 0);
 	f->r.api = &f->api;
 	f->r.http = &f->h;
-	f->r.project_id = f->p.id;
+	f->r.project_id = f->s.p.id;
 	f->r.who.is_root = 1;
-	memcpy(f->r.who.domain_id, f->d.id, sizeof(f->r.who.domain_id));
-	memcpy(f->r.who.user_id, f->u.id, sizeof(f->r.who.user_id));
+	memcpy(f->r.who.domain_id, f->s.d.id, sizeof(f->r.who.domain_id));
+	memcpy(f->r.who.user_id, f->s.u.id, sizeof(f->r.who.user_id));
 	return &f->r;
 }
 
@@ -143,7 +127,7 @@ test_gate_route_table(void **state)
 	json_decref(j);
 	/* every public route wants credentials */
 	snprintf(path, sizeof(path), "/v2/%s/workspace-jobs/x/actions",
-	    f->p.id);
+	    f->s.p.id);
 	assert_int_equal(gate(f, "POST", path, 0, &j), 401);
 	assert_string_equal(code_of(j), "APIGW.0301");
 	assert_non_null(strstr(json_string_value(json_object_get(j,

@@ -17,6 +17,7 @@
 #include "../auth/guard.h"
 #include "../http/http.h"
 #include "../store/store.h"
+#include "memo.h"
 
 enum { API_LISTENER_PUBLIC = 0, API_LISTENER_INTERNAL = 1 };
 
@@ -40,6 +41,7 @@ struct api {
 	struct authn	      authn;
 	struct api_metrics   *metrics;
 	struct guard	     *guard;		/* AK lockout, rate limits */
+	struct api_memo	     *memo;		/* rendered answers (memo.c) */
 	int64_t		      token_lifetime_ms;
 	int64_t		      password_lock_ms;
 };

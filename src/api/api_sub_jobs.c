@@ -138,8 +138,8 @@ render_list(void *arg, struct buf *rows)
 /*
  * The page is a function of the project, the raw query and the database
  * contents alone (the caller is authorized before this runs), so it is
- * served through the store's exact memo: repeated polls of one page
- * between two commits are rendered once per thread.
+ * served through the exact memo of rendered answers (memo.c): repeated
+ * polls of one page between two commits are rendered once per thread.
  */
 int
 api_sub_jobs_list(struct api_req *r)
@@ -171,8 +171,8 @@ api_sub_jobs_list(struct api_req *r)
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	if ((e = store_read_memo(r->api->store, key.data, key.len,
-	    render_list, &lr, &rows)) == 0)
+	if ((e = api_memo_read(r->api->memo, r->api->store, key.data,
+	    key.len, render_list, &lr, &rows)) == 0)
 		e = api_reply(r, 200, &rows);
  out:
 	http_query_free(q, nq);

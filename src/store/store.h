@@ -1,8 +1,10 @@
 /*
- * store.h - persistence of identities, jobs and sub-jobs.
- * One interface, one back end per file (store_sqlite.c now; a PostgreSQL
- * one later).  Every write is one transaction run by the store's single
- * writer with group commit (DESIGN §2): the call returns only once its
+ * store.h - persistence of identities, jobs and sub-jobs: the one
+ * contract every storage engine implements (src/store/sqlite/ now, one
+ * file per entity or concern; another engine would sit beside it with
+ * the same file names).  Every write is one transaction run by the
+ * store's single writer with group commit
+ * (docs/ARCHITECTURE.md#group-commit): the call returns only once its
  * work is durable, or with nothing of it applied.  Reads run on a
  * connection owned by the calling thread.  Returns 0 or a negative
  * WJ_ERR_* code; WJ_ERR_UNAVAILABLE when the database is busy, full or
@@ -159,20 +161,20 @@ int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
 	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
 
 /*
- * A read answered from a memo of rendered answers, exact: render(arg, out)
- * appends the answer for key to out; its store reads share one snapshot.
- * Each reading thread keeps its last few answers (up to
- * STORE_MEMO_ENTRIES, each at most STORE_MEMO_MAX_BYTES) with the
- * database's data version they were rendered at; while no commit (of
- * any connection or process) has changed the file since, the same key
- * gets the same bytes appended without render being called.  An error of
- * render is returned and nothing is kept.
+ * A read snapshot of the calling thread: every read of this thread from
+ * store_read_begin to the matching store_read_end sees one state of the
+ * data (the reads of the functions above join it).  Nests.
+ * store_read_end returns r, or its own error when r is 0.
  */
-#define STORE_MEMO_ENTRIES	4
-#define STORE_MEMO_MAX_BYTES	(96 * 1024)
-typedef int (*store_render_fn)(void *arg, struct buf *out);
-int	store_read_memo(struct store *, const char *key, size_t key_len,
-	    store_render_fn render, void *arg, struct buf *out) WJ_WUR;
+int	store_read_begin(struct store *) WJ_WUR;
+int	store_read_end(struct store *, int r);
+/*
+ * The data version of the calling thread's snapshot (inside
+ * store_read_begin/store_read_end: the version of the data its reads
+ * see).  Two equal versions of one store mean no commit of any
+ * connection or process changed the data in between.
+ */
+int	store_data_version(struct store *, int64_t *out) WJ_WUR;
 
 /*
  * ShowJob: jcb once with the job, then scb for every sub-job (same order

@@ -392,10 +392,6 @@ sq_conn_close(struct sq_conn *c)
 		return;
 	for (i = 0; i < SQ_STMT_CACHE; i++)
 		slot_clear(&c->slot[i]);
-	for (i = 0; i < STORE_MEMO_ENTRIES; i++) {
-		free(c->memo[i].key);
-		buf_free(&c->memo[i].body);
-	}
 	if ((rc = sqlite3_close(c->db)) != SQLITE_OK)
 		log_error("store: close: %s", sqlite3_errstr(rc));
 	free(c);
@@ -509,97 +505,47 @@ sq_read_end(struct sq_conn *c, int r)
 	return r;
 }
 
-/* ---- memo of rendered answers (store_read_memo) -------------------------- */
+/* ---- snapshots and the data version ------------------------------------- */
 
-/* The data version of c's read snapshot: it moves with every commit. */
-static int
-data_version(struct sq_conn *c, int64_t *dv)
+int
+store_read_begin(struct store *st)
 {
-	sqlite3_stmt *st = NULL;
-	int r, row;
+	struct sq_conn *c;
+	int r;
 
-	if ((r = sq_stmt(c, "PRAGMA data_version", &st)) != 0)
+	if ((r = sq_reader(st, &c)) != 0)
 		return r;
-	if ((r = sq_step(c, st, &row)) == 0 && !row)
-		r = WJ_ERR_INTERNAL;
-	if (r == 0)
-		*dv = sqlite3_column_int64(st, 0);
-	sq_put(c, st);
-	return r;
-}
-
-static struct sq_memo *
-memo_find(struct sq_conn *c, const char *key, size_t key_len)
-{
-	size_t i;
-
-	for (i = 0; i < STORE_MEMO_ENTRIES; i++)
-		if (c->memo[i].key != NULL && c->memo[i].key_len == key_len &&
-		    memcmp(c->memo[i].key, key, key_len) == 0)
-			return &c->memo[i];
-	return NULL;
-}
-
-/* Keep out[from..] as key's answer at dv, in the least recently used slot. */
-static void
-memo_keep(struct sq_conn *c, const char *key, size_t key_len, int64_t dv,
-    const struct buf *out, size_t from)
-{
-	struct sq_memo *m = memo_find(c, key, key_len);
-	size_t i, len = out->len - from;
-
-	if (len > STORE_MEMO_MAX_BYTES)
-		return;
-	if (m == NULL) {
-		m = &c->memo[0];
-		for (i = 1; i < STORE_MEMO_ENTRIES; i++)
-			if (c->memo[i].used < m->used)
-				m = &c->memo[i];
-		free(m->key);
-		m->key = NULL;
-		if ((m->key = malloc(key_len + 1)) == NULL)
-			return;
-		memcpy(m->key, key, key_len);
-		m->key_len = key_len;
-	}
-	m->body.len = 0;
-	if (buf_append(&m->body, out->data + from, len) != 0 ||
-	    m->body.failed) {
-		free(m->key);
-		m->key = NULL;
-		buf_free(&m->body);
-		return;
-	}
-	m->dv = dv;
-	m->used = ++c->tick;
+	return sq_read_begin(c);
 }
 
 int
-store_read_memo(struct store *st, const char *key, size_t key_len,
-    store_render_fn render, void *arg, struct buf *out)
+store_read_end(struct store *st, int r)
 {
-	struct sq_memo *m;
 	struct sq_conn *c;
-	size_t from = out->len;
-	int64_t dv = 0;
-	int r;
 
-	if (key == NULL || render == NULL)
-		return WJ_ERR_INVALID;
-	if ((r = sq_reader(st, &c)) != 0 || (r = sq_read_begin(c)) != 0)
+	if (sq_reader(st, &c) != 0)
 		return r;
-	if ((r = data_version(c, &dv)) != 0)
-		return sq_read_end(c, r);
-	if ((m = memo_find(c, key, key_len)) != NULL && m->dv == dv) {
-		m->used = ++c->tick;
-		r = buf_append(out, m->body.data, m->body.len);
-		return sq_read_end(c, r);
-	}
-	/* render's own reads nest into this snapshot (sq_read_begin). */
-	if ((r = render(arg, out)) == 0 && !out->failed &&
-	    c->read_depth == 1)
-		memo_keep(c, key, key_len, dv, out, from);
 	return sq_read_end(c, r);
+}
+
+/* PRAGMA data_version: it moves with every commit of another connection
+ * (the writer's included), and stays within a read transaction. */
+int
+store_data_version(struct store *st, int64_t *dv)
+{
+	sqlite3_stmt *s = NULL;
+	struct sq_conn *c;
+	int r, row;
+
+	if ((r = sq_reader(st, &c)) != 0 ||
+	    (r = sq_stmt(c, "PRAGMA data_version", &s)) != 0)
+		return r;
+	if ((r = sq_step(c, s, &row)) == 0 && !row)
+		r = WJ_ERR_INTERNAL;
+	if (r == 0)
+		*dv = sqlite3_column_int64(s, 0);
+	sq_put(c, s);
+	return r;
 }
 
 /* ---- open and close ------------------------------------------------------ */

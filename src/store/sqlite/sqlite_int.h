@@ -75,18 +75,8 @@ struct sq_slot {
 	uint64_t	 used;		/* LRU tick */
 };
 
-/* A rendered answer kept by store_read_memo, valid at data version dv. */
-struct sq_memo {
-	char		*key;		/* owned, key_len bytes */
-	size_t		 key_len;
-	struct buf	 body;
-	int64_t		 dv;
-	uint64_t	 used;		/* LRU tick */
-};
-
 struct sq_conn {
 	struct store	*store;
-	struct sq_memo	 memo[STORE_MEMO_ENTRIES];	/* readers only */
 	sqlite3		*db;
 	struct sq_slot	 slot[SQ_STMT_CACHE];
 	uint64_t	 tick;

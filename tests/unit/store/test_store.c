@@ -1764,47 +1764,7 @@ test_wal_truncated_when_idle(void **state)
 	check_counts(f);
 }
 
-/* ---- store_read_memo ---------------------------------------------------- */
-
-struct memo_arg {
-	int	calls;
-	size_t	bytes;		/* > 0: render this many bytes */
-	int	fail;
-};
-
-/* Renders "n=<calls>" (or bytes of 'x'): a reused answer shows an old n. */
-static int
-memo_render(void *arg, struct buf *out)
-{
-	struct memo_arg *m = arg;
-	size_t i;
-
-	m->calls++;
-	if (m->fail)
-		return WJ_ERR_UNAVAILABLE;
-	if (m->bytes > 0) {
-		for (i = 0; i < m->bytes; i++)
-			buf_putc(out, 'x');
-		return 0;
-	}
-	return buf_printf(out, "n=%d", m->calls) == 0 ? 0 : WJ_ERR_NOMEM;
-}
-
-/* The memo's answer for key as a string (static storage). */
-static const char *
-memo_get(struct store *st, const char *key, struct memo_arg *m)
-{
-	static char got[64];
-	struct buf b;
-
-	buf_init(&b);
-	assert_int_equal(store_read_memo(st, key, strlen(key), memo_render, m,
-	    &b), 0);
-	snprintf(got, sizeof(got), "%s", b.len < sizeof(got) ? b.data :
-	    "(long)");
-	buf_free(&b);
-	return got;
-}
+/* ---- the data version --------------------------------------------------- */
 
 static int
 create_on(struct store *st, const char *project_id)
@@ -1823,59 +1783,38 @@ create_on(struct store *st, const char *project_id)
 	return r;
 }
 
+/* The version moves with every commit, this store's or another's, and
+ * stands still within a read snapshot. */
 static void
-test_read_memo_exact(void **state)
+test_data_version(void **state)
 {
 	struct fx *f = *state;
-	struct memo_arg m = { 0 };
 	struct store_opts o;
 	struct store *other;
-	struct buf b;
-	char key[16];
-	int i;
+	int64_t v0, v1, v2;
 
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=1");
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=1");
-	assert_string_equal(memo_get(f->s.st, "b", &m), "n=2");
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=1");
-	assert_int_equal(m.calls, 2);
-	/* Any commit renders again. */
+	assert_int_equal(store_data_version(f->s.st, &v0), 0);
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v0 == v1);
 	assert_int_equal(create_on(f->s.st, f->s.p.id), 0);
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=3");
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=3");
-	/* Also another process's commit (a second store on the file). */
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v1 != v0);
 	memset(&o, 0, sizeof(o));
 	o.path = f->s.path;
 	assert_int_equal(store_open(&o, &other), 0);
 	assert_int_equal(create_on(other, f->p2.id), 0);
+	assert_int_equal(store_data_version(f->s.st, &v2), 0);
+	assert_true(v2 != v1);
+	/* A snapshot: a commit during it is not seen, nor its version. */
+	assert_int_equal(store_read_begin(f->s.st), 0);
+	assert_int_equal(store_data_version(f->s.st, &v0), 0);
+	assert_int_equal(create_on(other, f->p2.id), 0);
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v0 == v1);
+	assert_int_equal(store_read_end(f->s.st, 0), 0);
+	assert_int_equal(store_data_version(f->s.st, &v2), 0);
+	assert_true(v2 != v1);
 	store_close(other);
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=4");
-	/* Least recently used out: STORE_MEMO_ENTRIES keys fit, not more. */
-	for (i = 0; i <= STORE_MEMO_ENTRIES; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		(void)memo_get(f->s.st, key, &m);
-	}
-	m.calls = 100;
-	assert_string_equal(memo_get(f->s.st, "a", &m), "n=101");
-	assert_string_equal(memo_get(f->s.st, "k0", &m), "n=102");
-	snprintf(key, sizeof(key), "k%d", STORE_MEMO_ENTRIES);
-	assert_string_not_equal(memo_get(f->s.st, key, &m), "n=103");
-	/* A failed render keeps nothing; an oversized answer is not kept. */
-	m.fail = 1;
-	buf_init(&b);
-	assert_int_equal(store_read_memo(f->s.st, "e", 1, memo_render, &m, &b),
-	    WJ_ERR_UNAVAILABLE);
-	m.fail = 0;
-	assert_string_equal(memo_get(f->s.st, "e", &m), "n=104");
-	m.bytes = STORE_MEMO_MAX_BYTES + 1;
-	assert_int_equal(store_read_memo(f->s.st, "big", 3, memo_render, &m,
-	    &b), 0);
-	assert_int_equal(b.len, STORE_MEMO_MAX_BYTES + 1);
-	b.len = 0;
-	assert_int_equal(store_read_memo(f->s.st, "big", 3, memo_render, &m,
-	    &b), 0);
-	assert_int_equal(m.calls, 106);
-	buf_free(&b);
 }
 
 /*
@@ -2068,7 +2007,7 @@ main(void)
 		T(test_op_alone),
 		T(test_wal_truncated_when_idle),
 		T(test_answer_waits_for_sync),
-		T(test_read_memo_exact),
+		T(test_data_version),
 		T(test_queue_full_is_unavailable),
 		T(test_busy_is_unavailable),
 		T(test_readonly_store),

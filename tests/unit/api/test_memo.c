@@ -23,8 +23,6 @@ struct fx {
 	struct api_memo	*memo;
 };
 
-static const struct store_actor actor = { "req-memo", NULL, NULL };
-
 static int
 setup(void **state)
 {
@@ -92,23 +90,6 @@ memo_get(struct fx *f, const char *key, struct memo_arg *m)
 	return got;
 }
 
-static int
-create_on(struct store *st, const char *project_id)
-{
-	struct store_sub_job_in sub = { 0 };
-	struct store_job_in in = { 0 };
-	char *body = NULL;
-	int r;
-
-	in.project_id = project_id;
-	in.job_type = "createDesktops";
-	in.subs = &sub;
-	in.n = 1;
-	r = store_job_create(st, &actor, &in, &body);
-	free(body);
-	return r;
-}
-
 static void
 test_memo_exact(void **state)
 {
@@ -128,14 +109,14 @@ test_memo_exact(void **state)
 	assert_string_equal(memo_get(f, "a", &m), "n=1");
 	assert_int_equal(m.calls, 2);
 	/* Any commit renders again. */
-	assert_int_equal(create_on(f->s.st, f->s.p.id), 0);
+	assert_int_equal(store_fx_job(f->s.st, f->s.p.id), 0);
 	assert_string_equal(memo_get(f, "a", &m), "n=3");
 	assert_string_equal(memo_get(f, "a", &m), "n=3");
 	/* Also another process's commit (a second store on the file). */
 	memset(&o, 0, sizeof(o));
 	o.path = f->s.path;
 	assert_int_equal(store_open(&o, &other), 0);
-	assert_int_equal(create_on(other, p2.id), 0);
+	assert_int_equal(store_fx_job(other, p2.id), 0);
 	store_close(other);
 	assert_string_equal(memo_get(f, "a", &m), "n=4");
 	/* Least recently used out: API_MEMO_ENTRIES keys fit, not more. */

@@ -1766,23 +1766,6 @@ test_wal_truncated_when_idle(void **state)
 
 /* ---- the data version --------------------------------------------------- */
 
-static int
-create_on(struct store *st, const char *project_id)
-{
-	struct store_sub_job_in sub = { 0 };
-	struct store_job_in in = { 0 };
-	char *body = NULL;
-	int r;
-
-	in.project_id = project_id;
-	in.job_type = "createDesktops";
-	in.subs = &sub;
-	in.n = 1;
-	r = store_job_create(st, &actor, &in, &body);
-	free(body);
-	return r;
-}
-
 /* The version moves with every commit, this store's or another's, and
  * stands still within a read snapshot. */
 static void
@@ -1796,19 +1779,19 @@ test_data_version(void **state)
 	assert_int_equal(store_data_version(f->s.st, &v0), 0);
 	assert_int_equal(store_data_version(f->s.st, &v1), 0);
 	assert_true(v0 == v1);
-	assert_int_equal(create_on(f->s.st, f->s.p.id), 0);
+	assert_int_equal(store_fx_job(f->s.st, f->s.p.id), 0);
 	assert_int_equal(store_data_version(f->s.st, &v1), 0);
 	assert_true(v1 != v0);
 	memset(&o, 0, sizeof(o));
 	o.path = f->s.path;
 	assert_int_equal(store_open(&o, &other), 0);
-	assert_int_equal(create_on(other, f->p2.id), 0);
+	assert_int_equal(store_fx_job(other, f->p2.id), 0);
 	assert_int_equal(store_data_version(f->s.st, &v2), 0);
 	assert_true(v2 != v1);
 	/* A snapshot: a commit during it is not seen, nor its version. */
 	assert_int_equal(store_read_begin(f->s.st), 0);
 	assert_int_equal(store_data_version(f->s.st, &v0), 0);
-	assert_int_equal(create_on(other, f->p2.id), 0);
+	assert_int_equal(store_fx_job(other, f->p2.id), 0);
 	assert_int_equal(store_data_version(f->s.st, &v1), 0);
 	assert_true(v0 == v1);
 	assert_int_equal(store_read_end(f->s.st, 0), 0);

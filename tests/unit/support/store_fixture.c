@@ -63,3 +63,21 @@ store_fx_teardown(void **state)
 	free(f);
 	return r;
 }
+
+int
+store_fx_job(struct store *st, const char *project_id)
+{
+	static const struct store_actor actor = { "req-fixture", NULL, NULL };
+	struct store_sub_job_in sub = { 0 };
+	struct store_job_in in = { 0 };
+	char *body = NULL;
+	int r;
+
+	in.project_id = project_id;
+	in.job_type = "createDesktops";
+	in.subs = &sub;
+	in.n = 1;
+	r = store_job_create(st, &actor, &in, &body);
+	free(body);
+	return r;
+}

@@ -30,6 +30,8 @@ int	store_fx_open(struct store_fx *, const struct store_opts *o,
 	    const char *user, const char *ak);
 /* Close the store (when open) and remove the directory.  0 or -1. */
 int	store_fx_close(struct store_fx *);
+/* A job of one sub-job in project_id (a commit); the store's result. */
+int	store_fx_job(struct store *, const char *project_id);
 /* A cmocka teardown for a test's fixture that is malloc'd and starts
  * with a struct store_fx: store_fx_close, then free. */
 int	store_fx_teardown(void **state);

@@ -43,6 +43,19 @@ int	store_open(const struct store_opts *o, struct store **out) WJ_WUR;
 /* Finish queued writes, stop the writer, close every connection. */
 void	store_close(struct store *);
 
+/*
+ * The writes the API makes have an _async form as well, for callers
+ * that keep no thread waiting (the HTTP server answers after the shared
+ * commit): it returns 0 when the write is queued, and then done(arg,
+ * result) runs exactly once, on a thread of the store, once the write is
+ * durable or refused (result as the sync form returns it, results and
+ * ei filled before).  done must be quick and must not call the store.
+ * Every pointer given must stay valid until done runs.  Any other
+ * return: nothing was queued and done never runs.  The sync form is the
+ * async one and a wait.
+ */
+typedef void (*store_done_fn)(void *arg, int result);
+
 /* Who asked for a write; recorded in audit_events with it. */
 struct store_actor {
 	const char *request_id;
@@ -135,6 +148,9 @@ struct store_job_in {
  */
 int	store_job_create(struct store *, const struct store_actor *,
 	    const struct store_job_in *, char **body) WJ_WUR;
+int	store_job_create_async(struct store *, const struct store_actor *,
+	    const struct store_job_in *, char **body, store_done_fn done,
+	    void *arg) WJ_WUR;
 
 struct store_list_filter {
 	const char  *project_id;
@@ -192,6 +208,9 @@ int	store_job_show(struct store *, const char *project_id,
 int	store_job_retry(struct store *, const struct store_actor *,
 	    const char *project_id, const char *job_id,
 	    struct wj_errinfo *ei) WJ_WUR;
+int	store_job_retry_async(struct store *, const struct store_actor *,
+	    const char *project_id, const char *job_id,
+	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
 
 /*
  * BatchDeleteSubJobs by IDs (DESIGN §4), all or nothing.  Unknown IDs are
@@ -202,16 +221,6 @@ int	store_job_retry(struct store *, const struct store_actor *,
 int	store_sub_jobs_delete(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
 	    struct wj_errinfo *ei) WJ_WUR;
-/*
- * store_sub_jobs_delete without waiting for the commit (the caller keeps
- * no thread blocked): 0 when queued, and then done(arg, result) runs
- * exactly once, on the store's writer thread, once the delete is durable
- * or refused (result and ei as store_sub_jobs_delete gives them).  done
- * must be quick and must not call the store.  actor, project_id, ids and
- * ei must stay valid until done runs.  Any other return: nothing was
- * queued and done never runs.
- */
-typedef void (*store_done_fn)(void *arg, int result);
 int	store_sub_jobs_delete_async(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
 	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
@@ -220,6 +229,9 @@ int	store_sub_jobs_delete_async(struct store *, const struct store_actor *,
 int	store_sub_jobs_delete_by_status(struct store *,
 	    const struct store_actor *, const char *project_id, int status,
 	    int64_t *deleted) WJ_WUR;
+int	store_sub_jobs_delete_by_status_async(struct store *,
+	    const struct store_actor *, const char *project_id, int status,
+	    int64_t *deleted, store_done_fn done, void *arg) WJ_WUR;
 
 /* ---- workers (internal API, DESIGN §5) ---------------------------- */
 
@@ -245,10 +257,15 @@ void	store_claimed_free(struct store_claimed *);
 
 /*
  * Atomically move up to in->max of the oldest WAITING sub-jobs to RUNNING
- * with a fresh lease each.  No sub-job is ever held by two leases.
+ * with a fresh lease each.  No sub-job is ever held by two leases.  When
+ * nothing waits for the caller (read without the write lock), nothing is
+ * written: the _async form then runs done before it returns.
  */
 int	store_claim(struct store *, const struct store_actor *,
 	    const struct store_claim_in *, struct store_claimed *out) WJ_WUR;
+int	store_claim_async(struct store *, const struct store_actor *,
+	    const struct store_claim_in *, struct store_claimed *out,
+	    store_done_fn done, void *arg) WJ_WUR;
 /*
  * Extend the lease by its lease_seconds and record process (0..100, or -1
  * to leave it).  WJ_ERR_NOT_FOUND for an unknown sub-job (or one outside
@@ -257,11 +274,19 @@ int	store_claim(struct store *, const struct store_actor *,
 int	store_heartbeat(struct store *, const char *domain_id,
 	    const char *sub_job_id, const char *lease_id, int process,
 	    int64_t *lease_expires_ms) WJ_WUR;
+int	store_heartbeat_async(struct store *, const char *domain_id,
+	    const char *sub_job_id, const char *lease_id, int process,
+	    int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 /* Finish a leased sub-job as SUCCESS or FAILED; errors as heartbeat. */
 int	store_finish(struct store *, const struct store_actor *,
 	    const char *domain_id, const char *sub_job_id,
 	    const char *lease_id, int status, const char *error_code,
 	    const char *fail_reason, const char *host) WJ_WUR;
+int	store_finish_async(struct store *, const struct store_actor *,
+	    const char *domain_id, const char *sub_job_id,
+	    const char *lease_id, int status, const char *error_code,
+	    const char *fail_reason, const char *host, store_done_fn done,
+	    void *arg) WJ_WUR;
 /*
  * Expired leases: back to WAITING with attempts + 1, or FAILED once
  * attempts reaches max_attempts.  *n = sub-jobs touched.

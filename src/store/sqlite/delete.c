@@ -363,44 +363,12 @@ delete_ids_init(struct sq_op *op, struct delete_arg *a,
 	return 0;
 }
 
-int
-store_sub_jobs_delete(struct store *st, const struct store_actor *actor,
-    const char *project_id, const char *const *ids, size_t n,
-    struct wj_errinfo *ei)
-{
-	struct delete_arg a;
-	struct sq_op op;
-	int r;
-
-	if ((r = delete_ids_init(&op, &a, actor, project_id, ids, n,
-	    ei)) != 0)
-		return r;
-	delete_prefetch(st, project_id, ids, n);
-	r = sq_submit(st, &op);
-	sq_op_clear(&op);
-	return r;
-}
-
-/* An asynchronous delete: the op first, so that on_done finds the rest. */
+/* A delete nobody waits for: by IDs, or by status (then *deleted). */
 struct delete_async {
-	struct sq_op	  op;
-	struct delete_arg a;
-	store_done_fn	  done;
-	void		 *arg;
+	struct sq_async	  a;
+	struct delete_arg arg;
+	int64_t		 *deleted;	/* may be NULL */
 };
-
-static void
-delete_async_done(struct sq_op *op)
-{
-	struct delete_async *d = (struct delete_async *)(void *)op;
-	store_done_fn done = d->done;
-	void *arg = d->arg;
-	int r = op->result;
-
-	sq_op_clear(op);
-	free(d);
-	done(arg, r);
-}
 
 int
 store_sub_jobs_delete_async(struct store *st, const struct store_actor *actor,
@@ -414,20 +382,25 @@ store_sub_jobs_delete_async(struct store *st, const struct store_actor *actor,
 		return WJ_ERR_INVALID;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
-	if ((r = delete_ids_init(&d->op, &d->a, actor, project_id, ids, n,
+	if ((r = delete_ids_init(&d->a.op, &d->arg, actor, project_id, ids, n,
 	    ei)) != 0) {
 		free(d);
 		return r;
 	}
 	delete_prefetch(st, project_id, ids, n);
-	d->done = done;
-	d->arg = arg;
-	d->op.on_done = delete_async_done;
-	if ((r = sq_submit_async(st, &d->op)) != 0) {
-		sq_op_clear(&d->op);
-		free(d);
-	}
-	return r;
+	return sq_submit_done(st, &d->a, NULL, done, arg);
+}
+
+int
+store_sub_jobs_delete(struct store *st, const struct store_actor *actor,
+    const char *project_id, const char *const *ids, size_t n,
+    struct wj_errinfo *ei)
+{
+	struct sq_wait w;
+
+	sq_wait_init(&w);
+	return sq_wait(&w, store_sub_jobs_delete_async(st, actor, project_id,
+	    ids, n, ei, sq_wait_done, &w));
 }
 
 static int
@@ -447,25 +420,45 @@ delete_status_op(struct sq_conn *c, struct sq_op *op)
 	return delete_chg(c, a);
 }
 
-int
-store_sub_jobs_delete_by_status(struct store *st,
-    const struct store_actor *actor, const char *project_id, int status,
-    int64_t *deleted)
+static void
+delete_status_finish(struct sq_async *a)
 {
-	struct delete_arg a = { project_id, NULL, 0, status, 0, NULL };
-	struct sq_op op;
-	int r;
+	struct delete_async *d = (struct delete_async *)(void *)a;
+
+	if (a->op.result == 0 && d->deleted != NULL)
+		*d->deleted = d->arg.deleted;
+}
+
+int
+store_sub_jobs_delete_by_status_async(struct store *st,
+    const struct store_actor *actor, const char *project_id, int status,
+    int64_t *deleted, store_done_fn done, void *arg)
+{
+	struct delete_async *d;
 
 	if (deleted != NULL)
 		*deleted = 0;
 	if (project_id == NULL ||
 	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
 		return WJ_ERR_INVALID;
-	sq_op_init(&op, delete_status_op, &a, 1, actor,
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return WJ_ERR_NOMEM;
+	d->arg = (struct delete_arg){ project_id, NULL, 0, status, 0, NULL };
+	d->deleted = deleted;
+	sq_op_init(&d->a.op, delete_status_op, &d->arg, 1, actor,
 	    "workspace:jobs:deleteSubJobRecords", project_id);
-	op.alone = 1;		/* any number of rows */
-	if ((r = sq_submit(st, &op)) == 0 && deleted != NULL)
-		*deleted = a.deleted;
-	sq_op_clear(&op);
-	return r;
+	d->a.op.alone = 1;	/* any number of rows */
+	return sq_submit_done(st, &d->a, delete_status_finish, done, arg);
+}
+
+int
+store_sub_jobs_delete_by_status(struct store *st,
+    const struct store_actor *actor, const char *project_id, int status,
+    int64_t *deleted)
+{
+	struct sq_wait w;
+
+	sq_wait_init(&w);
+	return sq_wait(&w, store_sub_jobs_delete_by_status_async(st, actor,
+	    project_id, status, deleted, sq_wait_done, &w));
 }

@@ -259,26 +259,52 @@ job_in_valid(const struct store_job_in *in)
 	    strlen(in->client_token) <= WJ_CLIENT_TOKEN_MAX);
 }
 
-int
-store_job_create(struct store *st, const struct store_actor *actor,
-    const struct store_job_in *in, char **body)
+struct create_async {
+	struct sq_async	  a;
+	struct create_arg arg;
+	char		**body;
+};
+
+static void
+create_finish(struct sq_async *a)
 {
-	struct create_arg a = { in, NULL };
-	struct sq_op op;
-	int r;
+	struct create_async *c = (struct create_async *)(void *)a;
+
+	if (a->op.result == 0) {
+		*c->body = c->arg.body;
+		c->arg.body = NULL;
+	}
+	free(c->arg.body);
+}
+
+int
+store_job_create_async(struct store *st, const struct store_actor *actor,
+    const struct store_job_in *in, char **body, store_done_fn done,
+    void *arg)
+{
+	struct create_async *c;
 
 	*body = NULL;
 	if (!job_in_valid(in))
 		return WJ_ERR_INVALID;
-	sq_op_init(&op, create_op, &a, 1, actor, "workspace:jobs:create",
-	    in->project_id);
-	if ((r = sq_submit(st, &op)) == 0) {
-		*body = a.body;
-		a.body = NULL;
-	}
-	free(a.body);
-	sq_op_clear(&op);
-	return r;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return WJ_ERR_NOMEM;
+	c->arg.in = in;
+	c->body = body;
+	sq_op_init(&c->a.op, create_op, &c->arg, 1, actor,
+	    "workspace:jobs:create", in->project_id);
+	return sq_submit_done(st, &c->a, create_finish, done, arg);
+}
+
+int
+store_job_create(struct store *st, const struct store_actor *actor,
+    const struct store_job_in *in, char **body)
+{
+	struct sq_wait w;
+
+	sq_wait_init(&w);
+	return sq_wait(&w, store_job_create_async(st, actor, in, body,
+	    sq_wait_done, &w));
 }
 
 /* ---- show ---------------------------------------------------------------- */
@@ -444,21 +470,37 @@ retry_op(struct sq_conn *c, struct sq_op *op)
 	return sq_job_recompute(c, a->project_id, a->job_id, now);
 }
 
+struct retry_async {
+	struct sq_async	 a;
+	struct retry_arg arg;
+};
+
+int
+store_job_retry_async(struct store *st, const struct store_actor *actor,
+    const char *project_id, const char *job_id, struct wj_errinfo *ei,
+    store_done_fn done, void *arg)
+{
+	struct retry_async *t;
+
+	if (project_id == NULL || job_id == NULL)
+		return WJ_ERR_INVALID;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return WJ_ERR_NOMEM;
+	t->arg = (struct retry_arg){ project_id, job_id, ei };
+	sq_op_init(&t->a.op, retry_op, &t->arg, 1, actor,
+	    "workspace:jobs:retry", project_id);
+	return sq_submit_done(st, &t->a, NULL, done, arg);
+}
+
 int
 store_job_retry(struct store *st, const struct store_actor *actor,
     const char *project_id, const char *job_id, struct wj_errinfo *ei)
 {
-	struct retry_arg a = { project_id, job_id, ei };
-	struct sq_op op;
-	int r;
+	struct sq_wait w;
 
-	if (project_id == NULL || job_id == NULL)
-		return WJ_ERR_INVALID;
-	sq_op_init(&op, retry_op, &a, 1, actor, "workspace:jobs:retry",
-	    project_id);
-	r = sq_submit(st, &op);
-	sq_op_clear(&op);
-	return r;
+	sq_wait_init(&w);
+	return sq_wait(&w, store_job_retry_async(st, actor, project_id,
+	    job_id, ei, sq_wait_done, &w));
 }
 
 /* ---- the project of a sub-job (scope of the internal API) -------------- */

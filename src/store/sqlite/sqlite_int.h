@@ -259,6 +259,39 @@ int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
 int	sq_submit_async(struct store *, struct sq_op *) WJ_WUR;
 /* ---- audit.c: the op envelope and its audit row ------------------------- */
 
+/*
+ * An op its caller does not wait for, as the store's *_async functions
+ * queue it: allocated (malloc) with the op first, its argument after.
+ */
+struct sq_async {
+	struct sq_op	 op;
+	void		(*finish)(struct sq_async *);
+	store_done_fn	 done;
+	void		*done_arg;
+};
+/*
+ * Queue a->op (set up by sq_op_init): 0 when queued, and then, once its
+ * batch is durable or refused, finish(a) (may be NULL: hands results
+ * out; op.result says how it went) and done(arg, result), exactly once,
+ * on the syncer thread; a is freed.  Any other return: nothing was
+ * queued, finish ran with that error, a is freed, done never runs.
+ */
+int	sq_submit_done(struct store *, struct sq_async *a,
+	    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
+	    WJ_WUR;
+/* The sync form of an *_async call: w's done function and the wait. */
+struct sq_wait {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 done, result;
+};
+void	sq_wait_init(struct sq_wait *);
+/* A store_done_fn for arg = struct sq_wait. */
+void	sq_wait_done(void *arg, int result);
+/* queued (an *_async call's return) when not 0, else the result once
+ * sq_wait_done ran. */
+int	sq_wait(struct sq_wait *, int queued) WJ_WUR;
+
 /* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
 void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
 	    const struct store_actor *, const char *action,

@@ -413,6 +413,84 @@ sq_submit(struct store *st, struct sq_op *op)
 	return op->result;
 }
 
+/* ---- ops nobody waits for, and waiting for them ---------------------------- */
+
+/* on_done of an sq_async op, on the syncer thread. */
+static void
+async_done(struct sq_op *op)
+{
+	struct sq_async *a = (struct sq_async *)(void *)op;
+	store_done_fn done = a->done;
+	void *arg = a->done_arg;
+	int r = op->result;
+
+	if (a->finish != NULL)
+		a->finish(a);
+	sq_op_clear(op);
+	free(a);
+	done(arg, r);
+}
+
+int
+sq_submit_done(struct store *st, struct sq_async *a,
+    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
+{
+	int r;
+
+	a->finish = finish;
+	a->done = done;
+	a->done_arg = arg;
+	a->op.on_done = async_done;
+	if (done == NULL)
+		r = WJ_ERR_INVALID;
+	else if ((r = sq_submit_async(st, &a->op)) == 0)
+		return 0;
+	a->op.result = r;
+	if (finish != NULL)
+		finish(a);
+	sq_op_clear(&a->op);
+	free(a);
+	return r;
+}
+
+void
+sq_wait_init(struct sq_wait *w)
+{
+	w->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	w->cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	w->done = 0;
+	w->result = 0;
+}
+
+void
+sq_wait_done(void *arg, int result)
+{
+	struct sq_wait *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->result = result;
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+sq_wait(struct sq_wait *w, int queued)
+{
+	int r = queued;
+
+	if (r == 0) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->done)
+			pthread_cond_wait(&w->cv, &w->mu);
+		r = w->result;
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	return r;
+}
+
 /* ---- the checkpointer ---------------------------------------------------- */
 
 /*

@@ -103,6 +103,36 @@ int	api_json_int(struct api_req *, json_t *obj, const char *key,
 /* Reply with the JSON in b. */
 int	api_reply(struct api_req *, int status, struct buf *b);
 
+/*
+ * A write answered after the shared commit: the handler queues the
+ * store's _async call with api_pending_done as its done function, hands
+ * the request to its endpoint's one reply function (api_defer) and
+ * returns 0.  The reply function runs on a server thread once the write
+ * is durable or refused and answers with api_pending_reply.  Everything
+ * the store reads until then lives in the endpoint's pending state,
+ * which starts with this struct and is malloc'd.
+ */
+struct api_pending {
+	struct http_req	   *h;
+	struct store_actor  actor;	/* user_id points to user_id below */
+	char		    user_id[WJ_ID_LEN + 1];
+	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
+	struct wj_errinfo   err;	/* the store's reason of a refusal */
+	int		    result;
+};
+/* Fill p for request r (its actor and the caller's domain copied). */
+void	api_pending_init(struct api_pending *, const struct api_req *);
+/* The store_done_fn of a pending write: keeps result, resumes p->h. */
+void	api_pending_done(void *arg, int result);
+/* Answer after the commit: reply(h, p) fills the response then. */
+void	api_defer(struct api_pending *,
+	    void (*reply)(struct http_req *, void *p));
+/*
+ * The answer of a pending write: its error when result failed, else
+ * status with the JSON in b (NULL: no body).  Frees b, not p.
+ */
+void	api_pending_reply(struct api_pending *, int status, struct buf *b);
+
 /* ---- handlers ---------------------------------------------------------- */
 
 int	api_sub_jobs_list(struct api_req *);

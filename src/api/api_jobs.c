@@ -2,6 +2,7 @@
  * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry)
  * (spec/jobs-api.md §4 and §5, DESIGN §4).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -43,35 +44,61 @@ api_jobs_show(struct api_req *r)
 	return e;
 }
 
+/* A retry waiting for the store's group commit. */
+struct retry_pending {
+	struct api_pending p;
+};
+
+/* The one reply of RunActionsOnWorkspaceJob: {"job_id": ...} once the
+ * retry is durable, its refusal otherwise. */
+static void
+retry_reply(struct http_req *h, void *arg)
+{
+	struct retry_pending *t = arg;
+	struct buf b;
+	struct jw w;
+
+	buf_init(&b);
+	if (t->p.result == 0) {
+		jw_init(&w, &b);
+		jw_obj_open(&w);
+		jw_kv_str(&w, "job_id", h->params[1]);
+		jw_obj_close(&w);
+	}
+	api_pending_reply(&t->p, 200, &b);
+	free(t);
+}
+
 int
 api_jobs_action(struct api_req *r)
 {
-	const char *job_id = r->http->params[1], *op = NULL;
+	struct retry_pending *t = NULL;
+	const char *op = NULL;
 	json_t *doc = NULL;
-	struct buf b;
-	struct jw w;
 	int e;
 
-	buf_init(&b);
 	if ((e = api_body_object(r, &doc)) != 0 ||
 	    (e = api_json_str(r, doc, "op_type", 1, 255, 1, &op)) != 0)
 		goto out;
-	/* DESIGN §4: retry is the only action. */
+	/* Retry is the only action (docs/API.md#runactionsonworkspacejob). */
 	if (strcmp(op, "retry") != 0) {
 		wj_errinfo_set(&r->err, "op_type must be retry");
 		e = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((e = store_job_retry(r->api->store, &r->actor, r->project_id,
-	    job_id, &r->err)) != 0)
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		e = WJ_ERR_NOMEM;
 		goto out;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "job_id", job_id);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
+	}
+	api_pending_init(&t->p, r);
+	if ((e = store_job_retry_async(r->api->store, &t->p.actor,
+	    r->project_id, r->http->params[1], &t->p.err, api_pending_done,
+	    t)) != 0) {
+		free(t);
+		goto out;
+	}
+	api_defer(&t->p, retry_reply);
  out:
-	buf_free(&b);
 	json_decref(doc);
 	return e;
 }

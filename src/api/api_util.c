@@ -1,7 +1,9 @@
 /*
- * api_util.c - request-body and member helpers shared by the handlers:
- * each failure names the offending member in the error detail.
+ * api_util.c - request-body and member helpers shared by the handlers
+ * (each failure names the offending member in the error detail), and
+ * the pending state of the writes answered after the shared commit.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -123,4 +125,48 @@ api_reply(struct api_req *r, int status, struct buf *b)
 	}
 	http_reply_json(r->http, status, b);
 	return 0;
+}
+
+void
+api_pending_init(struct api_pending *p, const struct api_req *r)
+{
+	p->h = r->http;
+	p->actor = r->actor;
+	(void)snprintf(p->user_id, sizeof(p->user_id), "%s",
+	    r->actor.user_id != NULL ? r->actor.user_id : "");
+	p->actor.user_id = r->actor.user_id != NULL ? p->user_id : NULL;
+	(void)snprintf(p->domain_id, sizeof(p->domain_id), "%s",
+	    r->who.domain_id);
+	p->result = 0;
+}
+
+/* On a thread of the store: durable or refused. */
+void
+api_pending_done(void *arg, int result)
+{
+	struct api_pending *p = arg;
+
+	p->result = result;
+	http_req_resume(p->h);
+}
+
+void
+api_defer(struct api_pending *p, void (*reply)(struct http_req *, void *))
+{
+	http_req_defer(p->h, reply, p);
+}
+
+void
+api_pending_reply(struct api_pending *p, int status, struct buf *b)
+{
+	if (p->result != 0)
+		http_reply_error(p->h, p->result, &p->err);
+	else if (b == NULL)
+		http_reply_empty(p->h, status);
+	else if (b->failed)
+		http_reply_error(p->h, WJ_ERR_NOMEM, NULL);
+	else
+		http_reply_json(p->h, status, b);
+	if (b != NULL)
+		buf_free(b);
 }

@@ -132,6 +132,9 @@ void	api_defer(struct api_pending *,
  * status with the JSON in b (NULL: no body).  Frees b, not p.
  */
 void	api_pending_reply(struct api_pending *, int status, struct buf *b);
+/* The same with the object {"key": "value", ...} of the (key, value)
+ * string pairs that follow, up to a NULL key. */
+void	api_pending_reply_obj(struct api_pending *, int status, ...);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -355,19 +355,10 @@ heartbeat_reply(struct http_req *h, void *arg)
 {
 	struct beat_pending *t = arg;
 	char iso[28];
-	struct buf b;
-	struct jw w;
 
 	(void)h;
-	buf_init(&b);
-	if (t->p.result == 0) {
-		wj_time_iso(t->expires, iso);
-		jw_init(&w, &b);
-		jw_obj_open(&w);
-		jw_kv_str(&w, "lease_expires_at", iso);
-		jw_obj_close(&w);
-	}
-	api_pending_reply(&t->p, 200, &b);
+	wj_time_iso(t->expires, iso);
+	api_pending_reply_obj(&t->p, 200, "lease_expires_at", iso, NULL);
 	beat_free(t);
 }
 
@@ -402,18 +393,9 @@ static void
 finish_reply(struct http_req *h, void *arg)
 {
 	struct beat_pending *t = arg;
-	struct buf b;
-	struct jw w;
 
-	buf_init(&b);
-	if (t->p.result == 0) {
-		jw_init(&w, &b);
-		jw_obj_open(&w);
-		jw_kv_str(&w, "id", h->params[0]);
-		jw_kv_str(&w, "status", t->status);
-		jw_obj_close(&w);
-	}
-	api_pending_reply(&t->p, 200, &b);
+	api_pending_reply_obj(&t->p, 200, "id", h->params[0], "status",
+	    t->status, NULL);
 	beat_free(t);
 }
 

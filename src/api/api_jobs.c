@@ -44,35 +44,19 @@ api_jobs_show(struct api_req *r)
 	return e;
 }
 
-/* A retry waiting for the store's group commit. */
-struct retry_pending {
-	struct api_pending p;
-};
-
 /* The one reply of RunActionsOnWorkspaceJob: {"job_id": ...} once the
- * retry is durable, its refusal otherwise. */
+ * retry is durable, its refusal otherwise.  arg: a struct api_pending. */
 static void
 retry_reply(struct http_req *h, void *arg)
 {
-	struct retry_pending *t = arg;
-	struct buf b;
-	struct jw w;
-
-	buf_init(&b);
-	if (t->p.result == 0) {
-		jw_init(&w, &b);
-		jw_obj_open(&w);
-		jw_kv_str(&w, "job_id", h->params[1]);
-		jw_obj_close(&w);
-	}
-	api_pending_reply(&t->p, 200, &b);
-	free(t);
+	api_pending_reply_obj(arg, 200, "job_id", h->params[1], NULL);
+	free(arg);
 }
 
 int
 api_jobs_action(struct api_req *r)
 {
-	struct retry_pending *t = NULL;
+	struct api_pending *t = NULL;
 	const char *op = NULL;
 	json_t *doc = NULL;
 	int e;
@@ -90,14 +74,14 @@ api_jobs_action(struct api_req *r)
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	api_pending_init(&t->p, r);
-	if ((e = store_job_retry_async(r->api->store, &t->p.actor,
-	    r->project_id, r->http->params[1], &t->p.err, api_pending_done,
+	api_pending_init(t, r);
+	if ((e = store_job_retry_async(r->api->store, &t->actor,
+	    r->project_id, r->http->params[1], &t->err, api_pending_done,
 	    t)) != 0) {
 		free(t);
 		goto out;
 	}
-	api_defer(&t->p, retry_reply);
+	api_defer(t, retry_reply);
  out:
 	json_decref(doc);
 	return e;

@@ -3,6 +3,7 @@
  * (each failure names the offending member in the error detail), and
  * the pending state of the writes answered after the shared commit.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -169,4 +170,25 @@ api_pending_reply(struct api_pending *p, int status, struct buf *b)
 		http_reply_json(p->h, status, b);
 	if (b != NULL)
 		buf_free(b);
+}
+
+void
+api_pending_reply_obj(struct api_pending *p, int status, ...)
+{
+	const char *k;
+	struct buf b;
+	struct jw w;
+	va_list ap;
+
+	buf_init(&b);
+	if (p->result == 0) {
+		jw_init(&w, &b);
+		jw_obj_open(&w);
+		va_start(ap, status);
+		while ((k = va_arg(ap, const char *)) != NULL)
+			jw_kv_str(&w, k, va_arg(ap, const char *));
+		va_end(ap);
+		jw_obj_close(&w);
+	}
+	api_pending_reply(p, status, &b);
 }

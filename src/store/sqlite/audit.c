@@ -3,6 +3,7 @@
  * resource ids it touches, and the audit_events row that goes into the
  * same transaction as the op (who, what, which project, the outcome).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,19 @@ sq_res_add(struct sq_op *op, const char *id)
 {
 	buf_putc(&op->res, op->res.len == 0 ? '[' : ',');
 	buf_json_string(&op->res, id, strlen(id));
+}
+
+void
+sq_res(struct sq_op *op, ...)
+{
+	const char *id;
+	va_list ap;
+
+	va_start(ap, op);
+	while ((id = va_arg(ap, const char *)) != NULL)
+		sq_res_add(op, id);
+	va_end(ap);
+	sq_res_end(op);
 }
 
 void

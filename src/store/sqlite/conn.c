@@ -27,7 +27,7 @@
 
 #include "sqlite_int.h"
 
-/* ---- errors -------------------------------------------------------------- */
+/* ---- errors ------------------------------------------------------------ */
 
 int
 sq_map(int rc)
@@ -92,7 +92,7 @@ sq_copy(char *dst, size_t size, const char *src)
 	return 0;
 }
 
-/* ---- statements ---------------------------------------------------------- */
+/* ---- statements -------------------------------------------------------- */
 
 static uint64_t
 sql_hash(const char *s)
@@ -267,22 +267,18 @@ sq_step(struct sq_conn *c, sqlite3_stmt *st, int *row)
 	return sq_fail(c, rc, sqlite3_sql(st));
 }
 
-int
-sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
-    ...)
+static int
+runv(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
+    va_list ap)
 {
 	sqlite3_stmt *st = NULL;
-	va_list ap;
 	int r, row;
 
 	if (changes != NULL)
 		*changes = 0;
 	if ((r = sq_stmt(c, sql, &st)) != 0)
 		return r;
-	va_start(ap, fmt);
-	r = bindv(c, st, 1, fmt, ap);
-	va_end(ap);
-	if (r != 0)
+	if ((r = bindv(c, st, 1, fmt, ap)) != 0)
 		goto out;
 	do {
 		if ((r = sq_step(c, st, &row)) != 0)
@@ -293,6 +289,32 @@ sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
  out:
 	sq_put(c, st);
 	return r;
+}
+
+int
+sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
+    ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = runv(c, changes, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sq_change(struct sq_conn *c, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int64_t n;
+	int r;
+
+	va_start(ap, fmt);
+	r = runv(c, &n, sql, fmt, ap);
+	va_end(ap);
+	return r == 0 && n == 0 ? WJ_ERR_NOT_FOUND : r;
 }
 
 int
@@ -320,7 +342,7 @@ sq_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-/* ---- connections --------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------- */
 
 /* wj_job_status(w, r, s, f, started, failed): job.c's derivation in SQL. */
 static void
@@ -548,7 +570,7 @@ store_data_version(struct store *st, int64_t *dv)
 	return r;
 }
 
-/* ---- open and close ------------------------------------------------------ */
+/* ---- open and close ---------------------------------------------------- */
 
 /* Create the file 0600 if absent, so SQLite never creates it wider. */
 static int
@@ -693,7 +715,7 @@ store_ping(struct store *st)
 	    "");
 }
 
-/* ---- shared by the entity files ------------------------------------------ */
+/* ---- shared by the entity files ---------------------------------------- */
 
 int
 sq_name_ok(const char *s)
@@ -778,7 +800,7 @@ sq_write(struct store *st, sq_op_fn fn, void *arg, const char *action)
 	return r;
 }
 
-/* ---- a growing array ------------------------------------------------------ */
+/* ---- a growing array ---------------------------------------------------- */
 
 void *
 sq_vec_add(struct sq_vec *a)

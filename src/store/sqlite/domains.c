@@ -110,13 +110,8 @@ store_bootstrap(struct store *st, const char *dname, const char *uname,
 	if (!sq_name_ok(dname) || !sq_name_ok(uname) || !sq_name_ok(pname) ||
 	    !sq_ak_ok(ak, sk_sealed, sk_sealed_len))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.dname = dname;
-	a.uname = uname;
-	a.pname = pname;
-	a.ak = ak;
-	a.sk = sk_sealed;
-	a.sklen = sk_sealed_len;
+	a = (struct boot_arg){ .dname = dname, .uname = uname, .pname = pname,
+	    .ak = ak, .sk = sk_sealed, .sklen = sk_sealed_len };
 	if ((r = sq_write(st, boot_op, &a, NULL)) == 0) {
 		if (d != NULL)
 			*d = a.d;
@@ -157,8 +152,7 @@ domain_create_op(struct sq_conn *c, struct sq_op *op)
 	if ((r = sq_run(c, NULL, "INSERT INTO domains (id, name, created_ms) "
 	    "VALUES (?, ?, ?)", "ttI", a->d.id, a->name, now)) != 0)
 		return r;
-	sq_res_add(op, a->d.id);
-	sq_res_end(op);
+	sq_res(op, a->d.id, NULL);
 	return sq_run(c, NULL, "INSERT INTO users (id, domain_id, name, "
 	    "is_root, enabled, password_hash, created_ms) "
 	    "VALUES (?, ?, ?, 1, 1, ?, ?)", "ttttI", a->u.id, a->d.id,
@@ -175,9 +169,7 @@ store_domain_create(struct store *st, const char *name,
 
 	if (!sq_name_ok(name) || !sq_hash_ok(password_hash))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.name = name;
-	a.hash = password_hash;
+	a = (struct domain_arg){ .name = name, .hash = password_hash };
 	if ((r = sq_write(st, domain_create_op, &a, "iam:domains:create")) != 0)
 		return r;
 	if (d != NULL)
@@ -190,13 +182,8 @@ store_domain_create(struct store *st, const char *name,
 int
 store_domain_first(struct store *st, struct store_domain *out)
 {
-	struct store_domain d;
-	int r;
-
-	if ((r = sq_rows(st, "SELECT id, name FROM domains "
-	    "ORDER BY created_ms, id LIMIT 1", NULL, 0, 1, domain_row, &d)) == 0)
-		*out = d;
-	return r;
+	return sq_one(st, "SELECT id, name FROM domains "
+	    "ORDER BY created_ms, id LIMIT 1", NULL, 0, domain_row, out);
 }
 
 int
@@ -259,9 +246,7 @@ store_project_create(struct store *st, const char *domain_id,
 
 	if (domain_id == NULL || !sq_name_ok(name))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.name = name;
+	a = (struct project_arg){ .domain_id = domain_id, .name = name };
 	if ((r = sq_write(st, project_create_op, &a, NULL)) == 0 &&
 	    out != NULL)
 		*out = a.p;
@@ -282,16 +267,10 @@ store_project_list(struct store *st, const char *domain_id,
 int
 store_project_get(struct store *st, const char *id, struct store_project *out)
 {
-	struct store_project p;
-	const char *q[] = { id };
-	int r;
+	const char *p[] = { id };
 
-	if (id == NULL)
-		return WJ_ERR_INVALID;
-	if ((r = sq_rows(st, "SELECT id, name, domain_id FROM projects "
-	    "WHERE id = ?", q, 1, 1, project_row, &p)) == 0)
-		*out = p;
-	return r;
+	return sq_one(st, "SELECT id, name, domain_id FROM projects "
+	    "WHERE id = ?", p, 1, project_row, out);
 }
 
 int

@@ -43,8 +43,7 @@ group_create_op(struct sq_conn *c, struct sq_op *op)
 	    (r = sq_copy(a->g.domain_id, sizeof(a->g.domain_id),
 	    a->domain_id)) != 0)
 		return r;
-	sq_res_add(op, a->g.id);
-	sq_res_end(op);
+	sq_res(op, a->g.id, NULL);
 	return sq_run(c, NULL, "INSERT INTO groups (id, domain_id, name, "
 	    "created_ms) VALUES (?, ?, ?, ?)", "tttI", a->g.id, a->domain_id,
 	    a->name, (int64_t)wj_now_ms());
@@ -59,9 +58,7 @@ store_group_create(struct store *st, const char *domain_id, const char *name,
 
 	if (!sq_id_ok(domain_id) || !sq_name_ok(name))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.name = name;
+	a = (struct group_arg){ .domain_id = domain_id, .name = name };
 	if ((r = sq_write(st, group_create_op, &a, "iam:groups:create")) == 0 &&
 	    out != NULL)
 		*out = a.g;
@@ -110,9 +107,7 @@ member_add_op(struct sq_conn *c, struct sq_op *op)
 
 	if ((r = same_domain(c, a->group_id, a->user_id)) != 0)
 		return r;
-	sq_res_add(op, a->group_id);
-	sq_res_add(op, a->user_id);
-	sq_res_end(op);
+	sq_res(op, a->group_id, a->user_id, NULL);
 	if ((r = sq_run(c, NULL, "INSERT OR IGNORE INTO group_members "
 	    "(group_id, user_id, created_ms) VALUES (?, ?, ?)", "ttI",
 	    a->group_id, a->user_id, (int64_t)wj_now_ms())) != 0)
@@ -124,17 +119,12 @@ static int
 member_remove_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct group_arg *a = op->arg;
-	int64_t n;
 	int r;
 
-	sq_res_add(op, a->group_id);
-	sq_res_add(op, a->user_id);
-	sq_res_end(op);
-	if ((r = sq_run(c, &n, "DELETE FROM group_members WHERE group_id = ? "
+	sq_res(op, a->group_id, a->user_id, NULL);
+	if ((r = sq_change(c, "DELETE FROM group_members WHERE group_id = ? "
 	    "AND user_id = ?", "tt", a->group_id, a->user_id)) != 0)
 		return r;
-	if (n == 0)
-		return WJ_ERR_NOT_FOUND;
 	return sq_revoke_user(c, a->user_id);
 }
 
@@ -147,9 +137,7 @@ membership(struct store *st, sq_op_fn fn, const char *action,
 
 	if (!sq_id_ok(group_id) || !sq_id_ok(user_id))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.group_id = group_id;
-	a.user_id = user_id;
+	a = (struct group_arg){ .group_id = group_id, .user_id = user_id };
 	return sq_write(st, fn, &a, action);
 }
 

@@ -207,8 +207,7 @@ create_op(struct sq_conn *c, struct sq_op *op)
 	    (r = wj_id_new(job_id)) != 0 ||
 	    (r = insert_job(c, in, job_id, now)) != 0)
 		goto out;
-	sq_res_add(op, job_id);
-	sq_res_end(op);
+	sq_res(op, job_id, NULL);
 	jw_init(&w, &b);
 	jw_obj_open(&w);
 	jw_kv_str(&w, "job_id", job_id);
@@ -428,8 +427,7 @@ retry_op(struct sq_conn *c, struct sq_op *op)
 	int64_t now = wj_now_ms();
 	int r, status, any = 0;
 
-	sq_res_add(op, a->job_id);
-	sq_res_end(op);
+	sq_res(op, a->job_id, NULL);
 	if ((r = job_status_get(c, a->project_id, a->job_id, &status)) != 0)
 		return r;
 	if (status != JOB_STATUS_FAILED) {

@@ -57,8 +57,7 @@ policy_create_op(struct sq_conn *c, struct sq_op *op)
 	    (r = sq_copy(a->p.document, sizeof(a->p.document), a->doc)) != 0)
 		return r;
 	a->p.updated_ms = now;
-	sq_res_add(op, a->p.id);
-	sq_res_end(op);
+	sq_res(op, a->p.id, NULL);
 	return sq_run(c, NULL, "INSERT INTO policies (id, domain_id, name, "
 	    "document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)",
 	    "ttttII", a->p.id, a->domain_id, a->name, a->doc, now, now);
@@ -74,10 +73,8 @@ store_policy_create(struct store *st, const char *domain_id, const char *name,
 	if (!sq_id_ok(domain_id) || !sq_name_ok(name) || document == NULL ||
 	    strlen(document) < 2 || strlen(document) > STORE_POLICY_DOC_MAX)
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.name = name;
-	a.doc = document;
+	a = (struct policy_arg){ .domain_id = domain_id, .name = name,
+	    .doc = document };
 	if ((r = sq_write(st, policy_create_op, &a, "iam:policies:create")) ==
 	    0 && out != NULL)
 		*out = a.p;
@@ -115,9 +112,7 @@ store_policy_put_system(struct store *st, const char *name,
 	if (!sq_name_ok(name) || document == NULL || strlen(document) < 2 ||
 	    strlen(document) > STORE_POLICY_DOC_MAX)
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.name = name;
-	a.doc = document;
+	a = (struct policy_arg){ .name = name, .doc = document };
 	return sq_write(st, policy_system_op, &a, NULL);
 }
 
@@ -189,9 +184,7 @@ attach_op(struct sq_conn *c, struct sq_op *op)
 
 	if ((r = attach_check(c, a)) != 0)
 		return r;
-	sq_res_add(op, a->policy_id);
-	sq_res_add(op, a->principal_id);
-	sq_res_end(op);
+	sq_res(op, a->policy_id, a->principal_id, NULL);
 	if ((r = sq_run(c, NULL, "INSERT OR IGNORE INTO policy_attachments "
 	    "(principal_type, principal_id, policy_id, project_id, "
 	    "created_ms) VALUES (?, ?, ?, ?, ?)", "ttttI",
@@ -205,21 +198,16 @@ static int
 detach_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct policy_arg *a = op->arg;
-	int64_t n;
 	int r;
 
 	if ((r = attach_check(c, a)) != 0)
 		return r;
-	sq_res_add(op, a->policy_id);
-	sq_res_add(op, a->principal_id);
-	sq_res_end(op);
-	if ((r = sq_run(c, &n, "DELETE FROM policy_attachments WHERE "
+	sq_res(op, a->policy_id, a->principal_id, NULL);
+	if ((r = sq_change(c, "DELETE FROM policy_attachments WHERE "
 	    "principal_type = ? AND principal_id = ? AND policy_id = ? AND "
 	    "project_id = ?", "tttt", ptype_text(a->ptype), a->principal_id,
 	    a->policy_id, a->project_id)) != 0)
 		return r;
-	if (n == 0)
-		return WJ_ERR_NOT_FOUND;
 	return revoke_principal(c, a);
 }
 
@@ -230,16 +218,14 @@ attachment(struct store *st, sq_op_fn fn, const char *action,
 {
 	struct policy_arg a;
 
-	if (!sq_id_ok(domain_id) || !sq_id_ok(policy_id) || !sq_id_ok(principal_id) ||
+	if (!sq_id_ok(domain_id) || !sq_id_ok(policy_id) ||
+	    !sq_id_ok(principal_id) ||
 	    project_id == NULL || strlen(project_id) > WJ_ID_LEN ||
 	    (ptype != STORE_PRINCIPAL_USER && ptype != STORE_PRINCIPAL_GROUP))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.policy_id = policy_id;
-	a.ptype = ptype;
-	a.principal_id = principal_id;
-	a.project_id = project_id;
+	a = (struct policy_arg){ .domain_id = domain_id, .policy_id = policy_id,
+	    .ptype = ptype, .principal_id = principal_id,
+	    .project_id = project_id };
 	return sq_write(st, fn, &a, action);
 }
 

@@ -176,7 +176,7 @@ struct store {
 	int64_t		 cold_until_us;
 };
 
-/* ---- conn.c: connections, statements, errors ------------------------------ */
+/* ---- conn.c: connections, statements, errors ---------------------------- */
 
 /* Open a connection to st's file: a reader (query_only) or, with writer,
  * one for the writer thread or the checkpointer. */
@@ -234,6 +234,9 @@ int	sq_step(struct sq_conn *, sqlite3_stmt *, int *row) WJ_WUR;
 /* Prepare, bind, run to completion; *changes = rows changed (may be NULL). */
 int	sq_run(struct sq_conn *, int64_t *changes, const char *sql,
 	    const char *fmt, ...) WJ_WUR;
+/* sq_run, WJ_ERR_NOT_FOUND when it changed no row. */
+int	sq_change(struct sq_conn *, const char *sql, const char *fmt, ...)
+	    WJ_WUR;
 /* Prepare, bind, one step: *yes = whether sql returned a row. */
 int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
 	    ...) WJ_WUR;
@@ -301,10 +304,12 @@ void	sq_op_clear(struct sq_op *);
 /* Add id to the op's audit resource list; sq_res_end closes the list. */
 void	sq_res_add(struct sq_op *, const char *id);
 void	sq_res_end(struct sq_op *);
+/* The op's whole resource list: the ids that follow, up to NULL. */
+void	sq_res(struct sq_op *, ...);
 /* The op's audit_events row, with result as its outcome. */
 int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 
-/* ---- migrate.c ----------------------------------------------------------- */
+/* ---- migrate.c --------------------------------------------------------- */
 
 #define SQ_SCHEMA_VERSION 4
 
@@ -313,7 +318,7 @@ int	sq_migrate(sqlite3 *) WJ_WUR;
 /* The schema version recorded in the database (0 for a new file). */
 int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
 
-/* ---- walbuf.c ------------------------------------------------------------ */
+/* ---- walbuf.c ---------------------------------------------------------- */
 
 #define SQ_WALBUF_VFS "wj-walbuf"
 
@@ -327,7 +332,7 @@ struct sq_walbuf_stats {
 };
 struct sq_walbuf_stats sq_walbuf_stats(void);
 
-/* ---- mem.c --------------------------------------------------------------- */
+/* ---- mem.c ------------------------------------------------------------- */
 
 /* Make SQLite allocate through mem.c's per-thread caches; only
  * before SQLite's first use (SQLITE_MISUSE after).  An SQLite result
@@ -339,7 +344,7 @@ int	sq_mem_install(void);
 size_t	sq_mem_class_size(size_t n);
 size_t	sq_mem_cached(void);
 
-/* ---- jobs.c: shared by the job, delete and worker operations ------------- */
+/* ---- jobs.c: shared by the job, delete and worker operations ----------- */
 
 /* Columns of a sub-job row in the order sq_sub_job_row() decodes them. */
 #define SQ_SUB_JOB_COLS "id, job_id, project_id, job_type, status, " \
@@ -381,7 +386,7 @@ extern int64_t sq_test_idle_us;
 extern int sq_test_prefetch_always;
 extern int64_t sq_prefetch_found;
 
-/* ---- conn.c: shared by the entity files ---------------------------------- */
+/* ---- conn.c: shared by the entity files -------------------------------- */
 
 /* STORE_NAME_MAX: names are 1..64 bytes of clean UTF-8. */
 int	sq_name_ok(const char *);
@@ -435,7 +440,7 @@ int	sq_vec_out(int r, struct sq_vec *, void *out, size_t *n) WJ_WUR;
 int	sq_list(struct store *, const char *sql, const char *const *p, int np,
 	    size_t size, sq_row_fn row, void *out, size_t *n) WJ_WUR;
 
-/* ---- the entity files' shared checks -------------------------------------- */
+/* ---- the entity files' shared checks ------------------------------------ */
 
 /* 0 when the domain exists, else WJ_ERR_NOT_FOUND (domains.c). */
 int	sq_domain_exists(struct sq_conn *, const char *domain_id) WJ_WUR;

@@ -135,8 +135,7 @@ user_create_op(struct sq_conn *c, struct sq_op *op)
 	    (r = sq_copy(a->u.domain_id, sizeof(a->u.domain_id),
 	    a->domain_id)) != 0)
 		return r;
-	sq_res_add(op, a->u.id);
-	sq_res_end(op);
+	sq_res(op, a->u.id, NULL);
 	/* UNIQUE (domain_id, name): WJ_ERR_EXISTS for a taken name. */
 	return sq_run(c, NULL, "INSERT INTO users (id, domain_id, name, "
 	    "is_root, enabled, password_hash, created_ms) "
@@ -152,12 +151,11 @@ store_user_create(struct store *st, const char *domain_id, const char *name,
 	struct store_domain d;
 	int r;
 
-	if (!sq_id_ok(domain_id) || !sq_name_ok(name) || !sq_hash_ok(password_hash))
+	if (!sq_id_ok(domain_id) || !sq_name_ok(name) ||
+	    !sq_hash_ok(password_hash))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.name = name;
-	a.hash = password_hash;
+	a = (struct user_arg){ .domain_id = domain_id, .name = name,
+	    .hash = password_hash };
 	if ((r = sq_write(st, user_create_op, &a, "iam:users:create")) != 0)
 		return r;
 	if (out != NULL) {
@@ -204,8 +202,8 @@ store_user_auth_get(struct store *st, const char *user_id,
 
 	if (user_id == NULL)
 		return WJ_ERR_INVALID;
-	return sq_rows(st, "SELECT " AUTH_COLS USER_FROM " WHERE u.id = ?", p, 1,
-	    1, user_auth_row, out);
+	return sq_one(st, "SELECT " AUTH_COLS USER_FROM " WHERE u.id = ?", p, 1,
+	    user_auth_row, out);
 }
 
 int
@@ -222,7 +220,6 @@ static int
 user_enable_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct user_arg *a = op->arg;
-	int64_t n;
 	int r, root;
 
 	if ((r = sq_exists(c, &root, "SELECT 1 FROM users WHERE id = ? AND "
@@ -231,13 +228,10 @@ user_enable_op(struct sq_conn *c, struct sq_op *op)
 	/* The account's root user is the way back in: never disabled. */
 	if (root && !a->enabled)
 		return WJ_ERR_INVALID;
-	sq_res_add(op, a->user_id);
-	sq_res_end(op);
-	if ((r = sq_run(c, &n, "UPDATE users SET enabled = ? WHERE id = ?",
+	sq_res(op, a->user_id, NULL);
+	if ((r = sq_change(c, "UPDATE users SET enabled = ? WHERE id = ?",
 	    "it", a->enabled ? 1 : 0, a->user_id)) != 0)
 		return r;
-	if (n == 0)
-		return WJ_ERR_NOT_FOUND;
 	return a->enabled ? 0 : sq_revoke_user(c, a->user_id);
 }
 
@@ -248,9 +242,7 @@ store_user_set_enabled(struct store *st, const char *user_id, int enabled)
 
 	if (!sq_id_ok(user_id))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.user_id = user_id;
-	a.enabled = enabled;
+	a = (struct user_arg){ .user_id = user_id, .enabled = enabled };
 	return sq_write(st, user_enable_op, &a, enabled ? "iam:users:enable" :
 	    "iam:users:disable");
 }
@@ -259,17 +251,13 @@ static int
 user_password_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct user_arg *a = op->arg;
-	int64_t n;
 	int r;
 
-	sq_res_add(op, a->user_id);
-	sq_res_end(op);
-	if ((r = sq_run(c, &n, "UPDATE users SET password_hash = ?, "
+	sq_res(op, a->user_id, NULL);
+	if ((r = sq_change(c, "UPDATE users SET password_hash = ?, "
 	    "failed_logins = 0, locked_until_ms = 0 WHERE id = ?", "tt",
 	    a->hash, a->user_id)) != 0)
 		return r;
-	if (n == 0)
-		return WJ_ERR_NOT_FOUND;
 	return sq_revoke_user(c, a->user_id);
 }
 
@@ -282,9 +270,7 @@ store_user_set_password(struct store *st, const char *user_id,
 	if (!sq_id_ok(user_id) || password_hash == NULL ||
 	    !sq_hash_ok(password_hash))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.user_id = user_id;
-	a.hash = password_hash;
+	a = (struct user_arg){ .user_id = user_id, .hash = password_hash };
 	return sq_write(st, user_password_op, &a, "iam:users:setPassword");
 }
 
@@ -292,14 +278,11 @@ static int
 login_failed_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct user_arg *a = op->arg;
-	int64_t n;
 	int r, over;
 
-	if ((r = sq_run(c, &n, "UPDATE users SET failed_logins = "
+	if ((r = sq_change(c, "UPDATE users SET failed_logins = "
 	    "failed_logins + 1 WHERE id = ?", "t", a->user_id)) != 0)
 		return r;
-	if (n == 0)
-		return WJ_ERR_NOT_FOUND;
 	if ((r = sq_exists(c, &over, "SELECT 1 FROM users WHERE id = ? AND "
 	    "failed_logins >= ?", "ti", a->user_id, a->threshold)) != 0 ||
 	    !over)
@@ -322,12 +305,10 @@ store_user_login_failed(struct store *st, const char *user_id,
 	if (!sq_id_ok(user_id) || threshold < 1 || lock_ms < 0 || now_ms < 0 ||
 	    lock_ms > INT64_MAX - now_ms)
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.user_id = user_id;
-	a.now = now_ms;
-	a.threshold = threshold;
-	a.lock_ms = lock_ms;
-	if ((r = sq_write(st, login_failed_op, &a, NULL)) == 0 && locked != NULL)
+	a = (struct user_arg){ .user_id = user_id, .now = now_ms,
+	    .threshold = threshold, .lock_ms = lock_ms };
+	if ((r = sq_write(st, login_failed_op, &a, NULL)) == 0 &&
+	    locked != NULL)
 		*locked = a.locked;
 	return r;
 }
@@ -348,8 +329,7 @@ store_user_login_ok(struct store *st, const char *user_id)
 
 	if (!sq_id_ok(user_id))
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.user_id = user_id;
+	a = (struct user_arg){ .user_id = user_id };
 	return sq_write(st, login_ok_op, &a, NULL);
 }
 
@@ -407,13 +387,9 @@ static int
 key_enable_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct key_arg *a = op->arg;
-	int64_t n;
-	int r;
 
-	if ((r = sq_run(c, &n, "UPDATE access_keys SET enabled = ? "
-	    "WHERE ak = ?", "it", a->enabled ? 1 : 0, a->ak)) != 0)
-		return r;
-	return n == 0 ? WJ_ERR_NOT_FOUND : 0;
+	return sq_change(c, "UPDATE access_keys SET enabled = ? "
+	    "WHERE ak = ?", "it", a->enabled ? 1 : 0, a->ak);
 }
 
 int
@@ -429,14 +405,7 @@ store_key_set_enabled(struct store *st, const char *ak, int enabled)
 int
 store_key_get(struct store *st, const char *ak, struct store_key *out)
 {
-	struct store_key k;
 	const char *p[] = { ak };
-	int r;
 
-	if (ak == NULL)
-		return WJ_ERR_INVALID;
-	if ((r = sq_rows(st, KEY_SELECT " WHERE k.ak = ?", p, 1, 1, key_row,
-	    &k)) == 0)
-		*out = k;
-	return r;
+	return sq_one(st, KEY_SELECT " WHERE k.ak = ?", p, 1, key_row, out);
 }

@@ -481,8 +481,7 @@ finish_op(struct sq_conn *c, struct sq_op *op)
 	struct leased l;
 	int r;
 
-	sq_res_add(op, a->id);
-	sq_res_end(op);
+	sq_res(op, a->id, NULL);
 	if ((r = leased_get(c, op, a->domain_id, a->id, a->lease_id, &l)) != 0)
 		return r;
 	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "

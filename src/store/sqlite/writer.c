@@ -271,7 +271,7 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/* ---- the syncer ---------------------------------------------------------- */
+/* ---- the syncer -------------------------------------------------------- */
 
 /*
  * fdatasync the WAL through the syncer's own descriptor (fsync flushes
@@ -413,7 +413,7 @@ sq_submit(struct store *st, struct sq_op *op)
 	return op->result;
 }
 
-/* ---- ops nobody waits for, and waiting for them ---------------------------- */
+/* ---- ops nobody waits for, and waiting for them ------------------------ */
 
 /* on_done of an sq_async op, on the syncer thread. */
 static void
@@ -491,7 +491,7 @@ sq_wait(struct sq_wait *w, int queued)
 	return r;
 }
 
-/* ---- the checkpointer ---------------------------------------------------- */
+/* ---- the checkpointer -------------------------------------------------- */
 
 /*
  * After each commit of the writer's connection (replaces SQLite's
@@ -607,7 +607,7 @@ ckpt_start(struct store *st)
 	st->ckpt_running = 1;
 }
 
-/* ---- start and stop ------------------------------------------------------ */
+/* ---- start and stop ---------------------------------------------------- */
 
 int
 sq_writer_start(struct store *st)
@@ -620,34 +620,33 @@ sq_writer_start(struct store *st)
 	return 0;
 }
 
+/* Set *flag (and clear *paused) under the lock, wake cv, wait for t. */
+static void
+stop_thread(struct store *st, int *flag, int *paused, pthread_cond_t *cv,
+    pthread_t t)
+{
+	pthread_mutex_lock(&st->mu);
+	*flag = 1;
+	if (paused != NULL)
+		*paused = 0;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(t, NULL);
+}
+
 void
 sq_writer_stop(struct store *st)
 {
-	if (st->writer_running) {
-		pthread_mutex_lock(&st->mu);
-		st->stop = 1;
-		st->paused = 0;
-		pthread_cond_signal(&st->work_cv);
-		pthread_mutex_unlock(&st->mu);
-		/* The writer drains the queue before it exits. */
-		pthread_join(st->writer, NULL);
-	}
-	if (st->syncer_running) {
-		pthread_mutex_lock(&st->mu);
-		st->sync_stop = 1;
-		st->sync_paused = 0;
-		pthread_cond_signal(&st->sync_cv);
-		pthread_mutex_unlock(&st->mu);
-		/* The syncer answers what the writer left it, then exits. */
-		pthread_join(st->syncer, NULL);
-	}
+	/* The writer drains the queue before it exits; then the syncer
+	 * answers what the writer left it. */
+	if (st->writer_running)
+		stop_thread(st, &st->stop, &st->paused, &st->work_cv,
+		    st->writer);
+	if (st->syncer_running)
+		stop_thread(st, &st->sync_stop, &st->sync_paused,
+		    &st->sync_cv, st->syncer);
 	if (st->wal_fd != -1)
 		(void)close(st->wal_fd);
-	if (st->ckpt_running) {
-		pthread_mutex_lock(&st->mu);
-		st->stop = 1;
-		pthread_cond_signal(&st->ckpt_cv);
-		pthread_mutex_unlock(&st->mu);
-		pthread_join(st->ckpt, NULL);
-	}
+	if (st->ckpt_running)
+		stop_thread(st, &st->stop, NULL, &st->ckpt_cv, st->ckpt);
 }

@@ -336,6 +336,16 @@ sq_exists(struct sq_conn *c, int *yes, const char *sql, const char *fmt, ...)
 	return r;
 }
 
+int
+sq_found(struct sq_conn *c, const char *sql, const char *id)
+{
+	int r, found;
+
+	if ((r = sq_exists(c, &found, sql, "t", id)) != 0)
+		return r;
+	return found ? 0 : WJ_ERR_NOT_FOUND;
+}
+
 const char *
 sq_text(sqlite3_stmt *st, int col)
 {

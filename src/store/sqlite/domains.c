@@ -32,12 +32,7 @@ project_row(sqlite3_stmt *st, void *arg)
 int
 sq_domain_exists(struct sq_conn *c, const char *domain_id)
 {
-	int r, found;
-
-	if ((r = sq_exists(c, &found, "SELECT 1 FROM domains WHERE id = ?",
-	    "t", domain_id)) != 0)
-		return r;
-	return found ? 0 : WJ_ERR_NOT_FOUND;
+	return sq_found(c, "SELECT 1 FROM domains WHERE id = ?", domain_id);
 }
 
 /* ---- bootstrap ----------------------------------------------------------- */

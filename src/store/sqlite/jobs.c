@@ -152,12 +152,7 @@ token_lookup(struct sq_conn *c, const char *project_id, const char *token,
 static int
 project_exists(struct sq_conn *c, const char *project_id)
 {
-	int r, found;
-
-	if ((r = sq_exists(c, &found, "SELECT 1 FROM projects WHERE id = ?",
-	    "t", project_id)) != 0)
-		return r;
-	return found ? 0 : WJ_ERR_NOT_FOUND;
+	return sq_found(c, "SELECT 1 FROM projects WHERE id = ?", project_id);
 }
 
 static int

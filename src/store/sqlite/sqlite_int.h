@@ -240,6 +240,8 @@ int	sq_change(struct sq_conn *, const char *sql, const char *fmt, ...)
 /* Prepare, bind, one step: *yes = whether sql returned a row. */
 int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
 	    ...) WJ_WUR;
+/* sq_exists of sql bound with id: 0 when found, else WJ_ERR_NOT_FOUND. */
+int	sq_found(struct sq_conn *, const char *sql, const char *id) WJ_WUR;
 /* Column text or NULL (borrowed until the next step/reset). */
 const char *sq_text(sqlite3_stmt *, int col);
 /* Copy src into dst[size]; WJ_ERR_INTERNAL if it does not fit. */

@@ -393,8 +393,13 @@ int	store_user_set_password(struct store *, const char *user_id,
 int	store_user_login_failed(struct store *, const char *user_id,
 	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
 	    WJ_WUR;
+int	store_user_login_failed_async(struct store *, const char *user_id,
+	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
+	    store_done_fn done, void *arg) WJ_WUR;
 /* A right password: the count of failures goes back to 0. */
 int	store_user_login_ok(struct store *, const char *user_id) WJ_WUR;
+int	store_user_login_ok_async(struct store *, const char *user_id,
+	    store_done_fn done, void *arg) WJ_WUR;
 
 int	store_group_create(struct store *, const char *domain_id,
 	    const char *name, struct store_group *out) WJ_WUR;

@@ -293,12 +293,43 @@ login_failed_op(struct sq_conn *c, struct sq_op *op)
 	    a->user_id);
 }
 
+/* A login's write nobody waits for (a failure: *locked). */
+struct login_async {
+	struct sq_async	 a;
+	struct user_arg	 arg;
+	int		*locked;	/* may be NULL */
+};
+
+static void
+login_finish(struct sq_async *a)
+{
+	struct login_async *l = (struct login_async *)(void *)a;
+
+	if (a->op.result == 0 && l->locked != NULL)
+		*l->locked = l->arg.locked;
+}
+
+/* Queue fn with a copy of *arg (not audited: logins are not changes). */
+static int
+login_queue(struct store *st, sq_op_fn fn, const struct user_arg *arg,
+    int *locked, store_done_fn done, void *darg)
+{
+	struct login_async *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return WJ_ERR_NOMEM;
+	l->arg = *arg;
+	l->locked = locked;
+	sq_op_init(&l->a.op, fn, &l->arg, 0, NULL, NULL, NULL);
+	return sq_submit_done(st, &l->a, login_finish, done, darg);
+}
+
 int
-store_user_login_failed(struct store *st, const char *user_id,
-    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
+store_user_login_failed_async(struct store *st, const char *user_id,
+    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
+    store_done_fn done, void *arg)
 {
 	struct user_arg a;
-	int r;
 
 	if (locked != NULL)
 		*locked = 0;
@@ -307,10 +338,18 @@ store_user_login_failed(struct store *st, const char *user_id,
 		return WJ_ERR_INVALID;
 	a = (struct user_arg){ .user_id = user_id, .now = now_ms,
 	    .threshold = threshold, .lock_ms = lock_ms };
-	if ((r = sq_write(st, login_failed_op, &a, NULL)) == 0 &&
-	    locked != NULL)
-		*locked = a.locked;
-	return r;
+	return login_queue(st, login_failed_op, &a, locked, done, arg);
+}
+
+int
+store_user_login_failed(struct store *st, const char *user_id,
+    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
+{
+	struct sq_wait w;
+
+	sq_wait_init(&w);
+	return sq_wait(&w, store_user_login_failed_async(st, user_id, now_ms,
+	    threshold, lock_ms, locked, sq_wait_done, &w));
 }
 
 static int
@@ -323,14 +362,25 @@ login_ok_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_login_ok(struct store *st, const char *user_id)
+store_user_login_ok_async(struct store *st, const char *user_id,
+    store_done_fn done, void *arg)
 {
 	struct user_arg a;
 
 	if (!sq_id_ok(user_id))
 		return WJ_ERR_INVALID;
 	a = (struct user_arg){ .user_id = user_id };
-	return sq_write(st, login_ok_op, &a, NULL);
+	return login_queue(st, login_ok_op, &a, NULL, done, arg);
+}
+
+int
+store_user_login_ok(struct store *st, const char *user_id)
+{
+	struct sq_wait w;
+
+	sq_wait_init(&w);
+	return sq_wait(&w, store_user_login_ok_async(st, user_id, sq_wait_done,
+	    &w));
 }
 
 /* ---- access keys --------------------------------------------------------- */

@@ -395,9 +395,8 @@ store_sub_jobs_delete(struct store *st, const struct store_actor *actor,
     const char *project_id, const char *const *ids, size_t n,
     struct wj_errinfo *ei)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_sub_jobs_delete_async(st, actor, project_id,
 	    ids, n, ei, sq_wait_done, &w));
 }
@@ -455,9 +454,8 @@ store_sub_jobs_delete_by_status(struct store *st,
     const struct store_actor *actor, const char *project_id, int status,
     int64_t *deleted)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_sub_jobs_delete_by_status_async(st, actor,
 	    project_id, status, deleted, sq_wait_done, &w));
 }

@@ -35,6 +35,20 @@ sq_domain_exists(struct sq_conn *c, const char *domain_id)
 	return sq_found(c, "SELECT 1 FROM domains WHERE id = ?", domain_id);
 }
 
+int
+sq_new_in_domain(struct sq_conn *c, const char *domain_id, const char *name,
+    char id[WJ_ID_LEN + 1], char *name_dst, size_t name_size,
+    char *domain_dst, size_t domain_size)
+{
+	int r;
+
+	if ((r = sq_domain_exists(c, domain_id)) != 0 ||
+	    (r = wj_id_new(id)) != 0 ||
+	    (r = sq_copy(name_dst, name_size, name)) != 0)
+		return r;
+	return sq_copy(domain_dst, domain_size, domain_id);
+}
+
 /* ---- bootstrap ----------------------------------------------------------- */
 
 struct boot_arg {
@@ -220,11 +234,8 @@ project_create_op(struct sq_conn *c, struct sq_op *op)
 	struct project_arg *a = op->arg;
 	int r;
 
-	if ((r = sq_domain_exists(c, a->domain_id)) != 0 ||
-	    (r = wj_id_new(a->p.id)) != 0 ||
-	    (r = sq_copy(a->p.name, sizeof(a->p.name), a->name)) != 0 ||
-	    (r = sq_copy(a->p.domain_id, sizeof(a->p.domain_id),
-	    a->domain_id)) != 0)
+	if ((r = sq_new_in_domain(c, a->domain_id, a->name, a->p.id,
+	    SQ_TO(a->p.name), SQ_TO(a->p.domain_id))) != 0)
 		return r;
 	/* UNIQUE (domain_id, name): WJ_ERR_EXISTS for a taken name. */
 	return sq_run(c, NULL, "INSERT INTO projects (id, domain_id, name, "

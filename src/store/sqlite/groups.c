@@ -37,11 +37,8 @@ group_create_op(struct sq_conn *c, struct sq_op *op)
 	struct group_arg *a = op->arg;
 	int r;
 
-	if ((r = sq_domain_exists(c, a->domain_id)) != 0 ||
-	    (r = wj_id_new(a->g.id)) != 0 ||
-	    (r = sq_copy(a->g.name, sizeof(a->g.name), a->name)) != 0 ||
-	    (r = sq_copy(a->g.domain_id, sizeof(a->g.domain_id),
-	    a->domain_id)) != 0)
+	if ((r = sq_new_in_domain(c, a->domain_id, a->name, a->g.id,
+	    SQ_TO(a->g.name), SQ_TO(a->g.domain_id))) != 0)
 		return r;
 	sq_res(op, a->g.id, NULL);
 	return sq_run(c, NULL, "INSERT INTO groups (id, domain_id, name, "

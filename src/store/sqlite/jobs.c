@@ -294,9 +294,8 @@ int
 store_job_create(struct store *st, const struct store_actor *actor,
     const struct store_job_in *in, char **body)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_job_create_async(st, actor, in, body,
 	    sq_wait_done, &w));
 }
@@ -489,9 +488,8 @@ int
 store_job_retry(struct store *st, const struct store_actor *actor,
     const char *project_id, const char *job_id, struct wj_errinfo *ei)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_job_retry_async(st, actor, project_id,
 	    job_id, ei, sq_wait_done, &w));
 }

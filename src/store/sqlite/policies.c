@@ -42,7 +42,8 @@ policy_create_op(struct sq_conn *c, struct sq_op *op)
 	int64_t now = wj_now_ms();
 	int r, taken;
 
-	if ((r = sq_domain_exists(c, a->domain_id)) != 0)
+	if ((r = sq_new_in_domain(c, a->domain_id, a->name, a->p.id,
+	    SQ_TO(a->p.name), SQ_TO(a->p.domain_id))) != 0)
 		return r;
 	/* A custom policy may not shadow a system one. */
 	if ((r = sq_exists(c, &taken, "SELECT 1 FROM policies WHERE "
@@ -50,11 +51,7 @@ policy_create_op(struct sq_conn *c, struct sq_op *op)
 		return r;
 	if (taken)
 		return WJ_ERR_EXISTS;
-	if ((r = wj_id_new(a->p.id)) != 0 ||
-	    (r = sq_copy(a->p.name, sizeof(a->p.name), a->name)) != 0 ||
-	    (r = sq_copy(a->p.domain_id, sizeof(a->p.domain_id),
-	    a->domain_id)) != 0 ||
-	    (r = sq_copy(a->p.document, sizeof(a->p.document), a->doc)) != 0)
+	if ((r = sq_copy(a->p.document, sizeof(a->p.document), a->doc)) != 0)
 		return r;
 	a->p.updated_ms = now;
 	sq_res(op, a->p.id, NULL);

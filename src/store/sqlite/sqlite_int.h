@@ -290,7 +290,8 @@ struct sq_wait {
 	pthread_cond_t	 cv;
 	int		 done, result;
 };
-void	sq_wait_init(struct sq_wait *);
+#define SQ_WAIT_INIT \
+	{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 }
 /* A store_done_fn for arg = struct sq_wait. */
 void	sq_wait_done(void *arg, int result);
 /* queued (an *_async call's return) when not 0, else the result once
@@ -450,6 +451,11 @@ int	sq_domain_exists(struct sq_conn *, const char *domain_id) WJ_WUR;
 int	sq_hash_ok(const char *);
 /* An access key and its sealed secret fit their columns (users.c). */
 int	sq_ak_ok(const char *ak, const uint8_t *sk, size_t sklen);
+/* For a new row of domain_id: a new id, and copies of name and domain_id
+ * (sq_copy); WJ_ERR_NOT_FOUND when the domain does not exist. */
+int	sq_new_in_domain(struct sq_conn *, const char *domain_id,
+	    const char *name, char id[WJ_ID_LEN + 1], char *name_dst,
+	    size_t name_size, char *domain_dst, size_t domain_size) WJ_WUR;
 /* Revoke the tokens of a user (users.c). */
 int	sq_revoke_user(struct sq_conn *, const char *user_id) WJ_WUR;
 /* ... of every member of a group (groups.c). */

@@ -127,13 +127,9 @@ user_create_op(struct sq_conn *c, struct sq_op *op)
 	struct user_arg *a = op->arg;
 	int r;
 
-	if ((r = sq_domain_exists(c, a->domain_id)) != 0)
-		return r;
 	a->u = (struct store_user){ .enabled = 1 };
-	if ((r = wj_id_new(a->u.id)) != 0 ||
-	    (r = sq_copy(a->u.name, sizeof(a->u.name), a->name)) != 0 ||
-	    (r = sq_copy(a->u.domain_id, sizeof(a->u.domain_id),
-	    a->domain_id)) != 0)
+	if ((r = sq_new_in_domain(c, a->domain_id, a->name, a->u.id,
+	    SQ_TO(a->u.name), SQ_TO(a->u.domain_id))) != 0)
 		return r;
 	sq_res(op, a->u.id, NULL);
 	/* UNIQUE (domain_id, name): WJ_ERR_EXISTS for a taken name. */
@@ -345,9 +341,8 @@ int
 store_user_login_failed(struct store *st, const char *user_id,
     int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_user_login_failed_async(st, user_id, now_ms,
 	    threshold, lock_ms, locked, sq_wait_done, &w));
 }
@@ -376,9 +371,8 @@ store_user_login_ok_async(struct store *st, const char *user_id,
 int
 store_user_login_ok(struct store *st, const char *user_id)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_user_login_ok_async(st, user_id, sq_wait_done,
 	    &w));
 }

@@ -348,9 +348,8 @@ int
 store_claim(struct store *st, const struct store_actor *actor,
     const struct store_claim_in *in, struct store_claimed *out)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_claim_async(st, actor, in, out, sq_wait_done,
 	    &w));
 }
@@ -466,9 +465,8 @@ store_heartbeat(struct store *st, const char *domain_id,
     const char *sub_job_id, const char *lease_id, int process,
     int64_t *lease_expires_ms)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_heartbeat_async(st, domain_id, sub_job_id,
 	    lease_id, process, lease_expires_ms, sq_wait_done, &w));
 }
@@ -531,9 +529,8 @@ store_finish(struct store *st, const struct store_actor *actor,
     int status, const char *error_code, const char *fail_reason,
     const char *host)
 {
-	struct sq_wait w;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	sq_wait_init(&w);
 	return sq_wait(&w, store_finish_async(st, actor, domain_id, sub_job_id,
 	    lease_id, status, error_code, fail_reason, host, sq_wait_done,
 	    &w));

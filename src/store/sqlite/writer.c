@@ -454,15 +454,6 @@ sq_submit_done(struct store *st, struct sq_async *a,
 }
 
 void
-sq_wait_init(struct sq_wait *w)
-{
-	w->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
-	w->cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
-	w->done = 0;
-	w->result = 0;
-}
-
-void
 sq_wait_done(void *arg, int result)
 {
 	struct sq_wait *w = arg;

@@ -358,7 +358,8 @@ delete_ids_init(struct sq_op *op, struct delete_arg *a,
 	sq_op_init(op, delete_ids_op, a, 1, actor,
 	    "workspace:jobs:deleteSubJobRecords", project_id);
 	for (i = 0; i < n; i++)
-		sq_res(op, ids[i], NULL);
+		sq_res_add(op, ids[i]);
+	sq_res_end(op);
 	return 0;
 }
 

@@ -1215,6 +1215,21 @@ test_retry(void **state)
 	    "action = 'workspace:jobs:retry' AND request_id = 'req-0001'"), 5);
 }
 
+/* A delete by IDs is audited with every ID it was given, as one list. */
+static void
+test_delete_audit_ids(void **state)
+{
+	struct fx *f = *state;
+	const char *ids[] = { "nosuch-a", "nosuch-b", "nosuch-c" };
+	struct wj_errinfo ei;
+
+	assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id, ids,
+	    3, &ei), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
+	    "action = 'workspace:jobs:deleteSubJobRecords' AND resource_ids = "
+	    "'[\"nosuch-a\",\"nosuch-b\",\"nosuch-c\"]'"), 1);
+}
+
 /*
  * The cold-cache prefetch of a delete by IDs (forced here, the file being
  * warm): one probe per row not next to an already probed one (here: one
@@ -1991,6 +2006,7 @@ main(void)
 		T(test_wal_truncated_when_idle),
 		T(test_answer_waits_for_sync),
 		T(test_data_version),
+		T(test_delete_audit_ids),
 		T(test_queue_full_is_unavailable),
 		T(test_busy_is_unavailable),
 		T(test_readonly_store),

@@ -105,7 +105,8 @@ api_init(struct api *a, struct store *st, const struct wj_master_key *mk)
 	a->authn.store = st;
 	a->authn.mk = &a->mk;
 	a->authn.skew_ms = WJ_SKEW_MS;
-	if ((r = api_configure(a, &defaults)) != 0)
+	if ((r = api_configure(a, &defaults)) != 0 ||
+	    (r = api_memo_new(&a->memo)) != 0)
 		return r;
 	return api_metrics_new(api_n_routes, &a->metrics);
 }
@@ -135,6 +136,8 @@ void
 api_free(struct api *a)
 {
 	api_metrics_free(a->metrics);
+	api_memo_free(a->memo);
+	a->memo = NULL;
 	guard_free(a->guard);
 	a->guard = NULL;
 	OPENSSL_cleanse(&a->mk, sizeof(a->mk));

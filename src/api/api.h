@@ -18,6 +18,7 @@
 #include "../auth/guard.h"
 #include "../http/http.h"
 #include "../store/store.h"
+#include "memo.h"
 
 enum { API_LISTENER_PUBLIC = 0, API_LISTENER_INTERNAL = 1 };
 
@@ -41,6 +42,7 @@ struct api {
 	struct authn	      authn;
 	struct api_metrics   *metrics;
 	struct guard	     *guard;		/* AK lockout, rate limits */
+	struct api_memo	     *memo;		/* rendered answers (memo.c) */
 	int64_t		      token_lifetime_ms;
 	int64_t		      password_lock_ms;
 };
@@ -129,6 +131,39 @@ int	api_json_int(struct api_req *, json_t *obj, const char *key,
 int	api_reply(struct api_req *, int status, struct buf *b);
 /* Reply 200 with the object {key: value}. */
 int	api_reply_member(struct api_req *, const char *key, const char *value);
+
+/*
+ * A write answered after the shared commit: the handler queues the
+ * store's _async call with api_pending_done as its done function, hands
+ * the request to its endpoint's one reply function (api_defer) and
+ * returns 0.  The reply function runs on a server thread once the write
+ * is durable or refused and answers with api_pending_reply.  Everything
+ * the store reads until then lives in the endpoint's pending state,
+ * which starts with this struct and is malloc'd.
+ */
+struct api_pending {
+	struct http_req	   *h;
+	struct store_actor  actor;	/* user_id points to user_id below */
+	char		    user_id[WJ_ID_LEN + 1];
+	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
+	struct wj_errinfo   err;	/* the store's reason of a refusal */
+	int		    result;
+};
+/* Fill p for request r (its actor and the caller's domain copied). */
+void	api_pending_init(struct api_pending *, const struct api_req *);
+/* The store_done_fn of a pending write: keeps result, resumes p->h. */
+void	api_pending_done(void *arg, int result);
+/* Answer after the commit: reply(h, p) fills the response then. */
+void	api_defer(struct api_pending *,
+	    void (*reply)(struct http_req *, void *p));
+/*
+ * The answer of a pending write: its error when result failed, else
+ * status with the JSON in b (NULL: no body).  Frees b, not p.
+ */
+void	api_pending_reply(struct api_pending *, int status, struct buf *b);
+/* The same with the object {"key": "value", ...} of the (key, value)
+ * string pairs that follow, up to a NULL key. */
+void	api_pending_reply_obj(struct api_pending *, int status, ...);
 
 /* ---- handlers ---------------------------------------------------------- */
 

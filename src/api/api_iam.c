@@ -177,37 +177,62 @@ find_user(struct api_req *r, const struct login *in, struct store_domain *d,
 	return e;
 }
 
-/* The password of u; counts failures and locks. */
+/*
+ * A token request waiting for the store's group commit: a login that
+ * counts a failure or clears the count writes before the answer
+ * (docs/API.md#identity-iam-and-sts).  doc holds in's strings (the
+ * password wiped at once); u's password hash is wiped too.
+ */
+struct token_pending {
+	struct api_pending	p;
+	struct api	       *api;
+	json_t		       *doc;
+	struct login		in;
+	struct store_domain	d;
+	struct store_user_auth	u;
+	int64_t			now;
+	int			wrong;	/* the password was wrong ... */
+	int			locked;	/* ... and that locked the user */
+};
+
+static void
+token_pending_free(struct token_pending *t)
+{
+	OPENSSL_cleanse(t->u.password_hash, sizeof(t->u.password_hash));
+	json_decref(t->doc);
+	free(t);
+}
+
+/*
+ * Check the password of t->u (unless it is locked) and queue what that
+ * writes: a failure counted (and maybe a lock), or the count of
+ * failures cleared; with nothing to write, the answer is ready at once.
+ */
 static int
-check_password(struct api_req *r, const struct login *in,
-    struct store_user_auth *u, int64_t now)
+check_password(struct api_req *r, struct token_pending *t)
 {
 	struct api *a = r->api;
-	int e, locked;
+	struct store_user_auth *u = &t->u;
+	int ok;
 
-	if (u->locked_until_ms > now) {
+	if (u->locked_until_ms > t->now) {
 		wj_errinfo_set(&r->err, "The user is locked after %d failed "
 		    "logins; try again in %lld minute(s).", API_LOGIN_FAILURES,
-		    (long long)((u->locked_until_ms - now + 59999) / 60000));
+		    (long long)((u->locked_until_ms - t->now + 59999) / 60000));
 		return WJ_ERR_AUTH;
 	}
-	if (passwd_verify(u->password_hash, in->password) != 0) {
-		if ((e = store_user_login_failed(a->store, u->user.id, now,
-		    API_LOGIN_FAILURES, a->password_lock_ms, &locked)) != 0)
-			return e;
-		if (locked)
-			log_warn("iam: user %s/%s locked after %d failed "
-			    "logins", u->user.domain_name, u->user.name,
-			    API_LOGIN_FAILURES);
-		return wrong_password(r);
+	ok = passwd_verify(u->password_hash, t->in.password) == 0;
+	OPENSSL_cleanse(u->password_hash, sizeof(u->password_hash));
+	if (!ok) {
+		t->wrong = 1;
+		return store_user_login_failed_async(a->store, u->user.id,
+		    t->now, API_LOGIN_FAILURES, a->password_lock_ms,
+		    &t->locked, api_pending_done, t);
 	}
-	if (u->failed_logins > 0 &&
-	    (e = store_user_login_ok(a->store, u->user.id)) != 0)
-		return e;
-	if (!u->user.enabled) {
-		wj_errinfo_set(&r->err, "The user is disabled.");
-		return WJ_ERR_AUTH;
-	}
+	if (u->failed_logins > 0)
+		return store_user_login_ok_async(a->store, u->user.id,
+		    api_pending_done, t);
+	api_pending_done(t, 0);
 	return 0;
 }
 
@@ -455,72 +480,98 @@ reply_token(struct api_req *r, int status, const struct token *t,
 
 /* ---- handlers ------------------------------------------------------------ */
 
+/* After the login's write: the user's token for t's scope. */
 static int
-issue_token(struct api_req *r, const struct login *in)
+issue_token(struct api_req *r, struct token_pending *t)
 {
-	struct store_user_auth u;
-	struct store_domain d;
-	struct token t;
-	int64_t now = wj_now_ms();
+	const struct store_user *u = &t->u.user;
+	struct token tok;
 	char *text = NULL;
 	int e;
 
-	memset(&t, 0, sizeof(t));
-	memset(&u, 0, sizeof(u));
-	if ((e = find_user(r, in, &d, &u)) != 0 ||
-	    (e = check_password(r, in, &u, now)) != 0 ||
-	    (e = resolve_scope(r, in, &d, &t)) != 0)
-		goto out;
-	memcpy(t.user_id, u.user.id, sizeof(t.user_id));
-	memcpy(t.user_name, u.user.name, sizeof(t.user_name));
-	memcpy(t.domain_id, d.id, sizeof(t.domain_id));
-	memcpy(t.domain_name, d.name, sizeof(t.domain_name));
-	t.issued_ms = now;
-	t.expires_ms = now + r->api->token_lifetime_ms;
-	if ((e = token_seal(&r->api->mk, &t, &text)) != 0)
-		goto out;
-	(void)snprintf(r->http->principal, sizeof(r->http->principal),
-	    "%s/%s", d.name, u.user.name);
-	e = reply_token(r, 201, &t, text, u.user.is_root);
- out:
-	OPENSSL_cleanse(u.password_hash, sizeof(u.password_hash));
-	if (text != NULL) {
-		OPENSSL_cleanse(text, strlen(text));
-		free(text);
+	memset(&tok, 0, sizeof(tok));
+	if (!u->enabled) {
+		wj_errinfo_set(&r->err, "The user is disabled.");
+		return WJ_ERR_AUTH;
 	}
+	if ((e = resolve_scope(r, &t->in, &t->d, &tok)) != 0)
+		return e;
+	memcpy(tok.user_id, u->id, sizeof(tok.user_id));
+	memcpy(tok.user_name, u->name, sizeof(tok.user_name));
+	memcpy(tok.domain_id, t->d.id, sizeof(tok.domain_id));
+	memcpy(tok.domain_name, t->d.name, sizeof(tok.domain_name));
+	tok.issued_ms = t->now;
+	tok.expires_ms = t->now + r->api->token_lifetime_ms;
+	if ((e = token_seal(&r->api->mk, &tok, &text)) != 0)
+		return e;
+	(void)snprintf(r->http->principal, sizeof(r->http->principal),
+	    "%s/%s", t->d.name, u->name);
+	e = reply_token(r, 201, &tok, text, u->is_root);
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
 	return e;
+}
+
+/* The one reply of KeystoneCreateUserTokenByPassword, on a server thread
+ * once the login's write is durable (or there was none). */
+static void
+token_reply(struct http_req *h, void *arg)
+{
+	struct token_pending *t = arg;
+	struct api_req r;
+	int e;
+
+	memset(&r, 0, sizeof(r));
+	r.api = t->api;
+	r.http = h;
+	if ((e = t->p.result) == 0 && t->wrong) {
+		if (t->locked)
+			log_warn("iam: user %s/%s locked after %d failed "
+			    "logins", t->u.user.domain_name, t->u.user.name,
+			    API_LOGIN_FAILURES);
+		e = wrong_password(&r);
+	} else if (e == 0)
+		e = issue_token(&r, t);
+	if (e != 0)
+		http_reply_error_as(h, HTTP_ERR_IAM, e, &r.err, NULL);
+	token_pending_free(t);
 }
 
 int
 api_iam_token_create(struct api_req *r)
 {
-	struct login in;
-	json_t *doc = NULL, *auth;
+	struct token_pending *t;
+	json_t *auth;
 	int e;
 
-	memset(&in, 0, sizeof(in));
-	if ((e = api_body_object(r, &doc)) != 0) {
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return WJ_ERR_NOMEM;
+	api_pending_init(&t->p, r);
+	t->api = r->api;
+	t->now = wj_now_ms();
+	if ((e = api_body_object(r, &t->doc)) != 0) {
 		e = iam_body_refusal(r, e);
 		goto out;
 	}
-	if ((auth = member_obj(doc, "auth")) == NULL) {
+	if ((auth = member_obj(t->doc, "auth")) == NULL) {
 		e = invalid_request(r, "auth is required");
 		goto out;
 	}
-	if ((e = parse_identity(r, auth, &in)) != 0 ||
-	    (e = parse_scope(r, auth, &in)) != 0)
+	if ((e = parse_identity(r, auth, &t->in)) != 0 ||
+	    (e = parse_scope(r, auth, &t->in)) != 0 ||
+	    (e = find_user(r, &t->in, &t->d, &t->u)) != 0 ||
+	    (e = check_password(r, t)) != 0)
 		goto out;
-	e = issue_token(r, &in);
+	api_defer(&t->p, token_reply);
  out:
-	if (doc != NULL) {
-		/* The password lives in the parsed document: wipe it. */
-		if (in.password != NULL)
-			OPENSSL_cleanse((char *)in.password,
-			    strlen(in.password));
-		json_decref(doc);
-	}
+	/* The password lives in the parsed document: wipe it. */
+	if (t->in.password != NULL)
+		OPENSSL_cleanse((char *)t->in.password, strlen(t->in.password));
+	t->in.password = NULL;
 	if (r->http->body.data != NULL)
 		OPENSSL_cleanse(r->http->body.data, r->http->body.len);
+	if (e != 0)
+		token_pending_free(t);
 	return e;
 }
 

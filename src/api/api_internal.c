@@ -2,6 +2,7 @@
  * api_internal.c - the internal API of DESIGN §5: producers create jobs,
  * workers claim, heartbeat and finish sub-jobs.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,58 +118,97 @@ client_token(struct api_req *r, const char **out)
 	return 0;
 }
 
-int
-api_internal_create(struct api_req *r)
+/* A CreateJob waiting for the store's group commit: the parsed request
+ * (the store reads it until then) and the answer the store makes. */
+struct create_pending {
+	struct api_pending	 p;
+	json_t			*doc;
+	struct store_job_in	 in;
+	struct store_sub_job_in *subs;
+	struct buf		*ents;		/* encoded entities, n of them */
+	char			*body;		/* the store's 201 answer */
+};
+
+static void
+create_free(struct create_pending *c)
 {
-	struct store_sub_job_in *subs = NULL;
-	struct store_job_in in;
-	struct buf *ents = NULL, b;
-	json_t *doc = NULL, *arr, *v;
-	char *body = NULL;
-	size_t i, n = 0;
+	size_t i;
+
+	for (i = 0; c->ents != NULL && i < c->in.n; i++)
+		buf_free(&c->ents[i]);
+	free(c->ents);
+	free(c->subs);
+	free(c->body);
+	json_decref(c->doc);
+	free(c);
+}
+
+/* The one reply of CreateJob: 201 with the store's body. */
+static void
+create_reply(struct http_req *h, void *arg)
+{
+	struct create_pending *c = arg;
+	struct buf b;
+
+	(void)h;
+	buf_init(&b);
+	if (c->p.result == 0)
+		buf_puts(&b, c->body);
+	api_pending_reply(&c->p, 201, &b);
+	create_free(c);
+}
+
+/* Parse the body into c (its document, sub-jobs and entities). */
+static int
+create_parse(struct api_req *r, struct create_pending *c)
+{
+	json_t *arr, *v;
+	size_t i, n;
 	int e;
 
-	memset(&in, 0, sizeof(in));
-	buf_init(&b);
-	in.project_id = r->project_id;
-	if ((e = client_token(r, &in.client_token)) != 0 ||
-	    (e = api_body_object(r, &doc)) != 0 ||
-	    (e = api_json_str(r, doc, "job_type", 1, WJ_JOB_TYPE_MAX, 1,
-	    &in.job_type)) != 0)
-		goto out;
-	arr = json_object_get(doc, "sub_jobs");
+	c->in.project_id = r->project_id;
+	if ((e = client_token(r, &c->in.client_token)) != 0 ||
+	    (e = api_body_object(r, &c->doc)) != 0 ||
+	    (e = api_json_str(r, c->doc, "job_type", 1, WJ_JOB_TYPE_MAX, 1,
+	    &c->in.job_type)) != 0)
+		return e;
+	arr = json_object_get(c->doc, "sub_jobs");
 	if (!json_is_array(arr) || json_array_size(arr) < 1 ||
 	    json_array_size(arr) > WJ_CREATE_SUB_JOBS_MAX) {
 		wj_errinfo_set(&r->err, "sub_jobs must be an array of 1..%d "
 		    "objects", WJ_CREATE_SUB_JOBS_MAX);
-		e = WJ_ERR_INVALID;
-		goto out;
+		return WJ_ERR_INVALID;
 	}
 	n = json_array_size(arr);
-	subs = calloc(n, sizeof(*subs));
-	ents = calloc(n, sizeof(*ents));
-	if (subs == NULL || ents == NULL) {
-		e = WJ_ERR_NOMEM;
-		goto out;
-	}
+	c->subs = calloc(n, sizeof(*c->subs));
+	c->ents = calloc(n, sizeof(*c->ents));
+	if (c->subs == NULL || c->ents == NULL)
+		return WJ_ERR_NOMEM;
+	c->in.n = n;
 	json_array_foreach(arr, i, v)
-		if ((e = parse_sub_job(r, v, i, &subs[i], &ents[i])) != 0)
-			goto out;
-	in.subs = subs;
-	in.n = n;
-	if ((e = store_job_create(r->api->store, &r->actor, &in, &body)) != 0)
-		goto out;
-	buf_puts(&b, body);
-	e = api_reply(r, 201, &b);
- out:
-	free(body);
-	for (i = 0; ents != NULL && i < n; i++)
-		buf_free(&ents[i]);
-	free(ents);
-	free(subs);
-	buf_free(&b);
-	json_decref(doc);
-	return e;
+		if ((e = parse_sub_job(r, v, i, &c->subs[i], &c->ents[i])) != 0)
+			return e;
+	c->in.subs = c->subs;
+	return 0;
+}
+
+int
+api_internal_create(struct api_req *r)
+{
+	struct create_pending *c;
+	int e;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return WJ_ERR_NOMEM;
+	api_pending_init(&c->p, r);
+	if ((e = create_parse(r, c)) != 0 ||
+	    (e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
+	    &c->body, api_pending_done, c)) != 0) {
+		create_free(c);
+		return e;
+	}
+	api_defer(&c->p, create_reply);
+	return 0;
 }
 
 /* An optional array of 0..WJ_LIST_FILTER_VALUES short strings. */
@@ -201,138 +241,220 @@ str_list(struct api_req *r, json_t *doc, const char *key, const char **out,
 	return WJ_ERR_INVALID;
 }
 
-int
-api_internal_claim(struct api_req *r)
+/* A ClaimSubJobs waiting for the store's group commit. */
+struct claim_pending {
+	struct api_pending	p;
+	json_t		       *doc;		/* owns worker_id, host, ... */
+	struct store_claim_in	in;
+	/* the project IDs of in, copied (the scope is the gate's) */
+	char			pids[WJ_LIST_FILTER_VALUES][WJ_PARAM_MAX + 1];
+	struct store_claimed	got;
+};
+
+/* The one reply of ClaimSubJobs: {"sub_jobs":[...]} with the leases. */
+static void
+claim_reply(struct http_req *h, void *arg)
 {
-	struct store_claimed got = { 0 };
-	struct store_claim_in in;
-	int64_t max = 1, lease = 60;
-	json_t *doc = NULL;
+	struct claim_pending *c = arg;
 	struct buf b;
 	struct jw w;
 	size_t i;
+
+	(void)h;
+	buf_init(&b);
+	if (c->p.result == 0) {
+		jw_init(&w, &b);
+		jw_obj_open(&w);
+		jw_key(&w, "sub_jobs");
+		jw_arr_open(&w);
+		for (i = 0; i < c->got.n; i++)
+			sub_job_to_json(&w, &c->got.v[i], 1);
+		jw_arr_close(&w);
+		jw_obj_close(&w);
+	}
+	api_pending_reply(&c->p, 200, &b);
+	store_claimed_free(&c->got);
+	json_decref(c->doc);
+	free(c);
+}
+
+/* Parse the body into c->in, narrowed to what the caller may claim. */
+static int
+claim_parse(struct api_req *r, struct claim_pending *c)
+{
+	struct store_claim_in *in = &c->in;
+	int64_t max = 1, lease = 60;
+	size_t i;
 	int e;
 
-	memset(&in, 0, sizeof(in));
-	buf_init(&b);
-	in.domain_id = r->who.domain_id;
-	if ((e = api_body_object(r, &doc)) != 0 ||
-	    (e = api_json_str(r, doc, "worker_id", 1, WJ_PARAM_MAX, 1,
-	    &in.worker_id)) != 0 ||
-	    (e = api_json_str(r, doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
-	    &in.host)) != 0 ||
-	    (e = api_json_int(r, doc, "max", 1, WJ_CLAIM_MAX, 0, &max)) != 0 ||
-	    (e = api_json_int(r, doc, "lease_seconds", WJ_LEASE_MIN_S,
+	in->domain_id = c->p.domain_id;
+	if ((e = api_body_object(r, &c->doc)) != 0 ||
+	    (e = api_json_str(r, c->doc, "worker_id", 1, WJ_PARAM_MAX, 1,
+	    &in->worker_id)) != 0 ||
+	    (e = api_json_str(r, c->doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
+	    &in->host)) != 0 ||
+	    (e = api_json_int(r, c->doc, "max", 1, WJ_CLAIM_MAX, 0,
+	    &max)) != 0 ||
+	    (e = api_json_int(r, c->doc, "lease_seconds", WJ_LEASE_MIN_S,
 	    WJ_LEASE_MAX_S, 0, &lease)) != 0 ||
-	    (e = str_list(r, doc, "job_types", in.job_types,
-	    &in.n_job_types)) != 0 ||
-	    (e = str_list(r, doc, "project_ids", in.project_ids,
-	    &in.n_project_ids)) != 0)
-		goto out;
-	in.max = (int)max;
-	in.lease_seconds = (int)lease;
-	if ((e = api_claim_narrow(r, &in)) != 0 ||
-	    (e = store_claim(r->api->store, &r->actor, &in, &got)) != 0)
-		goto out;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_key(&w, "sub_jobs");
-	jw_arr_open(&w);
-	for (i = 0; i < got.n; i++)
-		sub_job_to_json(&w, &got.v[i], 1);
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
- out:
-	store_claimed_free(&got);
-	buf_free(&b);
-	json_decref(doc);
-	return e;
+	    (e = str_list(r, c->doc, "job_types", in->job_types,
+	    &in->n_job_types)) != 0 ||
+	    (e = str_list(r, c->doc, "project_ids", in->project_ids,
+	    &in->n_project_ids)) != 0)
+		return e;
+	in->max = (int)max;
+	in->lease_seconds = (int)lease;
+	if ((e = api_claim_narrow(r, in)) != 0)
+		return e;
+	for (i = 0; i < in->n_project_ids; i++) {
+		(void)snprintf(c->pids[i], sizeof(c->pids[i]), "%s",
+		    in->project_ids[i]);
+		in->project_ids[i] = c->pids[i];
+	}
+	return 0;
+}
+
+int
+api_internal_claim(struct api_req *r)
+{
+	struct claim_pending *c;
+	int e;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return WJ_ERR_NOMEM;
+	api_pending_init(&c->p, r);
+	if ((e = claim_parse(r, c)) != 0 ||
+	    (e = store_claim_async(r->api->store, &c->p.actor, &c->in,
+	    &c->got, api_pending_done, c)) != 0) {
+		json_decref(c->doc);
+		free(c);
+		return e;
+	}
+	api_defer(&c->p, claim_reply);
+	return 0;
+}
+
+/* A HeartbeatSubJob or FinishSubJob waiting for the group commit. */
+struct beat_pending {
+	struct api_pending p;
+	json_t		  *doc;		/* owns lease_id and the rest */
+	const char	  *status;	/* finish: as the request gave it */
+	int64_t		   expires;	/* heartbeat: the new lease end */
+};
+
+static void
+beat_free(struct beat_pending *t)
+{
+	json_decref(t->doc);
+	free(t);
+}
+
+/* The one reply of HeartbeatSubJob: {"lease_expires_at": ...}. */
+static void
+heartbeat_reply(struct http_req *h, void *arg)
+{
+	struct beat_pending *t = arg;
+	char iso[28];
+
+	(void)h;
+	wj_time_iso(t->expires, iso);
+	api_pending_reply_obj(&t->p, 200, "lease_expires_at", iso, NULL);
+	beat_free(t);
 }
 
 int
 api_internal_heartbeat(struct api_req *r)
 {
+	struct beat_pending *t;
 	const char *lease_id = NULL;
-	int64_t process = -1, expires = 0;
-	json_t *doc = NULL;
-	char iso[28];
-	struct buf b;
-	struct jw w;
+	int64_t process = -1;
 	int e;
 
-	buf_init(&b);
-	if ((e = api_body_object(r, &doc)) != 0 ||
-	    (e = api_json_str(r, doc, "lease_id", 1, WJ_PARAM_MAX, 1,
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return WJ_ERR_NOMEM;
+	api_pending_init(&t->p, r);
+	if ((e = api_body_object(r, &t->doc)) != 0 ||
+	    (e = api_json_str(r, t->doc, "lease_id", 1, WJ_PARAM_MAX, 1,
 	    &lease_id)) != 0 ||
-	    (e = api_json_int(r, doc, "process", 0, 100, 0, &process)) != 0)
-		goto out;
-	if ((e = store_heartbeat(r->api->store, r->who.domain_id,
-	    r->http->params[0], lease_id, (int)process, &expires)) != 0)
-		goto out;
-	wj_time_iso(expires, iso);
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "lease_expires_at", iso);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
- out:
-	buf_free(&b);
-	json_decref(doc);
-	return e;
+	    (e = api_json_int(r, t->doc, "process", 0, 100, 0,
+	    &process)) != 0 ||
+	    (e = store_heartbeat_async(r->api->store, t->p.domain_id,
+	    r->http->params[0], lease_id, (int)process, &t->expires,
+	    api_pending_done, t)) != 0) {
+		beat_free(t);
+		return e;
+	}
+	api_defer(&t->p, heartbeat_reply);
+	return 0;
+}
+
+/* The one reply of FinishSubJob: {"id": ..., "status": ...}. */
+static void
+finish_reply(struct http_req *h, void *arg)
+{
+	struct beat_pending *t = arg;
+
+	api_pending_reply_obj(&t->p, 200, "id", h->params[0], "status",
+	    t->status, NULL);
+	beat_free(t);
+}
+
+/* The outcome of a finish: its status, and the error fields that go
+ * with it (only with FAILED, and then error_code). */
+static int
+finish_status(struct api_req *r, const char *st, const char *code,
+    const char *reason, int *status)
+{
+	*status = job_status_parse(st);
+	if (*status != JOB_STATUS_SUCCESS && *status != JOB_STATUS_FAILED) {
+		wj_errinfo_set(&r->err, "status must be SUCCESS or FAILED");
+		return WJ_ERR_INVALID;
+	}
+	if (*status == JOB_STATUS_FAILED && code == NULL) {
+		wj_errinfo_set(&r->err, "error_code is required when status "
+		    "is FAILED");
+		return WJ_ERR_INVALID;
+	}
+	if (*status == JOB_STATUS_SUCCESS && (code != NULL || reason != NULL)) {
+		wj_errinfo_set(&r->err, "error_code and fail_reason are only "
+		    "for status FAILED");
+		return WJ_ERR_INVALID;
+	}
+	return 0;
 }
 
 int
 api_internal_finish(struct api_req *r)
 {
-	const char *lease_id = NULL, *st = NULL, *code = NULL, *reason = NULL,
+	const char *lease_id = NULL, *code = NULL, *reason = NULL,
 	    *host = NULL;
-	json_t *doc = NULL;
-	struct buf b;
-	struct jw w;
+	struct beat_pending *t;
+	json_t *doc;
 	int e, status;
 
-	buf_init(&b);
-	if ((e = api_body_object(r, &doc)) != 0 ||
-	    (e = api_json_str(r, doc, "lease_id", 1, WJ_PARAM_MAX, 1,
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return WJ_ERR_NOMEM;
+	api_pending_init(&t->p, r);
+	if ((e = api_body_object(r, &t->doc)) != 0)
+		goto fail;
+	doc = t->doc;
+	if ((e = api_json_str(r, doc, "lease_id", 1, WJ_PARAM_MAX, 1,
 	    &lease_id)) != 0 ||
-	    (e = api_json_str(r, doc, "status", 1, 55, 1, &st)) != 0 ||
+	    (e = api_json_str(r, doc, "status", 1, 55, 1, &t->status)) != 0 ||
 	    (e = api_json_str(r, doc, "error_code", 1, WJ_ERROR_CODE_MAX, 0,
 	    &code)) != 0 ||
 	    (e = api_json_str(r, doc, "fail_reason", 1, WJ_FAIL_REASON_MAX, 0,
 	    &reason)) != 0 ||
 	    (e = api_json_str(r, doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
-	    &host)) != 0)
-		goto out;
-	status = job_status_parse(st);
-	if (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED) {
-		wj_errinfo_set(&r->err, "status must be SUCCESS or FAILED");
-		e = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (status == JOB_STATUS_FAILED && code == NULL) {
-		wj_errinfo_set(&r->err, "error_code is required when status "
-		    "is FAILED");
-		e = WJ_ERR_INVALID;
-		goto out;
-	}
-	if (status == JOB_STATUS_SUCCESS && (code != NULL || reason != NULL)) {
-		wj_errinfo_set(&r->err, "error_code and fail_reason are only "
-		    "for status FAILED");
-		e = WJ_ERR_INVALID;
-		goto out;
-	}
-	if ((e = store_finish(r->api->store, &r->actor, r->who.domain_id,
-	    r->http->params[0], lease_id, status, code, reason, host)) != 0)
-		goto out;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "id", r->http->params[0]);
-	jw_kv_str(&w, "status", st);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
- out:
-	buf_free(&b);
-	json_decref(doc);
+	    &host)) != 0 ||
+	    (e = finish_status(r, t->status, code, reason, &status)) != 0 ||
+	    (e = store_finish_async(r->api->store, &t->p.actor, t->p.domain_id,
+	    r->http->params[0], lease_id, status, code, reason, host,
+	    api_pending_done, t)) != 0)
+		goto fail;
+	api_defer(&t->p, finish_reply);
+	return 0;
+ fail:
+	beat_free(t);
 	return e;
 }

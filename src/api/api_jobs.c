@@ -2,6 +2,7 @@
  * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry)
  * (spec/jobs-api.md §4 and §5, DESIGN §4).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -43,35 +44,45 @@ api_jobs_show(struct api_req *r)
 	return e;
 }
 
+/* The one reply of RunActionsOnWorkspaceJob: {"job_id": ...} once the
+ * retry is durable, its refusal otherwise.  arg: a struct api_pending. */
+static void
+retry_reply(struct http_req *h, void *arg)
+{
+	api_pending_reply_obj(arg, 200, "job_id", h->params[1], NULL);
+	free(arg);
+}
+
 int
 api_jobs_action(struct api_req *r)
 {
-	const char *job_id = r->http->params[1], *op = NULL;
+	struct api_pending *t = NULL;
+	const char *op = NULL;
 	json_t *doc = NULL;
-	struct buf b;
-	struct jw w;
 	int e;
 
-	buf_init(&b);
 	if ((e = api_body_object(r, &doc)) != 0 ||
 	    (e = api_json_str(r, doc, "op_type", 1, 255, 1, &op)) != 0)
 		goto out;
-	/* DESIGN §4: retry is the only action. */
+	/* Retry is the only action (docs/API.md#runactionsonworkspacejob). */
 	if (strcmp(op, "retry") != 0) {
 		wj_errinfo_set(&r->err, "op_type must be retry");
 		e = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((e = store_job_retry(r->api->store, &r->actor, r->project_id,
-	    job_id, &r->err)) != 0)
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		e = WJ_ERR_NOMEM;
 		goto out;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_kv_str(&w, "job_id", job_id);
-	jw_obj_close(&w);
-	e = api_reply(r, 200, &b);
+	}
+	api_pending_init(t, r);
+	if ((e = store_job_retry_async(r->api->store, &t->actor,
+	    r->project_id, r->http->params[1], &t->err, api_pending_done,
+	    t)) != 0) {
+		free(t);
+		goto out;
+	}
+	api_defer(t, retry_reply);
  out:
-	buf_free(&b);
 	json_decref(doc);
 	return e;
 }

@@ -138,8 +138,8 @@ render_list(void *arg, struct buf *rows)
 /*
  * The page is a function of the project, the raw query and the database
  * contents alone (the caller is authorized before this runs), so it is
- * served through the store's exact memo: repeated polls of one page
- * between two commits are rendered once per thread.
+ * served through the exact memo of rendered answers (memo.c): repeated
+ * polls of one page between two commits are rendered once per thread.
  */
 int
 api_sub_jobs_list(struct api_req *r)
@@ -171,8 +171,8 @@ api_sub_jobs_list(struct api_req *r)
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	if ((e = store_read_memo(r->api->store, key.data, key.len,
-	    render_list, &lr, &rows)) == 0)
+	if ((e = api_memo_read(r->api->memo, r->api->store, key.data,
+	    key.len, render_list, &lr, &rows)) == 0)
 		e = api_reply(r, 200, &rows);
  out:
 	http_query_free(q, nq);
@@ -224,68 +224,54 @@ parse_ids(struct api_req *r, json_t *arr, const char **ids, size_t *n)
 }
 
 /*
- * A delete by IDs waiting for the store's group commit: the request is
- * deferred (http_req_defer), so no server thread waits with it, and
- * everything the store reads until then lives here.
+ * A BatchDeleteSubJobs waiting for the store's group commit (by IDs or
+ * by status): no server thread waits with it, and everything the store
+ * reads until then lives here.
  */
 struct del_pending {
-	struct http_req	   *h;
+	struct api_pending  p;
 	json_t		   *doc;	/* owns the ID strings */
 	const char	   *ids[WJ_DELETE_IDS_MAX];
-	struct store_actor  actor;
-	char		    user_id[WJ_ID_LEN + 1];
-	struct wj_errinfo   err;
-	int		    result;
 };
 
-/* On the store's writer thread: durable or refused. */
-static void
-del_done(void *arg, int result)
-{
-	struct del_pending *p = arg;
-
-	p->result = result;
-	http_req_resume(p->h);
-}
-
-/* On a server thread, after del_done. */
+/* The one reply of BatchDeleteSubJobs, once the delete is durable or
+ * refused: 200 without a body (docs/API.md#batchdeletesubjobs). */
 static void
 del_reply(struct http_req *h, void *arg)
 {
-	struct del_pending *p = arg;
+	struct del_pending *d = arg;
 
-	if (p->result == 0)
-		http_reply_empty(h, 200);	/* spec §6.2: no body */
-	else
-		http_reply_error(h, p->result, &p->err);
-	json_decref(p->doc);
-	free(p);
+	(void)h;
+	api_pending_reply(&d->p, 200, NULL);
+	json_decref(d->doc);
+	free(d);
 }
 
-/* Queue the delete of ids[0..n) (strings owned by *doc, taken). */
+/* Queue the delete of ids[0..n), or of status when n is 0; the strings
+ * are owned by *doc, which is taken when it is queued. */
 static int
-delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n)
+delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
+    int status)
 {
-	struct del_pending *p;
+	struct del_pending *d;
 	int e;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
-	p->h = r->http;
-	memcpy(p->ids, ids, n * sizeof(*ids));
-	(void)snprintf(p->user_id, sizeof(p->user_id), "%s",
-	    r->actor.user_id != NULL ? r->actor.user_id : "");
-	p->actor = r->actor;
-	p->actor.user_id = r->actor.user_id != NULL ? p->user_id : NULL;
-	if ((e = store_sub_jobs_delete_async(r->api->store, &p->actor,
-	    r->project_id, p->ids, n, &p->err, del_done, p)) != 0) {
-		free(p);
+	api_pending_init(&d->p, r);
+	memcpy(d->ids, ids, n * sizeof(*ids));
+	e = n > 0 ? store_sub_jobs_delete_async(r->api->store, &d->p.actor,
+	    r->project_id, d->ids, n, &d->p.err, api_pending_done, d) :
+	    store_sub_jobs_delete_by_status_async(r->api->store, &d->p.actor,
+	    r->project_id, status, NULL, api_pending_done, d);
+	if (e != 0) {
+		free(d);
 		return e;
 	}
-	/* From here del_reply owns p and the document. */
-	p->doc = *doc;
+	/* From here del_reply owns d and the document. */
+	d->doc = *doc;
 	*doc = NULL;
-	http_req_defer(r->http, del_reply, p);
+	api_defer(&d->p, del_reply);
 	return 0;
 }
 
@@ -315,13 +301,7 @@ api_sub_jobs_batch_delete(struct api_req *r)
 	if (jids != NULL) {
 		if ((e = parse_ids(r, jids, ids, &n)) != 0)
 			goto out;
-		if (http_req_can_defer(r->http)) {
-			/* Answered by del_reply once the commit is durable. */
-			e = delete_deferred(r, &doc, ids, n);
-			goto out;
-		}
-		e = store_sub_jobs_delete(r->api->store, &r->actor,
-		    r->project_id, ids, n, &r->err);
+		status = -1;
 	} else {
 		status = job_status_parse(st);
 		if (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED) {
@@ -330,11 +310,9 @@ api_sub_jobs_batch_delete(struct api_req *r)
 			e = WJ_ERR_INVALID;
 			goto out;
 		}
-		e = store_sub_jobs_delete_by_status(r->api->store, &r->actor,
-		    r->project_id, status, NULL);
 	}
-	if (e == 0)
-		http_reply_empty(r->http, 200);	/* spec §6.2: no body */
+	/* Answered by del_reply once the commit is durable. */
+	e = delete_deferred(r, &doc, ids, n, status);
  out:
 	json_decref(doc);
 	return e;

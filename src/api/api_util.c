@@ -1,7 +1,10 @@
 /*
- * api_util.c - request-body and member helpers shared by the handlers:
- * each failure names the offending member in the error detail.
+ * api_util.c - request-body and member helpers shared by the handlers
+ * (each failure names the offending member in the error detail), and
+ * the pending state of the writes answered after the shared commit.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -137,4 +140,69 @@ api_reply_member(struct api_req *r, const char *key, const char *value)
 	jw_kv_str(&w, key, value);
 	jw_obj_close(&w);
 	return api_reply(r, 200, &b);
+}
+
+void
+api_pending_init(struct api_pending *p, const struct api_req *r)
+{
+	p->h = r->http;
+	p->actor = r->actor;
+	(void)snprintf(p->user_id, sizeof(p->user_id), "%s",
+	    r->actor.user_id != NULL ? r->actor.user_id : "");
+	p->actor.user_id = r->actor.user_id != NULL ? p->user_id : NULL;
+	(void)snprintf(p->domain_id, sizeof(p->domain_id), "%s",
+	    r->who.domain_id);
+	p->result = 0;
+}
+
+/* On a thread of the store: durable or refused. */
+void
+api_pending_done(void *arg, int result)
+{
+	struct api_pending *p = arg;
+
+	p->result = result;
+	http_req_resume(p->h);
+}
+
+void
+api_defer(struct api_pending *p, void (*reply)(struct http_req *, void *))
+{
+	http_req_defer(p->h, reply, p);
+}
+
+void
+api_pending_reply(struct api_pending *p, int status, struct buf *b)
+{
+	if (p->result != 0)
+		http_reply_error(p->h, p->result, &p->err);
+	else if (b == NULL)
+		http_reply_empty(p->h, status);
+	else if (b->failed)
+		http_reply_error(p->h, WJ_ERR_NOMEM, NULL);
+	else
+		http_reply_json(p->h, status, b);
+	if (b != NULL)
+		buf_free(b);
+}
+
+void
+api_pending_reply_obj(struct api_pending *p, int status, ...)
+{
+	const char *k;
+	struct buf b;
+	struct jw w;
+	va_list ap;
+
+	buf_init(&b);
+	if (p->result == 0) {
+		jw_init(&w, &b);
+		jw_obj_open(&w);
+		va_start(ap, status);
+		while ((k = va_arg(ap, const char *)) != NULL)
+			jw_kv_str(&w, k, va_arg(ap, const char *));
+		va_end(ap);
+		jw_obj_close(&w);
+	}
+	api_pending_reply(p, status, &b);
 }

@@ -94,13 +94,12 @@ const char *http_header(const struct http_req *, const char *name);
  * Answer later, without holding a server thread: called during dispatch
  * (instead of filling the response), it keeps the request and its
  * connection open.  Once the application calls http_req_resume (from any
- * thread), fn(req, arg) runs on a server thread and fills the response,
- * which then goes out.  The request stays valid until then.
+ * thread, also before http_req_defer), fn(req, arg) runs on a server
+ * thread and fills the response, which then goes out.  The request stays
+ * valid until then.
  */
 void	http_req_defer(struct http_req *,
 	    void (*fn)(struct http_req *, void *arg), void *arg);
-/* Whether req came through a server connection that can defer. */
-int	http_req_can_defer(const struct http_req *);
 /* Thread-safe: the deferred request may now be answered. */
 void	http_req_resume(struct http_req *);
 
@@ -112,6 +111,15 @@ struct http_app {
 	void	(*completed)(void *arg, struct http_req *, int64_t micros);
 	void	*arg;
 };
+
+/*
+ * Run a request built in memory (req zeroed, then its request fields
+ * filled; route -1) through app->dispatch on the calling thread, as the
+ * server would without a connection: a deferred answer is waited for
+ * (http_req_resume) and filled by its function before this returns.
+ * For tests, fuzzers and tools; completed is not called.
+ */
+void	http_req_run(const struct http_app *, struct http_req *);
 
 struct http_listener {
 	const char *host;	/* numeric IPv4/IPv6 */

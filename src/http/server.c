@@ -250,17 +250,22 @@ http_req_defer(struct http_req *req, void (*fn)(struct http_req *, void *),
 	req->deferred = 1;
 }
 
-int
-http_req_can_defer(const struct http_req *req)
-{
-	return req->srv != NULL && req->conn != NULL;
-}
+/* Requests of http_req_run (no server): resumed under this lock. */
+static pthread_mutex_t local_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t local_cv = PTHREAD_COND_INITIALIZER;
 
 void
 http_req_resume(struct http_req *req)
 {
 	struct http_server *srv = req->srv;
 
+	if (srv == NULL) {
+		pthread_mutex_lock(&local_mu);
+		req->resumed = 1;
+		pthread_cond_broadcast(&local_cv);
+		pthread_mutex_unlock(&local_mu);
+		return;
+	}
 	pthread_mutex_lock(&srv->defer_mu);
 	req->resumed = 1;
 	if (req->suspended) {
@@ -268,6 +273,22 @@ http_req_resume(struct http_req *req)
 		MHD_resume_connection(req->conn);
 	}
 	pthread_mutex_unlock(&srv->defer_mu);
+}
+
+void
+http_req_run(const struct http_app *app, struct http_req *req)
+{
+	req->srv = NULL;
+	req->dispatched = 1;
+	app->dispatch(app->arg, req);
+	if (!req->deferred)
+		return;
+	pthread_mutex_lock(&local_mu);
+	while (!req->resumed)
+		pthread_cond_wait(&local_cv, &local_mu);
+	pthread_mutex_unlock(&local_mu);
+	req->deferred = 0;
+	req->defer_fn(req, req->defer_arg);
 }
 
 /*

@@ -1,8 +1,10 @@
 /*
- * store.h - persistence of identities, jobs and sub-jobs.
- * One interface, one back end per file (store_sqlite.c now; a PostgreSQL
- * one later).  Every write is one transaction run by the store's single
- * writer with group commit (DESIGN §2): the call returns only once its
+ * store.h - persistence of identities, jobs and sub-jobs: the one
+ * contract every storage engine implements (src/store/sqlite/ now, one
+ * file per entity or concern; another engine would sit beside it with
+ * the same file names).  Every write is one transaction run by the
+ * store's single writer with group commit
+ * (docs/ARCHITECTURE.md#group-commit): the call returns only once its
  * work is durable, or with nothing of it applied.  Reads run on a
  * connection owned by the calling thread.  Returns 0 or a negative
  * WJ_ERR_* code; WJ_ERR_UNAVAILABLE when the database is busy, full or
@@ -40,6 +42,19 @@ struct store_opts {
 int	store_open(const struct store_opts *o, struct store **out) WJ_WUR;
 /* Finish queued writes, stop the writer, close every connection. */
 void	store_close(struct store *);
+
+/*
+ * The writes the API makes have an _async form as well, for callers
+ * that keep no thread waiting (the HTTP server answers after the shared
+ * commit): it returns 0 when the write is queued, and then done(arg,
+ * result) runs exactly once, on a thread of the store, once the write is
+ * durable or refused (result as the sync form returns it, results and
+ * ei filled before).  done must be quick and must not call the store.
+ * Every pointer given must stay valid until done runs.  Any other
+ * return: nothing was queued and done never runs.  The sync form is the
+ * async one and a wait.
+ */
+typedef void (*store_done_fn)(void *arg, int result);
 
 /* Who asked for a write; recorded in audit_events with it. */
 struct store_actor {
@@ -133,6 +148,9 @@ struct store_job_in {
  */
 int	store_job_create(struct store *, const struct store_actor *,
 	    const struct store_job_in *, char **body) WJ_WUR;
+int	store_job_create_async(struct store *, const struct store_actor *,
+	    const struct store_job_in *, char **body, store_done_fn done,
+	    void *arg) WJ_WUR;
 
 struct store_list_filter {
 	const char  *project_id;
@@ -159,20 +177,20 @@ int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
 	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
 
 /*
- * A read answered from a memo of rendered answers, exact: render(arg, out)
- * appends the answer for key to out; its store reads share one snapshot.
- * Each reading thread keeps its last few answers (up to
- * STORE_MEMO_ENTRIES, each at most STORE_MEMO_MAX_BYTES) with the
- * database's data version they were rendered at; while no commit (of
- * any connection or process) has changed the file since, the same key
- * gets the same bytes appended without render being called.  An error of
- * render is returned and nothing is kept.
+ * A read snapshot of the calling thread: every read of this thread from
+ * store_read_begin to the matching store_read_end sees one state of the
+ * data (the reads of the functions above join it).  Nests.
+ * store_read_end returns r, or its own error when r is 0.
  */
-#define STORE_MEMO_ENTRIES	4
-#define STORE_MEMO_MAX_BYTES	(96 * 1024)
-typedef int (*store_render_fn)(void *arg, struct buf *out);
-int	store_read_memo(struct store *, const char *key, size_t key_len,
-	    store_render_fn render, void *arg, struct buf *out) WJ_WUR;
+int	store_read_begin(struct store *) WJ_WUR;
+int	store_read_end(struct store *, int r);
+/*
+ * The data version of the calling thread's snapshot (inside
+ * store_read_begin/store_read_end: the version of the data its reads
+ * see).  Two equal versions of one store mean no commit of any
+ * connection or process changed the data in between.
+ */
+int	store_data_version(struct store *, int64_t *out) WJ_WUR;
 
 /*
  * ShowJob: jcb once with the job, then scb for every sub-job (same order
@@ -190,6 +208,9 @@ int	store_job_show(struct store *, const char *project_id,
 int	store_job_retry(struct store *, const struct store_actor *,
 	    const char *project_id, const char *job_id,
 	    struct wj_errinfo *ei) WJ_WUR;
+int	store_job_retry_async(struct store *, const struct store_actor *,
+	    const char *project_id, const char *job_id,
+	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
 
 /*
  * BatchDeleteSubJobs by IDs (DESIGN §4), all or nothing.  Unknown IDs are
@@ -200,16 +221,6 @@ int	store_job_retry(struct store *, const struct store_actor *,
 int	store_sub_jobs_delete(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
 	    struct wj_errinfo *ei) WJ_WUR;
-/*
- * store_sub_jobs_delete without waiting for the commit (the caller keeps
- * no thread blocked): 0 when queued, and then done(arg, result) runs
- * exactly once, on the store's writer thread, once the delete is durable
- * or refused (result and ei as store_sub_jobs_delete gives them).  done
- * must be quick and must not call the store.  actor, project_id, ids and
- * ei must stay valid until done runs.  Any other return: nothing was
- * queued and done never runs.
- */
-typedef void (*store_done_fn)(void *arg, int result);
 int	store_sub_jobs_delete_async(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
 	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
@@ -218,6 +229,9 @@ int	store_sub_jobs_delete_async(struct store *, const struct store_actor *,
 int	store_sub_jobs_delete_by_status(struct store *,
 	    const struct store_actor *, const char *project_id, int status,
 	    int64_t *deleted) WJ_WUR;
+int	store_sub_jobs_delete_by_status_async(struct store *,
+	    const struct store_actor *, const char *project_id, int status,
+	    int64_t *deleted, store_done_fn done, void *arg) WJ_WUR;
 
 /* ---- workers (internal API, DESIGN §5) ---------------------------- */
 
@@ -243,10 +257,15 @@ void	store_claimed_free(struct store_claimed *);
 
 /*
  * Atomically move up to in->max of the oldest WAITING sub-jobs to RUNNING
- * with a fresh lease each.  No sub-job is ever held by two leases.
+ * with a fresh lease each.  No sub-job is ever held by two leases.  When
+ * nothing waits for the caller (read without the write lock), nothing is
+ * written: the _async form then runs done before it returns.
  */
 int	store_claim(struct store *, const struct store_actor *,
 	    const struct store_claim_in *, struct store_claimed *out) WJ_WUR;
+int	store_claim_async(struct store *, const struct store_actor *,
+	    const struct store_claim_in *, struct store_claimed *out,
+	    store_done_fn done, void *arg) WJ_WUR;
 /*
  * Extend the lease by its lease_seconds and record process (0..100, or -1
  * to leave it).  WJ_ERR_NOT_FOUND for an unknown sub-job (or one outside
@@ -255,11 +274,19 @@ int	store_claim(struct store *, const struct store_actor *,
 int	store_heartbeat(struct store *, const char *domain_id,
 	    const char *sub_job_id, const char *lease_id, int process,
 	    int64_t *lease_expires_ms) WJ_WUR;
+int	store_heartbeat_async(struct store *, const char *domain_id,
+	    const char *sub_job_id, const char *lease_id, int process,
+	    int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 /* Finish a leased sub-job as SUCCESS or FAILED; errors as heartbeat. */
 int	store_finish(struct store *, const struct store_actor *,
 	    const char *domain_id, const char *sub_job_id,
 	    const char *lease_id, int status, const char *error_code,
 	    const char *fail_reason, const char *host) WJ_WUR;
+int	store_finish_async(struct store *, const struct store_actor *,
+	    const char *domain_id, const char *sub_job_id,
+	    const char *lease_id, int status, const char *error_code,
+	    const char *fail_reason, const char *host, store_done_fn done,
+	    void *arg) WJ_WUR;
 /*
  * Expired leases: back to WAITING with attempts + 1, or FAILED once
  * attempts reaches max_attempts.  *n = sub-jobs touched.
@@ -366,8 +393,13 @@ int	store_user_set_password(struct store *, const char *user_id,
 int	store_user_login_failed(struct store *, const char *user_id,
 	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
 	    WJ_WUR;
+int	store_user_login_failed_async(struct store *, const char *user_id,
+	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
+	    store_done_fn done, void *arg) WJ_WUR;
 /* A right password: the count of failures goes back to 0. */
 int	store_user_login_ok(struct store *, const char *user_id) WJ_WUR;
+int	store_user_login_ok_async(struct store *, const char *user_id,
+	    store_done_fn done, void *arg) WJ_WUR;
 
 int	store_group_create(struct store *, const char *domain_id,
 	    const char *name, struct store_group *out) WJ_WUR;

@@ -99,8 +99,7 @@ dispatch(void *arg, struct http_req *req)
 		reply_str(req, 200, json);
 		break;
 	case LATER:
-		if (!http_req_can_defer(req) ||
-		    pthread_create(&f->resumer, NULL, resume_later, req) != 0) {
+		if (pthread_create(&f->resumer, NULL, resume_later, req) != 0) {
 			http_reply_error(req, WJ_ERR_INTERNAL, NULL);
 			break;
 		}

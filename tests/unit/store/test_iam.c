@@ -17,17 +17,13 @@
 #include <cmocka.h>
 
 #include "auth/authz.h"
-#include "store/store.h"
+#include "store_fixture.h"
+#include "store_fixture.h"
 
 #define HASH "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
 
 struct fx {
-	char			 dir[256];
-	char			 path[300];
-	struct store		*st;
-	struct store_domain	 d;
-	struct store_user	 root;
-	struct store_project	 p;
+	struct store_fx		 s;	/* its root user is "admin" */
 	struct store_project	 p2;
 	struct store_user	 alice;
 };
@@ -35,40 +31,15 @@ struct fx {
 static int
 setup(void **state)
 {
-	static const uint8_t sk[40] = { 1 };
-	struct store_opts o;
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/wjiam.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/wksjobs.db", f->dir);
-	memset(&o, 0, sizeof(o));
-	o.path = f->path;
-	if (store_open(&o, &f->st) != 0 ||
-	    store_bootstrap(f->st, "admin", "admin", "default", "AKROOT", sk,
-	    sizeof(sk), &f->d, &f->root, &f->p) != 0 ||
-	    store_project_create(f->st, f->d.id, "second", &f->p2) != 0 ||
-	    store_user_create(f->st, f->d.id, "alice", HASH, &f->alice) != 0 ||
-	    authz_sync_system_policies(f->st) != 0)
+	if (f == NULL || store_fx_open(&f->s, NULL, "admin", "AKROOT") != 0 ||
+	    store_project_create(f->s.st, f->s.d.id, "second", &f->p2) != 0 ||
+	    store_user_create(f->s.st, f->s.d.id, "alice", HASH,
+	    &f->alice) != 0 ||
+	    authz_sync_system_policies(f->s.st) != 0)
 		return -1;
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[600];
-
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
 	return 0;
 }
 
@@ -77,7 +48,7 @@ valid_after(struct fx *f, const char *user_id)
 {
 	struct store_user_auth u;
 
-	assert_int_equal(store_user_auth_get(f->st, user_id, &u), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, user_id, &u), 0);
 	return u.tokens_valid_after_ms;
 }
 
@@ -93,7 +64,7 @@ custom(struct fx *f, const char *name, const char *doc, char *id)
 {
 	struct store_policy p;
 
-	assert_int_equal(store_policy_create(f->st, f->d.id, name, doc, &p),
+	assert_int_equal(store_policy_create(f->s.st, f->s.d.id, name, doc, &p),
 	    0);
 	strcpy(id, p.id);
 	return id;
@@ -108,7 +79,7 @@ decide(struct fx *f, const char *user, const char *action,
 	policy_ctx_init(&c);
 	c.project_id = project;
 	c.source_ip = "127.0.0.1";
-	assert_int_equal(authz_check(f->st, user, action, project, &c, d), 0);
+	assert_int_equal(authz_check(f->s.st, user, action, project, &c, d), 0);
 	return d->result;
 }
 
@@ -123,31 +94,31 @@ test_domains(void **state)
 	struct store_user_auth ua;
 	size_t n;
 
-	assert_int_equal(store_domain_create(f->st, "other", HASH, &d, &root),
+	assert_int_equal(store_domain_create(f->s.st, "other", HASH, &d, &root),
 	    0);
 	assert_true(root.is_root);
 	assert_string_equal(root.name, "other");
-	assert_int_equal(store_domain_create(f->st, "other", NULL, NULL, NULL),
+	assert_int_equal(store_domain_create(f->s.st, "other", NULL, NULL, NULL),
 	    WJ_ERR_EXISTS);
-	assert_int_equal(store_domain_create(f->st, "", NULL, NULL, NULL),
+	assert_int_equal(store_domain_create(f->s.st, "", NULL, NULL, NULL),
 	    WJ_ERR_INVALID);
-	assert_int_equal(store_domain_by_name(f->st, "other", &got), 0);
+	assert_int_equal(store_domain_by_name(f->s.st, "other", &got), 0);
 	assert_string_equal(got.id, d.id);
-	assert_int_equal(store_domain_get(f->st, d.id, &got), 0);
-	assert_int_equal(store_domain_by_name(f->st, "nope", &got),
+	assert_int_equal(store_domain_get(f->s.st, d.id, &got), 0);
+	assert_int_equal(store_domain_by_name(f->s.st, "nope", &got),
 	    WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_domain_list(f->st, &all, &n), 0);
+	assert_int_equal(store_domain_list(f->s.st, &all, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(all[0].name, "admin");
 	free(all);
-	assert_int_equal(store_user_auth_by_name(f->st, d.id, "other", &ua),
+	assert_int_equal(store_user_auth_by_name(f->s.st, d.id, "other", &ua),
 	    0);
 	assert_string_equal(ua.password_hash, HASH);
 	assert_true(ua.user.is_root);
 	/* Same user name in two accounts is fine. */
-	assert_int_equal(store_user_create(f->st, d.id, "alice", NULL, NULL),
+	assert_int_equal(store_user_create(f->s.st, d.id, "alice", NULL, NULL),
 	    0);
-	assert_int_equal(store_user_create(f->st, f->d.id, "alice", NULL,
+	assert_int_equal(store_user_create(f->s.st, f->s.d.id, "alice", NULL,
 	    NULL), WJ_ERR_EXISTS);
 }
 
@@ -161,7 +132,7 @@ test_users(void **state)
 	int64_t before;
 	size_t n;
 
-	assert_int_equal(store_user_auth_by_name(f->st, f->d.id, "alice", &ua),
+	assert_int_equal(store_user_auth_by_name(f->s.st, f->s.d.id, "alice", &ua),
 	    0);
 	assert_string_equal(ua.user.id, f->alice.id);
 	assert_string_equal(ua.user.domain_name, "admin");
@@ -169,30 +140,30 @@ test_users(void **state)
 	assert_true(ua.user.enabled);
 	assert_int_equal(ua.failed_logins, 0);
 	assert_int_equal(ua.locked_until_ms, 0);
-	assert_int_equal(store_user_list(f->st, f->d.id, &all, &n), 0);
+	assert_int_equal(store_user_list(f->s.st, f->s.d.id, &all, &n), 0);
 	assert_int_equal(n, 2);
 	free(all);
 	/* Disabling revokes tokens; enabling does not move the stamp. */
 	before = valid_after(f, f->alice.id);
 	tick();
-	assert_int_equal(store_user_set_enabled(f->st, f->alice.id, 0), 0);
+	assert_int_equal(store_user_set_enabled(f->s.st, f->alice.id, 0), 0);
 	assert_true(valid_after(f, f->alice.id) > before);
-	assert_int_equal(store_user_auth_get(f->st, f->alice.id, &ua), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua), 0);
 	assert_false(ua.user.enabled);
 	before = valid_after(f, f->alice.id);
 	tick();
-	assert_int_equal(store_user_set_enabled(f->st, f->alice.id, 1), 0);
+	assert_int_equal(store_user_set_enabled(f->s.st, f->alice.id, 1), 0);
 	assert_int_equal(valid_after(f, f->alice.id), before);
 	/* The root user is never disabled. */
-	assert_int_equal(store_user_set_enabled(f->st, f->root.id, 0),
+	assert_int_equal(store_user_set_enabled(f->s.st, f->s.u.id, 0),
 	    WJ_ERR_INVALID);
-	assert_int_equal(store_user_set_enabled(f->st, "nobody", 0),
+	assert_int_equal(store_user_set_enabled(f->s.st, "nobody", 0),
 	    WJ_ERR_NOT_FOUND);
 	/* Projects by name. */
-	assert_int_equal(store_project_by_name(f->st, f->d.id, "second", &p),
+	assert_int_equal(store_project_by_name(f->s.st, f->s.d.id, "second", &p),
 	    0);
 	assert_string_equal(p.id, f->p2.id);
-	assert_int_equal(store_project_by_name(f->st, f->d.id, "x", &p),
+	assert_int_equal(store_project_by_name(f->s.st, f->s.d.id, "x", &p),
 	    WJ_ERR_NOT_FOUND);
 }
 
@@ -205,38 +176,38 @@ test_login_state(void **state)
 	int i, locked;
 
 	for (i = 1; i <= 4; i++) {
-		assert_int_equal(store_user_login_failed(f->st, f->alice.id,
+		assert_int_equal(store_user_login_failed(f->s.st, f->alice.id,
 		    1000, 5, 900000, &locked), 0);
 		assert_false(locked);
-		assert_int_equal(store_user_auth_get(f->st, f->alice.id, &ua),
+		assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua),
 		    0);
 		assert_int_equal(ua.failed_logins, i);
 	}
 	/* A success in between starts the count again. */
-	assert_int_equal(store_user_login_ok(f->st, f->alice.id), 0);
-	assert_int_equal(store_user_auth_get(f->st, f->alice.id, &ua), 0);
+	assert_int_equal(store_user_login_ok(f->s.st, f->alice.id), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua), 0);
 	assert_int_equal(ua.failed_logins, 0);
 	for (i = 1; i <= 5; i++)
-		assert_int_equal(store_user_login_failed(f->st, f->alice.id,
+		assert_int_equal(store_user_login_failed(f->s.st, f->alice.id,
 		    2000, 5, 900000, &locked), 0);
 	assert_true(locked);
-	assert_int_equal(store_user_auth_get(f->st, f->alice.id, &ua), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua), 0);
 	assert_int_equal(ua.locked_until_ms, 2000 + 900000);
 	assert_int_equal(ua.failed_logins, 0);
 	/* A new password unlocks, and revokes tokens. */
 	before = valid_after(f, f->alice.id);
 	tick();
-	assert_int_equal(store_user_set_password(f->st, f->alice.id,
+	assert_int_equal(store_user_set_password(f->s.st, f->alice.id,
 	    "$argon2id$new"), 0);
-	assert_int_equal(store_user_auth_get(f->st, f->alice.id, &ua), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua), 0);
 	assert_int_equal(ua.locked_until_ms, 0);
 	assert_string_equal(ua.password_hash, "$argon2id$new");
 	assert_true(ua.tokens_valid_after_ms > before);
-	assert_int_equal(store_user_login_failed(f->st, "nobody", 1, 5, 1,
+	assert_int_equal(store_user_login_failed(f->s.st, "nobody", 1, 5, 1,
 	    NULL), WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_user_login_failed(f->st, f->alice.id, 1, 0, 1,
+	assert_int_equal(store_user_login_failed(f->s.st, f->alice.id, 1, 0, 1,
 	    NULL), WJ_ERR_INVALID);
-	assert_int_equal(store_user_set_password(f->st, f->alice.id, NULL),
+	assert_int_equal(store_user_set_password(f->s.st, f->alice.id, NULL),
 	    WJ_ERR_INVALID);
 }
 
@@ -252,27 +223,27 @@ test_groups(void **state)
 	int64_t before;
 	size_t n;
 
-	assert_int_equal(store_group_create(f->st, f->d.id, "ops", &g), 0);
-	assert_int_equal(store_group_create(f->st, f->d.id, "ops", NULL),
+	assert_int_equal(store_group_create(f->s.st, f->s.d.id, "ops", &g), 0);
+	assert_int_equal(store_group_create(f->s.st, f->s.d.id, "ops", NULL),
 	    WJ_ERR_EXISTS);
-	assert_int_equal(store_group_by_name(f->st, f->d.id, "ops", &got), 0);
+	assert_int_equal(store_group_by_name(f->s.st, f->s.d.id, "ops", &got), 0);
 	assert_string_equal(got.id, g.id);
-	assert_int_equal(store_group_list(f->st, f->d.id, &all, &n), 0);
+	assert_int_equal(store_group_list(f->s.st, f->s.d.id, &all, &n), 0);
 	assert_int_equal(n, 1);
 	free(all);
 	before = valid_after(f, f->alice.id);
 	tick();
-	assert_int_equal(store_group_add_user(f->st, g.id, f->alice.id), 0);
+	assert_int_equal(store_group_add_user(f->s.st, g.id, f->alice.id), 0);
 	assert_true(valid_after(f, f->alice.id) > before);
 	/* Twice is fine; removing twice is not. */
-	assert_int_equal(store_group_add_user(f->st, g.id, f->alice.id), 0);
-	assert_int_equal(store_group_remove_user(f->st, g.id, f->alice.id), 0);
-	assert_int_equal(store_group_remove_user(f->st, g.id, f->alice.id),
+	assert_int_equal(store_group_add_user(f->s.st, g.id, f->alice.id), 0);
+	assert_int_equal(store_group_remove_user(f->s.st, g.id, f->alice.id), 0);
+	assert_int_equal(store_group_remove_user(f->s.st, g.id, f->alice.id),
 	    WJ_ERR_NOT_FOUND);
 	/* A user of another account cannot join. */
-	assert_int_equal(store_domain_create(f->st, "far", NULL, &d2,
+	assert_int_equal(store_domain_create(f->s.st, "far", NULL, &d2,
 	    &stranger), 0);
-	assert_int_equal(store_group_add_user(f->st, g.id, stranger.id),
+	assert_int_equal(store_group_add_user(f->s.st, g.id, stranger.id),
 	    WJ_ERR_INVALID);
 }
 
@@ -284,38 +255,38 @@ test_policies(void **state)
 	struct store_domain d2;
 	size_t n;
 
-	assert_int_equal(store_policy_create(f->st, f->d.id, "mine",
+	assert_int_equal(store_policy_create(f->s.st, f->s.d.id, "mine",
 	    "{\"Version\":\"5.0\"}", &p), 0);
 	assert_false(p.is_system);
-	assert_int_equal(store_policy_create(f->st, f->d.id, "mine", "{}",
+	assert_int_equal(store_policy_create(f->s.st, f->s.d.id, "mine", "{}",
 	    NULL), WJ_ERR_EXISTS);
 	/* Custom policies cannot shadow system ones. */
-	assert_int_equal(store_policy_create(f->st, f->d.id,
+	assert_int_equal(store_policy_create(f->s.st, f->s.d.id,
 	    POLICY_SYS_FULL_ACCESS, "{}", NULL), WJ_ERR_EXISTS);
-	assert_int_equal(store_policy_by_name(f->st, f->d.id,
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id,
 	    POLICY_SYS_READ_ONLY, &p), 0);
 	assert_true(p.is_system);
 	assert_string_equal(p.domain_id, "");
-	assert_int_equal(store_policy_by_name(f->st, f->d.id, "mine", &p), 0);
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id, "mine", &p), 0);
 	assert_string_equal(p.document, "{\"Version\":\"5.0\"}");
 	/* Another account does not see it, but sees the system ones. */
-	assert_int_equal(store_domain_create(f->st, "far", NULL, &d2, NULL),
+	assert_int_equal(store_domain_create(f->s.st, "far", NULL, &d2, NULL),
 	    0);
-	assert_int_equal(store_policy_by_name(f->st, d2.id, "mine", &p),
+	assert_int_equal(store_policy_by_name(f->s.st, d2.id, "mine", &p),
 	    WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_policy_create(f->st, d2.id, "mine", "{}",
+	assert_int_equal(store_policy_create(f->s.st, d2.id, "mine", "{}",
 	    NULL), 0);
-	assert_int_equal(store_policy_list(f->st, f->d.id, &all, &n), 0);
+	assert_int_equal(store_policy_list(f->s.st, f->s.d.id, &all, &n), 0);
 	assert_int_equal(n, 3);
 	assert_true(all[0].is_system && all[1].is_system);
 	assert_string_equal(all[2].name, "mine");
 	free(all);
 	/* Refreshing a system policy keeps one row. */
-	assert_int_equal(authz_sync_system_policies(f->st), 0);
-	assert_int_equal(store_policy_list(f->st, f->d.id, &all, &n), 0);
+	assert_int_equal(authz_sync_system_policies(f->s.st), 0);
+	assert_int_equal(store_policy_list(f->s.st, f->s.d.id, &all, &n), 0);
 	assert_int_equal(n, 3);
 	free(all);
-	assert_int_equal(store_policy_create(f->st, f->d.id, "big", "x",
+	assert_int_equal(store_policy_create(f->s.st, f->s.d.id, "big", "x",
 	    NULL), WJ_ERR_INVALID);
 }
 
@@ -351,58 +322,58 @@ test_attachments(void **state)
 	int64_t before;
 	size_t n;
 
-	assert_int_equal(store_policy_by_name(f->st, f->d.id,
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id,
 	    POLICY_SYS_FULL_ACCESS, &full), 0);
-	assert_int_equal(store_policy_by_name(f->st, f->d.id,
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id,
 	    POLICY_SYS_READ_ONLY, &ro), 0);
-	assert_int_equal(store_group_create(f->st, f->d.id, "ops", &g), 0);
-	assert_int_equal(store_group_add_user(f->st, g.id, f->alice.id), 0);
+	assert_int_equal(store_group_create(f->s.st, f->s.d.id, "ops", &g), 0);
+	assert_int_equal(store_group_add_user(f->s.st, g.id, f->alice.id), 0);
 	before = valid_after(f, f->alice.id);
 	tick();
 	/* Through the group, whole account; directly, one project. */
-	assert_int_equal(store_policy_attach(f->st, f->d.id, ro.id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, ro.id,
 	    STORE_PRINCIPAL_GROUP, g.id, ""), 0);
 	assert_true(valid_after(f, f->alice.id) > before);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full.id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), 0);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full.id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(store_user_policies(f->st, f->alice.id, "", collect,
+	assert_int_equal(store_user_policies(f->s.st, f->alice.id, "", collect,
 	    &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.name[0], POLICY_SYS_READ_ONLY);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(store_user_policies(f->st, f->alice.id, f->p.id,
+	assert_int_equal(store_user_policies(f->s.st, f->alice.id, f->s.p.id,
 	    collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(store_user_policies(f->st, f->alice.id, f->p2.id,
+	assert_int_equal(store_user_policies(f->s.st, f->alice.id, f->p2.id,
 	    collect, &s), 0);
 	assert_int_equal(s.n, 2);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(store_user_policies(f->st, f->alice.id, NULL,
+	assert_int_equal(store_user_policies(f->s.st, f->alice.id, NULL,
 	    collect, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.project[1], f->p2.id);
-	assert_int_equal(store_attachment_list(f->st, f->d.id, &t, &n), 0);
+	assert_int_equal(store_attachment_list(f->s.st, f->s.d.id, &t, &n), 0);
 	assert_int_equal(n, 2);
 	free(t);
 	/* Across accounts: refused, nothing attached. */
-	assert_int_equal(store_domain_create(f->st, "far", NULL, &d2, NULL),
+	assert_int_equal(store_domain_create(f->s.st, "far", NULL, &d2, NULL),
 	    0);
-	assert_int_equal(store_project_create(f->st, d2.id, "theirs", &fp),
+	assert_int_equal(store_project_create(f->s.st, d2.id, "theirs", &fp),
 	    0);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full.id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, fp.id), WJ_ERR_INVALID);
-	assert_int_equal(store_policy_attach(f->st, d2.id, full.id,
+	assert_int_equal(store_policy_attach(f->s.st, d2.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, ""), WJ_ERR_INVALID);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full.id, 7,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full.id, 7,
 	    f->alice.id, ""), WJ_ERR_INVALID);
 	/* Detach. */
-	assert_int_equal(store_policy_detach(f->st, f->d.id, full.id,
+	assert_int_equal(store_policy_detach(f->s.st, f->s.d.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), 0);
-	assert_int_equal(store_policy_detach(f->st, f->d.id, full.id,
+	assert_int_equal(store_policy_detach(f->s.st, f->s.d.id, full.id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), WJ_ERR_NOT_FOUND);
 }
 
@@ -418,44 +389,44 @@ test_authz_decisions(void **state)
 	char deny_id[WJ_ID_LEN + 1], sts_id[WJ_ID_LEN + 1];
 
 	/* Nothing attached: implicit deny. */
-	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:get", f->p.id,
+	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:get", f->s.p.id,
 	    &d), POLICY_DENY_IMPLICIT);
 	assert_string_equal(d.policy, "");
-	assert_int_equal(store_policy_by_name(f->st, f->d.id,
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id,
 	    POLICY_SYS_READ_ONLY, &ro), 0);
-	assert_int_equal(store_group_create(f->st, f->d.id, "readers", &g), 0);
-	assert_int_equal(store_group_add_user(f->st, g.id, f->alice.id), 0);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, ro.id,
+	assert_int_equal(store_group_create(f->s.st, f->s.d.id, "readers", &g), 0);
+	assert_int_equal(store_group_add_user(f->s.st, g.id, f->alice.id), 0);
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, ro.id,
 	    STORE_PRINCIPAL_GROUP, g.id, ""), 0);
-	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:get", f->p.id,
+	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:get", f->s.p.id,
 	    &d), POLICY_ALLOW);
 	assert_string_equal(d.policy, POLICY_SYS_READ_ONLY);
 	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:listSubJobs",
 	    f->p2.id, &d), POLICY_ALLOW);
 	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:retry",
-	    f->p.id, &d), POLICY_DENY_IMPLICIT);
+	    f->s.p.id, &d), POLICY_DENY_IMPLICIT);
 	/* An explicit deny in one project wins over the group's allow. */
 	custom(f, "no-list", "{\"Version\":\"5.0\",\"Statement\":[{\"Sid\":"
 	    "\"NoList\",\"Effect\":\"Deny\",\"Action\":["
 	    "\"workspace:jobs:list*\"]}]}", deny_id);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, deny_id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, deny_id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), 0);
 	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:listSubJobs",
 	    f->p2.id, &d), POLICY_DENY_EXPLICIT);
 	assert_string_equal(d.sid, "NoList");
 	assert_string_equal(d.policy, "no-list");
 	assert_int_equal(decide(f, f->alice.id, "workspace:jobs:listSubJobs",
-	    f->p.id, &d), POLICY_ALLOW);
+	    f->s.p.id, &d), POLICY_ALLOW);
 	/* Outside any project only domain-wide attachments count. */
 	custom(f, "sts", "{\"Version\":\"5.0\",\"Statement\":[{\"Effect\":"
 	    "\"Allow\",\"Action\":[\"sts::decodeAuthorizationMessage\"]}]}",
 	    sts_id);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, sts_id,
-	    STORE_PRINCIPAL_USER, f->alice.id, f->p.id), 0);
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, sts_id,
+	    STORE_PRINCIPAL_USER, f->alice.id, f->s.p.id), 0);
 	assert_int_equal(decide(f, f->alice.id,
 	    "sts::decodeAuthorizationMessage", NULL, &d),
 	    POLICY_DENY_IMPLICIT);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, sts_id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, sts_id,
 	    STORE_PRINCIPAL_USER, f->alice.id, ""), 0);
 	assert_int_equal(decide(f, f->alice.id,
 	    "sts::decodeAuthorizationMessage", NULL, &d), POLICY_ALLOW);
@@ -473,24 +444,24 @@ test_authz_projects(void **state)
 	int all;
 
 	policy_ctx_init(&c);
-	assert_int_equal(authz_projects(f->st, f->alice.id, f->d.id,
+	assert_int_equal(authz_projects(f->s.st, f->alice.id, f->s.d.id,
 	    "workspace:jobs:execute", &c, ids, 4, &n, &all, &d), 0);
 	assert_int_equal(n, 0);
 	assert_false(all);
 	assert_int_equal(d.result, POLICY_DENY_IMPLICIT);
-	assert_int_equal(store_policy_by_name(f->st, f->d.id,
+	assert_int_equal(store_policy_by_name(f->s.st, f->s.d.id,
 	    POLICY_SYS_FULL_ACCESS, &full), 0);
 	strcpy(full_id, full.id);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full_id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full_id,
 	    STORE_PRINCIPAL_USER, f->alice.id, f->p2.id), 0);
-	assert_int_equal(authz_projects(f->st, f->alice.id, f->d.id,
+	assert_int_equal(authz_projects(f->s.st, f->alice.id, f->s.d.id,
 	    "workspace:jobs:execute", &c, ids, 4, &n, &all, &d), 0);
 	assert_int_equal(n, 1);
 	assert_false(all);
 	assert_string_equal(ids[0], f->p2.id);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, full_id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, full_id,
 	    STORE_PRINCIPAL_USER, f->alice.id, ""), 0);
-	assert_int_equal(authz_projects(f->st, f->alice.id, f->d.id,
+	assert_int_equal(authz_projects(f->s.st, f->alice.id, f->s.d.id,
 	    "workspace:jobs:execute", &c, ids, 4, &n, &all, &d), 0);
 	assert_true(all);
 	assert_int_equal(n, 2);
@@ -506,10 +477,10 @@ test_broken_document_fails_closed(void **state)
 
 	/* The store takes what it is given; authz must not skip it. */
 	custom(f, "broken", "{\"Version\":\"9\"}", id);
-	assert_int_equal(store_policy_attach(f->st, f->d.id, id,
+	assert_int_equal(store_policy_attach(f->s.st, f->s.d.id, id,
 	    STORE_PRINCIPAL_USER, f->alice.id, ""), 0);
 	policy_ctx_init(&c);
-	assert_int_equal(authz_check(f->st, f->alice.id, "workspace:jobs:get",
+	assert_int_equal(authz_check(f->s.st, f->alice.id, "workspace:jobs:get",
 	    NULL, &c, &d), WJ_ERR_INTERNAL);
 	assert_int_equal(d.result, POLICY_DENY_IMPLICIT);
 }
@@ -528,20 +499,20 @@ test_sub_job_project(void **state)
 	in.job_type = "createDesktops";
 	in.subs = &sub;
 	in.n = 1;
-	assert_int_equal(store_job_create(f->st, NULL, &in, &body), 0);
+	assert_int_equal(store_job_create(f->s.st, NULL, &in, &body), 0);
 	assert_non_null(q = strstr(body, "\"sub_job_ids\":[\""));
 	memcpy(sid, q + strlen("\"sub_job_ids\":[\""), WJ_ID_LEN);
 	sid[WJ_ID_LEN] = '\0';
 	free(body);
-	assert_int_equal(store_sub_job_project(f->st, f->d.id, sid, project),
+	assert_int_equal(store_sub_job_project(f->s.st, f->s.d.id, sid, project),
 	    0);
 	assert_string_equal(project, f->p2.id);
-	assert_int_equal(store_domain_create(f->st, "far", NULL, &d2, NULL),
+	assert_int_equal(store_domain_create(f->s.st, "far", NULL, &d2, NULL),
 	    0);
-	assert_int_equal(store_sub_job_project(f->st, d2.id, sid, project),
+	assert_int_equal(store_sub_job_project(f->s.st, d2.id, sid, project),
 	    WJ_ERR_NOT_FOUND);
 	assert_string_equal(project, "");
-	assert_int_equal(store_sub_job_project(f->st, f->d.id, "nope",
+	assert_int_equal(store_sub_job_project(f->s.st, f->s.d.id, "nope",
 	    project), WJ_ERR_NOT_FOUND);
 }
 
@@ -549,7 +520,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) \
+	cmocka_unit_test_setup_teardown(name, setup, store_fx_teardown)
 		T(test_domains),
 		T(test_users),
 		T(test_login_state),

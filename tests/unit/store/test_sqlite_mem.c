@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #define CLASS_MAX	16384	/* sqlite_mem.c SQ_MEM_MAX */
 

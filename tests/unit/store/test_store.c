@@ -24,7 +24,8 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/sqlite_int.h"
+#include "store_fixture.h"
+#include "store_hooks.h"
 
 #define ID_SZ (WJ_ID_LEN + 1)
 
@@ -36,12 +37,7 @@
 #endif
 
 struct fx {
-	char			 dir[256];
-	char			 path[300];
-	struct store		*st;
-	struct store_domain	 d;
-	struct store_user	 u;
-	struct store_project	 p;
+	struct store_fx		 s;	/* its root user is "root" */
 	struct store_project	 p2;	/* a second project, same domain */
 };
 
@@ -57,58 +53,23 @@ fx_open(struct fx *f, int max_attempts, int queue_max, int readonly)
 	struct store_opts o;
 
 	memset(&o, 0, sizeof(o));
-	o.path = f->path;
+	o.path = f->s.path;
 	o.max_attempts = max_attempts;
 	o.write_queue_max = queue_max;
 	o.readonly = readonly;
-	return store_open(&o, &f->st);
+	return store_open(&o, &f->s.st);
 }
 
 static int
 setup(void **state)
 {
-	static const uint8_t sk[40] = { 1, 2, 3 };
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/wjstore.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/wksjobs.db", f->dir);
-	if (fx_open(f, 0, 0, 0) != 0 ||
-	    store_bootstrap(f->st, "admin", "root", "default",
-	    "AKFIXTURE0000000000000000000001", sk, sizeof(sk), &f->d, &f->u,
-	    &f->p) != 0 ||
-	    store_project_create(f->st, f->d.id, "second", &f->p2) != 0)
+	if (f == NULL || store_fx_open(&f->s, NULL, "root",
+	    "AKFIXTURE0000000000000000000001") != 0 ||
+	    store_project_create(f->s.st, f->s.d.id, "second", &f->p2) != 0)
 		return -1;
 	*state = f;
-	return 0;
-}
-
-static void
-rm_db(const char *path)
-{
-	char p[320];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	rm_db(f->path);
-	rmdir(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -119,7 +80,7 @@ db_open(const struct fx *f)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READWRITE,
 	    NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	return db;
@@ -227,7 +188,7 @@ mk_job(struct fx *f, const char *project_id, const char *type, size_t n,
 	in.job_type = type;
 	in.subs = subs;
 	in.n = n;
-	assert_int_equal(store_job_create(f->st, &actor, &in, &body), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &body), 0);
 	assert_non_null(body);
 	doc = json_loads(body, 0, NULL);
 	assert_non_null(doc);
@@ -247,12 +208,12 @@ claim(struct fx *f, int max, struct store_claimed *got)
 	struct store_claim_in in;
 
 	memset(&in, 0, sizeof(in));
-	in.domain_id = f->d.id;
+	in.domain_id = f->s.d.id;
 	in.worker_id = "w1";
 	in.host = "10.0.0.9";
 	in.max = max;
 	in.lease_seconds = 30;
-	return store_claim(f->st, &actor, &in, got);
+	return store_claim(f->s.st, &actor, &in, got);
 }
 
 /* A copy of one listed sub-job. */
@@ -357,7 +318,7 @@ show(struct fx *f, const char *project_id, const char *job_id,
     struct shown *s)
 {
 	memset(s, 0, sizeof(*s));
-	return store_job_show(f->st, project_id, job_id, show_job, show_sub,
+	return store_job_show(f->s.st, project_id, job_id, show_job, show_sub,
 	    s);
 }
 
@@ -368,10 +329,10 @@ list(struct fx *f, struct store_list_filter *lf, struct rows *rs)
 
 	memset(rs, 0, sizeof(*rs));
 	if (lf->project_id == NULL)
-		lf->project_id = f->p.id;
+		lf->project_id = f->s.p.id;
 	if (lf->limit == 0 && lf->offset == 0)
 		lf->limit = WJ_LIST_LIMIT_MAX;
-	assert_int_equal(store_sub_jobs_list(f->st, lf, &total, collect, rs),
+	assert_int_equal(store_sub_jobs_list(f->s.st, lf, &total, collect, rs),
 	    0);
 	return total;
 }
@@ -385,10 +346,10 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	struct stat sb;
 	char wal[320];
 
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(stat(f->s.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* SQLite gives its -wal file the database file's mode. */
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->s.path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
@@ -398,11 +359,11 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	assert_int_equal(q_rows(f, "SELECT 1 FROM pragma_journal_mode "
 	    "WHERE journal_mode = 'wal'"), 1);
 	/* Reopen: nothing applied twice, everything still there. */
-	store_close(f->st);
+	store_close(f->s.st);
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
 	    SQ_SCHEMA_VERSION);
-	assert_int_equal(store_ping(f->st), 0);
+	assert_int_equal(store_ping(f->s.st), 0);
 	/* The tables the next issue fills exist already. */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_master WHERE "
 	    "name IN ('groups', 'group_members', 'policies', "
@@ -439,71 +400,71 @@ test_identities(void **state)
 	size_t n;
 
 	/* Only one bootstrap. */
-	assert_int_equal(store_bootstrap(f->st, "other", "root", "p", "AK2",
+	assert_int_equal(store_bootstrap(f->s.st, "other", "root", "p", "AK2",
 	    sk, sizeof(sk), &d2, &u2, &p), WJ_ERR_EXISTS);
-	assert_int_equal(store_domain_first(f->st, &d), 0);
-	assert_string_equal(d.id, f->d.id);
+	assert_int_equal(store_domain_first(f->s.st, &d), 0);
+	assert_string_equal(d.id, f->s.d.id);
 	assert_string_equal(d.name, "admin");
 	assert_int_equal(strlen(d.id), WJ_ID_LEN);
 
-	assert_int_equal(store_user_by_name(f->st, f->d.id, "root", &u), 0);
-	assert_string_equal(u.id, f->u.id);
+	assert_int_equal(store_user_by_name(f->s.st, f->s.d.id, "root", &u), 0);
+	assert_string_equal(u.id, f->s.u.id);
 	assert_string_equal(u.domain_name, "admin");
 	assert_int_equal(u.is_root, 1);
 	assert_int_equal(u.enabled, 1);
-	assert_int_equal(store_user_by_name(f->st, f->d.id, "nobody", &u),
+	assert_int_equal(store_user_by_name(f->s.st, f->s.d.id, "nobody", &u),
 	    WJ_ERR_NOT_FOUND);
 
 	/* Projects: names unique per domain, 1..64 bytes. */
-	assert_int_equal(store_project_create(f->st, f->d.id, "second", &p),
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, "second", &p),
 	    WJ_ERR_EXISTS);
 	memset(long_name, 'x', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	assert_int_equal(store_project_create(f->st, f->d.id, long_name, &p),
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, long_name, &p),
 	    WJ_ERR_INVALID);
 	long_name[STORE_NAME_MAX] = '\0';
-	assert_int_equal(store_project_create(f->st, f->d.id, long_name, &p),
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, long_name, &p),
 	    0);
-	assert_int_equal(store_project_create(f->st, f->d.id, "", &p),
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, "", &p),
 	    WJ_ERR_INVALID);
-	assert_int_equal(store_project_create(f->st, "nodomain", "x", &p),
+	assert_int_equal(store_project_create(f->s.st, "nodomain", "x", &p),
 	    WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_project_list(f->st, f->d.id, &pl, &n), 0);
+	assert_int_equal(store_project_list(f->s.st, f->s.d.id, &pl, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(pl[0].name, "default");	/* by name */
 	assert_string_equal(pl[1].name, "second");
 	free(pl);
-	assert_int_equal(store_project_get(f->st, f->p2.id, &p), 0);
+	assert_int_equal(store_project_get(f->s.st, f->p2.id, &p), 0);
 	assert_string_equal(p.name, "second");
-	assert_string_equal(p.domain_id, f->d.id);
-	assert_int_equal(store_project_get(f->st, "missing", &p),
+	assert_string_equal(p.domain_id, f->s.d.id);
+	assert_int_equal(store_project_get(f->s.st, "missing", &p),
 	    WJ_ERR_NOT_FOUND);
 
 	/* Access keys. */
-	assert_int_equal(store_key_get(f->st, "AKFIXTURE0000000000000000000001",
+	assert_int_equal(store_key_get(f->s.st, "AKFIXTURE0000000000000000000001",
 	    &k), 0);
 	assert_int_equal(k.secret_sealed_len, 40);
 	assert_int_equal(k.secret_sealed[0], 1);
-	assert_string_equal(k.user.id, f->u.id);
+	assert_string_equal(k.user.id, f->s.u.id);
 	assert_string_equal(k.user.domain_name, "admin");
 	assert_int_equal(k.user.is_root, 1);
 	assert_int_equal(k.enabled, 1);
-	assert_int_equal(store_key_create(f->st, f->u.id, "AK2", sk,
+	assert_int_equal(store_key_create(f->s.st, f->s.u.id, "AK2", sk,
 	    sizeof(sk)), 0);
-	assert_int_equal(store_key_create(f->st, f->u.id, "AK2", sk,
+	assert_int_equal(store_key_create(f->s.st, f->s.u.id, "AK2", sk,
 	    sizeof(sk)), WJ_ERR_EXISTS);
-	assert_int_equal(store_key_create(f->st, "nouser", "AK3", sk,
+	assert_int_equal(store_key_create(f->s.st, "nouser", "AK3", sk,
 	    sizeof(sk)), WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_key_create(f->st, f->u.id, "AK4", big,
+	assert_int_equal(store_key_create(f->s.st, f->s.u.id, "AK4", big,
 	    sizeof(big)), WJ_ERR_INVALID);
-	assert_int_equal(store_key_set_enabled(f->st, "AK2", 0), 0);
-	assert_int_equal(store_key_set_enabled(f->st, "AKX", 0),
+	assert_int_equal(store_key_set_enabled(f->s.st, "AK2", 0), 0);
+	assert_int_equal(store_key_set_enabled(f->s.st, "AKX", 0),
 	    WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_key_get(f->st, "AK2", &k), 0);
+	assert_int_equal(store_key_get(f->s.st, "AK2", &k), 0);
 	assert_int_equal(k.enabled, 0);
 	assert_int_equal(k.secret_sealed_len, sizeof(sk));
-	assert_int_equal(store_key_get(f->st, "AKX", &k), WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_key_list(f->st, f->d.id, &kl, &n), 0);
+	assert_int_equal(store_key_get(f->s.st, "AKX", &k), WJ_ERR_NOT_FOUND);
+	assert_int_equal(store_key_list(f->s.st, f->s.d.id, &kl, &n), 0);
 	assert_int_equal(n, 2);
 	free(kl);
 }
@@ -518,9 +479,9 @@ test_create_show(void **state)
 	struct shown s;
 	size_t i;
 
-	mk_job(f, f->p.id, "createDesktops", 3, "pool-1", job, ids);
+	mk_job(f, f->s.p.id, "createDesktops", 3, "pool-1", job, ids);
 	assert_int_equal(strlen(job), WJ_ID_LEN);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_WAITING);
 	assert_int_equal(s.count[JOB_STATUS_WAITING], 3);
 	assert_int_equal(s.end_ms, 0);
@@ -539,7 +500,7 @@ test_create_show(void **state)
 	rows_free(&s.subs);
 	/* Another project's job is not found, like a missing one. */
 	assert_int_equal(show(f, f->p2.id, job, &s), WJ_ERR_NOT_FOUND);
-	assert_int_equal(show(f, f->p.id, ids[0], &s), WJ_ERR_NOT_FOUND);
+	assert_int_equal(show(f, f->s.p.id, ids[0], &s), WJ_ERR_NOT_FOUND);
 	check_counts(f);
 }
 
@@ -551,19 +512,19 @@ test_create_rejects_bad_input(void **state)
 	struct store_job_in in = { 0 };
 	char *body = (char *)1;
 
-	in.project_id = f->p.id;
+	in.project_id = f->s.p.id;
 	in.job_type = "createDesktops";
 	in.subs = &sub;
 	in.n = 0;
-	assert_int_equal(store_job_create(f->st, NULL, &in, &body),
+	assert_int_equal(store_job_create(f->s.st, NULL, &in, &body),
 	    WJ_ERR_INVALID);
 	assert_null(body);
 	in.n = WJ_CREATE_SUB_JOBS_MAX + 1;
-	assert_int_equal(store_job_create(f->st, NULL, &in, &body),
+	assert_int_equal(store_job_create(f->s.st, NULL, &in, &body),
 	    WJ_ERR_INVALID);
 	in.n = 1;
 	in.project_id = "no-such-project";
-	assert_int_equal(store_job_create(f->st, NULL, &in, &body),
+	assert_int_equal(store_job_create(f->s.st, NULL, &in, &body),
 	    WJ_ERR_NOT_FOUND);
 	assert_null(body);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 0);
@@ -577,19 +538,19 @@ test_idempotent_create(void **state)
 	struct store_job_in in = { 0 };
 	char *b1 = NULL, *b2 = NULL, *b3 = NULL;
 
-	in.project_id = f->p.id;
+	in.project_id = f->s.p.id;
 	in.job_type = "createDesktops";
 	in.client_token = "tok-1";
 	in.subs = subs;
 	in.n = 2;
-	assert_int_equal(store_job_create(f->st, &actor, &in, &b1), 0);
-	assert_int_equal(store_job_create(f->st, &actor, &in, &b2), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &b1), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &b2), 0);
 	assert_string_equal(b1, b2);	/* byte for byte */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 2);
 	/* The token is per project. */
 	in.project_id = f->p2.id;
-	assert_int_equal(store_job_create(f->st, &actor, &in, &b3), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &b3), 0);
 	assert_string_not_equal(b1, b3);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 2);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
@@ -610,9 +571,9 @@ test_list_filters_paging_order(void **state)
 	struct rows rs;
 	size_t i;
 
-	mk_job(f, f->p.id, "createDesktops", 4, "pool-a", j1, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 4, "pool-a", j1, NULL);
 	usleep(2000);	/* distinct begin times */
-	mk_job(f, f->p.id, "deleteDesktops", 3, NULL, j2, NULL);
+	mk_job(f, f->s.p.id, "deleteDesktops", 3, NULL, j2, NULL);
 	usleep(2000);
 	mk_job(f, f->p2.id, "createDesktops", 5, "pool-a", j3, NULL);
 	/* The 2 oldest sub-jobs over the domain: of j1. */
@@ -648,11 +609,11 @@ test_list_filters_paging_order(void **state)
 
 	/* limit 0: only the total. */
 	memset(&lf, 0, sizeof(lf));
-	lf.project_id = f->p.id;
+	lf.project_id = f->s.p.id;
 	{
 		int64_t total = -1;
 
-		assert_int_equal(store_sub_jobs_list(f->st, &lf, &total, NULL,
+		assert_int_equal(store_sub_jobs_list(f->s.st, &lf, &total, NULL,
 		    NULL), 0);
 		assert_int_equal(total, 7);
 	}
@@ -734,11 +695,11 @@ test_list_callback_stops(void **state)
 	int64_t total;
 	int n = 0;
 
-	mk_job(f, f->p.id, "createDesktops", 5, NULL, j, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 5, NULL, j, NULL);
 	memset(&lf, 0, sizeof(lf));
-	lf.project_id = f->p.id;
+	lf.project_id = f->s.p.id;
 	lf.limit = 10;
-	assert_int_equal(store_sub_jobs_list(f->st, &lf, &total,
+	assert_int_equal(store_sub_jobs_list(f->s.st, &lf, &total,
 	    stop_after_two, &n), 42);
 	assert_int_equal(n, 2);
 	/* The connection is usable again (statement reset, txn ended). */
@@ -786,7 +747,7 @@ test_list_query_plans(void **state)
 	struct store_list_filter lf;
 
 	memset(&lf, 0, sizeof(lf));
-	lf.project_id = f->p.id;
+	lf.project_id = f->s.p.id;
 	plan_check(f, &lf, "sub_jobs_page");
 	lf.statuses[0] = "FAILED";
 	lf.n_statuses = 1;
@@ -818,7 +779,7 @@ test_heartbeat_finish(void **state)
 	int64_t exp = 0;
 	size_t i;
 
-	mk_job(f, f->p.id, "createDesktops", 3, NULL, job, ids);
+	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, ids);
 	assert_int_equal(claim(f, 10, &got), 0);
 	assert_int_equal(got.n, 3);
 	for (i = 0; i < 3; i++) {
@@ -831,43 +792,43 @@ test_heartbeat_finish(void **state)
 	}
 	assert_string_not_equal(lease[0], lease[1]);
 	store_claimed_free(&got);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_RUNNING);
 	assert_int_equal(s.started, 1);
 	rows_free(&s.subs);
 
 	/* Heartbeat: wrong lease, unknown id, other domain. */
-	assert_int_equal(store_heartbeat(f->st, f->d.id, sid[0], lease[1], 10,
+	assert_int_equal(store_heartbeat(f->s.st, f->s.d.id, sid[0], lease[1], 10,
 	    &exp), WJ_ERR_CONFLICT);
-	assert_int_equal(store_heartbeat(f->st, f->d.id, "nope", lease[0], 10,
+	assert_int_equal(store_heartbeat(f->s.st, f->s.d.id, "nope", lease[0], 10,
 	    &exp), WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_heartbeat(f->st, "otherdomain", sid[0],
+	assert_int_equal(store_heartbeat(f->s.st, "otherdomain", sid[0],
 	    lease[0], 10, &exp), WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_heartbeat(f->st, f->d.id, sid[0], lease[0], 101,
+	assert_int_equal(store_heartbeat(f->s.st, f->s.d.id, sid[0], lease[0], 101,
 	    &exp), WJ_ERR_INVALID);
-	assert_int_equal(store_heartbeat(f->st, f->d.id, sid[0], lease[0], 40,
+	assert_int_equal(store_heartbeat(f->s.st, f->s.d.id, sid[0], lease[0], 40,
 	    &exp), 0);
 	assert_true(exp >= wj_now_ms() + 29000);
 
 	/* First failure names the job's error; a second one does not. */
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid[0], lease[1],
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid[0], lease[1],
 	    JOB_STATUS_SUCCESS, NULL, NULL, NULL), WJ_ERR_CONFLICT);
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid[0], lease[0],
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid[0], lease[0],
 	    JOB_STATUS_FAILED, "WKS.0005", "ECS failed", "10.1.1.1"), 0);
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid[0], lease[0],
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid[0], lease[0],
 	    JOB_STATUS_FAILED, "WKS.0005", "again", NULL), WJ_ERR_CONFLICT);
-	assert_int_equal(store_heartbeat(f->st, f->d.id, sid[0], lease[0], 50,
+	assert_int_equal(store_heartbeat(f->s.st, f->s.d.id, sid[0], lease[0], 50,
 	    &exp), WJ_ERR_CONFLICT);
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid[1], lease[1],
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid[1], lease[1],
 	    JOB_STATUS_FAILED, "WKS.0006", "second", NULL), 0);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_RUNNING);
 	assert_string_equal(s.error_code, "");	/* only shown once FAILED */
 	assert_int_equal(s.end_ms, 0);
 	rows_free(&s.subs);
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid[2], lease[2],
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid[2], lease[2],
 	    JOB_STATUS_SUCCESS, NULL, NULL, NULL), 0);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_FAILED);
 	assert_string_equal(s.error_code, "WKS.0005");
 	assert_string_equal(s.fail_reason, "ECS failed");
@@ -897,10 +858,10 @@ test_claim_filters(void **state)
 	struct store_claimed got;
 	char j1[ID_SZ], j2[ID_SZ];
 
-	mk_job(f, f->p.id, "createDesktops", 2, NULL, j1, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 2, NULL, j1, NULL);
 	mk_job(f, f->p2.id, "deleteDesktops", 2, NULL, j2, NULL);
 	memset(&in, 0, sizeof(in));
-	in.domain_id = f->d.id;
+	in.domain_id = f->s.d.id;
 	in.worker_id = "w";
 	in.max = 10;
 	in.lease_seconds = 60;
@@ -908,10 +869,10 @@ test_claim_filters(void **state)
 	in.n_project_ids = 1;
 	in.job_types[0] = "createDesktops";
 	in.n_job_types = 1;
-	assert_int_equal(store_claim(f->st, &actor, &in, &got), 0);
+	assert_int_equal(store_claim(f->s.st, &actor, &in, &got), 0);
 	assert_int_equal(got.n, 0);
 	in.job_types[0] = "deleteDesktops";
-	assert_int_equal(store_claim(f->st, &actor, &in, &got), 0);
+	assert_int_equal(store_claim(f->s.st, &actor, &in, &got), 0);
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.v[0].job_id, j2);
 	assert_null(got.v[0].host);
@@ -920,14 +881,14 @@ test_claim_filters(void **state)
 	in.domain_id = "another-domain";
 	in.n_project_ids = 0;
 	in.n_job_types = 0;
-	assert_int_equal(store_claim(f->st, &actor, &in, &got), 0);
+	assert_int_equal(store_claim(f->s.st, &actor, &in, &got), 0);
 	assert_int_equal(got.n, 0);
 	in.max = 0;
-	assert_int_equal(store_claim(f->st, &actor, &in, &got),
+	assert_int_equal(store_claim(f->s.st, &actor, &in, &got),
 	    WJ_ERR_INVALID);
 	in.max = 1;
 	in.lease_seconds = 4;
-	assert_int_equal(store_claim(f->st, &actor, &in, &got),
+	assert_int_equal(store_claim(f->s.st, &actor, &in, &got),
 	    WJ_ERR_INVALID);
 	check_counts(f);
 }
@@ -953,7 +914,7 @@ claimer_main(void *arg)
 	int r;
 
 	memset(&in, 0, sizeof(in));
-	in.domain_id = c->f->d.id;
+	in.domain_id = c->f->s.d.id;
 	in.worker_id = "w";
 	in.max = 7;
 	in.lease_seconds = 60;
@@ -974,7 +935,7 @@ claimer_main(void *arg)
 			strcpy(c->seen[(*c->n_seen)++], got.v[i].id);
 		pthread_mutex_unlock(c->mu);
 		for (i = 0; c->finish && i < got.n; i++)
-			if (store_finish(c->st, &actor, c->f->d.id,
+			if (store_finish(c->st, &actor, c->f->s.d.id,
 			    got.v[i].id, got.v[i].lease_id, i % 5 == 0 ?
 			    JOB_STATUS_FAILED : JOB_STATUS_SUCCESS, "E.1",
 			    "boom", NULL) != 0)
@@ -1034,9 +995,9 @@ test_claim_concurrent_no_duplicates(void **state)
 	int i;
 
 	for (i = 0; i < 6; i++)
-		mk_job(f, i % 2 ? f->p.id : f->p2.id, "createDesktops", 50,
+		mk_job(f, i % 2 ? f->s.p.id : f->p2.id, "createDesktops", 50,
 		    NULL, job, NULL);
-	claim_race(f, &f->st, 1, 4, 300, 0);
+	claim_race(f, &f->s.st, 1, 4, 300, 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs WHERE "
 	    "status = 1"), 300);
 	assert_int_equal(q_int(f, "SELECT count(DISTINCT lease_id) FROM "
@@ -1044,8 +1005,8 @@ test_claim_concurrent_no_duplicates(void **state)
 	check_counts(f);
 	/* And again with finishing: every job ends terminal. */
 	for (i = 0; i < 4; i++)
-		mk_job(f, f->p.id, "deleteDesktops", 40, NULL, job, NULL);
-	claim_race(f, &f->st, 1, 4, 160, 1);
+		mk_job(f, f->s.p.id, "deleteDesktops", 40, NULL, job, NULL);
+	claim_race(f, &f->s.st, 1, 4, 160, 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs WHERE "
 	    "job_type = 'deleteDesktops' AND status = 3 AND end_ms > 0 AND "
 	    "error_code = 'E.1'"), 4);
@@ -1063,11 +1024,11 @@ test_claim_two_stores_one_file(void **state)
 	int i;
 
 	memset(&o, 0, sizeof(o));
-	o.path = f->path;
-	both[0] = f->st;
+	o.path = f->s.path;
+	both[0] = f->s.st;
 	assert_int_equal(store_open(&o, &both[1]), 0);
 	for (i = 0; i < 4; i++)
-		mk_job(f, f->p.id, "createDesktops", 50, NULL, job, NULL);
+		mk_job(f, f->s.p.id, "createDesktops", 50, NULL, job, NULL);
 	claim_race(f, both, 2, 4, 200, 1);
 	store_close(both[1]);
 	check_counts(f);
@@ -1083,8 +1044,8 @@ test_reap(void **state)
 	int64_t n = -1;
 	int round;
 
-	mk_job(f, f->p.id, "createDesktops", 2, NULL, job, ids);
-	assert_int_equal(store_reap(f->st, wj_now_ms(), &n), 0);
+	mk_job(f, f->s.p.id, "createDesktops", 2, NULL, job, ids);
+	assert_int_equal(store_reap(f->s.st, wj_now_ms(), &n), 0);
 	assert_int_equal(n, 0);
 	for (round = 1; round <= 3; round++) {
 		assert_int_equal(claim(f, 10, &got), 0);
@@ -1092,12 +1053,12 @@ test_reap(void **state)
 		assert_int_equal(got.v[0].attempts, round - 1);
 		store_claimed_free(&got);
 		/* Not yet expired. */
-		assert_int_equal(store_reap(f->st, wj_now_ms(), &n), 0);
+		assert_int_equal(store_reap(f->s.st, wj_now_ms(), &n), 0);
 		assert_int_equal(n, 0);
-		assert_int_equal(store_reap(f->st, wj_now_ms() + 31000, &n),
+		assert_int_equal(store_reap(f->s.st, wj_now_ms() + 31000, &n),
 		    0);
 		assert_int_equal(n, 2);
-		assert_int_equal(show(f, f->p.id, job, &s), 0);
+		assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 		check_counts(f);
 		if (round < 3) {
 			assert_int_equal(s.status, JOB_STATUS_RUNNING);
@@ -1133,14 +1094,14 @@ test_reaped_lease_cannot_finish(void **state)
 	struct store_claimed got;
 	int64_t n;
 
-	mk_job(f, f->p.id, "createDesktops", 1, NULL, job, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 1, NULL, job, NULL);
 	assert_int_equal(claim(f, 1, &got), 0);
 	strcpy(sid, got.v[0].id);
 	strcpy(lease, got.v[0].lease_id);
 	store_claimed_free(&got);
-	assert_int_equal(store_reap(f->st, wj_now_ms() + 60000, &n), 0);
+	assert_int_equal(store_reap(f->s.st, wj_now_ms() + 60000, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_finish(f->st, &actor, f->d.id, sid, lease,
+	assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id, sid, lease,
 	    JOB_STATUS_SUCCESS, NULL, NULL, NULL), WJ_ERR_CONFLICT);
 	assert_int_equal(claim(f, 1, &got), 0);
 	assert_int_equal(got.n, 1);
@@ -1163,7 +1124,7 @@ run_all(struct fx *f, int (*should_fail)(const char *id, void *), void *arg)
 		if (got.n == 0)
 			break;
 		for (i = 0; i < got.n; i++)
-			assert_int_equal(store_finish(f->st, &actor, f->d.id,
+			assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id,
 			    got.v[i].id, got.v[i].lease_id,
 			    should_fail != NULL &&
 			    should_fail(got.v[i].id, arg) ?
@@ -1195,29 +1156,29 @@ test_retry(void **state)
 	const struct row *r;
 	char want[200];
 
-	mk_job(f, f->p.id, "applyWorkspace", 3, NULL, job, ids);
-	mk_job(f, f->p.id, "createDesktops", 1, NULL, job2, NULL);
+	mk_job(f, f->s.p.id, "applyWorkspace", 3, NULL, job, ids);
+	mk_job(f, f->s.p.id, "createDesktops", 1, NULL, job2, NULL);
 	/* Not FAILED: refused with the reason. */
-	assert_int_equal(store_job_retry(f->st, &actor, f->p.id, job, &ei),
+	assert_int_equal(store_job_retry(f->s.st, &actor, f->s.p.id, job, &ei),
 	    WJ_ERR_INVALID);
 	snprintf(want, sizeof(want), "job %s is WAITING; only a FAILED job "
 	    "can be retried", job);
 	assert_string_equal(ei.detail, want);
-	assert_int_equal(store_job_retry(f->st, &actor, f->p2.id, job, &ei),
+	assert_int_equal(store_job_retry(f->s.st, &actor, f->p2.id, job, &ei),
 	    WJ_ERR_NOT_FOUND);
-	assert_int_equal(store_job_retry(f->st, &actor, f->p.id, ids[0], &ei),
+	assert_int_equal(store_job_retry(f->s.st, &actor, f->s.p.id, ids[0], &ei),
 	    WJ_ERR_NOT_FOUND);
 
 	failing[0] = ids[1];
 	run_all(f, fail_named, failing);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_FAILED);
 	assert_true(s.end_ms > 0);
 	rows_free(&s.subs);
 	check_counts(f);
 
-	assert_int_equal(store_job_retry(f->st, &actor, f->p.id, job, &ei), 0);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(store_job_retry(f->s.st, &actor, f->s.p.id, job, &ei), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	/* A sub-job had succeeded, so the job counts as started. */
 	assert_int_equal(s.status, JOB_STATUS_RUNNING);
 	assert_int_equal(s.end_ms, 0);
@@ -1238,20 +1199,35 @@ test_retry(void **state)
 	    "WHERE error_code IS NULL AND job_type = 'applyWorkspace'"), 10);
 	check_counts(f);
 	/* Again RUNNING: a second retry is refused. */
-	assert_int_equal(store_job_retry(f->st, &actor, f->p.id, job, &ei),
+	assert_int_equal(store_job_retry(f->s.st, &actor, f->s.p.id, job, &ei),
 	    WJ_ERR_INVALID);
 	snprintf(want, sizeof(want), "job %s is RUNNING; only a FAILED job "
 	    "can be retried", job);
 	assert_string_equal(ei.detail, want);
 	/* Now it succeeds. */
 	run_all(f, NULL, NULL);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.status, JOB_STATUS_SUCCESS);
 	assert_true(s.end_ms > 0);
 	rows_free(&s.subs);
 	check_counts(f);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
 	    "action = 'workspace:jobs:retry' AND request_id = 'req-0001'"), 5);
+}
+
+/* A delete by IDs is audited with every ID it was given, as one list. */
+static void
+test_delete_audit_ids(void **state)
+{
+	struct fx *f = *state;
+	const char *ids[] = { "nosuch-a", "nosuch-b", "nosuch-c" };
+	struct wj_errinfo ei;
+
+	assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id, ids,
+	    3, &ei), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_events WHERE "
+	    "action = 'workspace:jobs:deleteSubJobRecords' AND resource_ids = "
+	    "'[\"nosuch-a\",\"nosuch-b\",\"nosuch-c\"]'"), 1);
 }
 
 /*
@@ -1270,17 +1246,17 @@ test_delete_prefetch(void **state)
 	struct wj_errinfo ei;
 	int64_t before;
 
-	mk_job(f, f->p.id, "createDesktops", 3, "pool-1", j1, a);
+	mk_job(f, f->s.p.id, "createDesktops", 3, "pool-1", j1, a);
 	/* rows between: j2's are not "next to" j1's (SQ_PREFETCH_AROUND) */
-	mk_job(f, f->p.id, "createDesktops", 30, NULL, j2, NULL);
-	mk_job(f, f->p.id, "deleteDesktops", 2, NULL, j2, b);
+	mk_job(f, f->s.p.id, "createDesktops", 30, NULL, j2, NULL);
+	mk_job(f, f->s.p.id, "deleteDesktops", 2, NULL, j2, b);
 	run_all(f, fail_named, none);
 	sq_test_prefetch_always = 1;
 	before = sq_test_prefetch_found();
 	{
 		const char *del[] = { a[0], a[1], b[0], "unknown", b[1] };
 
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 5, &ei), 0);
 	}
 	sq_test_prefetch_always = 0;
@@ -1291,13 +1267,13 @@ test_delete_prefetch(void **state)
 	check_counts(f);
 	/* Not forced: only while the writer reads from the disk (a warm
 	 * file: usually not; either is right). */
-	mk_job(f, f->p.id, "createDesktops", 1, NULL, j2, b);
+	mk_job(f, f->s.p.id, "createDesktops", 1, NULL, j2, b);
 	run_all(f, fail_named, none);
 	before = sq_test_prefetch_found();
 	{
 		const char *del[] = { b[0], a[2] };
 
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 2, &ei), 0);
 	}
 	assert_true(sq_test_prefetch_found() - before == 0 ||
@@ -1342,22 +1318,22 @@ test_cold_cache_detected(void **state)
 	int i, j;
 
 	for (i = 0; i < 250; i++) {
-		mk_job(f, f->p.id, "createDesktops", 40, NULL, job, ids);
+		mk_job(f, f->s.p.id, "createDesktops", 40, NULL, job, ids);
 		memcpy(first[i], ids[i % 40], ID_SZ);
 	}
-	store_close(f->st);
-	f->st = NULL;
-	if (evict_file(f->path) != 0)
+	store_close(f->s.st);
+	f->s.st = NULL;
+	if (evict_file(f->s.path) != 0)
 		skip();		/* tmpfs and the like: nothing to read */
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
-	assert_false(sq_cold(f->st));
+	assert_false(sq_cold(f->s.st));
 	for (i = 0; i < 25; i++) {
 		for (j = 0; j < 10; j++)
 			del[j] = first[i * 10 + j];
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 10, &ei), WJ_ERR_INVALID);
 	}
-	assert_true(sq_cold(f->st));
+	assert_true(sq_cold(f->s.st));
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 10000);
 }
 
@@ -1412,11 +1388,11 @@ test_delete_by_ids(void **state)
 	struct shown s;
 	char want[600];
 
-	mk_job(f, f->p.id, "createDesktops", 3, NULL, job, ids);
-	mk_job(f, f->p.id, "applyWorkspace", 1, NULL, pjob, pids);
+	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, ids);
+	mk_job(f, f->s.p.id, "applyWorkspace", 1, NULL, pjob, pids);
 	failing[0] = ids[1];
 	run_all(f, fail_named, failing);		/* 0,2 OK; 1 FAILED */
-	mk_job(f, f->p.id, "createDesktops", 1, NULL, j4, &ids[3]);
+	mk_job(f, f->s.p.id, "createDesktops", 1, NULL, j4, &ids[3]);
 	assert_int_equal(claim(f, 1, &got), 0);	/* ids[3] RUNNING */
 	assert_int_equal(got.n, 1);
 	store_claimed_free(&got);
@@ -1424,7 +1400,7 @@ test_delete_by_ids(void **state)
 	{
 		const char *del[] = { ids[0], ids[3], pids[0], job, "unknown" };
 
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 5, &ei), WJ_ERR_INVALID);
 	}
 	snprintf(want, sizeof(want), "%s is RUNNING; only SUCCESS or FAILED "
@@ -1438,16 +1414,16 @@ test_delete_by_ids(void **state)
 	{
 		const char *del[] = { ids[0], ids[1], "unknown" };
 
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 3, &ei), 0);
 		/* Idempotent: repeating the request still succeeds. */
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 3, &ei), 0);
 		/* Another project's sub-job is unknown there: skipped. */
-		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p2.id,
+		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->p2.id,
 		    (const char *[]){ ids[2] }, 1, &ei), 0);
 	}
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	/* History: the job keeps its status and error. */
 	assert_int_equal(s.status, JOB_STATUS_FAILED);
 	assert_string_equal(s.error_code, "WKS.1");
@@ -1474,15 +1450,15 @@ test_delete_by_status(void **state)
 	struct rows rs;
 	int64_t n = -1;
 
-	mk_job(f, f->p.id, "createDesktops", 3, NULL, job, ids);
-	mk_job(f, f->p.id, "cancelWorkspace", 2, NULL, pjob, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, ids);
+	mk_job(f, f->s.p.id, "cancelWorkspace", 2, NULL, pjob, NULL);
 	mk_job(f, f->p2.id, "createDesktops", 2, NULL, pjob, NULL);
 	failing[0] = ids[0];
 	run_all(f, fail_named, failing);
-	assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
-	    f->p.id, JOB_STATUS_RUNNING, &n), WJ_ERR_INVALID);
-	assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
-	    f->p.id, JOB_STATUS_SUCCESS, &n), 0);
+	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
+	    f->s.p.id, JOB_STATUS_RUNNING, &n), WJ_ERR_INVALID);
+	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
+	    f->s.p.id, JOB_STATUS_SUCCESS, &n), 0);
 	assert_int_equal(n, 2);		/* protected and p2 stay */
 	memset(&lf, 0, sizeof(lf));
 	assert_int_equal(list(f, &lf, &rs), 3);
@@ -1490,8 +1466,8 @@ test_delete_by_status(void **state)
 	lf.project_id = f->p2.id;
 	assert_int_equal(list(f, &lf, &rs), 2);
 	rows_free(&rs);
-	assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
-	    f->p.id, JOB_STATUS_SUCCESS, &n), 0);
+	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
+	    f->s.p.id, JOB_STATUS_SUCCESS, &n), 0);
 	assert_int_equal(n, 0);
 	check_counts(f);
 }
@@ -1509,11 +1485,11 @@ test_delete_by_status_25k(void **state)
 	int i;
 
 	/* max_attempts 1: one reap turns every lease into FAILED. */
-	store_close(f->st);
+	store_close(f->s.st);
 	assert_int_equal(fx_open(f, 1, 0, 0), 0);
 	for (i = 0; i < 25; i++)
-		mk_job(f, f->p.id, "createDesktops", 1000, NULL, job, NULL);
-	mk_job(f, f->p.id, "applyWorkspace", 10, NULL, job, NULL);
+		mk_job(f, f->s.p.id, "createDesktops", 1000, NULL, job, NULL);
+	mk_job(f, f->s.p.id, "applyWorkspace", 10, NULL, job, NULL);
 	for (;;) {
 		assert_int_equal(claim(f, WJ_CLAIM_MAX, &got), 0);
 		k = got.n;
@@ -1524,13 +1500,13 @@ test_delete_by_status_25k(void **state)
 	}
 	assert_int_equal(claimed, 25010);
 	t0 = wj_mono_us();
-	assert_int_equal(store_reap(f->st, wj_now_ms() + 3600 * 1000, &n), 0);
+	assert_int_equal(store_reap(f->s.st, wj_now_ms() + 3600 * 1000, &n), 0);
 	print_message("reap of %lld: %lld ms\n", (long long)n,
 	    (long long)(wj_mono_us() - t0) / 1000);
 	assert_int_equal(n, 25010);
 	t0 = wj_mono_us();
-	assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
-	    f->p.id, JOB_STATUS_FAILED, &n), 0);
+	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
+	    f->s.p.id, JOB_STATUS_FAILED, &n), 0);
 	ms = (wj_mono_us() - t0) / 1000;
 	print_message("delete_by_status of %lld: %lld ms\n", (long long)n,
 	    (long long)ms);
@@ -1576,14 +1552,14 @@ bg_start(struct bg *b)
 static int
 bg_delete(struct bg *b)
 {
-	return store_sub_jobs_delete(b->f->st, &actor, b->f->p.id, b->ids, b->n,
+	return store_sub_jobs_delete(b->f->s.st, &actor, b->f->s.p.id, b->ids, b->n,
 	    &b->ei);
 }
 
 static int
 bg_finish(struct bg *b)
 {
-	return store_finish(b->f->st, &actor, b->f->d.id, b->a, b->b,
+	return store_finish(b->f->s.st, &actor, b->f->s.d.id, b->a, b->b,
 	    JOB_STATUS_SUCCESS, NULL, NULL, NULL);
 }
 
@@ -1593,11 +1569,11 @@ bg_create(struct bg *b)
 	struct store_sub_job_in sub = { 0 };
 	struct store_job_in in = { 0 };
 
-	in.project_id = b->f->p.id;
+	in.project_id = b->f->s.p.id;
 	in.job_type = "createDesktops";
 	in.subs = &sub;
 	in.n = 1;
-	return store_job_create(b->f->st, &actor, &in, &b->body);
+	return store_job_create(b->f->s.st, &actor, &in, &b->body);
 }
 
 static int
@@ -1605,7 +1581,7 @@ bg_project(struct bg *b)
 {
 	struct store_project p;
 
-	return store_project_create(b->f->st, b->f->d.id, b->a, &p);
+	return store_project_create(b->f->s.st, b->f->s.d.id, b->a, &p);
 }
 
 static void
@@ -1627,7 +1603,7 @@ test_group_commit_one_op_fails(void **state)
 	struct bg del, fin, cre;
 	uint64_t before;
 
-	mk_job(f, f->p.id, "createDesktops", 3, NULL, job, ids);
+	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, ids);
 	assert_int_equal(claim(f, 2, &got), 0);
 	assert_int_equal(got.n, 2);
 	strcpy(sid[0], got.v[0].id);
@@ -1636,7 +1612,7 @@ test_group_commit_one_op_fails(void **state)
 	strcpy(lease[1], got.v[1].lease_id);
 	store_claimed_free(&got);
 
-	sq_test_pause(f->st, 1);
+	sq_test_pause(f->s.st, 1);
 	memset(&del, 0, sizeof(del));
 	memset(&fin, 0, sizeof(fin));
 	memset(&cre, 0, sizeof(cre));
@@ -1653,19 +1629,19 @@ test_group_commit_one_op_fails(void **state)
 	cre.fn = bg_create;
 	cre.f = f;
 	bg_start(&fin);
-	wait_queued(f->st, 1);
+	wait_queued(f->s.st, 1);
 	bg_start(&del);
-	wait_queued(f->st, 2);
+	wait_queued(f->s.st, 2);
 	bg_start(&cre);
-	wait_queued(f->st, 3);
-	before = sq_test_batches(f->st);
-	sq_test_pause(f->st, 0);
+	wait_queued(f->s.st, 3);
+	before = sq_test_batches(f->s.st);
+	sq_test_pause(f->s.st, 0);
 	pthread_join(fin.t, NULL);
 	pthread_join(del.t, NULL);
 	pthread_join(cre.t, NULL);
 	/* One transaction for all three, on disk before any answer. */
-	assert_int_equal(sq_test_batches(f->st), before + 1);
-	assert_true(sq_test_synced(f->st) >= before + 1);
+	assert_int_equal(sq_test_batches(f->s.st), before + 1);
+	assert_true(sq_test_synced(f->s.st) >= before + 1);
 	assert_int_equal(fin.r, 0);
 	assert_int_equal(del.r, WJ_ERR_INVALID);
 	assert_non_null(strstr(del.ei.detail, "is RUNNING"));
@@ -1692,7 +1668,7 @@ alone_op(struct sq_conn *c, struct sq_op *op)
 	int r;
 
 	if ((r = sq_run(c, NULL, "DELETE FROM sub_jobs WHERE project_id = ?",
-	    "t", b->f->p.id)) != 0)
+	    "t", b->f->s.p.id)) != 0)
 		return r;
 	return b->n == 1 ? WJ_ERR_INVALID : 0;
 }
@@ -1703,9 +1679,9 @@ bg_alone(struct bg *b)
 	struct sq_op op;
 	int r;
 
-	sq_op_init(&op, alone_op, b, 1, &actor, "test:alone", b->f->p.id);
+	sq_op_init(&op, alone_op, b, 1, &actor, "test:alone", b->f->s.p.id);
 	op.alone = 1;
-	r = sq_submit(b->f->st, &op);
+	r = sq_submit(b->f->s.st, &op);
 	sq_op_clear(&op);
 	return r;
 }
@@ -1730,22 +1706,22 @@ test_op_alone(void **state)
 	alone[0].fn = alone[1].fn = bg_alone;
 	alone[0].f = alone[1].f = f;
 	alone[0].n = 1;			/* fails */
-	sq_test_pause(f->st, 1);
+	sq_test_pause(f->s.st, 1);
 	bg_start(&cre[0]);
-	wait_queued(f->st, 1);
+	wait_queued(f->s.st, 1);
 	bg_start(&cre[1]);
-	wait_queued(f->st, 2);
+	wait_queued(f->s.st, 2);
 	bg_start(&alone[0]);
-	wait_queued(f->st, 3);
+	wait_queued(f->s.st, 3);
 	bg_start(&cre[2]);
-	wait_queued(f->st, 4);
-	before = sq_test_batches(f->st);
-	sq_test_pause(f->st, 0);
+	wait_queued(f->s.st, 4);
+	before = sq_test_batches(f->s.st);
+	sq_test_pause(f->s.st, 0);
 	for (i = 0; i < 3; i++)
 		pthread_join(cre[i].t, NULL);
 	pthread_join(alone[0].t, NULL);
 	/* create+create | alone (rolled back, then its audit row) | create */
-	assert_int_equal(sq_test_batches(f->st), before + 3);
+	assert_int_equal(sq_test_batches(f->s.st), before + 3);
 	assert_int_equal(alone[0].r, WJ_ERR_INVALID);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(cre[i].r, 0);
@@ -1770,7 +1746,7 @@ wal_bytes(const struct fx *f)
 	char wal[320];
 	struct stat sb;
 
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->s.path);
 	return stat(wal, &sb) == 0 ? sb.st_size : -1;
 }
 
@@ -1785,12 +1761,12 @@ test_wal_truncated_when_idle(void **state)
 
 	/* The checkpointer of a store opened now ticks every 500 ms. */
 	__atomic_store_n(&sq_test_idle_us, 500000, __ATOMIC_RELAXED);
-	store_close(f->st);
-	f->st = NULL;
+	store_close(f->s.st);
+	f->s.st = NULL;
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
 	/* Each tick sees the writes of the one before: not idle yet. */
 	for (n = 0; n < 40 && wal_bytes(f) <= SQ_WAL_IDLE_MAX; n++)
-		mk_job(f, f->p.id, "createDesktops", 200, NULL, job, NULL);
+		mk_job(f, f->s.p.id, "createDesktops", 200, NULL, job, NULL);
 	assert_true(wal_bytes(f) > SQ_WAL_IDLE_MAX);
 	for (i = 0; i < 500 && wal_bytes(f) != 0; i++)
 		usleep(10000);
@@ -1798,123 +1774,45 @@ test_wal_truncated_when_idle(void **state)
 	assert_int_equal(wal_bytes(f), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 200 * n);
 	check_counts(f);
-	mk_job(f, f->p.id, "createDesktops", 1, NULL, job, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 1, NULL, job, NULL);
 	assert_true(wal_bytes(f) > 0);
 	check_counts(f);
 }
 
-/* ---- store_read_memo ---------------------------------------------------- */
+/* ---- the data version --------------------------------------------------- */
 
-struct memo_arg {
-	int	calls;
-	size_t	bytes;		/* > 0: render this many bytes */
-	int	fail;
-};
-
-/* Renders "n=<calls>" (or bytes of 'x'): a reused answer shows an old n. */
-static int
-memo_render(void *arg, struct buf *out)
-{
-	struct memo_arg *m = arg;
-	size_t i;
-
-	m->calls++;
-	if (m->fail)
-		return WJ_ERR_UNAVAILABLE;
-	if (m->bytes > 0) {
-		for (i = 0; i < m->bytes; i++)
-			buf_putc(out, 'x');
-		return 0;
-	}
-	return buf_printf(out, "n=%d", m->calls) == 0 ? 0 : WJ_ERR_NOMEM;
-}
-
-/* The memo's answer for key as a string (static storage). */
-static const char *
-memo_get(struct store *st, const char *key, struct memo_arg *m)
-{
-	static char got[64];
-	struct buf b;
-
-	buf_init(&b);
-	assert_int_equal(store_read_memo(st, key, strlen(key), memo_render, m,
-	    &b), 0);
-	snprintf(got, sizeof(got), "%s", b.len < sizeof(got) ? b.data :
-	    "(long)");
-	buf_free(&b);
-	return got;
-}
-
-static int
-create_on(struct store *st, const char *project_id)
-{
-	struct store_sub_job_in sub = { 0 };
-	struct store_job_in in = { 0 };
-	char *body = NULL;
-	int r;
-
-	in.project_id = project_id;
-	in.job_type = "createDesktops";
-	in.subs = &sub;
-	in.n = 1;
-	r = store_job_create(st, &actor, &in, &body);
-	free(body);
-	return r;
-}
-
+/* The version moves with every commit, this store's or another's, and
+ * stands still within a read snapshot. */
 static void
-test_read_memo_exact(void **state)
+test_data_version(void **state)
 {
 	struct fx *f = *state;
-	struct memo_arg m = { 0 };
 	struct store_opts o;
 	struct store *other;
-	struct buf b;
-	char key[16];
-	int i;
+	int64_t v0, v1, v2;
 
-	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
-	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
-	assert_string_equal(memo_get(f->st, "b", &m), "n=2");
-	assert_string_equal(memo_get(f->st, "a", &m), "n=1");
-	assert_int_equal(m.calls, 2);
-	/* Any commit renders again. */
-	assert_int_equal(create_on(f->st, f->p.id), 0);
-	assert_string_equal(memo_get(f->st, "a", &m), "n=3");
-	assert_string_equal(memo_get(f->st, "a", &m), "n=3");
-	/* Also another process's commit (a second store on the file). */
+	assert_int_equal(store_data_version(f->s.st, &v0), 0);
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v0 == v1);
+	assert_int_equal(store_fx_job(f->s.st, f->s.p.id), 0);
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v1 != v0);
 	memset(&o, 0, sizeof(o));
-	o.path = f->path;
+	o.path = f->s.path;
 	assert_int_equal(store_open(&o, &other), 0);
-	assert_int_equal(create_on(other, f->p2.id), 0);
+	assert_int_equal(store_fx_job(other, f->p2.id), 0);
+	assert_int_equal(store_data_version(f->s.st, &v2), 0);
+	assert_true(v2 != v1);
+	/* A snapshot: a commit during it is not seen, nor its version. */
+	assert_int_equal(store_read_begin(f->s.st), 0);
+	assert_int_equal(store_data_version(f->s.st, &v0), 0);
+	assert_int_equal(store_fx_job(other, f->p2.id), 0);
+	assert_int_equal(store_data_version(f->s.st, &v1), 0);
+	assert_true(v0 == v1);
+	assert_int_equal(store_read_end(f->s.st, 0), 0);
+	assert_int_equal(store_data_version(f->s.st, &v2), 0);
+	assert_true(v2 != v1);
 	store_close(other);
-	assert_string_equal(memo_get(f->st, "a", &m), "n=4");
-	/* Least recently used out: STORE_MEMO_ENTRIES keys fit, not more. */
-	for (i = 0; i <= STORE_MEMO_ENTRIES; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		(void)memo_get(f->st, key, &m);
-	}
-	m.calls = 100;
-	assert_string_equal(memo_get(f->st, "a", &m), "n=101");
-	assert_string_equal(memo_get(f->st, "k0", &m), "n=102");
-	snprintf(key, sizeof(key), "k%d", STORE_MEMO_ENTRIES);
-	assert_string_not_equal(memo_get(f->st, key, &m), "n=103");
-	/* A failed render keeps nothing; an oversized answer is not kept. */
-	m.fail = 1;
-	buf_init(&b);
-	assert_int_equal(store_read_memo(f->st, "e", 1, memo_render, &m, &b),
-	    WJ_ERR_UNAVAILABLE);
-	m.fail = 0;
-	assert_string_equal(memo_get(f->st, "e", &m), "n=104");
-	m.bytes = STORE_MEMO_MAX_BYTES + 1;
-	assert_int_equal(store_read_memo(f->st, "big", 3, memo_render, &m,
-	    &b), 0);
-	assert_int_equal(b.len, STORE_MEMO_MAX_BYTES + 1);
-	b.len = 0;
-	assert_int_equal(store_read_memo(f->st, "big", 3, memo_render, &m,
-	    &b), 0);
-	assert_int_equal(m.calls, 106);
-	buf_free(&b);
 }
 
 /*
@@ -1933,24 +1831,24 @@ test_answer_waits_for_sync(void **state)
 	cre.fn = bg_create;
 	cre.f = f;
 	cre.r = 1;
-	before = sq_test_batches(f->st);
-	sq_test_pause_sync(f->st, 1);
+	before = sq_test_batches(f->s.st);
+	sq_test_pause_sync(f->s.st, 1);
 	bg_start(&cre);
-	for (i = 0; i < 5000 && sq_test_batches(f->st) == before; i++)
+	for (i = 0; i < 5000 && sq_test_batches(f->s.st) == before; i++)
 		usleep(1000);
-	assert_int_equal(sq_test_batches(f->st), before + 1);
-	assert_true(sq_test_synced(f->st) < before + 1);
+	assert_int_equal(sq_test_batches(f->s.st), before + 1);
+	assert_true(sq_test_synced(f->s.st) < before + 1);
 	usleep(50 * 1000);
 	/* Committed (a reader sees it), not answered. */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 1);
 	assert_int_equal(cre.r, 1);
 	assert_null(cre.body);
-	sq_test_pause_sync(f->st, 0);
+	sq_test_pause_sync(f->s.st, 0);
 	pthread_join(cre.t, NULL);
 	assert_int_equal(cre.r, 0);
 	assert_non_null(cre.body);
 	free(cre.body);
-	assert_int_equal(sq_test_synced(f->st), before + 1);
+	assert_int_equal(sq_test_synced(f->s.st), before + 1);
 }
 
 static void
@@ -1960,9 +1858,9 @@ test_queue_full_is_unavailable(void **state)
 	struct store_project p;
 	struct bg a, b;
 
-	store_close(f->st);
+	store_close(f->s.st);
 	assert_int_equal(fx_open(f, 0, 2, 0), 0);
-	sq_test_pause(f->st, 1);
+	sq_test_pause(f->s.st, 1);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.fn = b.fn = bg_project;
@@ -1971,16 +1869,16 @@ test_queue_full_is_unavailable(void **state)
 	b.a = "qb";
 	bg_start(&a);
 	bg_start(&b);
-	wait_queued(f->st, 2);
+	wait_queued(f->s.st, 2);
 	/* Full: refused at once, without waiting for the writer. */
-	assert_int_equal(store_project_create(f->st, f->d.id, "qc", &p),
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, "qc", &p),
 	    WJ_ERR_UNAVAILABLE);
-	sq_test_pause(f->st, 0);
+	sq_test_pause(f->s.st, 0);
 	pthread_join(a.t, NULL);
 	pthread_join(b.t, NULL);
 	assert_int_equal(a.r, 0);
 	assert_int_equal(b.r, 0);
-	assert_int_equal(store_project_create(f->st, f->d.id, "qc", &p), 0);
+	assert_int_equal(store_project_create(f->s.st, f->s.d.id, "qc", &p), 0);
 }
 
 static void
@@ -1995,18 +1893,18 @@ test_busy_is_unavailable(void **state)
 	sqlite3 *db;
 	int64_t t0;
 
-	mk_job(f, f->p.id, "createDesktops", 2, NULL, job, NULL);
-	assert_int_equal(sq_test_busy_timeout(f->st, 100), 0);
+	mk_job(f, f->s.p.id, "createDesktops", 2, NULL, job, NULL);
+	assert_int_equal(sq_test_busy_timeout(f->s.st, 100), 0);
 	/* Another process holds the write lock. */
 	db = db_open(f);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 	    SQLITE_OK);
-	in.project_id = f->p.id;
+	in.project_id = f->s.p.id;
 	in.job_type = "createDesktops";
 	in.subs = &sub;
 	in.n = 1;
 	t0 = wj_mono_us();
-	assert_int_equal(store_job_create(f->st, &actor, &in, &body),
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &body),
 	    WJ_ERR_UNAVAILABLE);
 	assert_null(body);
 	assert_true(wj_mono_us() - t0 >= 90 * 1000);
@@ -2017,9 +1915,9 @@ test_busy_is_unavailable(void **state)
 	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_job_create(f->st, &actor, &in, &body), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &body), 0);
 	free(body);
-	assert_int_equal(sq_test_busy_timeout(f->st, SQ_BUSY_TIMEOUT_MS), 0);
+	assert_int_equal(sq_test_busy_timeout(f->s.st, SQ_BUSY_TIMEOUT_MS), 0);
 	check_counts(f);
 }
 
@@ -2034,16 +1932,16 @@ test_readonly_store(void **state)
 	char job[ID_SZ];
 	int64_t total = -1;
 
-	mk_job(f, f->p.id, "createDesktops", 2, NULL, job, NULL);
+	mk_job(f, f->s.p.id, "createDesktops", 2, NULL, job, NULL);
 	memset(&o, 0, sizeof(o));
-	o.path = f->path;
+	o.path = f->s.path;
 	o.readonly = 1;
 	assert_int_equal(store_open(&o, &ro), 0);
 	memset(&lf, 0, sizeof(lf));
-	lf.project_id = f->p.id;
+	lf.project_id = f->s.p.id;
 	assert_int_equal(store_sub_jobs_list(ro, &lf, &total, NULL, NULL), 0);
 	assert_int_equal(total, 2);
-	assert_int_equal(store_project_create(ro, f->d.id, "x", &p),
+	assert_int_equal(store_project_create(ro, f->s.d.id, "x", &p),
 	    WJ_ERR_UNAVAILABLE);
 	store_close(ro);
 }
@@ -2058,17 +1956,17 @@ test_reopen_persists(void **state)
 	struct rows rs;
 	int64_t by[JOB_STATUS_COUNT];
 
-	mk_job(f, f->p.id, "createDesktops", 3, NULL, job, NULL);
-	store_close(f->st);
-	f->st = NULL;
+	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, NULL);
+	store_close(f->s.st);
+	f->s.st = NULL;
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
-	assert_int_equal(show(f, f->p.id, job, &s), 0);
+	assert_int_equal(show(f, f->s.p.id, job, &s), 0);
 	assert_int_equal(s.subs.n, 3);
 	rows_free(&s.subs);
 	memset(&lf, 0, sizeof(lf));
 	assert_int_equal(list(f, &lf, &rs), 3);
 	rows_free(&rs);
-	assert_int_equal(store_count_by_status(f->st, by), 0);
+	assert_int_equal(store_count_by_status(f->s.st, by), 0);
 	assert_int_equal(by[JOB_STATUS_WAITING], 3);
 	assert_int_equal(by[JOB_STATUS_RUNNING], 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM schema_version"),
@@ -2079,7 +1977,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) \
+	cmocka_unit_test_setup_teardown(name, setup, store_fx_teardown)
 		T(test_open_creates_0600_wal_and_migrates_once),
 		cmocka_unit_test(test_open_rejects_bad_options),
 		T(test_identities),
@@ -2106,7 +2005,8 @@ main(void)
 		T(test_op_alone),
 		T(test_wal_truncated_when_idle),
 		T(test_answer_waits_for_sync),
-		T(test_read_memo_exact),
+		T(test_data_version),
+		T(test_delete_audit_ids),
 		T(test_queue_full_is_unavailable),
 		T(test_busy_is_unavailable),
 		T(test_readonly_store),

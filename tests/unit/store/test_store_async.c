@@ -20,17 +20,13 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/sqlite_int.h"
+#include "store_fixture.h"
+#include "store_hooks.h"
 
 #define ID_SZ (WJ_ID_LEN + 1)
 
 struct fx {
-	char			 dir[256];
-	char			 path[300];
-	struct store		*st;
-	struct store_domain	 d;
-	struct store_user	 u;
-	struct store_project	 p;
+	struct store_fx		 s;
 };
 
 static const struct store_actor actor = { "req-async", NULL, NULL };
@@ -38,39 +34,11 @@ static const struct store_actor actor = { "req-async", NULL, NULL };
 static int
 setup(void **state)
 {
-	static const uint8_t sk[40] = { 1, 2, 3 };
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	struct store_opts o;
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/wjasync.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/wksjobs.db", f->dir);
-	memset(&o, 0, sizeof(o));
-	o.path = f->path;
-	if (store_open(&o, &f->st) != 0 ||
-	    store_bootstrap(f->st, "admin", "root", "default", "AKASYNC", sk,
-	    sizeof(sk), &f->d, &f->u, &f->p) != 0)
+	if (f == NULL || store_fx_open(&f->s, NULL, "root", "AKASYNC") != 0)
 		return -1;
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[600];
-
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
 	return 0;
 }
 
@@ -81,7 +49,7 @@ q_int(const struct fx *f, const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
+	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
 	    SQLITE_OK);
@@ -105,23 +73,23 @@ mk_running(struct fx *f, size_t n, size_t nfin, char ids[][ID_SZ])
 
 	memset(subs, 0, sizeof(subs));
 	memset(&in, 0, sizeof(in));
-	in.project_id = f->p.id;
+	in.project_id = f->s.p.id;
 	in.job_type = "createDesktops";
 	in.subs = subs;
 	in.n = n;
-	assert_int_equal(store_job_create(f->st, &actor, &in, &body), 0);
+	assert_int_equal(store_job_create(f->s.st, &actor, &in, &body), 0);
 	free(body);
 	memset(&c, 0, sizeof(c));
-	c.domain_id = f->d.id;
+	c.domain_id = f->s.d.id;
 	c.worker_id = "w1";
 	c.max = (int)n;
 	c.lease_seconds = 600;
-	assert_int_equal(store_claim(f->st, &actor, &c, &got), 0);
+	assert_int_equal(store_claim(f->s.st, &actor, &c, &got), 0);
 	assert_int_equal(got.n, n);
 	for (i = 0; i < n; i++) {
 		strcpy(ids[i], got.v[i].id);
 		if (i < nfin)
-			assert_int_equal(store_finish(f->st, &actor, f->d.id,
+			assert_int_equal(store_finish(f->s.st, &actor, f->s.d.id,
 			    got.v[i].id, got.v[i].lease_id, JOB_STATUS_SUCCESS,
 			    NULL, NULL, NULL), 0);
 	}
@@ -189,21 +157,21 @@ test_async_delete_group_commit(void **state)
 	b.n = 2;
 	c.ids[0] = ids[2];
 	c.n = 1;
-	sq_test_pause(f->st, 1);
-	before = sq_test_batches(f->st);
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, f->p.id,
+	sq_test_pause(f->s.st, 1);
+	before = sq_test_batches(f->s.st);
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    a.ids, a.n, &a.ei, done, &a), 0);
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, f->p.id,
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    b.ids, b.n, &b.ei, done, &b), 0);
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, f->p.id,
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    c.ids, c.n, &c.ei, done, &c), 0);
 	/* Queued, and nobody waits for them. */
-	assert_int_equal(sq_test_queued(f->st), 3);
+	assert_int_equal(sq_test_queued(f->s.st), 3);
 	assert_int_equal(a.calls + b.calls + c.calls, 0);
-	sq_test_pause(f->st, 0);
+	sq_test_pause(f->s.st, 0);
 	wait_calls(all, 3);
 	/* One transaction for the three; each answered once. */
-	assert_int_equal(sq_test_batches(f->st), before + 1);
+	assert_int_equal(sq_test_batches(f->s.st), before + 1);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(c.calls, 1);
@@ -232,16 +200,16 @@ test_async_delete_refused_before_queueing(void **state)
 	struct pend p;
 
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, f->p.id,
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    ids, 1, &ei, NULL, &p), WJ_ERR_INVALID);
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, NULL,
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, NULL,
 	    ids, 1, &ei, done, &p), WJ_ERR_INVALID);
 	/* No writer: unavailable, and no completion ever. */
 	memset(&o, 0, sizeof(o));
-	o.path = f->path;
+	o.path = f->s.path;
 	o.readonly = 1;
 	assert_int_equal(store_open(&o, &ro), 0);
-	assert_int_equal(store_sub_jobs_delete_async(ro, &actor, f->p.id,
+	assert_int_equal(store_sub_jobs_delete_async(ro, &actor, f->s.p.id,
 	    ids, 1, &ei, done, &p), WJ_ERR_UNAVAILABLE);
 	store_close(ro);
 	assert_int_equal(p.calls, 0);
@@ -257,12 +225,12 @@ test_async_delete_answered_on_close(void **state)
 	mk_running(f, 1, 1, ids);
 	memset(&p, 0, sizeof(p));
 	p.ids[0] = ids[0];
-	sq_test_pause(f->st, 1);
-	assert_int_equal(store_sub_jobs_delete_async(f->st, &actor, f->p.id,
+	sq_test_pause(f->s.st, 1);
+	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    p.ids, 1, &p.ei, done, &p), 0);
 	/* Closing drains the queue: the delete commits and is answered. */
-	store_close(f->st);
-	f->st = NULL;
+	store_close(f->s.st);
+	f->s.st = NULL;
 	assert_int_equal(p.calls, 1);
 	assert_int_equal(p.result, 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 0);
@@ -279,7 +247,7 @@ test_checkpointer_bounds_the_wal(void **state)
 
 	for (i = 0; i < 200; i++)
 		mk_running(f, 8, 8, ids);
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->s.path);
 	assert_int_equal(stat(wal, &sb), 0);
 	if (getenv("WJ_TEST_VERBOSE") != NULL)
 		fprintf(stderr, "wal %lld bytes\n", (long long)sb.st_size);
@@ -293,13 +261,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_async_delete_group_commit,
-		    setup, teardown),
+		    setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_async_delete_refused_before_queueing, setup, teardown),
+		    test_async_delete_refused_before_queueing, setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_async_delete_answered_on_close, setup, teardown),
+		    test_async_delete_answered_on_close, setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_checkpointer_bounds_the_wal, setup, teardown),
+		    test_checkpointer_bounds_the_wal, setup, store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

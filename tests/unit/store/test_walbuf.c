@@ -19,43 +19,21 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
+#include "store_fixture.h"
 
 struct fx {
-	char dir[256];
-	char path[300];
+	struct store_fx s;	/* only its directory and path */
 };
 
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
-	if (f == NULL)
+	if (f == NULL || store_fx_dir(&f->s) != 0)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/wjwalbuf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[320];
-
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -64,7 +42,7 @@ open_db(const struct fx *f, int walbuf)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE |
+	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, walbuf ? SQ_WALBUF_VFS : NULL), SQLITE_OK);
 	return db;
 }
@@ -238,11 +216,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_visible_at_once,
-		    setup, teardown),
+		    setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_spill_rewrite_rollback,
-		    setup, teardown),
+		    setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_killed_after_commit_loses_nothing, setup, teardown),
+		    test_killed_after_commit_loses_nothing, setup, store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

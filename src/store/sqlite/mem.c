@@ -1,7 +1,7 @@
 /*
- * sqlite_mem.c - SQLite's memory allocator in this process: libc's malloc,
+ * mem.c - SQLite's memory allocator in this process: libc's malloc,
  * with a small cache per thread of the blocks SQLite freed, by size class.
- * store_sqlite.c installs it once, before SQLite's first use.
+ * conn.c installs it once, before SQLite's first use.
  *
  * Why: Debian's SQLite is built without lookaside memory
  * (SQLITE_OMIT_LOOKASIDE), so every cursor, record and value a statement

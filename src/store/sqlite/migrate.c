@@ -1,5 +1,5 @@
 /*
- * migrations.c - the numbered schema of the SQLite store.  Migration N
+ * migrate.c - the numbered schema of the SQLite store.  Migration N
  * runs once, in its own BEGIN IMMEDIATE transaction together with the
  * schema_version row that records it, so two processes opening one new
  * file cannot both apply it.  Never edit a released migration: add one.

@@ -1,5 +1,5 @@
 /*
- * sqlite_work.c - the internal API's side of sub-jobs on SQLite (DESIGN
+ * work.c - the internal API's side of sub-jobs on SQLite (DESIGN
  * §5): claim with leases, heartbeat, finish, and the reaper of expired
  * leases.  A sub-job is never held by two leases because every claim runs
  * on the single writer, inside BEGIN IMMEDIATE (which also serializes
@@ -293,35 +293,65 @@ claim_any(struct store *st, const struct store_claim_in *in, int *any)
 	return 0;
 }
 
-int
-store_claim(struct store *st, const struct store_actor *actor,
-    const struct store_claim_in *in, struct store_claimed *out)
+struct claim_async {
+	struct sq_async		 a;
+	struct claim_arg	 arg;
+	struct store_claimed	*out;
+};
+
+static void
+claim_finish(struct sq_async *a)
 {
-	struct claim_arg a;
-	struct sq_op op;
+	struct claim_async *c = (struct claim_async *)(void *)a;
+
+	if (a->op.result == 0)
+		pack_finish(&c->arg.pack, c->out);
+	pack_free(&c->arg.pack);
+}
+
+int
+store_claim_async(struct store *st, const struct store_actor *actor,
+    const struct store_claim_in *in, struct store_claimed *out,
+    store_done_fn done, void *arg)
+{
+	struct claim_async *c;
 	int r, any;
 
 	memset(out, 0, sizeof(*out));
-	if (!claim_in_valid(in))
+	if (!claim_in_valid(in) || done == NULL)
 		return WJ_ERR_INVALID;
 	/*
 	 * Idle workers poll: answer "nothing" from a snapshot without taking
 	 * the write lock.  Linearizable: nothing waited at that instant.
 	 */
-	if ((r = claim_any(st, in, &any)) != 0 || !any)
+	if ((r = claim_any(st, in, &any)) != 0)
 		return r;
-	memset(&a, 0, sizeof(a));
-	a.in = in;
-	if ((r = pack_init(&a.pack, (size_t)in->max)) != 0)
-		goto out;
-	sq_op_init(&op, claim_op, &a, 1, actor, "workspace:jobs:execute",
-	    NULL);
-	if ((r = sq_submit(st, &op)) == 0)
-		pack_finish(&a.pack, out);
-	sq_op_clear(&op);
- out:
-	pack_free(&a.pack);
-	return r;
+	if (!any) {
+		done(arg, 0);
+		return 0;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return WJ_ERR_NOMEM;
+	c->arg.in = in;
+	c->out = out;
+	if ((r = pack_init(&c->arg.pack, (size_t)in->max)) != 0) {
+		pack_free(&c->arg.pack);
+		free(c);
+		return r;
+	}
+	sq_op_init(&c->a.op, claim_op, &c->arg, 1, actor,
+	    "workspace:jobs:execute", NULL);
+	return sq_submit_done(st, &c->a, claim_finish, done, arg);
+}
+
+int
+store_claim(struct store *st, const struct store_actor *actor,
+    const struct store_claim_in *in, struct store_claimed *out)
+{
+	struct sq_wait w = SQ_WAIT_INIT;
+
+	return sq_wait(&w, store_claim_async(st, actor, in, out, sq_wait_done,
+	    &w));
 }
 
 /* ---- heartbeat and finish ------------------------------------------------ */
@@ -392,29 +422,53 @@ heartbeat_op(struct sq_conn *c, struct sq_op *op)
 	    "WHERE rowid = ?3", "IiI", a->expires, a->process, l.rid);
 }
 
-int
-store_heartbeat(struct store *st, const char *domain_id,
-    const char *sub_job_id, const char *lease_id, int process,
-    int64_t *lease_expires_ms)
+/* A heartbeat or finish nobody waits for (heartbeat: *expires). */
+struct beat_async {
+	struct sq_async	 a;
+	struct beat_arg	 arg;
+	int64_t		*expires;
+};
+
+static void
+beat_finish(struct sq_async *a)
 {
-	struct beat_arg a;
-	struct sq_op op;
-	int r;
+	struct beat_async *b = (struct beat_async *)(void *)a;
+
+	if (a->op.result == 0 && b->expires != NULL)
+		*b->expires = b->arg.expires;
+}
+
+int
+store_heartbeat_async(struct store *st, const char *domain_id,
+    const char *sub_job_id, const char *lease_id, int process,
+    int64_t *lease_expires_ms, store_done_fn done, void *arg)
+{
+	struct beat_async *b;
 
 	*lease_expires_ms = 0;
 	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
 	    process < -1 || process > 100)
 		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.id = sub_job_id;
-	a.lease_id = lease_id;
-	a.process = process;
-	sq_op_init(&op, heartbeat_op, &a, 0, NULL, NULL, NULL);
-	if ((r = sq_submit(st, &op)) == 0)
-		*lease_expires_ms = a.expires;
-	sq_op_clear(&op);
-	return r;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return WJ_ERR_NOMEM;
+	b->arg.domain_id = domain_id;
+	b->arg.id = sub_job_id;
+	b->arg.lease_id = lease_id;
+	b->arg.process = process;
+	b->expires = lease_expires_ms;
+	sq_op_init(&b->a.op, heartbeat_op, &b->arg, 0, NULL, NULL, NULL);
+	return sq_submit_done(st, &b->a, beat_finish, done, arg);
+}
+
+int
+store_heartbeat(struct store *st, const char *domain_id,
+    const char *sub_job_id, const char *lease_id, int process,
+    int64_t *lease_expires_ms)
+{
+	struct sq_wait w = SQ_WAIT_INIT;
+
+	return sq_wait(&w, store_heartbeat_async(st, domain_id, sub_job_id,
+	    lease_id, process, lease_expires_ms, sq_wait_done, &w));
 }
 
 static int
@@ -425,8 +479,7 @@ finish_op(struct sq_conn *c, struct sq_op *op)
 	struct leased l;
 	int r;
 
-	sq_res_add(op, a->id);
-	sq_res_end(op);
+	sq_res(op, a->id, NULL);
 	if ((r = leased_get(c, op, a->domain_id, a->id, a->lease_id, &l)) != 0)
 		return r;
 	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "
@@ -446,31 +499,41 @@ finish_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
+store_finish_async(struct store *st, const struct store_actor *actor,
+    const char *domain_id, const char *sub_job_id, const char *lease_id,
+    int status, const char *error_code, const char *fail_reason,
+    const char *host, store_done_fn done, void *arg)
+{
+	struct beat_async *b;
+
+	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
+	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
+		return WJ_ERR_INVALID;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return WJ_ERR_NOMEM;
+	b->arg.domain_id = domain_id;
+	b->arg.id = sub_job_id;
+	b->arg.lease_id = lease_id;
+	b->arg.status = status;
+	b->arg.error_code = error_code;
+	b->arg.fail_reason = fail_reason;
+	b->arg.host = host;
+	sq_op_init(&b->a.op, finish_op, &b->arg, 1, actor,
+	    "workspace:jobs:execute", NULL);
+	return sq_submit_done(st, &b->a, NULL, done, arg);
+}
+
+int
 store_finish(struct store *st, const struct store_actor *actor,
     const char *domain_id, const char *sub_job_id, const char *lease_id,
     int status, const char *error_code, const char *fail_reason,
     const char *host)
 {
-	struct beat_arg a;
-	struct sq_op op;
-	int r;
+	struct sq_wait w = SQ_WAIT_INIT;
 
-	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
-	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
-		return WJ_ERR_INVALID;
-	memset(&a, 0, sizeof(a));
-	a.domain_id = domain_id;
-	a.id = sub_job_id;
-	a.lease_id = lease_id;
-	a.status = status;
-	a.error_code = error_code;
-	a.fail_reason = fail_reason;
-	a.host = host;
-	sq_op_init(&op, finish_op, &a, 1, actor, "workspace:jobs:execute",
-	    NULL);
-	r = sq_submit(st, &op);
-	sq_op_clear(&op);
-	return r;
+	return sq_wait(&w, store_finish_async(st, actor, domain_id, sub_job_id,
+	    lease_id, status, error_code, fail_reason, host, sq_wait_done,
+	    &w));
 }
 
 /* ---- reaper -------------------------------------------------------------- */

@@ -1,9 +1,9 @@
 /*
- * sqlite_walbuf.c - the "wj-walbuf" SQLite VFS: the default VFS, except
+ * walbuf.c - the "wj-walbuf" SQLite VFS: the default VFS, except
  * that a WAL file's writes are gathered in memory and handed to the
  * kernel in large sequential writes.  Only the writer's connection uses
  * it (sq_walbuf_vfs); every other file and connection is the default VFS
- * untouched.  store_sqlite.c registers it once per process.
+ * untouched.  conn.c registers it once per process.
  *
  * Why: SQLite writes each WAL frame as two writes (a 24-byte header, then
  * the page), neither aligned to the kernel's pages, so every 4 KiB frame

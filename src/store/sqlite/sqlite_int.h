@@ -1,8 +1,7 @@
 /*
- * sqlite_int.h - private to the SQLite back end of store.h (store_sqlite.c,
- * migrations.c, sqlite_ident.c, sqlite_jobs.c, sqlite_work.c,
- * sqlite_walbuf.c, sqlite_mem.c) and to its unit tests.  Nothing outside
- * src/store/ and tests/unit/store/ includes it.
+ * sqlite_int.h - private to the SQLite engine of store.h (the files of
+ * src/store/sqlite/, one per entity or concern) and to its unit tests.
+ * Nothing outside src/store/sqlite/ and tests/unit/store/ includes it.
  *
  * Connections: one per reading thread (pthread key, opened lazily, all
  * kept on st->conns and closed by store_close) and one for the writer
@@ -29,8 +28,8 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
-#include "../util/buf.h"
+#include "../store.h"
+#include "../../util/buf.h"
 
 /* A numeric macro as an SQL literal. */
 #define SQ_STR_(x) #x
@@ -76,18 +75,8 @@ struct sq_slot {
 	uint64_t	 used;		/* LRU tick */
 };
 
-/* A rendered answer kept by store_read_memo, valid at data version dv. */
-struct sq_memo {
-	char		*key;		/* owned, key_len bytes */
-	size_t		 key_len;
-	struct buf	 body;
-	int64_t		 dv;
-	uint64_t	 used;		/* LRU tick */
-};
-
 struct sq_conn {
 	struct store	*store;
-	struct sq_memo	 memo[STORE_MEMO_ENTRIES];	/* readers only */
 	sqlite3		*db;
 	struct sq_slot	 slot[SQ_STMT_CACHE];
 	uint64_t	 tick;
@@ -187,7 +176,14 @@ struct store {
 	int64_t		 cold_until_us;
 };
 
-/* ---- store_sqlite.c: connections, statements, errors, the writer --------- */
+/* ---- conn.c: connections, statements, errors ---------------------------- */
+
+/* Open a connection to st's file: a reader (query_only) or, with writer,
+ * one for the writer thread or the checkpointer. */
+int	sq_conn_open(struct store *, int writer, struct sq_conn **) WJ_WUR;
+void	sq_conn_close(struct sq_conn *);
+/* Run sql (one or more statements, no parameters). */
+int	sq_exec(struct sq_conn *, const char *sql) WJ_WUR;
 
 /* WJ_ERR_* for an SQLite (extended) result code; 0 for OK/ROW/DONE. */
 int	sq_map(int rc);
@@ -238,13 +234,25 @@ int	sq_step(struct sq_conn *, sqlite3_stmt *, int *row) WJ_WUR;
 /* Prepare, bind, run to completion; *changes = rows changed (may be NULL). */
 int	sq_run(struct sq_conn *, int64_t *changes, const char *sql,
 	    const char *fmt, ...) WJ_WUR;
+/* sq_run, WJ_ERR_NOT_FOUND when it changed no row. */
+int	sq_change(struct sq_conn *, const char *sql, const char *fmt, ...)
+	    WJ_WUR;
 /* Prepare, bind, one step: *yes = whether sql returned a row. */
 int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
 	    ...) WJ_WUR;
+/* sq_exists of sql bound with id: 0 when found, else WJ_ERR_NOT_FOUND. */
+int	sq_found(struct sq_conn *, const char *sql, const char *id) WJ_WUR;
 /* Column text or NULL (borrowed until the next step/reset). */
 const char *sq_text(sqlite3_stmt *, int col);
 /* Copy src into dst[size]; WJ_ERR_INTERNAL if it does not fit. */
 int	sq_copy(char *dst, size_t size, const char *src) WJ_WUR;
+
+/* ---- writer.c: the writer, the syncer, the checkpointer ----------------- */
+
+/* Start the writer, syncer and checkpointer threads (store_open). */
+int	sq_writer_start(struct store *) WJ_WUR;
+/* Drain the queue and stop them (store_close). */
+void	sq_writer_stop(struct store *);
 
 /* Queue op, wait for its batch to commit; returns op->result. */
 int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
@@ -254,6 +262,42 @@ int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
  * error, and on_done never runs.
  */
 int	sq_submit_async(struct store *, struct sq_op *) WJ_WUR;
+/* ---- audit.c: the op envelope and its audit row ------------------------- */
+
+/*
+ * An op its caller does not wait for, as the store's *_async functions
+ * queue it: allocated (malloc) with the op first, its argument after.
+ */
+struct sq_async {
+	struct sq_op	 op;
+	void		(*finish)(struct sq_async *);
+	store_done_fn	 done;
+	void		*done_arg;
+};
+/*
+ * Queue a->op (set up by sq_op_init): 0 when queued, and then, once its
+ * batch is durable or refused, finish(a) (may be NULL: hands results
+ * out; op.result says how it went) and done(arg, result), exactly once,
+ * on the syncer thread; a is freed.  Any other return: nothing was
+ * queued, finish ran with that error, a is freed, done never runs.
+ */
+int	sq_submit_done(struct store *, struct sq_async *a,
+	    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
+	    WJ_WUR;
+/* The sync form of an *_async call: w's done function and the wait. */
+struct sq_wait {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 done, result;
+};
+#define SQ_WAIT_INIT \
+	{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 }
+/* A store_done_fn for arg = struct sq_wait. */
+void	sq_wait_done(void *arg, int result);
+/* queued (an *_async call's return) when not 0, else the result once
+ * sq_wait_done ran. */
+int	sq_wait(struct sq_wait *, int queued) WJ_WUR;
+
 /* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
 void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
 	    const struct store_actor *, const char *action,
@@ -263,8 +307,12 @@ void	sq_op_clear(struct sq_op *);
 /* Add id to the op's audit resource list; sq_res_end closes the list. */
 void	sq_res_add(struct sq_op *, const char *id);
 void	sq_res_end(struct sq_op *);
+/* The op's whole resource list: the ids that follow, up to NULL. */
+void	sq_res(struct sq_op *, ...);
+/* The op's audit_events row, with result as its outcome. */
+int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 
-/* ---- migrations.c -------------------------------------------------------- */
+/* ---- migrate.c --------------------------------------------------------- */
 
 #define SQ_SCHEMA_VERSION 4
 
@@ -273,7 +321,7 @@ int	sq_migrate(sqlite3 *) WJ_WUR;
 /* The schema version recorded in the database (0 for a new file). */
 int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
 
-/* ---- sqlite_walbuf.c ----------------------------------------------------- */
+/* ---- walbuf.c ---------------------------------------------------------- */
 
 #define SQ_WALBUF_VFS "wj-walbuf"
 
@@ -287,9 +335,9 @@ struct sq_walbuf_stats {
 };
 struct sq_walbuf_stats sq_walbuf_stats(void);
 
-/* ---- sqlite_mem.c -------------------------------------------------------- */
+/* ---- mem.c ------------------------------------------------------------- */
 
-/* Make SQLite allocate through sqlite_mem.c's per-thread caches; only
+/* Make SQLite allocate through mem.c's per-thread caches; only
  * before SQLite's first use (SQLITE_MISUSE after).  An SQLite result
  * code. */
 int	sq_mem_install(void);
@@ -299,7 +347,7 @@ int	sq_mem_install(void);
 size_t	sq_mem_class_size(size_t n);
 size_t	sq_mem_cached(void);
 
-/* ---- sqlite_jobs.c: shared by the job and worker operations -------------- */
+/* ---- jobs.c: shared by the job, delete and worker operations ----------- */
 
 /* Columns of a sub-job row in the order sq_sub_job_row() decodes them. */
 #define SQ_SUB_JOB_COLS "id, job_id, project_id, job_type, status, " \
@@ -309,6 +357,8 @@ size_t	sq_mem_cached(void);
 
 /* Decode SQ_SUB_JOB_COLS starting at column 0; strings borrowed. */
 void	sq_sub_job_row(sqlite3_stmt *, struct sub_job *);
+/* Only its first 15 columns: the public members (a list page). */
+void	sq_list_row(sqlite3_stmt *, struct sub_job *);
 
 /*
  * Apply the status changes recorded in temp.chg (rid, project_id, job_id,
@@ -330,33 +380,85 @@ int	sq_job_recompute(struct sq_conn *, const char *project_id,
 int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
 	    int *none) WJ_WUR;
 
-/* ---- test hooks ---------------------------------------------------------- */
+/* ---- knobs the unit tests turn (tests/unit/support/store_hooks.c) ------- */
 
-/* Hold (1) or release (0) the writer: queued ops wait while held. */
-void	sq_test_pause(struct store *, int);
-/* Ops queued and not yet taken by the writer. */
-size_t	sq_test_queued(struct store *);
-/* Transactions the writer committed so far. */
-uint64_t sq_test_batches(struct store *);
-/* Committed batches that an fdatasync of the WAL has covered. */
-uint64_t sq_test_synced(struct store *);
-/* Hold (1) or release (0) the syncer: committed ops wait unanswered. */
-void	sq_test_pause_sync(struct store *, int);
-/* Set the writer connection's busy timeout (runs as a write op). */
-int	sq_test_busy_timeout(struct store *, int ms) WJ_WUR;
 /* When > 0: SQ_IDLE_US for the checkpointer's idle truncation. */
 extern int64_t sq_test_idle_us;
-/* Deletes by IDs prefetch even with a warm cache (1), and the counts their
- * index probes found so far, process-wide (sqlite_jobs.c). */
+/* Deletes by IDs prefetch even with a warm cache (1).  The counts their
+ * index probes found so far, process-wide (delete.c; atomic). */
 extern int sq_test_prefetch_always;
-int64_t	sq_test_prefetch_found(void);
+extern int64_t sq_prefetch_found;
+
+/* ---- conn.c: shared by the entity files -------------------------------- */
+
+/* STORE_NAME_MAX: names are 1..64 bytes of clean UTF-8. */
+int	sq_name_ok(const char *);
+/* An ID of 1..WJ_ID_LEN bytes. */
+int	sq_id_ok(const char *);
+
+/* Decode the current row of a statement into arg. */
+typedef int (*sq_row_fn)(sqlite3_stmt *, void *arg);
+/*
+ * Run sql with the text parameters p[0..np) (NULL binds NULL) on this
+ * thread's reader; fn gets every row.  WJ_ERR_NOT_FOUND when want_row
+ * and there is none.
+ */
+int	sq_rows(struct store *, const char *sql, const char *const *p, int np,
+	    int want_row, sq_row_fn fn, void *arg) WJ_WUR;
+/* The one row of sql into out (WJ_ERR_NOT_FOUND without one); the
+ * text parameters p[0..np) must not be NULL (WJ_ERR_INVALID). */
+int	sq_one(struct store *, const char *sql, const char *const *p, int np,
+	    sq_row_fn row, void *out) WJ_WUR;
+/*
+ * Copy the text columns col, col + 1, ... into the (char *dst, size_t
+ * size) pairs that follow, up to a NULL dst; WJ_ERR_INTERNAL when one
+ * does not fit (sq_copy).
+ */
+int	sq_cols(sqlite3_stmt *, int col, ...) WJ_WUR;
+/* One destination of sq_cols: a char array member. */
+#define SQ_TO(a)	(a), sizeof(a)
+#define SQ_END		((char *)NULL)
+/* Run fn as one write through the writer, audited with action unless it
+ * is NULL; returns the op's result. */
+int	sq_write(struct store *, sq_op_fn fn, void *arg, const char *action)
+	    WJ_WUR;
 
 /* A growing array of fixed-size items (the list functions' results). */
 struct sq_vec {
-	void	*v;
-	size_t	 n, cap, size;
+	void	 *v;
+	size_t	  n, cap, size;
+	sq_row_fn row;		/* decodes a row into a new item */
 };
 /* A zeroed new last item, or NULL when out of memory. */
 void	*sq_vec_add(struct sq_vec *);
+/* An sq_row_fn: a new item of the sq_vec arg, filled by its row. */
+int	sq_vec_row(sqlite3_stmt *, void *arg) WJ_WUR;
+/* Hand the array to the caller (*out, *n), or free it when r fails. */
+int	sq_vec_out(int r, struct sq_vec *, void *out, size_t *n) WJ_WUR;
+/*
+ * The rows of sql (text parameters p[0..np), none of them NULL) as a
+ * malloc'd array of *n items of size bytes, each filled by row, in *out
+ * (a pointer to the array pointer).
+ */
+int	sq_list(struct store *, const char *sql, const char *const *p, int np,
+	    size_t size, sq_row_fn row, void *out, size_t *n) WJ_WUR;
+
+/* ---- the entity files' shared checks ------------------------------------ */
+
+/* 0 when the domain exists, else WJ_ERR_NOT_FOUND (domains.c). */
+int	sq_domain_exists(struct sq_conn *, const char *domain_id) WJ_WUR;
+/* An argon2id hash of 1..STORE_PASSWORD_HASH_MAX bytes, or NULL (users.c). */
+int	sq_hash_ok(const char *);
+/* An access key and its sealed secret fit their columns (users.c). */
+int	sq_ak_ok(const char *ak, const uint8_t *sk, size_t sklen);
+/* For a new row of domain_id: a new id, and copies of name and domain_id
+ * (sq_copy); WJ_ERR_NOT_FOUND when the domain does not exist. */
+int	sq_new_in_domain(struct sq_conn *, const char *domain_id,
+	    const char *name, char id[WJ_ID_LEN + 1], char *name_dst,
+	    size_t name_size, char *domain_dst, size_t domain_size) WJ_WUR;
+/* Revoke the tokens of a user (users.c). */
+int	sq_revoke_user(struct sq_conn *, const char *user_id) WJ_WUR;
+/* ... of every member of a group (groups.c). */
+int	sq_revoke_group(struct sq_conn *, const char *group_id) WJ_WUR;
 
 #endif

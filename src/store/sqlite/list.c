@@ -1,0 +1,261 @@
+/*
+ * list.c - ListItaSubJobs on SQLite: the filter normalised, the total from
+ * the counts the writes keep where the filter allows (a scan otherwise),
+ * the page in the order of docs/API.md#listitasubjobs; and the counts by
+ * status for /metrics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+
+/* ---- list ---------------------------------------------------------------- */
+
+/* A list filter with statuses parsed and empty values dropped. */
+struct norm_filter {
+	const char *project_id;
+	int	    status[JOB_STATUS_COUNT];
+	size_t	    n_status;
+	const char *type[WJ_LIST_FILTER_VALUES];
+	size_t	    n_type;
+	const char *job_id;
+	const char *pool;
+	int	    none;	/* can match nothing */
+};
+
+static void
+norm_statuses(const struct store_list_filter *f, struct norm_filter *n)
+{
+	int seen[JOB_STATUS_COUNT] = { 0 }, s, given = 0;
+	size_t i;
+
+	for (i = 0; i < f->n_statuses && i < WJ_LIST_FILTER_VALUES; i++) {
+		if (f->statuses[i] == NULL || *f->statuses[i] == '\0')
+			continue;	/* an empty value is no filter */
+		given = 1;
+		/* DESIGN §4: unknown values simply match nothing. */
+		if ((s = job_status_parse(f->statuses[i])) < 0 || seen[s])
+			continue;
+		seen[s] = 1;
+		n->status[n->n_status++] = s;
+	}
+	if (given && n->n_status == 0)
+		n->none = 1;
+}
+
+static void
+norm_filter(const struct store_list_filter *f, struct norm_filter *n)
+{
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	n->project_id = f->project_id;
+	norm_statuses(f, n);
+	for (i = 0; i < f->n_job_types && i < WJ_LIST_FILTER_VALUES; i++)
+		if (f->job_types[i] != NULL && *f->job_types[i] != '\0')
+			n->type[n->n_type++] = f->job_types[i];
+	if (f->job_id != NULL && *f->job_id != '\0')
+		n->job_id = f->job_id;
+	if (f->desktop_pool_id != NULL && *f->desktop_pool_id != '\0')
+		n->pool = f->desktop_pool_id;
+}
+
+/* " WHERE project_id = ? AND ..." with statuses inline; by_counts leaves
+ * out what sub_job_counts has no column for. */
+static void
+where_sql(const struct norm_filter *n, struct buf *b)
+{
+	size_t i;
+
+	buf_puts(b, " WHERE project_id = ?");
+	if (n->n_status == 1)
+		buf_printf(b, " AND status = %d", n->status[0]);
+	else if (n->n_status > 1) {
+		buf_puts(b, " AND status IN (");
+		for (i = 0; i < n->n_status; i++)
+			buf_printf(b, "%s%d", i ? ", " : "", n->status[i]);
+		buf_putc(b, ')');
+	}
+	if (n->n_type == 1)
+		buf_puts(b, " AND job_type = ?");
+	else if (n->n_type > 1) {
+		buf_puts(b, " AND job_type IN (");
+		for (i = 0; i < n->n_type; i++)
+			buf_puts(b, i ? ", ?" : "?");
+		buf_putc(b, ')');
+	}
+	if (n->job_id != NULL)
+		buf_puts(b, " AND job_id = ?");
+	if (n->pool != NULL)
+		buf_puts(b, " AND desktop_pool_id = ?");
+}
+
+/* Bind what where_sql asked for; *next = the next parameter index. */
+static int
+where_bind(struct sq_conn *c, sqlite3_stmt *st, const struct norm_filter *n,
+    int *next)
+{
+	size_t i;
+	int r, k = 1;
+
+	if ((r = sq_bind_at(c, st, k++, "t", n->project_id)) != 0)
+		return r;
+	for (i = 0; i < n->n_type; i++)
+		if ((r = sq_bind_at(c, st, k++, "t", n->type[i])) != 0)
+			return r;
+	if (n->job_id != NULL &&
+	    (r = sq_bind_at(c, st, k++, "t", n->job_id)) != 0)
+		return r;
+	if (n->pool != NULL && (r = sq_bind_at(c, st, k++, "t", n->pool)) != 0)
+		return r;
+	*next = k;
+	return 0;
+}
+
+/*
+ * The columns a list page shows (the first 15 of SQ_SUB_JOB_COLS: no
+ * desktop pool, attempts or lease), decoded by list_row: fewer columns
+ * for SQLite to read, 100-1000 times per page.
+ */
+#define LIST_COLS "id, job_id, project_id, job_type, status, " \
+	"begin_ms, end_ms, process, error_code, fail_reason, host, " \
+	"entities, attach_user, entity, ip_address"
+
+static int
+page_sql(const struct norm_filter *n, struct buf *b)
+{
+	buf_puts(b, "SELECT " LIST_COLS " FROM sub_jobs");
+	where_sql(n, b);
+	buf_puts(b, " ORDER BY begin_ms DESC, id LIMIT ? OFFSET ?");
+	return b->failed ? WJ_ERR_NOMEM : 0;
+}
+
+int
+sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
+    int *none)
+{
+	struct norm_filter n;
+
+	norm_filter(f, &n);
+	*none = n.none;
+	return page_sql(&n, sql);
+}
+
+/* One-value query (COUNT/SUM) with the filter's parameters. */
+static int
+count_query(struct sq_conn *c, const struct norm_filter *n, const char *sql,
+    int64_t *total)
+{
+	sqlite3_stmt *st = NULL;
+	int r, row, next;
+
+	*total = 0;
+	if ((r = sq_stmt(c, sql, &st)) != 0)
+		return r;
+	if ((r = where_bind(c, st, n, &next)) == 0 &&
+	    (r = sq_step(c, st, &row)) == 0 && row)
+		*total = sqlite3_column_int64(st, 0);
+	sq_put(c, st);
+	return r;
+}
+
+/*
+ * total_count: from sub_job_counts when the filter has only statuses and
+ * job types (a few rows, no scan), else COUNT(*) over an index.
+ */
+static int
+list_total(struct sq_conn *c, const struct norm_filter *n, int64_t *total)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b);
+	if (n->job_id == NULL && n->pool == NULL)
+		buf_puts(&b, "SELECT coalesce(sum(n), 0) FROM sub_job_counts");
+	else
+		buf_puts(&b, "SELECT count(*) FROM sub_jobs");
+	where_sql(n, &b);
+	r = b.failed ? WJ_ERR_NOMEM : count_query(c, n, b.data, total);
+	buf_free(&b);
+	return r;
+}
+
+static int
+list_page(struct sq_conn *c, const struct norm_filter *n, int64_t limit,
+    int64_t offset, store_sub_job_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct sub_job sj;
+	struct buf b;
+	int r, row, next;
+
+	buf_init(&b);
+	if ((r = page_sql(n, &b)) != 0 || (r = sq_stmt(c, b.data, &st)) != 0)
+		goto out;
+	if ((r = where_bind(c, st, n, &next)) != 0 ||
+	    (r = sq_bind_at(c, st, next, "II", limit, offset)) != 0)
+		goto out;
+	for (;;) {
+		if ((r = sq_step(c, st, &row)) != 0 || !row)
+			break;
+		sq_list_row(st, &sj);
+		if ((r = cb(arg, &sj)) != 0)
+			break;
+	}
+ out:
+	sq_put(c, st);
+	buf_free(&b);
+	return r;
+}
+
+int
+store_sub_jobs_list(struct store *st, const struct store_list_filter *f,
+    int64_t *total, store_sub_job_cb cb, void *arg)
+{
+	struct norm_filter n;
+	struct sq_conn *c;
+	int r;
+
+	*total = 0;
+	if (f == NULL || f->project_id == NULL || f->limit < 0 ||
+	    f->offset < 0 || (f->limit > 0 && cb == NULL))
+		return WJ_ERR_INVALID;
+	norm_filter(f, &n);
+	if (n.none)
+		return 0;
+	if ((r = sq_reader(st, &c)) != 0 || (r = sq_read_begin(c)) != 0)
+		return r;
+	if ((r = list_total(c, &n, total)) == 0 && f->limit > 0 &&
+	    f->offset < *total)
+		r = list_page(c, &n, f->limit, f->offset, cb, arg);
+	r = sq_read_end(c, r);
+	if (r != 0)
+		*total = 0;
+	return r;
+}
+
+/* ---- observability ------------------------------------------------------- */
+
+int
+store_count_by_status(struct store *st, int64_t out[JOB_STATUS_COUNT])
+{
+	sqlite3_stmt *s = NULL;
+	struct sq_conn *c;
+	int r, row, k;
+
+	memset(out, 0, sizeof(int64_t) * JOB_STATUS_COUNT);
+	if ((r = sq_reader(st, &c)) != 0)
+		return r;
+	if ((r = sq_stmt(c, "SELECT status, sum(n) FROM sub_job_counts "
+	    "GROUP BY status", &s)) != 0)
+		return r;
+	for (;;) {
+		if ((r = sq_step(c, s, &row)) != 0 || !row)
+			break;
+		k = sqlite3_column_int(s, 0);
+		if (k >= 0 && k < JOB_STATUS_COUNT)
+			out[k] = sqlite3_column_int64(s, 1);
+	}
+	sq_put(c, s);
+	return r;
+}

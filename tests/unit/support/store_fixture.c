@@ -1,0 +1,83 @@
+/*
+ * store_fixture.c - see store_fixture.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_fixture.h"
+
+int
+store_fx_dir(struct store_fx *f)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s/wjtest.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/wksjobs.db", f->dir);
+	return 0;
+}
+
+int
+store_fx_open(struct store_fx *f, const struct store_opts *o,
+    const char *user, const char *ak)
+{
+	static const uint8_t sk[40] = { 1, 2, 3 };
+	struct store_opts so;
+
+	if (store_fx_dir(f) != 0)
+		return -1;
+	memset(&so, 0, sizeof(so));
+	if (o != NULL)
+		so = *o;
+	so.path = f->path;
+	if (store_open(&so, &f->st) != 0 ||
+	    store_bootstrap(f->st, "admin", user, "default", ak, sk,
+	    sizeof(sk), &f->d, &f->u, &f->p) != 0)
+		return -1;
+	return 0;
+}
+
+int
+store_fx_close(struct store_fx *f)
+{
+	char cmd[600];
+
+	store_close(f->st);
+	f->st = NULL;
+	if (f->dir[0] == '\0')
+		return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+store_fx_teardown(void **state)
+{
+	struct store_fx *f = *state;
+	int r = store_fx_close(f);
+
+	free(f);
+	return r;
+}
+
+int
+store_fx_job(struct store *st, const char *project_id)
+{
+	static const struct store_actor actor = { "req-fixture", NULL, NULL };
+	struct store_sub_job_in sub = { 0 };
+	struct store_job_in in = { 0 };
+	char *body = NULL;
+	int r;
+
+	in.project_id = project_id;
+	in.job_type = "createDesktops";
+	in.subs = &sub;
+	in.n = 1;
+	r = store_job_create(st, &actor, &in, &body);
+	free(body);
+	return r;
+}

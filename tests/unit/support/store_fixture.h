@@ -1,0 +1,39 @@
+/*
+ * store_fixture.h - the store every unit test of the store and the API
+ * starts from: a new SQLite file in a temporary directory with one
+ * account (domain "admin", a root user, project "default" and an access
+ * key), removed again afterwards.  Built into the tests only.
+ */
+#ifndef WJ_STORE_FIXTURE_H
+#define WJ_STORE_FIXTURE_H
+
+#include "store/store.h"
+
+struct store_fx {
+	char			 dir[256];
+	char			 path[300];	/* dir/wksjobs.db */
+	struct store		*st;
+	struct store_domain	 d;
+	struct store_user	 u;		/* the root user */
+	struct store_project	 p;
+};
+
+/* A new temporary directory (under $TMPDIR or /tmp) and the path of the
+ * database in it; nothing opened.  0 or -1. */
+int	store_fx_dir(struct store_fx *);
+/*
+ * store_fx_dir, then open the store with o (NULL: the defaults; o->path
+ * is ignored) and bootstrap the account with root user user and access
+ * key ak.  0 or -1.
+ */
+int	store_fx_open(struct store_fx *, const struct store_opts *o,
+	    const char *user, const char *ak);
+/* Close the store (when open) and remove the directory.  0 or -1. */
+int	store_fx_close(struct store_fx *);
+/* A job of one sub-job in project_id (a commit); the store's result. */
+int	store_fx_job(struct store *, const char *project_id);
+/* A cmocka teardown for a test's fixture that is malloc'd and starts
+ * with a struct store_fx: store_fx_close, then free. */
+int	store_fx_teardown(void **state);
+
+#endif

@@ -29,9 +29,9 @@
 # PAIRED_CG_RUNS (2) runs per side, interleaved, of N requests from
 # send.mjs over PAIRED_CG_CONNS (1) connections under valgrind
 # --tool=callgrind, instructions counted per thread from after the server
-# is ready to after the last answer; the writer, syncer and checkpointer
-# threads' counts repeat within a fraction of a per cent, the HTTP
-# threads' move with the timing), PAIRED_NAME (the label in
+# is ready to after the last answer; the writer thread's counts repeat
+# closely, those of the HTTP and timer threads move a little with the
+# timing: key cache refreshes, polls), PAIRED_NAME (the label in
 # bench/out/paired-NAME.jsonl, where every figure goes, with the CPU
 # ticks and write syscalls of each server thread).
 set -euo pipefail

@@ -24,6 +24,8 @@ set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: bench/run.sh path/to/wksjobs}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 TOOLS=$(dirname "$BIN")/bench
 OUT=${BENCH_OUT:-$HERE/out}
 DUR=${BENCH_DURATION:-5}
@@ -51,17 +53,6 @@ SERVER_PID= NGINX_PID= WATCHDOG_PID=
 
 log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 
-stop_pid() {	# stop_pid PID SIGNAL: signal, wait up to 15 s, then KILL
-	local pid=$1 sig=$2 i
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-	kill -"$sig" "$pid" 2>/dev/null || true
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	stop_pid "$SERVER_PID" TERM
 	stop_pid "$NGINX_PID" QUIT
@@ -88,7 +79,6 @@ free_port() {	# a free loopback TCP port below the ephemeral range
 	done
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 # ---- the machine ---------------------------------------------------------
@@ -134,19 +124,8 @@ SERVE_ARGS=()
 "$BIN" serve --help 2>&1 | grep -q -- '--max-inflight' && SERVE_ARGS+=(--max-inflight 0)
 PEAK_KB=0	# the highest VmHWM of the server processes stopped so far
 start_server() {	# start wksjobs serve on free ports; sets SERVER_PID PUB INT
-	local i
-	"$BIN" serve --data "$DATA" --listen 127.0.0.1:0 \
-	    --internal-listen 127.0.0.1:0 --access-log=false \
-	    "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>>"$WORK/serve.err" &
-	SERVER_PID=$!
-	for i in $(seq 100); do
-		grep -q '^ready ' "$WORK/serve.out" && break
-		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
-		sleep 0.1
-	done
-	grep -q '^ready ' "$WORK/serve.out" || { log "server not ready"; exit 1; }
-	PUB=$(sed -n 's/^ready public=\([^ ]*\) .*/\1/p' "$WORK/serve.out")
-	INT=$(sed -n 's/^ready .*internal=\([^ ]*\)$/\1/p' "$WORK/serve.out")
+	serve_start "$WORK/serve.out" "$WORK/serve.err" "$DATA" \
+	    "${SERVE_ARGS[@]}" -- "$BIN"
 }
 stop_server() {	# stop it, keeping its peak RSS in PEAK_KB
 	local kb

@@ -31,6 +31,18 @@ int	wj_utf8_clean(const char *s, size_t n);
 /* Count of UTF-8 code points in s[0..n) (bytes that are not 10xxxxxx). */
 size_t	wj_utf8_len(const char *s, size_t n);
 
+/*
+ * Benchmark switches: wj_bench_off("WJ_BENCH_NOMEMO") is nonzero when that
+ * environment variable is set, in a build configured with
+ * -DWKSJOBS_BENCH_SWITCHES=ON only (bench/paired.sh measures a piece on
+ * and off in one binary); in every other build it is the constant 0.
+ */
+#ifdef WJ_BENCH_SWITCHES
+#define wj_bench_off(var) (getenv(var) != NULL)
+#else
+#define wj_bench_off(var) 0
+#endif
+
 /* Logging to stderr: one line each, time-stamped. */
 enum { WJ_LOG_ERROR, WJ_LOG_WARN, WJ_LOG_INFO, WJ_LOG_DEBUG };
 extern int wj_log_level;

@@ -430,29 +430,17 @@ sq_conn_close(struct sq_conn *c)
 }
 
 static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
-static int walbuf_ok;
 
 /*
- * Process-wide SQLite setup, before SQLite's first use: its allocations
- * through per-thread caches (mem.c), no memory statistics (each
- * allocation would take a global mutex for them, and nothing reads them),
- * and the WAL-gathering VFS.  Were SQLite already in use in this process,
- * the first two fail with SQLITE_MISUSE and SQLite keeps its defaults.
+ * Process-wide SQLite setup, before SQLite's first use: no memory
+ * statistics (each allocation would take a global mutex for them, and
+ * nothing reads them).  Were SQLite already in use in this process, this
+ * fails with SQLITE_MISUSE and SQLite keeps its default.
  */
 static void
 sq_setup(void)
 {
-	int rc;
-
-	if ((rc = sq_mem_install()) != SQLITE_OK)
-		log_debug("store: SQLite allocator: %s; SQLite's own",
-		    sqlite3_errstr(rc));
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if ((rc = sq_walbuf_register()) == SQLITE_OK)
-		walbuf_ok = 1;
-	else
-		log_error("store: VFS %s: %s; WAL writes go one by one",
-		    SQ_WALBUF_VFS, sqlite3_errstr(rc));
 }
 
 int
@@ -466,9 +454,8 @@ sq_conn_open(struct store *st, int writer, struct sq_conn **out)
 		return WJ_ERR_NOMEM;
 	c->store = st;
 	(void)pthread_once(&sq_once, sq_setup);
-	/* The writer's WAL writes are gathered (walbuf.c). */
 	rc = sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, writer && walbuf_ok ? SQ_WALBUF_VFS : NULL);
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		r = c->db != NULL ? sq_fail(c, rc, st->path) : WJ_ERR_NOMEM;
 		goto out;

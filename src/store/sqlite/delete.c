@@ -295,7 +295,8 @@ delete_prefetch(struct store *st, const char *project_id,
 	size_t i;
 	int found;
 
-	if (n == 0 || (!sq_cold(st) && !sq_test_prefetch_always) ||
+	if (n == 0 || wj_bench_off("WJ_BENCH_NOPREFETCH") ||
+	    (!sq_cold(st) && !sq_test_prefetch_always) ||
 	    sq_reader(st, &c) != 0 || sq_read_begin(c) != 0)
 		return;
 	if (sq_stmt(c, "SELECT rowid FROM sub_jobs WHERE id = ?", &rid) != 0 ||

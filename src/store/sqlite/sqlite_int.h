@@ -321,32 +321,6 @@ int	sq_migrate(sqlite3 *) WJ_WUR;
 /* The schema version recorded in the database (0 for a new file). */
 int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
 
-/* ---- walbuf.c ---------------------------------------------------------- */
-
-#define SQ_WALBUF_VFS "wj-walbuf"
-
-/* Register the VFS that gathers WAL writes, for the writer's connections
- * (once per process; not thread-safe).  An SQLite result code. */
-int	sq_walbuf_register(void);
-
-/* Test hook: WAL writes SQLite made, and writes that reached the kernel. */
-struct sq_walbuf_stats {
-	uint64_t writes, flushes;
-};
-struct sq_walbuf_stats sq_walbuf_stats(void);
-
-/* ---- mem.c ------------------------------------------------------------- */
-
-/* Make SQLite allocate through mem.c's per-thread caches; only
- * before SQLite's first use (SQLITE_MISUSE after).  An SQLite result
- * code. */
-int	sq_mem_install(void);
-
-/* Test hooks: the usable size a request of n bytes gets when cached (0
- * for n past the cached classes), and the bytes this thread keeps. */
-size_t	sq_mem_class_size(size_t n);
-size_t	sq_mem_cached(void);
-
 /* ---- jobs.c: shared by the job, delete and worker operations ----------- */
 
 /* Columns of a sub-job row in the order sq_sub_job_row() decodes them. */

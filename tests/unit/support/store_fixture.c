@@ -26,6 +26,14 @@ store_fx_open(struct store_fx *f, const struct store_opts *o,
     const char *user, const char *ak)
 {
 	static const uint8_t sk[40] = { 1, 2, 3 };
+
+	return store_fx_open_key(f, o, user, ak, sk, sizeof(sk));
+}
+
+int
+store_fx_open_key(struct store_fx *f, const struct store_opts *o,
+    const char *user, const char *ak, const uint8_t *secret, size_t n)
+{
 	struct store_opts so;
 
 	if (store_fx_dir(f) != 0)
@@ -35,8 +43,8 @@ store_fx_open(struct store_fx *f, const struct store_opts *o,
 		so = *o;
 	so.path = f->path;
 	if (store_open(&so, &f->st) != 0 ||
-	    store_bootstrap(f->st, "admin", user, "default", ak, sk,
-	    sizeof(sk), &f->d, &f->u, &f->p) != 0)
+	    store_bootstrap(f->st, "admin", user, "default", ak, secret, n,
+	    &f->d, &f->u, &f->p) != 0)
 		return -1;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * store_fixture.h - the store every unit test of the store and the API
- * starts from: a new SQLite file in a temporary directory with one
+ * starts from, and the one the authentication tests build their world
+ * on (auth_world.h): a new SQLite file in a temporary directory with one
  * account (domain "admin", a root user, project "default" and an access
  * key), removed again afterwards.  Built into the tests only.
  */
@@ -28,6 +29,10 @@ int	store_fx_dir(struct store_fx *);
  */
 int	store_fx_open(struct store_fx *, const struct store_opts *o,
 	    const char *user, const char *ak);
+/* store_fx_open, the root's key holding secret (n bytes) as given. */
+int	store_fx_open_key(struct store_fx *, const struct store_opts *o,
+	    const char *user, const char *ak, const uint8_t *secret,
+	    size_t n);
 /* Close the store (when open) and remove the directory.  0 or -1. */
 int	store_fx_close(struct store_fx *);
 /* A job of one sub-job in project_id (a commit); the store's result. */

@@ -1,5 +1,5 @@
 // 30-gateway-errors: routing, body cap, authentication and project scope
-// (spec/errors.md §2, spec/auth.md §2, DESIGN §2 and §4): every status of
+// (docs/API.md#errors, docs/API.md#authentication): every status of
 // the gateway layer, with request_id in the body equal to X-Request-Id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -277,7 +277,7 @@ test('X-Sdk-Date 20 minutes off (either way) or missing: 401; 14 minutes off is 
   }
 });
 
-test('DESIGN §4: an AK locks after 5 consecutive signature failures; other AKs are unaffected', async () => {
+test('an AK locks after 5 consecutive signature failures; other AKs are unaffected', async () => {
   const k = mkKey(srv);
   // Failures interrupted by a success do not lock.
   for (let round = 0; round < 2; round++) {

@@ -1,4 +1,4 @@
-// 70-internal: the internal API of DESIGN §5 - idempotent create with
+// 70-internal: the internal API (docs/API.md#internal-api) - idempotent create with
 // X-Client-Token, claim bounds and order, heartbeat/finish lease checks,
 // and concurrent claims from several processes.
 import { test } from 'node:test';

@@ -18,7 +18,8 @@ export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 const sha256hex = (b) => createHash('sha256').update(b).digest('hex');
 const isHex = (c) => /^[0-9a-fA-F]$/.test(c);
 
-// spec/auth.md §2.3-5: decode name or value bytes ('+' as space; a '%'
+// The canonical query's decoding (docs/API.md#authentication): name or
+// value bytes ('+' as space; a '%'
 // without two hex digits stays literal), as the server does.
 function pctDecodeBytes(s) {
   const out = [];
@@ -44,7 +45,8 @@ function pctEncodeBytes(buf) {
   return s;
 }
 
-// spec/auth.md §2.2-8 from a raw query, byte-exact.
+// The canonical query (docs/API.md#authentication) of a raw query,
+// byte-exact.
 export function canonicalQuery(raw) {
   if (!raw) return '';
   const items = raw.split('&').filter((x) => x.length > 0).map((it) => {
@@ -63,7 +65,7 @@ export function sdkDate(ms = Date.now()) {
 
 /*
  * An SDK-HMAC-SHA256 signature over the exact bytes of a request
- * (spec/auth.md §2.2), for requests the SDK signer cannot express (raw
+ * (docs/API.md#authentication), for requests the SDK signer cannot express (raw
  * query bytes such as %FF, repeated keys in a given order).  The canonical
  * URI is the SDK's own (AKSKSigner.CanonicalURI).  Returns the headers to
  * send (given ones + Host + X-Sdk-Date + Authorization).

@@ -1,5 +1,6 @@
-// 35-hostile: a battery of malformed and hostile requests, table-driven.  Every case gets exactly its documented status and error
-// body (docs/API.md#errors), a valid UTF-8 body and an X-Request-Id;
+// 35-hostile: a battery of malformed and hostile requests, table-driven.
+// Every case gets exactly its documented status and error body
+// (docs/API.md#errors), a valid UTF-8 body and an X-Request-Id;
 // none gets a 5xx; the server answers /healthz after all of them and exits
 // cleanly (under ASan/LSan that also means no leak and no report).
 //

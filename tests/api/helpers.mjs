@@ -227,10 +227,10 @@ export async function waitFor(fn, ms, step = 100) {
 
 /*
  * Cross-check the counts the server keeps (total_count comes from counters
- * maintained by every write, docs/ARCHITECTURE.md#data-model) against the rows themselves:
- * total_count per status, per job type and per both; and per job,
- * sub_jobs_total and the derived status (docs/API.md#showjob) against its
- * sub-jobs.
+ * maintained by every write, docs/ARCHITECTURE.md#data-model) against the
+ * rows themselves: total_count per status, per job type and per both; and
+ * per job, sub_jobs_total and the derived status (docs/API.md#showjob)
+ * against its sub-jobs.
  */
 export async function assertCountsConsistent(c) {
   const all = Object.values(await snapshot(c));

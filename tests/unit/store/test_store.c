@@ -113,9 +113,10 @@ q_rows(const struct fx *f, const char *sql)
 }
 
 /*
- * The invariant of docs/ARCHITECTURE.md#data-model: every job's counts and sub_job_counts
- * equal what a scan of sub_jobs says; every job's status is derived from
- * its counts; end_ms is set exactly when the job is terminal.
+ * The invariant of docs/ARCHITECTURE.md#data-model: every job's counts
+ * and sub_job_counts equal what a scan of sub_jobs says; every job's
+ * status is derived from its counts; end_ms is set exactly when the job
+ * is terminal.
  */
 static void
 check_counts(const struct fx *f)

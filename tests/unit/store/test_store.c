@@ -78,28 +78,13 @@ setup(void **state)
 static sqlite3 *
 db_open(const struct fx *f)
 {
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
+	return store_fx_db(&f->s);
 }
 
 static int64_t
 q_int(const struct fx *f, const char *sql)
 {
-	sqlite3 *db = db_open(f);
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return store_fx_int(&f->s, sql);
 }
 
 /* Rows sql returns (sql must produce exactly one integer per row set). */

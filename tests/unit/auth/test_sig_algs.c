@@ -142,23 +142,19 @@ setup(void **state)
 		"vectors/aksk-sm3.json", "vectors/aksk-ecdsa.json"
 	};
 	static const size_t want[2] = { NSM3, NEC };
-	const char *host;
-	json_t *vs, *v;
+	const char *host[2];
 	size_t f, i, n = 0;
+	json_t *v;
 
 	(void)state;
+	if (vfiles_load(docs, files, want) != 0)
+		return -1;
 	for (f = 0; f < 2; f++)
-		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
+		if ((host[f] = jstr(json_object_get(json_object_get(docs[f],
+		    "meta"), "fixed"), "host")) == NULL)
 			return -1;
-	for (f = 0; f < 2; f++) {
-		host = jstr(json_object_get(json_object_get(docs[f], "meta"),
-		    "fixed"), "host");
-		if (host == NULL)
-			return -1;
-		vs = json_object_get(docs[f], "vectors");
-		json_array_foreach(vs, i, v)
-			load_vector(&tvs[n++], v, (int)f, host);
-	}
+	vfiles_foreach(docs, f, i, v)
+		load_vector(&tvs[n++], v, (int)f, host[f]);
 	return 0;
 }
 
@@ -170,8 +166,7 @@ teardown(void **state)
 	(void)state;
 	for (i = 0; i < NTV; i++)
 		vreq_free(&tvs[i].rq);
-	json_decref(docs[0]);
-	json_decref(docs[1]);
+	vfiles_free(docs);
 	return 0;
 }
 

@@ -365,7 +365,7 @@ test("a project of another data directory's account: 403 APIGW.0306 both ways", 
 
 // The admin CLI only manages the first account, so a second account and
 // its project are written straight into the database (schema of
-// src/store/migrations.c) with the sqlite3 shell, while the server runs.
+// src/store/sqlite/migrate.c) with the sqlite3 shell, while the server runs.
 const sqlite3 = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
 
 test('a project of another account in the same database: 403 APIGW.0306 on every route',

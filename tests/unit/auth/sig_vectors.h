@@ -146,7 +146,7 @@ vreq_sync(struct vreq *r)
 	}
 }
 
-/* The request of r, as sig.c receives it (borrowing r's bytes). */
+/* The request of r, as the verifier receives it (borrowing r's bytes). */
 static inline void
 vreq_request(const struct vreq *r, struct sig_request *req)
 {

@@ -5,7 +5,7 @@
  * SDK-SM2-SM3 against the derived keys and sample signatures of
  * aksk-ecdsa.json, and the SM2 Z value of keys whose public coordinates
  * start with a zero byte.  Expected values that are not in the vectors
- * are computed here with OpenSSL directly, not with sig.c.
+ * are computed here with OpenSSL directly, not with the code under test.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +37,7 @@
 /* Enough tries to meet a 1-in-256 event with certainty in practice. */
 #define ZERO_SEARCH_MAX 20000
 
-/* GB/T 32918.5 curve parameters, written out independently of sig.c. */
+/* GB/T 32918.5 curve parameters, written out apart from sig_ec.c. */
 static const char sm2_a[] =
     "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
 static const char sm2_b[] =
@@ -269,7 +269,7 @@ tv_sign(const struct tv *t, int alg, const char *ak, char **out)
 		fail_msg("%s: sig_sign_alg %d", t->name, r);
 }
 
-/* An EVP key of alg from x || y and optionally d (independent of sig.c). */
+/* An EVP key of alg from x || y and optionally d (independent of sig_ec.c). */
 static EVP_PKEY *
 make_pkey(int alg, const uint8_t *priv, const uint8_t pub[64])
 {
@@ -636,7 +636,7 @@ test_vectors_canonical_request(void **state)
 	}
 }
 
-/* Every StringToSign (and HMAC-SM3), recomputed without sig.c. */
+/* Every StringToSign (and HMAC-SM3), recomputed without the code under test. */
 static void
 test_vectors_string_to_sign(void **state)
 {
@@ -1247,8 +1247,8 @@ test_ec_sample_independent(void **state)
 }
 
 /*
- * sign -> verify with sig.c, and the signatures sig.c makes verify
- * with OpenSSL alone; k is random, so two signatures differ.
+ * sign -> verify with sig_sign/sig_verify, and the signatures they make
+ * verify with OpenSSL alone; k is random, so two signatures differ.
  */
 static void
 test_ec_sign_roundtrip(void **state)
@@ -1457,7 +1457,7 @@ sm2_zero_case(int which)
 	assert_memory_not_equal(zmin, zfix, 32);
 	pk = make_pkey(SIG_ALG_SM2_SM3, priv, pub);
 
-	/* sig.c signs and verifies its own signature... */
+	/* sig_sign's own signature verifies with sig_verify... */
 	mini_init(&m, "POST", "/v2/p/workspace-sub-jobs/batch-delete", NULL);
 	mini_add(&m, "Content-Type", "application/json");
 	m.req.body = "{\"job_ids\": [\"j1\"]}";

@@ -1,5 +1,5 @@
 /*
- * test_sqlite_mem.c - SQLite's allocator (src/store/sqlite_mem.c): the
+ * test_sqlite_mem.c - SQLite's allocator (src/store/sqlite/mem.c): the
  * size classes, that SQLite really allocates through it once installed,
  * that a freed block is handed out again by its thread, that the caches
  * keep their bounds, that blocks may be freed on another thread, and that
@@ -22,7 +22,7 @@
 
 #include "store/sqlite/sqlite_int.h"
 
-#define CLASS_MAX	16384	/* sqlite_mem.c SQ_MEM_MAX */
+#define CLASS_MAX	16384	/* mem.c SQ_MEM_MAX */
 
 /* Every size up to the largest class gets a class at least as large,
  * 16-byte multiples, rounded up by at most 1/8 (past 128), never smaller
@@ -249,7 +249,7 @@ main(void)
 		cmocka_unit_test(test_databases),
 	};
 
-	/* Before SQLite's first use, as store_sqlite.c does. */
+	/* Before SQLite's first use, as conn.c does. */
 	if (sq_mem_install() != SQLITE_OK) {
 		fprintf(stderr, "sq_mem_install failed\n");
 		return 1;

@@ -1,5 +1,5 @@
 /*
- * test_walbuf.c - the WAL-gathering VFS (src/store/sqlite_walbuf.c) on a
+ * test_walbuf.c - the WAL-gathering VFS (src/store/sqlite/walbuf.c) on a
  * real database file: every commit is in the file, for another
  * connection, the moment COMMIT returns; transactions that spill, rewrite
  * frames and roll back leave a consistent file; a process killed right

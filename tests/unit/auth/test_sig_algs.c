@@ -1247,7 +1247,7 @@ test_ec_sample_independent(void **state)
 }
 
 /*
- * sign -> verify with sig_sign/sig_verify, and the signatures they make
+ * sign -> verify with sig_sign_alg/sig_verify, and the signatures they make
  * verify with OpenSSL alone; k is random, so two signatures differ.
  */
 static void
@@ -1457,7 +1457,7 @@ sm2_zero_case(int which)
 	assert_memory_not_equal(zmin, zfix, 32);
 	pk = make_pkey(SIG_ALG_SM2_SM3, priv, pub);
 
-	/* sig_sign's own signature verifies with sig_verify... */
+	/* Its own SM2 signature verifies (sig_sign_alg, sig_verify)... */
 	mini_init(&m, "POST", "/v2/p/workspace-sub-jobs/batch-delete", NULL);
 	mini_add(&m, "Content-Type", "application/json");
 	m.req.body = "{\"job_ids\": [\"j1\"]}";

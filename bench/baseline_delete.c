@@ -205,7 +205,7 @@ main(int argc, char **argv)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		die(path);
-	/* The store's connection setup (store_sqlite.c conn_setup). */
+	/* The store's connection setup (src/store/sqlite/conn.c conn_setup). */
 	sqlite3_busy_timeout(db, 5000);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY");

@@ -92,7 +92,7 @@ local function hmac_hex(msg)
    return sha256_hex(opad .. words_bin(sha256_words(ipad .. msg)))
 end
 
--- Sign and format one POST with a JSON body (spec/auth.md §2.2).
+-- Sign and format one POST with a JSON body (docs/API.md#authentication).
 local function signed_post(path, body)
    local date = os.date("!%Y%m%dT%H%M%SZ")
    local signed = "content-type;host;x-sdk-date"

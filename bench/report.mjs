@@ -142,7 +142,7 @@ if (srv) {
     `${mb(peakAll)} MiB. Whole run: ${srv.bench_seconds} s.`, '');
 }
 
-// Targets of issue #6.
+// The performance targets.
 const t = [];
 const ratio32 = (name) => {
   const w = wrk(name, 'wksjobs', 32);

@@ -1,6 +1,6 @@
 // 10-health: /healthz, /readyz and /metrics on the internal listener
-// (DESIGN §5), and that they are not served on the public one; GET
-// /openapi.json on both.
+// (docs/API.md#health-and-metrics), and that they are not served on the
+// public one; GET /openapi.json on both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // 15-readme-config: the README's configuration table is exactly what
 // `wksjobs serve --config-markdown` prints from the option table that also
-// drives parsing, validation and --help (DESIGN §1), so the two cannot drift.
+// drives parsing, validation and --help, so the two cannot drift.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

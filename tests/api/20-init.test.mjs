@@ -1,4 +1,4 @@
-// 20-init: `wksjobs init` (DESIGN §1): --json prints exactly one JSON
+// 20-init: `wksjobs init`: --json prints exactly one JSON
 // object with the new identities; a second init on the same directory
 // fails and changes nothing (the first AK keeps working).
 import { test, after } from 'node:test';

@@ -1,5 +1,5 @@
 // 30-gateway-errors: routing, body cap, authentication and project scope
-// (spec/errors.md §2, spec/auth.md §2, DESIGN §2 and §4): every status of
+// (docs/API.md#errors, docs/API.md#authentication): every status of
 // the gateway layer, with request_id in the body equal to X-Request-Id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -277,7 +277,7 @@ test('X-Sdk-Date 20 minutes off (either way) or missing: 401; 14 minutes off is 
   }
 });
 
-test('DESIGN §4: an AK locks after 5 consecutive signature failures; other AKs are unaffected', async () => {
+test('an AK locks after 5 consecutive signature failures; other AKs are unaffected', async () => {
   const k = mkKey(srv);
   // Failures interrupted by a success do not lock.
   for (let round = 0; round < 2; round++) {
@@ -365,7 +365,7 @@ test("a project of another data directory's account: 403 APIGW.0306 both ways", 
 
 // The admin CLI only manages the first account, so a second account and
 // its project are written straight into the database (schema of
-// src/store/migrations.c) with the sqlite3 shell, while the server runs.
+// src/store/sqlite/migrate.c) with the sqlite3 shell, while the server runs.
 const sqlite3 = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
 
 test('a project of another account in the same database: 403 APIGW.0306 on every route',

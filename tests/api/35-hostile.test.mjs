@@ -1,13 +1,14 @@
-// 35-hostile: a battery of malformed and hostile requests (ISSUE #5 item 3),
-// table-driven.  Every case gets exactly its documented status and error
-// body (spec/errors.md, DESIGN §4), a valid UTF-8 body and an X-Request-Id;
+// 35-hostile: a battery of malformed and hostile requests, table-driven.
+// Every case gets exactly its documented status and error body
+// (docs/API.md#errors), a valid UTF-8 body and an X-Request-Id;
 // none gets a 5xx; the server answers /healthz after all of them and exits
 // cleanly (under ASan/LSan that also means no leak and no report).
 //
 // Bodies are signed with the official SDK signer (lib.mjs raw() way: the
 // body through X-Sdk-Content-Sha256); queries and paths the SDK signer
 // cannot express byte for byte (%FF, %00, repeated keys) are signed by
-// reliability-lib.mjs byteSign (spec/auth.md §2.2 over the raw bytes),
+// reliability-lib.mjs byteSign (docs/API.md#authentication, over the raw
+// bytes),
 // which a control case checks against the SDK.  Malformed HTTP goes over
 // raw sockets (node:net).
 import { test, before, after } from 'node:test';
@@ -546,7 +547,7 @@ tamperBody('a byte appended to the body', (x) => { x.body = `${x.body} `; });
 tamperBody('X-Sdk-Content-Sha256 not matching the body', (x) => {
   x.headers['X-Sdk-Content-Sha256'] = 'f'.repeat(64);
 });
-// spec/auth.md §2.3-6: an empty body with X-Sdk-Content-Sha256 verifies
+// An empty body with X-Sdk-Content-Sha256 verifies
 // either way; the request is then simply empty.
 tamperBody('the body dropped after signing', (x) => { x.body = ''; }, EMPTY);
 add('auth: the SDK signer and byteSign agree (control)', { method: 'GET', path: LIST, query: 'limit=1&status=FAILED',
@@ -623,7 +624,7 @@ function check(c, r) {
 }
 
 // After a 401 with the dedicated key, one good request keeps it from
-// locking (DESIGN §4: 5 consecutive failures lock an AK).
+// locking (5 consecutive failures lock an AK: docs/API.md#authentication).
 async function resetLock() {
   const h = byteSign(srv.publicUrl, { method: 'GET', path: LIST(), headers: { 'X-Project-Id': P }, creds: kAuth });
   const r = await send(srv.publicUrl, { method: 'GET', path: LIST(), headers: h });

@@ -1,4 +1,4 @@
-// 37-isolation: tenant isolation (ISSUE #5 item 8).  For every endpoint, a
+// 37-isolation: tenant isolation.  For every endpoint, a
 // caller working in project A who presents IDs of project B gets exactly
 // the answer it gets for IDs that do not exist (same status, same body once
 // the ID itself is blanked out), and B's data does not change.  B is

@@ -1,6 +1,5 @@
 // 40-lifecycle: create -> claim -> heartbeat -> finish -> list/show ->
-// job status aggregation -> retry -> delete (spec/jobs-api.md §2-§6,
-// DESIGN §3-§5), all through the official SDK.
+// job status aggregation -> retry -> delete, all through the official SDK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,5 +1,6 @@
-// 50-batch-delete: BatchDeleteSubJobs, one test per rule of DESIGN §4
-// (which overrides the spec's "skip" recommendations: a batch with a job
+// 50-batch-delete: BatchDeleteSubJobs, one test per rule of
+// docs/API.md#batchdeletesubjobs (which refuses where Huawei's documentation
+// recommends skipping: a batch with a job
 // ID, a WAITING/RUNNING sub-job or a protected type is REFUSED, all or
 // nothing).  Every refusal is checked to have deleted nothing.
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
-// 60-list: ListItaSubJobs paging, order and filters (spec/jobs-api.md §3,
-// DESIGN §4), and tenant isolation between projects.
+// 60-list: ListItaSubJobs paging, order and filters
+// (docs/API.md#listitasubjobs), and tenant isolation between projects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, clients } from './lib.mjs';

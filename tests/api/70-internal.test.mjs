@@ -1,6 +1,6 @@
-// 70-internal: the internal API of DESIGN §5 - idempotent create with
-// X-Client-Token, claim bounds and order, heartbeat/finish lease checks,
-// and concurrent claims from several processes.
+// 70-internal: the internal API (docs/API.md#internal-api) - idempotent
+// create with X-Client-Token, claim bounds and order, heartbeat/finish
+// lease checks, and concurrent claims from several processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,7 +1,7 @@
-// 80-restart: what was acknowledged survives SIGKILL (DESIGN §2: a write
-// answers only once durable), a new server on the same data directory
-// shows exactly the created-and-not-deleted sub-jobs with their statuses;
-// SIGTERM drains and exits 0.
+// 80-restart: what was acknowledged survives SIGKILL (a write answers
+// only once durable: docs/ARCHITECTURE.md#group-commit), a new server on
+// the same data directory shows exactly the created-and-not-deleted
+// sub-jobs with their statuses; SIGTERM drains and exits 0.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, clients, initData } from './lib.mjs';

@@ -113,7 +113,7 @@ test('three workers finish every sub-job exactly once', { skip: !SQLITE && 'no s
       assert.equal(r.host, `10.0.0.${r.worker_id.slice(1)}`, JSON.stringify(r));
     }
     assert.ok(new Set(rows.map((r) => r.worker_id)).size >= 2, 'the work was shared');
-    // The audit trail (DESIGN §3): every finish, and today every claim,
+    // The audit trail: every finish, and today every claim,
     // is a workspace:jobs:execute row naming the sub-job.  All succeeded
     // (no lease lost, no second finish refused) and every sub-job has
     // the same count: one finish (+ one claim).

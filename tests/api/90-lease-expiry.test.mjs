@@ -1,4 +1,4 @@
-// 90-lease-expiry: the reaper (DESIGN §5).  A lease that is not
+// 90-lease-expiry: the reaper (docs/API.md#lease-expiry).  A lease that is not
 // heartbeated expires: the sub-job goes back to WAITING (attempt + 1) and,
 // after --max-attempts expiries, to FAILED with an error code and a reason
 // that say so.  Old leases are refused (409).  Slowest file: ~12 s.

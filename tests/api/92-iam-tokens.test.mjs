@@ -1,4 +1,4 @@
-// 92-iam-tokens: IAM tokens (spec/auth.md §1, DESIGN §3-4, issue #3):
+// 92-iam-tokens: IAM tokens (docs/API.md#identity-iam-and-sts):
 // POST /v3/auth/tokens by password with project (id or name) or domain
 // scope and nocatalog, validation, the SDKs' project lookup, tokens on
 // every endpoint, the gateway's answers to bad, foreign, expired and
@@ -28,7 +28,7 @@ after(async () => {
   await shutdown(srv);
 });
 
-test('POST /v3/auth/tokens: 201, X-Subject-Token and the body of spec/auth.md §1.3 (project by id)', async () => {
+test('POST /v3/auth/tokens: 201, X-Subject-Token and the token body (project by id)', async () => {
   const t0 = Date.now();
   const r = await getToken(srv, 'alice', alice.password, { project: { id: P } });
   assert.equal(r.status, 201, r.text);
@@ -240,8 +240,8 @@ test('a token of another data directory (other master key) does not decrypt', as
   }
 });
 
-// Revocation: the next request after the change is refused (DESIGN §3,
-// issue #3: within 5 s).
+// Revocation: the next request after the change is refused (within
+// 5 s).
 async function expectRevoked(token, what) {
   const r = await waitFor(async () => {
     const x = await tokenRoutes(srv, token).list();

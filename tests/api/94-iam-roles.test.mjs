@@ -1,5 +1,5 @@
-// 94-iam-roles: policy evaluation on every route (spec/auth.md §3,
-// DESIGN §4, issue #3): root, Workspace FullAccess, Workspace
+// 94-iam-roles: policy evaluation on every route
+// (docs/API.md#authorization): root, Workspace FullAccess, Workspace
 // ReadOnlyAccess (through a group), a custom policy with an explicit Deny
 // and a user with nothing, each against the four job endpoints and the
 // internal API, signed by the official SDK and with IAM tokens; exact

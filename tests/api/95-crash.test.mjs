@@ -1,4 +1,4 @@
-// 95-crash: crash safety (ISSUE #5 item 4).  Clients create jobs, claim and
+// 95-crash: crash safety.  Clients create jobs, claim and
 // finish sub-jobs and batch-delete finished ones while the server is killed
 // with SIGKILL at random moments (at least 50 times, bounded at ~75 s) and
 // restarted on the same data directory each time.  Afterwards, with the

@@ -1,6 +1,6 @@
 // 96-concurrency: several client processes (concurrency-worker.mjs) create
-// jobs, claim, finish, retry and batch-delete at once for a bounded time
-// (ISSUE #5 item 5).  Afterwards:
+// jobs, claim, finish, retry and batch-delete at once for a bounded time.
+// Afterwards:
 //   - the audit trail (audit_events, one row per write in commit order,
 //     joined to the clients' answers by request id) replays as a legal
 //     history: no sub-job is ever claimed while another lease holds it or
@@ -124,7 +124,7 @@ test(`${PROCS} processes claiming, finishing, retrying and deleting for ${SECOND
       } else if (e.kind === 'retry') {
         const subs = subsOf.get(e.job_id) ?? [];
         // A job whose FAILED sub-jobs were all deleted stays FAILED
-        // (DESIGN §3: its first failure is kept) and a retry of it is
+        // (its first failure is kept: docs/API.md#showjob) and a retry of it is
         // refused (400): nothing is left to run again.
         assert.ok(everFailed.has(e.job_id), `retry of ${e.job_id}, which never failed: ` +
           JSON.stringify(subs.map((s) => [s, state.get(s) ?? 'deleted'])));

@@ -1,5 +1,5 @@
-// 96-iam-gateway: the gateway's protections of issue #3 (spec/errors.md
-// §2.2-2.3, DESIGN §2 and §4): an AK locks after 5 consecutive signature
+// 96-iam-gateway: the gateway's protections (docs/API.md#authentication,
+// docs/API.md#limits): an AK locks after 5 consecutive signature
 // failures (serve --ak-lock-s), per-user per-route rate limits with 429
 // APIGW.0308 and Retry-After (serve --rate-limit N, 0 = off, root too),
 // and smaller body and header caps for requests without credentials.

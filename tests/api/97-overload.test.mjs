@@ -1,4 +1,4 @@
-// 97-overload: admission control (ISSUE #5 item 7).  The server runs with a
+// 97-overload: admission control.  The server runs with a
 // small bound on requests in progress per listener (serve --max-inflight);
 // a flood of concurrent keep-alive clients (bounded in time) gets, past the
 // bound, 503 WKS.00050902 with Retry-After at once instead of queueing,

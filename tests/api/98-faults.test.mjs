@@ -1,4 +1,4 @@
-// 98-faults: faults of the store (ISSUE #5 item 6).  A locked database
+// 98-faults: faults of the store.  A locked database
 // (another process holding BEGIN EXCLUSIVE through the sqlite3 shell), a
 // full disk (the server's RLIMIT_FSIZE lowered with prlimit, which needs no
 // privilege for one's own process) and a read-only database (chattr +i,

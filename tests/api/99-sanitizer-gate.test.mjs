@@ -1,7 +1,7 @@
-// 99-sanitizer-gate: proof that a sanitizer report fails the suite (ISSUE
-// #5 item 1).  Only in the sanitizer build of `make test` (the binary
-// carries ASan) and where a C compiler is at hand: a library preloaded
-// into `wksjobs serve` plants a leak (or a heap overflow) at start-up, and
+// 99-sanitizer-gate: proof that a sanitizer report fails the suite.  Only
+// in the sanitizer build of `make test` (the binary carries ASan) and
+// where a C compiler is at hand: a library preloaded into `wksjobs serve`
+// plants a leak (or a heap overflow) at start-up, and
 // an inner test file that starts such a server, uses it and stops it
 // WITHOUT looking at its exit code must still fail - through lib.mjs,
 // which fails any test file whose child processes printed a sanitizer

@@ -12,9 +12,9 @@ const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigne
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// spec/jobs-api.md §1.6, DESIGN §3: UTC "YYYY-MM-DD HH:MM:SS".
+// docs/API.md#conventions: UTC "YYYY-MM-DD HH:MM:SS".
 export const TIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
-// DESIGN §3: IDs are 32 lowercase hex characters.
+// docs/API.md#conventions: IDs are 32 lowercase hex characters.
 export const ID_RE = /^[0-9a-f]{32}$/;
 
 export const MSG = {
@@ -35,7 +35,7 @@ export function parseTime(s) {
   return Date.parse(s.replace(' ', 'T') + 'Z');
 }
 
-// Assert that no member anywhere in v is JSON null (DESIGN §3).
+// Assert that no member anywhere in v is JSON null (docs/API.md#conventions).
 export function assertNoNulls(v, where = '$') {
   assert.notEqual(v, null, `${where} is null`);
   if (Array.isArray(v)) v.forEach((x, i) => assertNoNulls(x, `${where}[${i}]`));
@@ -76,7 +76,7 @@ export function assertWksError(r, status, code, msg, detailRe) {
   assert.equal(r.body.error_code, code, JSON.stringify(r.body));
   if (msg !== undefined) assert.equal(r.body.error_msg, msg);
   assert.ok(r.requestId, 'X-Request-Id header missing');
-  // spec/errors.md §1.1 limits.
+  // The bounds Huawei's documentation gives the error members.
   assert.ok(r.body.error_code.length <= 12, 'error_code over 12 characters');
   assert.ok(r.body.error_msg.length <= 1000, 'error_msg over 1000 characters');
   if (r.body.error_detail !== undefined) {
@@ -227,9 +227,10 @@ export async function waitFor(fn, ms, step = 100) {
 
 /*
  * Cross-check the counts the server keeps (total_count comes from counters
- * maintained by every write, DESIGN §3) against the rows themselves:
- * total_count per status, per job type and per both; and per job,
- * sub_jobs_total and the derived status (DESIGN §3) against its sub-jobs.
+ * maintained by every write, docs/ARCHITECTURE.md#data-model) against the
+ * rows themselves: total_count per status, per job type and per both; and
+ * per job, sub_jobs_total and the derived status (docs/API.md#showjob)
+ * against its sub-jobs.
  */
 export async function assertCountsConsistent(c) {
   const all = Object.values(await snapshot(c));

@@ -56,40 +56,49 @@ export function initData() {
   return { dir, data, creds: JSON.parse(r.stdout) };
 }
 
-// Start `wksjobs serve` on free loopback ports; resolves once it is ready.
-export async function startServer(env = initData(), extra = []) {
-  const args = ['serve', '--data', env.data, '--listen', '127.0.0.1:0',
-    '--internal-listen', '127.0.0.1:0', '--access-log=false', ...extra];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/*
+ * Spawn `wksjobs serve` with args (and envVars added to the environment);
+ * resolves once it prints its ready line, with proc, pid, pubPort, intPort,
+ * publicUrl, internalUrl, stderr(), stop() (SIGTERM) and kill() (SIGKILL),
+ * both resolving with the exit code or signal.  A sanitizer report on its
+ * stderr fails the test file.
+ */
+export async function spawnServe(args, envVars = {}) {
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...envVars } });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   proc.on('close', () => sanitizerCheck('wksjobs serve', stderr));
-  const ready = await new Promise((resolve, reject) => {
+  const m = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve not ready: ${stderr}`)), 15000);
     proc.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/ready public=([\d.]+):(\d+) internal=([\d.]+):(\d+)/);
-      if (m) { clearTimeout(timer); resolve(m); }
+      const r = out.match(/ready public=([\d.]+):(\d+) internal=([\d.]+):(\d+)/);
+      if (r) { clearTimeout(timer); resolve(r); }
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${stderr}`)); });
   });
-  const srv = {
-    ...env, proc,
-    publicUrl: `http://127.0.0.1:${ready[2]}`,
-    internalUrl: `http://127.0.0.1:${ready[4]}`,
+  return {
+    proc, pid: proc.pid,
+    pubPort: Number(m[2]), intPort: Number(m[4]),
+    publicUrl: `http://127.0.0.1:${m[2]}`, internalUrl: `http://127.0.0.1:${m[4]}`,
     stderr: () => stderr,
-    // SIGTERM and wait; resolves with the exit code.
     stop: () => stopProc(proc, 'SIGTERM'),
     kill: () => stopProc(proc, 'SIGKILL'),
-    cleanup: () => rmSync(env.dir, { recursive: true, force: true }),
   };
-  return srv;
 }
 
+// Start `wksjobs serve` on free loopback ports; resolves once it is ready.
+export async function startServer(env = initData(), extra = []) {
+  const srv = await spawnServe(['serve', '--data', env.data, '--listen', '127.0.0.1:0',
+    '--internal-listen', '127.0.0.1:0', '--access-log=false', ...extra]);
+  return { ...env, ...srv, cleanup: () => rmSync(env.dir, { recursive: true, force: true }) };
+}
+
+// Signal proc and wait for it (SIGKILL after 20 s); its exit code or signal.
 function stopProc(proc, sig) {
   return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode ?? proc.signalCode);
     const t = setTimeout(() => proc.kill('SIGKILL'), 20000);
     proc.once('exit', (code, signal) => { clearTimeout(t); resolve(code ?? signal); });
     proc.kill(sig);

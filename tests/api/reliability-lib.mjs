@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { BIN, sanitizerCheck } from './lib.mjs';
+import { spawnServe } from './lib.mjs';
 import { checkResponse, noteRequest } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,7 +18,8 @@ export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 const sha256hex = (b) => createHash('sha256').update(b).digest('hex');
 const isHex = (c) => /^[0-9a-fA-F]$/.test(c);
 
-// spec/auth.md §2.3-5: decode name or value bytes ('+' as space; a '%'
+// The canonical query's decoding (docs/API.md#authentication): name or
+// value bytes ('+' as space; a '%'
 // without two hex digits stays literal), as the server does.
 function pctDecodeBytes(s) {
   const out = [];
@@ -44,7 +45,8 @@ function pctEncodeBytes(buf) {
   return s;
 }
 
-// spec/auth.md §2.2-8 from a raw query, byte-exact.
+// The canonical query (docs/API.md#authentication) of a raw query,
+// byte-exact.
 export function canonicalQuery(raw) {
   if (!raw) return '';
   const items = raw.split('&').filter((x) => x.length > 0).map((it) => {
@@ -63,7 +65,7 @@ export function sdkDate(ms = Date.now()) {
 
 /*
  * An SDK-HMAC-SHA256 signature over the exact bytes of a request
- * (spec/auth.md §2.2), for requests the SDK signer cannot express (raw
+ * (docs/API.md#authentication), for requests the SDK signer cannot express (raw
  * query bytes such as %FF, repeated keys in a given order).  The canonical
  * URI is the SDK's own (AKSKSigner.CanonicalURI).  Returns the headers to
  * send (given ones + Host + X-Sdk-Date + Authorization).
@@ -220,40 +222,13 @@ export function percentile(xs, p) {
 /*
  * `wksjobs serve` on given loopback ports (0 = any) with extra flags, for
  * tests that restart a server on the same ports or pass listener flags of
- * their own.  Resolves like lib.mjs startServer (publicUrl, internalUrl,
- * stderr(), stop() -> exit code, kill() -> 'SIGKILL', pid).
+ * their own.  Resolves with env's members and what lib.mjs spawnServe
+ * gives (publicUrl, internalUrl, ports, pid, stderr(), stop(), kill()).
  */
 export async function serveOn(env, { pub = 0, int = 0, extra = [], envVars = {}, accessLog = false } = {}) {
-  const args = ['serve', '--data', env.data, '--listen', `127.0.0.1:${pub}`,
-    '--internal-listen', `127.0.0.1:${int}`, `--access-log=${accessLog}`, ...extra];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...envVars } });
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  proc.on('close', () => sanitizerCheck('wksjobs serve', stderr));
-  const m = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve not ready: ${stderr}`)), 15000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const r = out.match(/ready public=([\d.]+):(\d+) internal=([\d.]+):(\d+)/);
-      if (r) { clearTimeout(timer); resolve(r); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${stderr}`)); });
-  });
-  const stopWith = (sig) => new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode ?? proc.signalCode);
-    const t = setTimeout(() => proc.kill('SIGKILL'), 20000);
-    proc.once('exit', (code, signal) => { clearTimeout(t); resolve(code ?? signal); });
-    proc.kill(sig);
-  });
-  return {
-    ...env, proc, pid: proc.pid,
-    pubPort: Number(m[2]), intPort: Number(m[4]),
-    publicUrl: `http://127.0.0.1:${m[2]}`, internalUrl: `http://127.0.0.1:${m[4]}`,
-    stderr: () => stderr,
-    stop: () => stopWith('SIGTERM'),
-    kill: () => stopWith('SIGKILL'),
-  };
+  const srv = await spawnServe(['serve', '--data', env.data, '--listen', `127.0.0.1:${pub}`,
+    '--internal-listen', `127.0.0.1:${int}`, `--access-log=${accessLog}`, ...extra], envVars);
+  return { ...env, ...srv };
 }
 
 // Access-log lines of a server's stderr: { rid, method, path, status, us }.

@@ -51,6 +51,36 @@ vfile_load(const char *name, size_t want)
 	return doc;
 }
 
+/* Free the two vector files of a test program (vfiles_load). */
+static inline void
+vfiles_free(json_t *docs[2])
+{
+	json_decref(docs[0]);
+	json_decref(docs[1]);
+	docs[0] = docs[1] = NULL;
+}
+
+/* Each vector v of the two files, f the file's index (0 or 1), i the
+ * vector's within it. */
+#define vfiles_foreach(docs, f, i, v)					\
+	for ((f) = 0; (f) < 2; (f)++)					\
+		json_array_foreach(json_object_get((docs)[f], "vectors"), i, v)
+
+/* The two vector files a test program reads, each with its want[] count
+ * of vectors (vfile_load); 0, or -1 with nothing loaded. */
+static inline int
+vfiles_load(json_t *docs[2], const char *const files[2],
+    const size_t want[2])
+{
+	docs[0] = vfile_load(files[0], want[0]);
+	docs[1] = vfile_load(files[1], want[1]);
+	if (docs[0] == NULL || docs[1] == NULL) {
+		vfiles_free(docs);
+		return -1;
+	}
+	return 0;
+}
+
 /* The request of one vector; hdrs points into names/vals (vreq_sync). */
 struct vreq {
 	char		 method[32];
@@ -116,7 +146,7 @@ vreq_sync(struct vreq *r)
 	}
 }
 
-/* The request of r, as sig.c receives it (borrowing r's bytes). */
+/* The request of r, as the verifier receives it (borrowing r's bytes). */
 static inline void
 vreq_request(const struct vreq *r, struct sig_request *req)
 {

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "auth_store.h"
+#include "auth_world.h"
 #include "auth/sig.h"
 #include "auth/token.h"
 
@@ -69,7 +69,7 @@ begin(struct tc *t, void **state, struct guard *g)
 {
 	memset(t, 0, sizeof(*t));
 	t->w = *state;
-	t->a.store = t->w->st;
+	t->a.store = t->w->s.st;
 	t->a.mk = &t->w->mk;
 	t->a.skew_ms = SKEW_MS;
 	t->a.guard = g;
@@ -112,7 +112,7 @@ token_for(struct world *w, const struct store_user *u,
 	strcpy(t.user_id, u->id);
 	strcpy(t.user_name, u->name);
 	strcpy(t.domain_id, u->domain_id);
-	strcpy(t.domain_name, w->d.name);
+	strcpy(t.domain_name, w->s.d.name);
 	if (scope != NULL) {
 		strcpy(t.project_id, scope->id);
 		strcpy(t.project_name, scope->name);
@@ -131,8 +131,8 @@ test_aksk_gives_the_key_owner(void **state)
 
 	begin_root(&t, &s, state);
 	assert_int_equal(check(&t, &s, t.now), 0);
-	assert_string_equal(t.p.user_id, t.w->root.id);
-	assert_string_equal(t.p.domain_id, t.w->d.id);
+	assert_string_equal(t.p.user_id, t.w->s.u.id);
+	assert_string_equal(t.p.domain_id, t.w->s.d.id);
 	assert_string_equal(t.p.access_key, WORLD_ROOT_AK);
 	assert_true(t.p.is_root);
 	assert_false(t.p.via_token);
@@ -152,11 +152,11 @@ test_token_gives_its_user(void **state)
 	char *tok;
 
 	begin(&t, state, NULL);
-	tok = token_for(t.w, &t.w->alice, &t.w->p, t.now, MINUTE_MS);
+	tok = token_for(t.w, &t.w->alice, &t.w->s.p, t.now, MINUTE_MS);
 	assert_int_equal(authn_request(&t.a, NULL, NULL, tok, NULL, t.now,
 	    &t.p, &t.ei), 0);
 	assert_string_equal(t.p.user_id, t.w->alice.id);
-	assert_string_equal(t.p.token_project_id, t.w->p.id);
+	assert_string_equal(t.p.token_project_id, t.w->s.p.id);
 	assert_true(t.p.via_token);
 	assert_string_equal(t.p.access_key, "");
 	free(tok);
@@ -170,7 +170,7 @@ test_both_or_neither_credential(void **state)
 	char *tok;
 
 	begin_root(&t, &s, state);
-	tok = token_for(t.w, &t.w->root, NULL, t.now, MINUTE_MS);
+	tok = token_for(t.w, &t.w->s.u, NULL, t.now, MINUTE_MS);
 	memset(&t.ei, 0, sizeof(t.ei));
 	assert_int_equal(authn_request(&t.a, &s.req, s.authz, tok, s.date,
 	    t.now, &t.p, &t.ei), WJ_ERR_AUTH);
@@ -220,13 +220,16 @@ test_disabled_key_or_user(void **state)
 
 	begin(&t, state, NULL);
 	sign_at(&s, WORLD_ALICE_AK, WORLD_ALICE_SK, t.now);
-	assert_int_equal(store_key_set_enabled(t.w->st, WORLD_ALICE_AK, 0), 0);
+	assert_int_equal(store_key_set_enabled(t.w->s.st, WORLD_ALICE_AK, 0),
+	    0);
 	assert_int_equal(check(&t, &s, t.now), WJ_ERR_AUTH);
 	assert_string_equal(t.ei.detail, "Get secretKey failed");
-	assert_int_equal(store_key_set_enabled(t.w->st, WORLD_ALICE_AK, 1), 0);
+	assert_int_equal(store_key_set_enabled(t.w->s.st, WORLD_ALICE_AK, 1),
+	    0);
 	keycache_clear();
 	assert_int_equal(check(&t, &s, t.now), 0);
-	assert_int_equal(store_user_set_enabled(t.w->st, t.w->alice.id, 0), 0);
+	assert_int_equal(store_user_set_enabled(t.w->s.st, t.w->alice.id, 0),
+	    0);
 	keycache_clear();
 	assert_int_equal(check(&t, &s, t.now), WJ_ERR_AUTH);
 	signed_free(&s);
@@ -326,10 +329,12 @@ test_token_refusals(void **state)
 	tok = token_for(t.w, &t.w->alice, NULL, t.now - MINUTE_MS,
 	    2 * MINUTE_MS);
 	assert_int_equal(open_token(&t, tok), 0);
-	assert_int_equal(store_user_set_enabled(t.w->st, t.w->alice.id, 0), 0);
+	assert_int_equal(store_user_set_enabled(t.w->s.st, t.w->alice.id, 0),
+	    0);
 	assert_int_equal(open_token(&t, tok),
 	    WJ_ERR_TOKEN_EXPIRED);
-	assert_int_equal(store_user_set_enabled(t.w->st, t.w->alice.id, 1), 0);
+	assert_int_equal(store_user_set_enabled(t.w->s.st, t.w->alice.id, 1),
+	    0);
 	assert_int_equal(open_token(&t, tok),
 	    WJ_ERR_TOKEN_EXPIRED);
 	free(tok);
@@ -344,7 +349,7 @@ test_project_scope(void **state)
 
 	begin_root(&t, &s, state);
 	assert_int_equal(check(&t, &s, t.now), 0);
-	assert_int_equal(authn_project(&t.a, &t.p, t.w->p.id), 0);
+	assert_int_equal(authn_project(&t.a, &t.p, t.w->s.p.id), 0);
 	assert_int_equal(authn_project(&t.a, &t.p, t.w->p2.id), 0);
 	assert_int_equal(authn_project(&t.a, &t.p, t.w->other_p.id),
 	    WJ_ERR_PROJECT);
@@ -352,14 +357,15 @@ test_project_scope(void **state)
 	    "0123456789abcdef0123456789abcdef"), WJ_ERR_PROJECT);
 	signed_free(&s);
 	/* A token acts in its own project only, a domain token in none. */
-	tok = token_for(t.w, &t.w->root, &t.w->p, t.now, MINUTE_MS);
+	tok = token_for(t.w, &t.w->s.u, &t.w->s.p, t.now, MINUTE_MS);
 	assert_int_equal(open_token(&t, tok), 0);
-	assert_int_equal(authn_project(&t.a, &t.p, t.w->p.id), 0);
+	assert_int_equal(authn_project(&t.a, &t.p, t.w->s.p.id), 0);
 	assert_int_equal(authn_project(&t.a, &t.p, t.w->p2.id), WJ_ERR_PROJECT);
 	free(tok);
-	tok = token_for(t.w, &t.w->root, NULL, t.now, MINUTE_MS);
+	tok = token_for(t.w, &t.w->s.u, NULL, t.now, MINUTE_MS);
 	assert_int_equal(open_token(&t, tok), 0);
-	assert_int_equal(authn_project(&t.a, &t.p, t.w->p.id), WJ_ERR_PROJECT);
+	assert_int_equal(authn_project(&t.a, &t.p, t.w->s.p.id),
+	    WJ_ERR_PROJECT);
 	free(tok);
 }
 

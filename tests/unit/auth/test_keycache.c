@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "auth_store.h"
+#include "auth_world.h"
 
 /*
  * A change in the store shows through the cache no sooner than the TTL
@@ -31,11 +32,11 @@ test_expiry_bounds(void **state)
 	int64_t first, now, wait_ms;
 
 	first = wj_now_ms();
-	assert_int_equal(keycache_key_get(w->st, WORLD_ALICE_AK, &k), 0);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ALICE_AK, &k), 0);
 	assert_true(k.enabled);
-	assert_int_equal(keycache_project_get(w->st, w->p.id, &pr), 0);
-	assert_int_equal(store_key_set_enabled(w->st, WORLD_ALICE_AK, 0), 0);
-	assert_int_equal(keycache_key_get(w->st, WORLD_ALICE_AK, &k), 0);
+	assert_int_equal(keycache_project_get(w->s.st, w->s.p.id, &pr), 0);
+	assert_int_equal(store_key_set_enabled(w->s.st, WORLD_ALICE_AK, 0), 0);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ALICE_AK, &k), 0);
 	now = wj_now_ms();
 	if (now - first < KEYCACHE_TTL_MS)
 		assert_true(k.enabled);	/* still the cached row */
@@ -43,14 +44,14 @@ test_expiry_bounds(void **state)
 	wait_ms = first + KEYCACHE_TTL_MS + 20 - now;
 	if (wait_ms > 0)
 		usleep((useconds_t)wait_ms * 1000);
-	assert_int_equal(keycache_key_get(w->st, WORLD_ALICE_AK, &k), 0);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ALICE_AK, &k), 0);
 	assert_false(k.enabled);
-	assert_int_equal(keycache_project_get(w->st, w->p.id, &pr), 0);
-	assert_string_equal(pr.id, w->p.id);
+	assert_int_equal(keycache_project_get(w->s.st, w->s.p.id, &pr), 0);
+	assert_string_equal(pr.id, w->s.p.id);
 	/* Cleared: the store is read again at once. */
-	assert_int_equal(store_key_set_enabled(w->st, WORLD_ALICE_AK, 1), 0);
+	assert_int_equal(store_key_set_enabled(w->s.st, WORLD_ALICE_AK, 1), 0);
 	keycache_clear();
-	assert_int_equal(keycache_key_get(w->st, WORLD_ALICE_AK, &k), 0);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ALICE_AK, &k), 0);
 	assert_true(k.enabled);
 }
 
@@ -62,13 +63,13 @@ test_misses_are_not_cached(void **state)
 	struct store_project pr;
 	struct store_key k;
 
-	assert_int_equal(keycache_key_get(w->st, "AKLATER", &k),
+	assert_int_equal(keycache_key_get(w->s.st, "AKLATER", &k),
 	    WJ_ERR_NOT_FOUND);
 	assert_int_equal(world_key(w, w->alice.id, "AKLATER",
 	    WORLD_ALICE_SK), 0);
-	assert_int_equal(keycache_key_get(w->st, "AKLATER", &k), 0);
+	assert_int_equal(keycache_key_get(w->s.st, "AKLATER", &k), 0);
 	assert_string_equal(k.user.id, w->alice.id);
-	assert_int_equal(keycache_project_get(w->st,
+	assert_int_equal(keycache_project_get(w->s.st,
 	    "0123456789abcdef0123456789abcdef", &pr), WJ_ERR_NOT_FOUND);
 }
 
@@ -82,7 +83,7 @@ test_secret_only_for_its_seal(void **state)
 	char sk[64], tiny[8];
 	size_t n;
 
-	assert_int_equal(keycache_key_get(w->st, WORLD_ROOT_AK, &k), 0);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ROOT_AK, &k), 0);
 	assert_int_equal(keycache_open_secret(&w->mk, WORLD_ROOT_AK,
 	    k.secret_sealed, k.secret_sealed_len, sk, sizeof(sk)), 0);
 	assert_string_equal(sk, WORLD_ROOT_SK);
@@ -112,14 +113,14 @@ test_stores_do_not_share(void **state)
 	struct world *w = *state, w2;
 	struct store_key k;
 
-	assert_int_equal(keycache_key_get(w->st, WORLD_ROOT_AK, &k), 0);
-	assert_string_equal(k.user.id, w->root.id);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ROOT_AK, &k), 0);
+	assert_string_equal(k.user.id, w->s.u.id);
 	assert_int_equal(world_open(&w2), 0);
-	assert_int_equal(keycache_key_get(w->st, WORLD_ROOT_AK, &k), 0);
-	assert_int_equal(keycache_key_get(w2.st, WORLD_ROOT_AK, &k), 0);
-	assert_string_equal(k.user.id, w2.root.id);
-	assert_int_equal(keycache_key_get(w->st, WORLD_ROOT_AK, &k), 0);
-	assert_string_equal(k.user.id, w->root.id);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ROOT_AK, &k), 0);
+	assert_int_equal(keycache_key_get(w2.s.st, WORLD_ROOT_AK, &k), 0);
+	assert_string_equal(k.user.id, w2.s.u.id);
+	assert_int_equal(keycache_key_get(w->s.st, WORLD_ROOT_AK, &k), 0);
+	assert_string_equal(k.user.id, w->s.u.id);
 	world_close(&w2);
 }
 

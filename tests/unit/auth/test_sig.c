@@ -91,23 +91,17 @@ setup(void **state)
 		"vectors/aksk-sha256.json", "vectors/aksk-sha256-nodejs.json"
 	};
 	static const size_t want[2] = { 19, 8 };
-	json_t *vs, *v;
-	size_t f, i, n;
+	size_t f, i, n = 0;
+	json_t *v;
 
 	(void)state;
-	for (f = 0; f < 2; f++) {
-		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
-			return -1;
-		ntv += want[f];
-	}
+	if (vfiles_load(docs, files, want) != 0)
+		return -1;
+	ntv = want[0] + want[1];
 	if ((tvs = calloc(ntv, sizeof(*tvs))) == NULL)
 		return -1;
-	n = 0;
-	for (f = 0; f < 2; f++) {
-		vs = json_object_get(docs[f], "vectors");
-		json_array_foreach(vs, i, v)
-			load_vector(&tvs[n++], v, (int)f);
-	}
+	vfiles_foreach(docs, f, i, v)
+		load_vector(&tvs[n++], v, (int)f);
 	return 0;
 }
 
@@ -122,8 +116,7 @@ teardown(void **state)
 	free(tvs);
 	tvs = NULL;
 	ntv = 0;
-	json_decref(docs[0]);
-	json_decref(docs[1]);
+	vfiles_free(docs);
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * SDK-SM2-SM3 against the derived keys and sample signatures of
  * aksk-ecdsa.json, and the SM2 Z value of keys whose public coordinates
  * start with a zero byte.  Expected values that are not in the vectors
- * are computed here with OpenSSL directly, not with sig.c.
+ * are computed here with OpenSSL directly, not with the code under test.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +37,7 @@
 /* Enough tries to meet a 1-in-256 event with certainty in practice. */
 #define ZERO_SEARCH_MAX 20000
 
-/* GB/T 32918.5 curve parameters, written out independently of sig.c. */
+/* GB/T 32918.5 curve parameters, written out apart from sig_ec.c. */
 static const char sm2_a[] =
     "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
 static const char sm2_b[] =
@@ -142,23 +142,19 @@ setup(void **state)
 		"vectors/aksk-sm3.json", "vectors/aksk-ecdsa.json"
 	};
 	static const size_t want[2] = { NSM3, NEC };
-	const char *host;
-	json_t *vs, *v;
+	const char *host[2];
 	size_t f, i, n = 0;
+	json_t *v;
 
 	(void)state;
+	if (vfiles_load(docs, files, want) != 0)
+		return -1;
 	for (f = 0; f < 2; f++)
-		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
+		if ((host[f] = jstr(json_object_get(json_object_get(docs[f],
+		    "meta"), "fixed"), "host")) == NULL)
 			return -1;
-	for (f = 0; f < 2; f++) {
-		host = jstr(json_object_get(json_object_get(docs[f], "meta"),
-		    "fixed"), "host");
-		if (host == NULL)
-			return -1;
-		vs = json_object_get(docs[f], "vectors");
-		json_array_foreach(vs, i, v)
-			load_vector(&tvs[n++], v, (int)f, host);
-	}
+	vfiles_foreach(docs, f, i, v)
+		load_vector(&tvs[n++], v, (int)f, host[f]);
 	return 0;
 }
 
@@ -170,8 +166,7 @@ teardown(void **state)
 	(void)state;
 	for (i = 0; i < NTV; i++)
 		vreq_free(&tvs[i].rq);
-	json_decref(docs[0]);
-	json_decref(docs[1]);
+	vfiles_free(docs);
 	return 0;
 }
 
@@ -274,7 +269,7 @@ tv_sign(const struct tv *t, int alg, const char *ak, char **out)
 		fail_msg("%s: sig_sign_alg %d", t->name, r);
 }
 
-/* An EVP key of alg from x || y and optionally d (independent of sig.c). */
+/* An EVP key of alg from x || y and optionally d (independent of sig_ec.c). */
 static EVP_PKEY *
 make_pkey(int alg, const uint8_t *priv, const uint8_t pub[64])
 {
@@ -641,7 +636,7 @@ test_vectors_canonical_request(void **state)
 	}
 }
 
-/* Every StringToSign (and HMAC-SM3), recomputed without sig.c. */
+/* Every StringToSign (and HMAC-SM3), recomputed without the code under test. */
 static void
 test_vectors_string_to_sign(void **state)
 {
@@ -1252,8 +1247,8 @@ test_ec_sample_independent(void **state)
 }
 
 /*
- * sign -> verify with sig.c, and the signatures sig.c makes verify
- * with OpenSSL alone; k is random, so two signatures differ.
+ * sign -> verify with sig_sign_alg/sig_verify, and the signatures they make
+ * verify with OpenSSL alone; k is random, so two signatures differ.
  */
 static void
 test_ec_sign_roundtrip(void **state)
@@ -1462,7 +1457,7 @@ sm2_zero_case(int which)
 	assert_memory_not_equal(zmin, zfix, 32);
 	pk = make_pkey(SIG_ALG_SM2_SM3, priv, pub);
 
-	/* sig.c signs and verifies its own signature... */
+	/* Its own SM2 signature verifies (sig_sign_alg, sig_verify)... */
 	mini_init(&m, "POST", "/v2/p/workspace-sub-jobs/batch-delete", NULL);
 	mini_add(&m, "Content-Type", "application/json");
 	m.req.body = "{\"job_ids\": [\"j1\"]}";

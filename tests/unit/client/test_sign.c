@@ -34,21 +34,16 @@ setup(void **state)
 	static const char *files[2] = { "vectors/aksk-sha256.json",
 	    "vectors/aksk-sha256-nodejs.json" };
 	static const size_t want[2] = { 19, 8 };
-	size_t f;
 
 	(void)state;
-	for (f = 0; f < 2; f++)
-		if ((docs[f] = vfile_load(files[f], want[f])) == NULL)
-			return -1;
-	return 0;
+	return vfiles_load(docs, files, want);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	json_decref(docs[0]);
-	json_decref(docs[1]);
+	vfiles_free(docs);
 	return 0;
 }
 
@@ -168,9 +163,8 @@ test_client_sign_vectors(void **state)
 	json_t *v;
 
 	(void)state;
-	for (f = 0; f < 2; f++)
-		json_array_foreach(json_object_get(docs[f], "vectors"), i, v)
-			signed_n += (size_t)sign_vector(v);
+	vfiles_foreach(docs, f, i, v)
+		signed_n += (size_t)sign_vector(v);
 	/*
 	 * 19 + 8 vectors; the client always signs Content-Type:
 	 * application/json, so three (octet-stream, none, unsigned) are

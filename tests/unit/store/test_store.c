@@ -78,28 +78,13 @@ setup(void **state)
 static sqlite3 *
 db_open(const struct fx *f)
 {
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
+	return store_fx_db(&f->s);
 }
 
 static int64_t
 q_int(const struct fx *f, const char *sql)
 {
-	sqlite3 *db = db_open(f);
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return store_fx_int(&f->s, sql);
 }
 
 /* Rows sql returns (sql must produce exactly one integer per row set). */
@@ -113,9 +98,10 @@ q_rows(const struct fx *f, const char *sql)
 }
 
 /*
- * The invariant of DESIGN §3: every job's counts and sub_job_counts
- * equal what a scan of sub_jobs says; every job's status is derived from
- * its counts; end_ms is set exactly when the job is terminal.
+ * The invariant of docs/ARCHITECTURE.md#data-model: every job's counts
+ * and sub_job_counts equal what a scan of sub_jobs says; every job's
+ * status is derived from its counts; end_ms is set exactly when the job
+ * is terminal.
  */
 static void
 check_counts(const struct fx *f)
@@ -334,6 +320,17 @@ list(struct fx *f, struct store_list_filter *lf, struct rows *rs)
 		lf->limit = WJ_LIST_LIMIT_MAX;
 	assert_int_equal(store_sub_jobs_list(f->s.st, lf, &total, collect, rs),
 	    0);
+	return total;
+}
+
+/* The total a listing with lf reports; its rows are collected and freed. */
+static int64_t
+listed(struct fx *f, struct store_list_filter *lf)
+{
+	struct rows rs;
+	int64_t total = list(f, lf, &rs);
+
+	rows_free(&rs);
 	return total;
 }
 
@@ -622,26 +619,22 @@ test_list_filters_paging_order(void **state)
 	memset(&lf, 0, sizeof(lf));
 	lf.statuses[0] = "RUNNING";
 	lf.n_statuses = 1;
-	assert_int_equal(list(f, &lf, &rs), 2);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 2);
 	lf.statuses[1] = "WAITING";
 	lf.n_statuses = 2;
-	assert_int_equal(list(f, &lf, &rs), 7);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 7);
 	lf.statuses[0] = "BOGUS";
 	lf.n_statuses = 1;
 	assert_int_equal(list(f, &lf, &rs), 0);
 	assert_int_equal(rs.n, 0);
 	rows_free(&rs);
 	lf.statuses[0] = "";		/* empty = no filter */
-	assert_int_equal(list(f, &lf, &rs), 7);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 7);
 
 	memset(&lf, 0, sizeof(lf));
 	lf.job_types[0] = "deleteDesktops";
 	lf.n_job_types = 1;
-	assert_int_equal(list(f, &lf, &rs), 3);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 3);
 	lf.job_types[1] = "createDesktops";
 	lf.n_job_types = 2;
 	lf.statuses[0] = "WAITING";
@@ -651,28 +644,23 @@ test_list_filters_paging_order(void **state)
 	rows_free(&rs);
 	lf.job_types[0] = "noSuchType";
 	lf.n_job_types = 1;
-	assert_int_equal(list(f, &lf, &rs), 0);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 0);
 
 	/* job_id and desktop_pool_id count over the index. */
 	memset(&lf, 0, sizeof(lf));
 	lf.job_id = j1;
-	assert_int_equal(list(f, &lf, &rs), 4);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 4);
 	lf.job_id = j3;		/* another project's job */
-	assert_int_equal(list(f, &lf, &rs), 0);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 0);
 	memset(&lf, 0, sizeof(lf));
 	lf.desktop_pool_id = "pool-a";
 	lf.statuses[0] = "WAITING";
 	lf.n_statuses = 1;
-	assert_int_equal(list(f, &lf, &rs), 2);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 2);
 	memset(&lf, 0, sizeof(lf));
 	lf.project_id = f->p2.id;
 	lf.desktop_pool_id = "pool-a";
-	assert_int_equal(list(f, &lf, &rs), 5);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 5);
 	check_counts(f);
 }
 
@@ -1447,7 +1435,6 @@ test_delete_by_status(void **state)
 	char job[ID_SZ], ids[3][ID_SZ], pjob[ID_SZ];
 	const char *failing[] = { NULL, NULL };
 	struct store_list_filter lf;
-	struct rows rs;
 	int64_t n = -1;
 
 	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, ids);
@@ -1461,11 +1448,9 @@ test_delete_by_status(void **state)
 	    f->s.p.id, JOB_STATUS_SUCCESS, &n), 0);
 	assert_int_equal(n, 2);		/* protected and p2 stay */
 	memset(&lf, 0, sizeof(lf));
-	assert_int_equal(list(f, &lf, &rs), 3);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 3);
 	lf.project_id = f->p2.id;
-	assert_int_equal(list(f, &lf, &rs), 2);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 2);
 	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
 	    f->s.p.id, JOB_STATUS_SUCCESS, &n), 0);
 	assert_int_equal(n, 0);
@@ -1478,7 +1463,6 @@ test_delete_by_status_25k(void **state)
 	struct fx *f = *state;
 	struct store_claimed got;
 	struct store_list_filter lf;
-	struct rows rs;
 	char job[ID_SZ];
 	int64_t n = 0, t0, ms;
 	size_t claimed = 0, k;
@@ -1515,8 +1499,7 @@ test_delete_by_status_25k(void **state)
 	memset(&lf, 0, sizeof(lf));
 	lf.statuses[0] = "FAILED";
 	lf.n_statuses = 1;
-	assert_int_equal(list(f, &lf, &rs), 10);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 10);
 	check_counts(f);
 }
 
@@ -1889,7 +1872,6 @@ test_busy_is_unavailable(void **state)
 	char job[ID_SZ], *body = NULL;
 	struct store_sub_job_in sub = { 0 };
 	struct store_job_in in = { 0 };
-	struct rows rs;
 	sqlite3 *db;
 	int64_t t0;
 
@@ -1910,8 +1892,7 @@ test_busy_is_unavailable(void **state)
 	assert_true(wj_mono_us() - t0 >= 90 * 1000);
 	/* Readers are not blocked (WAL). */
 	memset(&lf, 0, sizeof(lf));
-	assert_int_equal(list(f, &lf, &rs), 2);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 2);
 	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
@@ -1953,7 +1934,6 @@ test_reopen_persists(void **state)
 	struct store_list_filter lf;
 	char job[ID_SZ];
 	struct shown s;
-	struct rows rs;
 	int64_t by[JOB_STATUS_COUNT];
 
 	mk_job(f, f->s.p.id, "createDesktops", 3, NULL, job, NULL);
@@ -1964,8 +1944,7 @@ test_reopen_persists(void **state)
 	assert_int_equal(s.subs.n, 3);
 	rows_free(&s.subs);
 	memset(&lf, 0, sizeof(lf));
-	assert_int_equal(list(f, &lf, &rs), 3);
-	rows_free(&rs);
+	assert_int_equal(listed(f, &lf), 3);
 	assert_int_equal(store_count_by_status(f->s.st, by), 0);
 	assert_int_equal(by[JOB_STATUS_WAITING], 3);
 	assert_int_equal(by[JOB_STATUS_RUNNING], 0);

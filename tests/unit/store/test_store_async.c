@@ -17,7 +17,6 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "store/store.h"
 #include "store_fixture.h"
@@ -45,19 +44,7 @@ setup(void **state)
 static int64_t
 q_int(const struct fx *f, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(f->s.path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return store_fx_int(&f->s, sql);
 }
 
 /* A job of n sub-jobs; every one claimed, the first nfin finished. */

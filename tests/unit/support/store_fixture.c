@@ -1,9 +1,16 @@
 /*
  * store_fixture.c - see store_fixture.h.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store_fixture.h"
 
@@ -26,6 +33,14 @@ store_fx_open(struct store_fx *f, const struct store_opts *o,
     const char *user, const char *ak)
 {
 	static const uint8_t sk[40] = { 1, 2, 3 };
+
+	return store_fx_open_key(f, o, user, ak, sk, sizeof(sk));
+}
+
+int
+store_fx_open_key(struct store_fx *f, const struct store_opts *o,
+    const char *user, const char *ak, const uint8_t *secret, size_t n)
+{
 	struct store_opts so;
 
 	if (store_fx_dir(f) != 0)
@@ -35,8 +50,8 @@ store_fx_open(struct store_fx *f, const struct store_opts *o,
 		so = *o;
 	so.path = f->path;
 	if (store_open(&so, &f->st) != 0 ||
-	    store_bootstrap(f->st, "admin", user, "default", ak, sk,
-	    sizeof(sk), &f->d, &f->u, &f->p) != 0)
+	    store_bootstrap(f->st, "admin", user, "default", ak, secret, n,
+	    &f->d, &f->u, &f->p) != 0)
 		return -1;
 	return 0;
 }
@@ -80,4 +95,31 @@ store_fx_job(struct store *st, const char *project_id)
 	r = store_job_create(st, &actor, &in, &body);
 	free(body);
 	return r;
+}
+
+sqlite3 *
+store_fx_db(const struct store_fx *f)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+int64_t
+store_fx_int(const struct store_fx *f, const char *sql)
+{
+	sqlite3 *db = store_fx_db(f);
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
 }

@@ -5,13 +5,38 @@
  */
 #include "store_hooks.h"
 
+/* Set a hold flag of st's threads under its lock and wake the thread. */
+static void
+hold(struct store *st, int *flag, pthread_cond_t *cv, int paused)
+{
+	pthread_mutex_lock(&st->mu);
+	*flag = paused;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* A counter of st's threads, read under its lock. */
+static uint64_t
+counter(struct store *st, const uint64_t *n)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&st->mu);
+	v = *n;
+	pthread_mutex_unlock(&st->mu);
+	return v;
+}
+
 void
 sq_test_pause(struct store *st, int paused)
 {
-	pthread_mutex_lock(&st->mu);
-	st->paused = paused;
-	pthread_cond_signal(&st->work_cv);
-	pthread_mutex_unlock(&st->mu);
+	hold(st, &st->paused, &st->work_cv, paused);
+}
+
+void
+sq_test_pause_sync(struct store *st, int paused)
+{
+	hold(st, &st->sync_paused, &st->sync_cv, paused);
 }
 
 size_t
@@ -28,32 +53,13 @@ sq_test_queued(struct store *st)
 uint64_t
 sq_test_batches(struct store *st)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&st->mu);
-	n = st->batches;
-	pthread_mutex_unlock(&st->mu);
-	return n;
-}
-
-void
-sq_test_pause_sync(struct store *st, int paused)
-{
-	pthread_mutex_lock(&st->mu);
-	st->sync_paused = paused;
-	pthread_cond_signal(&st->sync_cv);
-	pthread_mutex_unlock(&st->mu);
+	return counter(st, &st->batches);
 }
 
 uint64_t
 sq_test_synced(struct store *st)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&st->mu);
-	n = st->synced;
-	pthread_mutex_unlock(&st->mu);
-	return n;
+	return counter(st, &st->synced);
 }
 
 static int

@@ -467,6 +467,11 @@ typedef int (*store_policy_cb)(void *arg, const struct store_policy_ref *);
 int	store_user_policies(struct store *, const char *user_id,
 	    const char *project_id, store_policy_cb cb, void *arg) WJ_WUR;
 
+/* The job of a sub-job of project_id (to tell a user who gave a sub-job
+ * ID where a job ID belongs); WJ_ERR_NOT_FOUND. */
+int	store_sub_job_job(struct store *, const char *project_id,
+	    const char *sub_job_id, char job_id[WJ_ID_LEN + 1]) WJ_WUR;
+
 /* The project of a sub-job of domain_id; WJ_ERR_NOT_FOUND. */
 int	store_sub_job_project(struct store *, const char *domain_id,
 	    const char *sub_job_id, char project_id[WJ_ID_LEN + 1]) WJ_WUR;

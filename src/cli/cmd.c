@@ -497,11 +497,18 @@ void
 cmd_api_error(const char *what, struct client *c,
     const struct client_resp *resp, int internal_api)
 {
-	const char *code;
+	const char *code, *msg;
 	int probe;
 
 	client_resp_print_error(stderr, what, c, resp);
 	code = json_string_value(json_object_get(resp->json, "error_code"));
+	msg = json_string_value(json_object_get(resp->json, "error_msg"));
+	if (resp->status == 401 && msg != NULL &&
+	    strstr(msg, "AK access failed to reach the limit") != NULL)
+		fprintf(stderr, "wksjobs: the access key is locked after "
+		    "repeated bad signatures; the lock ends by itself (serve "
+		    "--ak-lock-s), or an operator lifts it with 'wksjobs admin "
+		    "key unlock AK'\n");
 	if (resp->status != 404 || code == NULL ||
 	    strcmp(code, "APIGW.0101") != 0)
 		return;

@@ -135,10 +135,11 @@ int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	    int need_project, struct client **out);
 struct client_resp;
 /*
- * client_resp_print_error of a failed call, then, when the answer is
- * "The API does not exist" (404 APIGW.0101) and the endpoint is the
- * other listener of the pair (internal_api: the call was for the
- * internal API), which one it is and where the right one is.
+ * client_resp_print_error of a failed call, then the way on: when the
+ * answer is "The API does not exist" (404 APIGW.0101) and the endpoint
+ * is the other listener of the pair (internal_api: the call was for the
+ * internal API), which one it is and where the right one is; for a
+ * locked access key, how the lock ends.
  */
 void	cmd_api_error(const char *what, struct client *c,
 	    const struct client_resp *resp, int internal_api);

@@ -215,6 +215,23 @@ admin_password_hash(struct admin *ad, int required,
 	return EXIT_OK;
 }
 
+void
+admin_lock_text(int64_t until_ms, int json, char out[ADMIN_LOCK_TEXT])
+{
+	char t[28];
+
+	out[0] = '\0';
+	if (until_ms <= wj_now_ms())
+		return;
+	if (json) {
+		wj_time_iso(until_ms, t);
+		(void)snprintf(out, ADMIN_LOCK_TEXT, "%s", t);
+	} else {
+		wj_time_fmt(until_ms, t);
+		(void)snprintf(out, ADMIN_LOCK_TEXT, "%s UTC", t);
+	}
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 /* The command of words p[0] (noun) and p[1] (verb) with n words. */

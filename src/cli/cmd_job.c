@@ -148,8 +148,8 @@ call(struct client *c, const char *what, const char *method,
 		return EXIT_FAIL;
 	}
 	if (!client_resp_ok(resp)) {
-		/* job create is the one call of the internal API */
-		cmd_api_error(what, c, resp, strcmp(what, "job create") == 0);
+		cmd_api_error(what, c, resp,
+		    strncmp(path, "/v1/internal/", 13) == 0);
 		return EXIT_FAIL;
 	}
 	if (!json_is_object(resp->json)) {

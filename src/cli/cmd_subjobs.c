@@ -165,6 +165,10 @@ list_check(struct sj *s)
 		if (!is_status(st->all[i], 0))
 			return cmd_usage_error(list_use, "--status %s: must be "
 			    "WAITING, RUNNING, SUCCESS or FAILED", st->all[i]);
+	/* A malformed job ID would list nothing, and say nothing of why. */
+	if (cmd_opt(&s->a, "job-id")->set &&
+	    cmd_id_check(list_use, "job ID", cmd_opt(&s->a, "job-id")->s) != 0)
+		return EXIT_USAGE;
 	if (jt->n > WJ_LIST_FILTER_VALUES)
 		return cmd_usage_error(list_use, "at most %d --job-type values",
 		    WJ_LIST_FILTER_VALUES);

@@ -152,6 +152,7 @@ test('usage errors exit 2 with the problem on stderr, before any request', () =>
     [['subjobs', 'delete', '0123456789ABCDEF0123456789ABCDEF'], /not a sub-job ID/],
     [['job', 'show', 'nonsense'], /'nonsense' is not a job ID/],
     [['job', 'retry', '0123'], /not a job ID/],
+    [['subjobs', 'list', '--job-id', 'my-job'], /'my-job' is not a job ID/],
     // Bad values say what is accepted; slips of the keyboard get the flag.
     [['subjobs', 'list', '--limit', '5000'], /bad value for --limit: must be an integer from 0 to 1000/],
     [['subjobs', 'list', '--staus', 'FAILED'], /unknown flag --staus \(did you mean --status\?\)/],
@@ -161,6 +162,9 @@ test('usage errors exit 2 with the problem on stderr, before any request', () =>
     [['admin', 'user', 'list', '--jsno'], /did you mean --json\?/],
     [['subjobs', 'lsit'], /unknown subjobs command 'lsit' \(did you mean 'list'\?\)/],
     [['jbo', 'show'], /unknown command 'jbo' \(did you mean 'job'\?\)/],
+    [['admin', 'usr', 'list'], /unknown admin command 'usr' \(did you mean 'user'\?\)/],
+    [['admin', 'key', 'unlokc', 'AK'], /unknown admin command 'key unlokc' \(did you mean 'unlock'\?\)/],
+    [['admin', 'user', 'unlock'], /wrong number of arguments for admin user unlock/],
     [['job'], /missing job command/],
     [['job', 'show'], /exactly one JOB_ID/],
     [['job', 'show', 'a', 'b'], /exactly one JOB_ID/],

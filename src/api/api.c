@@ -74,6 +74,13 @@ const struct api_route api_routes[] = {
 	{ { "GET", "/v3/projects", PUB },
 	    "KeystoneListProjects", 0,
 	    NULL, api_iam_projects, HTTP_ERR_IAM },
+	/* Who am I: any caller, about itself (no IAM action). */
+	{ { "GET", "/v3/auth/domains", PUB },
+	    "KeystoneListAuthDomains", 0,
+	    NULL, api_iam_auth_domains, HTTP_ERR_IAM },
+	{ { "GET", "/v5/caller-identity", PUB },
+	    "GetCallerIdentity", 0,
+	    NULL, api_sts_caller_identity, HTTP_ERR_STS },
 	{ { "POST", "/v5/decode-authorization-message", PUB },
 	    "DecodeAuthorizationMessage", 0,
 	    "sts::decodeAuthorizationMessage", api_sts_decode, HTTP_ERR_STS },

@@ -181,7 +181,9 @@ int	api_health_metrics(struct api_req *);
 int	api_iam_token_create(struct api_req *);
 int	api_iam_token_validate(struct api_req *);
 int	api_iam_projects(struct api_req *);
+int	api_iam_auth_domains(struct api_req *);
 int	api_sts_decode(struct api_req *);
+int	api_sts_caller_identity(struct api_req *);
 int	api_openapi_get(struct api_req *);
 
 /* ---- authorization (api_authz.c) ------------------------------------ */

@@ -606,13 +606,23 @@ api_iam_token_validate(struct api_req *r)
 	return reply_token(r, 200, &t, subject, p.is_root);
 }
 
+/* "links": {"self": "http://<host><path>"} (path formatted). */
+static void
+write_links(struct jw *w, const char *host, const char *fmt, const char *id)
+{
+	char url[HOST_MAX + 64 + WJ_ID_LEN], path[64 + WJ_ID_LEN];
+
+	(void)snprintf(path, sizeof(path), fmt, id);
+	(void)snprintf(url, sizeof(url), "http://%s%s", host, path);
+	jw_key(w, "links");
+	jw_obj_open(w);
+	jw_kv_str(w, "self", url);
+	jw_obj_close(w);
+}
+
 static void
 project_json(const struct store_project *p, const char *host, struct jw *w)
 {
-	char url[HOST_MAX + 64];
-
-	(void)snprintf(url, sizeof(url), "http://%s/v3/projects/%s", host,
-	    p->id);
 	jw_obj_open(w);
 	jw_kv_str(w, "id", p->id);
 	jw_kv_str(w, "name", p->name);
@@ -623,10 +633,7 @@ project_json(const struct store_project *p, const char *host, struct jw *w)
 	jw_bool(w, 1);
 	jw_key(w, "is_domain");
 	jw_bool(w, 0);
-	jw_key(w, "links");
-	jw_obj_open(w);
-	jw_kv_str(w, "self", url);
-	jw_obj_close(w);
+	write_links(w, host, "/v3/projects/%s", p->id);
 	jw_obj_close(w);
 }
 
@@ -662,7 +669,7 @@ int
 api_iam_projects(struct api_req *r)
 {
 	struct store_project *p = NULL;
-	char name[STORE_NAME_MAX + 1], url[HOST_MAX + 32];
+	char name[STORE_NAME_MAX + 1];
 	const char *host = client_host(r);
 	size_t i, n = 0;
 	struct buf b;
@@ -682,12 +689,39 @@ api_iam_projects(struct api_req *r)
 		if (name[0] == '\0' || strcmp(name, p[i].name) == 0)
 			project_json(&p[i], host, &w);
 	jw_arr_close(&w);
-	(void)snprintf(url, sizeof(url), "http://%s/v3/projects", host);
-	jw_key(&w, "links");
-	jw_obj_open(&w);
-	jw_kv_str(&w, "self", url);
-	jw_obj_close(&w);
+	write_links(&w, host, "/v3/projects%s", "");
 	jw_obj_close(&w);
 	free(p);
+	return api_reply(r, 200, &b);
+}
+
+/*
+ * KeystoneListAuthDomains: the account the caller may act in, its own
+ * (an IAM user belongs to one).  The SDKs' GlobalCredentials without a
+ * domain id take the first entry's id as the caller's domain.
+ */
+int
+api_iam_auth_domains(struct api_req *r)
+{
+	const char *host = client_host(r);
+	struct buf b;
+	struct jw w;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_key(&w, "domains");
+	jw_arr_open(&w);
+	jw_obj_open(&w);
+	jw_kv_str(&w, "id", r->who.domain_id);
+	jw_kv_str(&w, "name", r->who.domain_name);
+	jw_key(&w, "enabled");
+	jw_bool(&w, 1);
+	jw_kv_str(&w, "description", "");
+	write_links(&w, host, "/v3/domains/%s", r->who.domain_id);
+	jw_obj_close(&w);
+	jw_arr_close(&w);
+	write_links(&w, host, "/v3/auth/domains%s", "");
+	jw_obj_close(&w);
 	return api_reply(r, 200, &b);
 }

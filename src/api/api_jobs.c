@@ -25,6 +25,22 @@ emit_sub_job(void *arg, const struct sub_job *s)
 	return w->b->failed ? WJ_ERR_NOMEM : 0;
 }
 
+/*
+ * A job ID that names no job of the project: when it is a sub-job's ID,
+ * say whose (the 404 stays a 404, with the way on in error_detail).
+ */
+static int
+not_a_job(struct api_req *r, int e)
+{
+	char job[WJ_ID_LEN + 1];
+
+	if (e == WJ_ERR_NOT_FOUND && store_sub_job_job(r->api->store,
+	    r->project_id, r->http->params[1], job) == 0)
+		wj_errinfo_set(&r->err, "%s is a sub-job ID of job %s, not a "
+		    "job ID", r->http->params[1], job);
+	return e;
+}
+
 int
 api_jobs_show(struct api_req *r)
 {
@@ -41,7 +57,7 @@ api_jobs_show(struct api_req *r)
 		e = api_reply(r, 200, &b);
 	}
 	buf_free(&b);
-	return e;
+	return not_a_job(r, e);
 }
 
 /* The one reply of RunActionsOnWorkspaceJob: {"job_id": ...} once the

@@ -86,11 +86,42 @@ authn_new_keypair(char ak[21], char sk[41])
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
+/* The gateway's lock write: nobody waits for it. */
+static void
+lock_written(void *arg, int result)
+{
+	(void)arg;
+	if (result != 0)
+		log_warn("authn: AK lock not stored: %s", wj_strerror(result));
+}
+
+/*
+ * One more failure of ak; the one that locks it also writes the lock to
+ * the store, where every server sees it (within the key cache's time)
+ * and an operator can lift it.  This server refuses the key at once.
+ */
 static void
 count_ak_failure(const struct authn *a, const char *ak, int64_t now_ms)
 {
-	if (a->guard != NULL)
-		guard_ak_failed(a->guard, ak, now_ms);
+	int64_t until;
+	int r;
+
+	if (a->guard == NULL ||
+	    (until = guard_ak_failed(a->guard, ak, now_ms)) == 0)
+		return;
+	if ((r = store_key_lock_async(a->store, ak, until, lock_written,
+	    NULL)) != 0)
+		log_warn("authn: AK lock not stored: %s", wj_strerror(r));
+}
+
+/* Locked in the store (by any server) or in this server's guard. */
+static int
+ak_locked(const struct authn *a, const struct store_key *key, int64_t now_ms)
+{
+	if (key->locked_until_ms > now_ms)
+		return 1;
+	return a->guard != NULL && guard_ak_check(a->guard, key->access_key,
+	    now_ms, key->unlocked_ms, NULL) != 0;
 }
 
 /* X-Sdk-Date within the skew of the server's clock. */
@@ -140,8 +171,7 @@ authn_aksk(const struct authn *a, const struct sig_request *req,
 		return WJ_ERR_AUTH;
 	}
 	/* A locked AK is refused, its signature right or wrong. */
-	if (a->guard != NULL &&
-	    guard_ak_check(a->guard, key.access_key, now_ms, NULL) != 0) {
+	if (ak_locked(a, &key, now_ms)) {
 		wj_errinfo_set(ei, "AK access failed to reach the limit,"
 		    "forbidden.");
 		return WJ_ERR_AUTH;

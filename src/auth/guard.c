@@ -25,6 +25,7 @@ struct entry {
 		struct lock_state {
 			int64_t failures;	/* consecutive */
 			int64_t until_ms;	/* 0 = not locked */
+			int64_t since_ms;	/* when it locked */
 		} lock;
 		struct bucket_state {
 			int64_t micro;		/* micro-requests left */
@@ -163,7 +164,7 @@ entry_get(struct table *t, const char *key, int64_t now_ms, int keep_locked)
 
 int
 guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
-    int64_t *until_ms)
+    int64_t lifted_ms, int64_t *until_ms)
 {
 	struct entry *e;
 	int r = 0;
@@ -171,32 +172,46 @@ guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
 	if (until_ms != NULL)
 		*until_ms = 0;
 	pthread_mutex_lock(&g->locks.mu);
-	if (ak != NULL &&
-	    (e = entry_find(&g->locks, ak, wj_hash_str(ak))) != NULL &&
-	    e->u.lock.until_ms > now_ms) {
+	if (ak == NULL ||
+	    (e = entry_find(&g->locks, ak, wj_hash_str(ak))) == NULL)
+		goto out;
+	/* An operator lifted the lock (and the count) since it was made. */
+	if (lifted_ms > 0 && e->u.lock.since_ms <= lifted_ms &&
+	    (e->u.lock.until_ms != 0 || e->u.lock.failures != 0)) {
+		memset(&e->u.lock, 0, sizeof(e->u.lock));
+		goto out;
+	}
+	if (e->u.lock.until_ms > now_ms) {
 		if (until_ms != NULL)
 			*until_ms = e->u.lock.until_ms;
 		r = WJ_ERR_AUTH;
 	}
+ out:
 	pthread_mutex_unlock(&g->locks.mu);
 	return r;
 }
 
-void
+int64_t
 guard_ak_failed(struct guard *g, const char *ak, int64_t now_ms)
 {
 	struct entry *e;
+	int64_t locked = 0;
 
 	pthread_mutex_lock(&g->locks.mu);
 	if ((e = entry_get(&g->locks, ak, now_ms, 1)) != NULL) {
 		if (e->u.lock.until_ms != 0 && e->u.lock.until_ms <= now_ms)
 			e->u.lock.until_ms = 0;	/* an old lock ran out */
+		if (e->u.lock.failures == 0)
+			e->u.lock.since_ms = now_ms;	/* the first failure */
 		if (++e->u.lock.failures >= g->ak_failures) {
 			e->u.lock.failures = 0;
 			e->u.lock.until_ms = now_ms + g->ak_lock_ms;
+			e->u.lock.since_ms = now_ms;
+			locked = e->u.lock.until_ms;
 		}
 	}
 	pthread_mutex_unlock(&g->locks.mu);
+	return locked;
 }
 
 void

@@ -4,7 +4,9 @@
  * a while after consecutive signature failures, and every caller gets a
  * token bucket per route (N requests per second, bursts of N).
  *
- * State lives in this process only (as on a gateway node): bounded,
+ * The counts live in this process only (as on a gateway node); a lock
+ * is also written to the store by the caller (auth/authn.c), where an
+ * operator can lift it.  Tables are bounded,
  * set-associative tables under one mutex each, so memory never grows
  * with the number of keys or callers.  When a set is full the least
  * recently used entry goes (never a running lock while an unlocked
@@ -41,12 +43,17 @@ void	guard_free(struct guard *);
 
 /*
  * Whether ak is locked at now_ms: WJ_ERR_AUTH while it is (*until_ms, may
- * be NULL, says until when), 0 otherwise.
+ * be NULL, says until when), 0 otherwise.  lifted_ms (0: never) is when
+ * an operator last lifted the key's lock: a lock and failures counted
+ * since before then are forgotten.
  */
 int	guard_ak_check(struct guard *, const char *ak, int64_t now_ms,
-	    int64_t *until_ms) WJ_WUR;
-/* One more consecutive failure of ak; the threshold-th one locks it. */
-void	guard_ak_failed(struct guard *, const char *ak, int64_t now_ms);
+	    int64_t lifted_ms, int64_t *until_ms) WJ_WUR;
+/*
+ * One more consecutive failure of ak; the threshold-th one locks it.
+ * Returns the end of the lock it set then (for the store), else 0.
+ */
+int64_t	guard_ak_failed(struct guard *, const char *ak, int64_t now_ms);
 /* A success: the count of consecutive failures of ak starts again. */
 void	guard_ak_ok(struct guard *, const char *ak);
 

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ usage(FILE *f)
 int
 cmd_main(int argc, char **argv)
 {
+	const char *near;
 	size_t i;
 
 	if (argc < 2) {
@@ -59,7 +61,11 @@ cmd_main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
 		if (strcmp(argv[1], cmd_table[i].name) == 0)
 			return cmd_table[i].exec(argc - 1, argv + 1);
-	fprintf(stderr, "wksjobs: unknown command '%s'\n", argv[1]);
+	near = cmd_suggest(argv[1], strlen(argv[1]), cmd_table,
+	    sizeof(cmd_table) / sizeof(cmd_table[0]), sizeof(cmd_table[0]));
+	fprintf(stderr, "wksjobs: unknown command '%s'%s%s%s\n", argv[1],
+	    near != NULL ? " (did you mean '" : "", near != NULL ? near : "",
+	    near != NULL ? "'?)" : "");
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -156,6 +162,87 @@ set_value(const struct opt *o, struct opt_val *v, const char *s)
 	return 0;
 }
 
+/* What an option accepts, for the message about a bad value. */
+static void
+accepted(const struct opt *o, char *out, size_t cap)
+{
+	switch (o->type) {
+	case OPT_INT:
+		(void)snprintf(out, cap, "an integer from %lld to %lld",
+		    (long long)o->min, (long long)o->max);
+		break;
+	case OPT_BOOL:
+		(void)snprintf(out, cap, "true or false");
+		break;
+	case OPT_ADDR:
+		(void)snprintf(out, cap, "HOST:PORT");
+		break;
+	case OPT_DOUBLE:
+		(void)snprintf(out, cap, "a number from %lld to %lld",
+		    (long long)o->min, (long long)o->max);
+		break;
+	default:
+		if (o->max > 0)
+			(void)snprintf(out, cap, "%lld to %lld characters",
+			    (long long)o->min, (long long)o->max);
+		else
+			(void)snprintf(out, cap, "at least %lld characters",
+			    (long long)o->min);
+	}
+}
+
+/* Edits (insert, delete, change, swap two neighbours) from a to b. */
+static size_t
+edit_distance(const char *a, size_t al, const char *b, size_t bl)
+{
+	size_t d[CMD_SUGGEST_MAX + 1][CMD_SUGGEST_MAX + 1], i, j, v;
+
+	if (al > CMD_SUGGEST_MAX || bl > CMD_SUGGEST_MAX)
+		return SIZE_MAX;
+	for (i = 0; i <= al; i++)
+		d[i][0] = i;
+	for (j = 0; j <= bl; j++)
+		d[0][j] = j;
+	for (i = 1; i <= al; i++)
+		for (j = 1; j <= bl; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[al][bl];
+}
+
+const char *
+cmd_suggest(const char *word, size_t len, const void *table, size_t n,
+    size_t stride)
+{
+	const char *best = NULL, *name;
+	size_t i, d, best_d = SIZE_MAX, nl;
+
+	for (i = 0; i < n; i++) {
+		name = *(const char *const *)(const void *)
+		    ((const char *)table + i * stride);
+		nl = strlen(name);
+		/* a start of the name (--stat) counts as one edit */
+		d = len >= 3 && len < nl && strncmp(name, word, len) == 0 ?
+		    1 : edit_distance(word, len, name, nl);
+		if (d < best_d) {
+			best_d = d;
+			best = name;
+		}
+	}
+	/* Close enough to be a slip, not another word. */
+	if (best == NULL || best_d > 2 || best_d * 3 > strlen(best))
+		return NULL;
+	return best;
+}
+
 int
 cmd_usage_error(const char *use, const char *fmt, ...)
 {
@@ -173,7 +260,7 @@ static int
 apply_defaults(const char *use, const struct opt *opts, size_t n,
     struct opt_val *vals)
 {
-	char env[64];
+	char env[64], what[64];
 	const char *e;
 	size_t i;
 
@@ -182,9 +269,11 @@ apply_defaults(const char *use, const struct opt *opts, size_t n,
 			continue;
 		env_name(opts[i].name, env, sizeof(env));
 		if ((e = getenv(env)) != NULL && *e != '\0') {
-			if (set_value(&opts[i], &vals[i], e) != 0)
-				return cmd_usage_error(use, "bad value in $%s",
-				    env);
+			if (set_value(&opts[i], &vals[i], e) != 0) {
+				accepted(&opts[i], what, sizeof(what));
+				return cmd_usage_error(use, "bad value in $%s: "
+				    "must be %s", env, what);
+			}
 			vals[i].set = 1;
 		} else if (opts[i].def != NULL &&
 		    set_value(&opts[i], &vals[i], opts[i].def) != 0)
@@ -194,10 +283,27 @@ apply_defaults(const char *use, const struct opt *opts, size_t n,
 	return 0;
 }
 
+static int
+unknown_flag(const char *use, const struct opt *opts, size_t n,
+    const char *arg, const char *name, size_t nl)
+{
+	const char *near;
+
+	if (strncmp(name, "help", nl) == 0 && nl > 0)
+		near = "help";
+	else
+		near = cmd_suggest(name, nl, opts, n, sizeof(*opts));
+	if (near != NULL)
+		return cmd_usage_error(use, "unknown flag %s (did you mean "
+		    "--%s?)", arg, near);
+	return cmd_usage_error(use, "unknown flag %s", arg);
+}
+
 int
 cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
     char **argv, struct cmd_args *out)
 {
+	char what[64];
 	const char *name, *val;
 	size_t i, nl;
 	int a;
@@ -228,8 +334,7 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 			    strncmp(opts[i].name, name, nl) == 0)
 				break;
 		if (i == n)
-			return cmd_usage_error(use, "unknown flag %s",
-			    argv[a]);
+			return unknown_flag(use, opts, n, argv[a], name, nl);
 		if (val != NULL)
 			val++;
 		else if (opts[i].type == OPT_BOOL)
@@ -242,9 +347,11 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 		if (out->vals[i].set && !opts[i].repeat)
 			return cmd_usage_error(use, "flag --%s given twice",
 			    opts[i].name);
-		if (set_value(&opts[i], &out->vals[i], val) != 0)
-			return cmd_usage_error(use, "bad value for --%s",
-			    opts[i].name);
+		if (set_value(&opts[i], &out->vals[i], val) != 0) {
+			accepted(&opts[i], what, sizeof(what));
+			return cmd_usage_error(use, "bad value for --%s: must "
+			    "be %s", opts[i].name, what);
+		}
 		out->vals[i].set = 1;
 	}
 	return apply_defaults(use, opts, n, out->vals);
@@ -291,6 +398,7 @@ int
 cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
     size_t n, int argc, char **argv)
 {
+	const char *near;
 	size_t i;
 
 	if (argc < 2) {
@@ -306,8 +414,10 @@ cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
 	for (i = 0; i < n; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "wksjobs: unknown %s command '%s'\nusage: %s\n",
-	    group, argv[1], use);
+	near = cmd_suggest(argv[1], strlen(argv[1]), subs, n, sizeof(*subs));
+	fprintf(stderr, "wksjobs: unknown %s command '%s'%s%s%s\nusage: %s\n",
+	    group, argv[1], near != NULL ? " (did you mean '" : "",
+	    near != NULL ? near : "", near != NULL ? "'?)" : "", use);
 	return EXIT_USAGE;
 }
 
@@ -359,6 +469,61 @@ cmd_no_args(const char *command, const char *use, const struct cmd_args *a)
 	fprintf(stderr, "wksjobs: %s takes no arguments\nusage: %s\n",
 	    command, use);
 	return EXIT_USAGE;
+}
+
+int
+cmd_id_check(const char *use, const char *what, const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (id[0] == '-')
+		return unknown_flag(use, NULL, 0, id, id + strspn(id, "-"),
+		    strlen(id + strspn(id, "-")));
+	for (i = 0; i < n && n == WJ_ID_LEN; i++)
+		if (!isdigit((unsigned char)id[i]) &&
+		    (id[i] < 'a' || id[i] > 'f'))
+			break;
+	if (n == WJ_ID_LEN && i == n)
+		return 0;
+	if (n > WJ_ID_LEN + 8)
+		return cmd_usage_error(use, "'%.*s...' is not a %s: IDs are "
+		    "%d lower-case hex digits", WJ_ID_LEN, id, what,
+		    WJ_ID_LEN);
+	return cmd_usage_error(use, "'%s' is not a %s: IDs are %d lower-case "
+	    "hex digits", id, what, WJ_ID_LEN);
+}
+
+void
+cmd_api_error(const char *what, struct client *c,
+    const struct client_resp *resp, int internal_api)
+{
+	const char *code, *msg;
+	int probe;
+
+	client_resp_print_error(stderr, what, c, resp);
+	code = json_string_value(json_object_get(resp->json, "error_code"));
+	msg = json_string_value(json_object_get(resp->json, "error_msg"));
+	if (resp->status == 401 && msg != NULL &&
+	    strstr(msg, "AK access failed to reach the limit") != NULL)
+		fprintf(stderr, "wksjobs: the access key is locked after "
+		    "repeated bad signatures; the lock ends by itself (serve "
+		    "--ak-lock-s), or an operator lifts it with 'wksjobs admin "
+		    "key unlock AK'\n");
+	if (resp->status != 404 || code == NULL ||
+	    strcmp(code, "APIGW.0101") != 0)
+		return;
+	/* The other listener of the pair answers this for every path. */
+	probe = client_probe_internal(c);
+	if (!internal_api && probe == 1)
+		fprintf(stderr, "wksjobs: %s looks like the internal listener; "
+		    "the public API is on the other port (default %s): give "
+		    "--endpoint or set $WKSJOBS_ENDPOINT\n", client_endpoint(c),
+		    CLIENT_PUBLIC_DEFAULT);
+	else if (internal_api && probe == 0)
+		fprintf(stderr, "wksjobs: %s looks like the public listener; "
+		    "the internal API is on the other port (default %s): give "
+		    "--internal-endpoint or set $WKSJOBS_INTERNAL_ENDPOINT\n",
+		    client_endpoint(c), CLIENT_INTERNAL_DEFAULT);
 }
 
 const char cmd_true[] = "true", cmd_false[] = "false";

@@ -116,6 +116,15 @@ int	cmd_parse_output(const char *use, const struct opt *opts, size_t n,
 int	cmd_no_args(const char *command, const char *use,
 	    const struct cmd_args *a);
 
+/*
+ * 0 when id has the form of the IDs wksjobs gives jobs and sub-jobs (32
+ * lower-case hex digits); else says so on stderr ("not a <what>") with
+ * the usage, or "unknown flag" for a word starting with '-', and returns
+ * EXIT_USAGE.  An ID of another form was never issued: a call with it
+ * could only be answered "not found" (or be skipped silently).
+ */
+int	cmd_id_check(const char *use, const char *what, const char *id);
+
 struct client;
 /*
  * A client for the URL in flag endpoint_flag with the credentials of a
@@ -124,6 +133,17 @@ struct client;
  */
 int	cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	    int need_project, struct client **out);
+struct client_resp;
+/*
+ * client_resp_print_error of a failed call, then the way on: when the
+ * answer is "The API does not exist" (404 APIGW.0101) and the endpoint
+ * is the other listener of the pair (internal_api: the call was for the
+ * internal API), which one it is and where the right one is; for a
+ * locked access key, how the lock ends.
+ */
+void	cmd_api_error(const char *what, struct client *c,
+	    const struct client_resp *resp, int internal_api);
+
 /*
  * Values of cmd_print_object's pairs that are JSON true and false
  * rather than strings (compared by address).
@@ -135,6 +155,15 @@ void	cmd_jw_object(struct jw *w, const char *key, ...);
 /* The pairs as one JSON object line on stdout, the text wiped after
  * (it may hold a secret key); EXIT_OK. */
 int	cmd_print_object(const char *key, ...);
+
+#define CMD_SUGGEST_MAX 40	/* longest word compared for a suggestion */
+/*
+ * The name in table (n entries of stride bytes, each starting with its
+ * const char *name) closest to word[0..len), when it is near enough to
+ * be a slip of the keyboard ("staus" for "status"); else NULL.
+ */
+const char *cmd_suggest(const char *word, size_t len, const void *table,
+	    size_t n, size_t stride);
 
 /* Say "wksjobs: <fmt>" and the usage on stderr; returns EXIT_USAGE. */
 int	cmd_usage_error(const char *use, const char *fmt, ...)

@@ -215,6 +215,23 @@ admin_password_hash(struct admin *ad, int required,
 	return EXIT_OK;
 }
 
+void
+admin_lock_text(int64_t until_ms, int json, char out[ADMIN_LOCK_TEXT])
+{
+	char t[28];
+
+	out[0] = '\0';
+	if (until_ms <= wj_now_ms())
+		return;
+	if (json) {
+		wj_time_iso(until_ms, t);
+		(void)snprintf(out, ADMIN_LOCK_TEXT, "%s", t);
+	} else {
+		wj_time_fmt(until_ms, t);
+		(void)snprintf(out, ADMIN_LOCK_TEXT, "%s UTC", t);
+	}
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 /* The command of words p[0] (noun) and p[1] (verb) with n words. */
@@ -234,6 +251,40 @@ lookup(char **p, int n, const struct admin_noun **noun)
 			}
 	}
 	return NULL;
+}
+
+/* Why words p[0] p[1] name no command, with the nearest that does. */
+static int
+unknown_command(char **p)
+{
+	const char *names[N_NOUNS], *near;
+	char what[160];
+	size_t i;
+
+	for (i = 0; i < N_NOUNS; i++)
+		if (strcmp(p[0], nouns[i]->name) == 0)
+			break;
+	if (i == N_NOUNS) {
+		for (i = 0; i < N_NOUNS; i++)
+			names[i] = nouns[i]->name;
+		near = cmd_suggest(p[0], strlen(p[0]), names, N_NOUNS,
+		    sizeof(names[0]));
+		(void)snprintf(what, sizeof(what), "unknown admin command "
+		    "'%s'%s%s%s", p[0], near != NULL ? " (did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?)" : "");
+		return admin_usage_error(what);
+	}
+	near = cmd_suggest(p[1], strlen(p[1]), nouns[i]->cmds, nouns[i]->n,
+	    sizeof(nouns[i]->cmds[0]));
+	if (near != NULL && strcmp(near, p[1]) == 0)
+		(void)snprintf(what, sizeof(what), "wrong number of arguments "
+		    "for admin %s %s", p[0], p[1]);
+	else
+		(void)snprintf(what, sizeof(what), "unknown admin command "
+		    "'%s %s'%s%s%s", p[0], p[1], near != NULL ?
+		    " (did you mean '" : "", near != NULL ? near : "",
+		    near != NULL ? "'?)" : "");
+	return admin_usage_error(what);
 }
 
 static int
@@ -278,7 +329,7 @@ admin_run(struct admin *ad)
 	if (ad->a.n_pos < 2)
 		return admin_usage_error("missing admin command");
 	if ((c = lookup(ad->a.pos, ad->a.n_pos, &noun)) == NULL)
-		return admin_usage_error("unknown admin command");
+		return unknown_command(ad->a.pos);
 	if ((r = datadir_open(cmd_opt(&ad->a, "data")->s, 3, &ad->st,
 	    &ad->mk)) != 0)
 		return r;

@@ -101,6 +101,11 @@ admin_row_fn admin_row_id_name;
 int	admin_created(struct admin *, int r, const char *what, const char *id,
 	    const char *name);
 
+/* A lock's end for a list: "" when not locked (until_ms <= now), else
+ * "YYYY-MM-DD HH:MM:SS UTC", or with json the ISO 8601 form. */
+#define ADMIN_LOCK_TEXT 32
+void	admin_lock_text(int64_t until_ms, int json, char out[ADMIN_LOCK_TEXT]);
+
 /* The password of --password, hashed; *have whether one was given. */
 int	admin_password_hash(struct admin *, int required,
 	    char hash[PASSWD_HASH_MAX + 1], int *have);

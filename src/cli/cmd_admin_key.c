@@ -1,7 +1,8 @@
 /*
  * cmd_admin_key.c - "wksjobs admin key": create an access key for a
  * user (its secret key is shown once, stored only sealed with the
- * master key), list, disable and enable the account's keys.
+ * master key), list, disable and enable the account's keys, and lift
+ * the lock of a key locked after bad signatures.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +46,20 @@ key_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 {
 	const struct store_key *k = row;
 	const char *status = k->enabled ? "enabled" : "disabled";
+	char until[ADMIN_LOCK_TEXT];
 
 	(void)ctx;
+	admin_lock_text(k->locked_until_ms, ad->json, until);
 	if (!ad->json)
-		printf("%s %s %s\n", k->access_key, k->user.name, status);
-	else
+		printf("%s %s %s%s%s\n", k->access_key, k->user.name, status,
+		    until[0] != '\0' ? " locked until " : "", until);
+	else if (until[0] == '\0')
 		cmd_jw_object(w, "access_key", k->access_key, "user",
 		    k->user.name, "status", status, NULL);
+	else
+		cmd_jw_object(w, "access_key", k->access_key, "user",
+		    k->user.name, "status", status, "locked_until", until,
+		    NULL);
 }
 
 static int
@@ -81,11 +89,28 @@ key_enable(struct admin *ad, char **arg)
 	return EXIT_OK;
 }
 
+/* key unlock AK: the lock after bad signatures goes, on every server
+ * within the key cache's time (docs/API.md#authentication). */
+static int
+key_unlock(struct admin *ad, char **arg)
+{
+	int r;
+
+	if ((r = store_key_unlock(ad->st, arg[0], wj_now_ms())) != 0)
+		return admin_fail(r, arg[0]);
+	if (ad->json)
+		return cmd_print_object("access_key", arg[0], "status",
+		    "unlocked", NULL);
+	printf("%s unlocked\n", arg[0]);
+	return EXIT_OK;
+}
+
 static const struct admin_cmd cmds[] = {
 	{ "create", 0, "create --user NAME", key_create, 0, NULL },
 	{ "list", 0, "list", admin_list, 0, &keys },
 	{ "disable", 1, "disable AK", key_enable, 0, NULL },
 	{ "enable", 1, "enable AK", key_enable, 1, NULL },
+	{ "unlock", 1, "unlock AK", key_unlock, 0, NULL },
 };
 
 const struct admin_noun admin_key = ADMIN_NOUN("key", cmds, NULL);

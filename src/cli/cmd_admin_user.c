@@ -1,7 +1,8 @@
 /*
- * cmd_admin_user.c - "wksjobs admin user": create, list, disable,
- * enable and set the password of the account's users (the root user
- * cannot be disabled); admin_user_find for the commands that name one.
+ * cmd_admin_user.c - "wksjobs admin user": create, list (with password
+ * lockouts), disable, enable, unlock and set the password of the
+ * account's users (the root user cannot be disabled); admin_user_find
+ * for the commands that name one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +44,26 @@ user_row(struct admin *ad, struct jw *w, const void *row, const void *ctx)
 {
 	const struct store_user *u = row;
 	const char *status = u->enabled ? "enabled" : "disabled";
+	const char *root = u->is_root ? cmd_true : cmd_false;
+	char until[ADMIN_LOCK_TEXT];
+	struct store_user_auth ua;
 
 	(void)ctx;
+	until[0] = '\0';
+	if (store_user_auth_get(ad->st, u->id, &ua) == 0) {
+		OPENSSL_cleanse(ua.password_hash, sizeof(ua.password_hash));
+		admin_lock_text(ua.locked_until_ms, ad->json, until);
+	}
 	if (!ad->json)
-		printf("%s %s %s%s\n", u->id, u->name, status,
-		    u->is_root ? " root" : "");
+		printf("%s %s %s%s%s%s\n", u->id, u->name, status,
+		    u->is_root ? " root" : "", until[0] != '\0' ?
+		    " locked until " : "", until);
+	else if (until[0] == '\0')
+		cmd_jw_object(w, "id", u->id, "name", u->name, "status",
+		    status, "root", root, NULL);
 	else
 		cmd_jw_object(w, "id", u->id, "name", u->name, "status",
-		    status, "root", u->is_root ? cmd_true : cmd_false,
-		    NULL);
+		    status, "root", root, "locked_until", until, NULL);
 }
 
 static int
@@ -112,11 +124,26 @@ user_passwd(struct admin *ad, char **arg)
 	return user_status(ad, arg[0], "password changed");
 }
 
+/* user unlock NAME: the password lockout goes (at once: logins read it
+ * from the store). */
+static int
+user_unlock(struct admin *ad, char **arg)
+{
+	struct store_user u;
+	int r;
+
+	if ((r = admin_user_find(ad, arg[0], &u)) != 0 ||
+	    (r = store_user_unlock(ad->st, u.id)) != 0)
+		return admin_fail(r, arg[0]);
+	return user_status(ad, arg[0], "unlocked");
+}
+
 static const struct admin_cmd cmds[] = {
 	{ "create", 1, "create NAME [--password P]", user_create, 0, NULL },
 	{ "list", 0, "list", admin_list, 0, &users },
 	{ "disable", 1, "disable NAME", user_enable, 0, NULL },
 	{ "enable", 1, "enable NAME", user_enable, 1, NULL },
+	{ "unlock", 1, "unlock NAME", user_unlock, 0, NULL },
 	{ "passwd", 1, "passwd NAME --password P", user_passwd, 0, NULL },
 };
 

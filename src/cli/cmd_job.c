@@ -99,15 +99,12 @@ jc_parse(struct jc *j, const char *use, const struct opt *opts, size_t n,
 		return r;
 	for (i = 0; i < j->a.n_pos; i++)
 		if (j->a.pos[i][0] == '-')
-			return cmd_usage_error(use, "unknown flag %s",
-			    j->a.pos[i]);
+			return cmd_id_check(use, "job ID", j->a.pos[i]);
 	if (j->a.n_pos != npos)
 		return cmd_usage_error(use, npos == 0 ? "no arguments expected" :
 		    "expected exactly one JOB_ID");
-	if (npos == 1 && (strlen(j->a.pos[0]) > WJ_PARAM_MAX ||
-	    j->a.pos[0][0] == '\0'))
-		return cmd_usage_error(use, "JOB_ID must be 1..%d characters",
-		    WJ_PARAM_MAX);
+	if (npos == 1 && (r = cmd_id_check(use, "job ID", j->a.pos[0])) != 0)
+		return r;
 	j->color = out_use_color(stdout);
 	return 0;
 }
@@ -151,7 +148,8 @@ call(struct client *c, const char *what, const char *method,
 		return EXIT_FAIL;
 	}
 	if (!client_resp_ok(resp)) {
-		client_resp_print_error(stderr, what, c, resp);
+		cmd_api_error(what, c, resp,
+		    strncmp(path, "/v1/internal/", 13) == 0);
 		return EXIT_FAIL;
 	}
 	if (!json_is_object(resp->json)) {

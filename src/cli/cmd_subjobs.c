@@ -69,7 +69,9 @@ static const char *delete_use =
     "(not job ID), sent in batches of 10, or every sub-job in a status.\n"
     "Each batch is all or nothing; on an error the command stops, says\n"
     "which batch failed and which IDs earlier batches deleted, and exits\n"
-    "1.  Unknown IDs are skipped by the server (deleting is idempotent).\n"
+    "1.  IDs that no longer exist are skipped by the server (deleting\n"
+    "is idempotent), so the summary says how many were requested; with\n"
+    "--status it gives the status's total_count before and after.\n"
     "Exit status: 0 ok, 1 API or network error, 2 usage error.";
 
 #define N_LIST_OPTS (sizeof(list_opts) / sizeof(list_opts[0]))
@@ -163,6 +165,10 @@ list_check(struct sj *s)
 		if (!is_status(st->all[i], 0))
 			return cmd_usage_error(list_use, "--status %s: must be "
 			    "WAITING, RUNNING, SUCCESS or FAILED", st->all[i]);
+	/* A malformed job ID would list nothing, and say nothing of why. */
+	if (cmd_opt(&s->a, "job-id")->set &&
+	    cmd_id_check(list_use, "job ID", cmd_opt(&s->a, "job-id")->s) != 0)
+		return EXIT_USAGE;
 	if (jt->n > WJ_LIST_FILTER_VALUES)
 		return cmd_usage_error(list_use, "at most %d --job-type values",
 		    WJ_LIST_FILTER_VALUES);
@@ -240,7 +246,7 @@ list_page(struct sj *s, int64_t limit, int64_t offset,
 		return EXIT_FAIL;
 	}
 	if (!client_resp_ok(resp)) {
-		client_resp_print_error(stderr, "subjobs list", s->c, resp);
+		cmd_api_error("subjobs list", s->c, resp, 0);
 		return EXIT_FAIL;
 	}
 	tc = json_object_get(resp->json, "total_count");
@@ -404,7 +410,8 @@ static int
 delete_ids_check(struct sj *s, struct batches *b)
 {
 	const char *id;
-	size_t i, j, len;
+	size_t i, j;
+	int r;
 
 	if ((b->ids = calloc((size_t)s->a.n_pos + 1, sizeof(*b->ids))) ==
 	    NULL) {
@@ -413,12 +420,8 @@ delete_ids_check(struct sj *s, struct batches *b)
 	}
 	for (i = 0; i < (size_t)s->a.n_pos; i++) {
 		id = s->a.pos[i];
-		len = strlen(id);
-		if (id[0] == '-')
-			return cmd_usage_error(delete_use, "unknown flag %s", id);
-		if (len == 0 || len > WJ_PARAM_MAX || !wj_utf8_clean(id, len))
-			return cmd_usage_error(delete_use, "'%s' is not a sub-job ID "
-			    "(1..255 characters)", id);
+		if ((r = cmd_id_check(delete_use, "sub-job ID", id)) != 0)
+			return r;
 		for (j = 0; j < b->n; j++)
 			if (strcmp(b->ids[j], id) == 0)
 				break;
@@ -485,7 +488,7 @@ delete_report(const struct sj *s, const struct batches *b, size_t k,
 
 	(void)snprintf(what, sizeof(what), "subjobs delete: batch %zu of %zu",
 	    k + 1, b->nb);
-	client_resp_print_error(stderr, what, s->c, resp);
+	cmd_api_error(what, s->c, resp, 0);
 	if (resp->status == 0)
 		fprintf(stderr, "wksjobs: batch %zu of %zu: no response, so "
 		    "its IDs may or may not be deleted (repeating the command "
@@ -498,8 +501,9 @@ delete_report(const struct sj *s, const struct batches *b, size_t k,
 		fprintf(stderr, "wksjobs: no earlier batch: nothing was "
 		    "deleted\n");
 	else
-		fprintf(stderr, "wksjobs: already deleted by batches 1..%zu: "
-		    "%zu IDs:\n", k, deleted);
+		fprintf(stderr, "wksjobs: already done by batches 1..%zu "
+		    "(deleted, or not there any more): %zu IDs:\n", k,
+		    deleted);
 	for (i = 0; i < deleted; i++)
 		fprintf(stderr, "  %s\n", client_sanitize(b->ids[i], clean,
 		    sizeof(clean), WJ_PARAM_MAX));
@@ -518,9 +522,12 @@ delete_summary(const struct sj *s, const struct batches *b, int failed)
 	if (n > b->n)
 		n = b->n;
 	if (s->fmt == OUT_TABLE) {
+		/* The API answers no count: say what was asked, no more. */
 		if (!failed)
-			printf("deleted %zu sub-job ID(s) in %zu batch(es) "
-			    "(unknown IDs are skipped)\n", b->n, b->nb);
+			printf("requested deletion of %zu record%s in %zu "
+			    "batch%s (IDs that no longer exist are skipped)\n",
+			    b->n, b->n == 1 ? "" : "s", b->nb,
+			    b->nb == 1 ? "" : "es");
 		return failed ? EXIT_FAIL : EXIT_OK;
 	}
 	doc = json_pack("{s:I,s:I,s:[]}", "batches", (json_int_t)b->nb,
@@ -554,7 +561,7 @@ delete_by_ids(struct sj *s, struct batches *b)
 			goto out;
 		}
 		if (!s->quiet && b->nb > 1)
-			fprintf(stderr, "wksjobs: batch %zu of %zu deleted\n",
+			fprintf(stderr, "wksjobs: batch %zu of %zu done\n",
 			    b->done + 1, b->nb);
 	}
 	r = delete_summary(s, b, 0);
@@ -563,10 +570,76 @@ delete_by_ids(struct sj *s, struct batches *b)
 	return r;
 }
 
+/*
+ * The total_count of status (ListItaSubJobs limit=0: a count, no rows)
+ * into *n; -1 when it cannot be had (said on stderr; the delete goes on).
+ */
+static void
+status_count(struct sj *s, const char *status, int64_t *n)
+{
+	struct client_resp resp;
+	struct buf q;
+	json_t *tc;
+	int r;
+
+	*n = -1;
+	buf_init(&q);
+	client_resp_init(&resp);
+	if (client_query_add(&q, "status", status) != 0 ||
+	    client_query_add(&q, "limit", "0") != 0)
+		goto out;
+	r = client_do(s->c, "GET", s->path.data, q.data, NULL, NULL, 0,
+	    &resp);
+	if ((r != 0 && r != WJ_ERR_IO) || !client_resp_ok(&resp)) {
+		if (!s->quiet)
+			cmd_api_error("subjobs delete: counting", s->c,
+			    &resp, 0);
+		goto out;
+	}
+	tc = json_object_get(resp.json, "total_count");
+	if (json_is_integer(tc))
+		*n = json_integer_value(tc);
+ out:
+	client_resp_free(&resp);
+	buf_free(&q);
+}
+
+/* "7" or "?" when unknown. */
+static const char *
+count_text(int64_t n, char *buf, size_t cap)
+{
+	if (n < 0)
+		return "?";
+	(void)snprintf(buf, cap, "%lld", (long long)n);
+	return buf;
+}
+
+static int
+delete_status_summary(const struct sj *s, json_t *body, const char *status,
+    int64_t before, int64_t after)
+{
+	char b1[24], b2[24];
+
+	if (s->fmt == OUT_JSON) {
+		/* unknown counts are left out */
+		if ((before >= 0 && json_object_set_new(body,
+		    "total_count_before", json_integer(before)) != 0) ||
+		    (after >= 0 && json_object_set_new(body,
+		    "total_count_after", json_integer(after)) != 0))
+			return EXIT_FAIL;
+		return out_json(stdout, body) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	printf("deleted every %s sub-job but those of protected job types: "
+	    "%s %s before, %s after\n", status, count_text(before, b1,
+	    sizeof(b1)), status, count_text(after, b2, sizeof(b2)));
+	return EXIT_OK;
+}
+
 static int
 delete_by_status(struct sj *s, const char *status)
 {
 	struct client_resp resp;
+	int64_t before, after;
 	struct buf path;
 	json_t *body;
 	int r;
@@ -579,20 +652,17 @@ delete_by_status(struct sj *s, const char *status)
 		r = EXIT_FAIL;
 		goto out;
 	}
+	/* The API answers no count: the status's total before and after. */
+	status_count(s, status, &before);
 	r = client_do_json(s->c, "POST", path.data, NULL, body, NULL, 0,
 	    &resp);
 	if ((r != 0 && r != WJ_ERR_IO) || !client_resp_ok(&resp)) {
-		client_resp_print_error(stderr, "subjobs delete", s->c, &resp);
+		cmd_api_error("subjobs delete", s->c, &resp, 0);
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if (s->fmt == OUT_JSON)
-		r = out_json(stdout, body) == 0 ? EXIT_OK : EXIT_FAIL;
-	else {
-		printf("deleted every %s sub-job (but those of protected job "
-		    "types)\n", status);
-		r = EXIT_OK;
-	}
+	status_count(s, status, &after);
+	r = delete_status_summary(s, body, status, before, after);
  out:
 	json_decref(body);
 	buf_free(&path);

@@ -554,3 +554,19 @@ client_query_add(struct buf *q, const char *name, const char *value)
 		return r;
 	return 0;
 }
+
+int
+client_probe_internal(struct client *c)
+{
+	struct client_resp r;
+	int e, result = -1;
+
+	client_resp_init(&r);
+	e = client_do(c, "GET", "/healthz", NULL, NULL, NULL, 0, &r);
+	if (e == 0 && r.status == 200)
+		result = 1;
+	else if (e == 0 && r.status == 404)
+		result = 0;
+	client_resp_free(&r);
+	return result;
+}

@@ -144,6 +144,13 @@ int	client_path_add(struct buf *path, const char *segment) WJ_WUR;
 int	client_query_add(struct buf *query, const char *name,
 	    const char *value) WJ_WUR;
 
+/*
+ * Whether the endpoint is a wksjobs internal listener, the one that
+ * serves GET /healthz: 1 it is (200), 0 it is not (404), -1 unknown.
+ * For the hint after a "The API does not exist" answer.
+ */
+int	client_probe_internal(struct client *);
+
 /* Is the response a 2xx? */
 int	client_resp_ok(const struct client_resp *);
 /*

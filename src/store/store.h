@@ -84,6 +84,8 @@ struct store_key {
 	char	access_key[WJ_ID_LEN + 1];
 	int	enabled;
 	int64_t	created_ms;
+	int64_t	locked_until_ms;	/* signature lockout; 0 = none */
+	int64_t	unlocked_ms;		/* when a lock was last lifted */
 	uint8_t	secret_sealed[128];
 	size_t	secret_sealed_len;
 	struct store_user user;
@@ -119,6 +121,21 @@ int	store_key_set_enabled(struct store *, const char *ak, int enabled)
 	    WJ_WUR;
 /* Key by AK with its user; WJ_ERR_NOT_FOUND when unknown. */
 int	store_key_get(struct store *, const char *ak, struct store_key *out)
+	    WJ_WUR;
+/*
+ * Lock ak until until_ms after consecutive signature failures (the
+ * gateway's write, not audited; a later lock is kept).  An unknown AK is
+ * no error.  The gateway uses the _async form and waits for nothing.
+ */
+int	store_key_lock(struct store *, const char *ak, int64_t until_ms)
+	    WJ_WUR;
+int	store_key_lock_async(struct store *, const char *ak, int64_t until_ms,
+	    store_done_fn done, void *arg) WJ_WUR;
+/*
+ * Lift ak's lock at now_ms (unlocked_ms = now_ms, which tells the servers
+ * to drop the lock they keep in memory too); WJ_ERR_NOT_FOUND.
+ */
+int	store_key_unlock(struct store *, const char *ak, int64_t now_ms)
 	    WJ_WUR;
 
 /* ---- jobs ------------------------------------------------------------ */
@@ -396,6 +413,8 @@ int	store_user_login_failed(struct store *, const char *user_id,
 int	store_user_login_failed_async(struct store *, const char *user_id,
 	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
 	    store_done_fn done, void *arg) WJ_WUR;
+/* Lift a password lockout: no lock, no failures counted (audited). */
+int	store_user_unlock(struct store *, const char *user_id) WJ_WUR;
 /* A right password: the count of failures goes back to 0. */
 int	store_user_login_ok(struct store *, const char *user_id) WJ_WUR;
 int	store_user_login_ok_async(struct store *, const char *user_id,
@@ -466,6 +485,11 @@ typedef int (*store_policy_cb)(void *arg, const struct store_policy_ref *);
  */
 int	store_user_policies(struct store *, const char *user_id,
 	    const char *project_id, store_policy_cb cb, void *arg) WJ_WUR;
+
+/* The job of a sub-job of project_id (to tell a user who gave a sub-job
+ * ID where a job ID belongs); WJ_ERR_NOT_FOUND. */
+int	store_sub_job_job(struct store *, const char *project_id,
+	    const char *sub_job_id, char job_id[WJ_ID_LEN + 1]) WJ_WUR;
 
 /* The project of a sub-job of domain_id; WJ_ERR_NOT_FOUND. */
 int	store_sub_job_project(struct store *, const char *domain_id,

@@ -146,6 +146,25 @@ test('usage errors exit 2 with the problem on stderr, before any request', () =>
     [['subjobs', 'delete', '--status', 'RUNNING'], /must be SUCCESS or FAILED/],
     [['subjobs', 'delete', '-x'], /unknown flag -x/],
     [['subjobs', 'delete', 'x'.repeat(256)], /not a sub-job ID/],
+    // A malformed ID (wksjobs issues 32 lower-case hex digits) is a usage
+    // error: the server would skip it and nothing would say so.
+    [['subjobs', 'delete', 'nonsense'], /'nonsense' is not a sub-job ID: IDs are 32 lower-case hex digits/],
+    [['subjobs', 'delete', '0123456789ABCDEF0123456789ABCDEF'], /not a sub-job ID/],
+    [['job', 'show', 'nonsense'], /'nonsense' is not a job ID/],
+    [['job', 'retry', '0123'], /not a job ID/],
+    [['subjobs', 'list', '--job-id', 'my-job'], /'my-job' is not a job ID/],
+    // Bad values say what is accepted; slips of the keyboard get the flag.
+    [['subjobs', 'list', '--limit', '5000'], /bad value for --limit: must be an integer from 0 to 1000/],
+    [['subjobs', 'list', '--staus', 'FAILED'], /unknown flag --staus \(did you mean --status\?\)/],
+    [['subjobs', 'delete', '--stauts', 'FAILED'], /did you mean --status\?/],
+    [['job', 'create', '--tpye', 'x', '--count', '1'], /did you mean --type\?/],
+    [['worker', '--simlate'], /did you mean --simulate\?/],
+    [['admin', 'user', 'list', '--jsno'], /did you mean --json\?/],
+    [['subjobs', 'lsit'], /unknown subjobs command 'lsit' \(did you mean 'list'\?\)/],
+    [['jbo', 'show'], /unknown command 'jbo' \(did you mean 'job'\?\)/],
+    [['admin', 'usr', 'list'], /unknown admin command 'usr' \(did you mean 'user'\?\)/],
+    [['admin', 'key', 'unlokc', 'AK'], /unknown admin command 'key unlokc' \(did you mean 'unlock'\?\)/],
+    [['admin', 'user', 'unlock'], /wrong number of arguments for admin user unlock/],
     [['job'], /missing job command/],
     [['job', 'show'], /exactly one JOB_ID/],
     [['job', 'show', 'a', 'b'], /exactly one JOB_ID/],
@@ -177,12 +196,12 @@ test('usage errors exit 2 with the problem on stderr, before any request', () =>
   // A bad value from the environment is a usage error too.
   const e = cli(P, ['subjobs', 'list'], { WKSJOBS_LIMIT: 'many' });
   assert.equal(e.status, 2);
-  assert.match(e.stderr, /WKSJOBS_LIMIT/);
+  assert.match(e.stderr, /bad value in \$WKSJOBS_LIMIT: must be an integer from 0 to 1000/);
   // Missing credentials: a usage error naming the flag and the variable.
   const noAk = cli(P, ['subjobs', 'list'], { HUAWEICLOUD_SDK_AK: '' });
   assert.equal(noAk.status, 2);
   assert.match(noAk.stderr, /--ak or set HUAWEICLOUD_SDK_AK/);
-  const noP = cli(P, ['job', 'show', 'x'], { HUAWEICLOUD_SDK_PROJECT_ID: '' });
+  const noP = cli(P, ['job', 'show', '0123456789abcdef0123456789abcdef'], { HUAWEICLOUD_SDK_PROJECT_ID: '' });
   assert.equal(noP.status, 2);
   assert.match(noP.stderr, /HUAWEICLOUD_SDK_PROJECT_ID/);
 });
@@ -211,6 +230,31 @@ test('API errors exit 1 with error_code, error_msg and request id on stderr', ()
   const down = cli(P, ['subjobs', 'list', '--endpoint', 'http://127.0.0.1:9']);
   assert.equal(down.status, 1);
   assert.match(down.stderr, /no response from http:\/\/127\.0\.0\.1:9/);
+});
+
+test('errors that point the way: a sub-job ID given as a job ID, the other listener', () => {
+  const P = project();
+  const j = create(P, 'createDesktops', 2);
+  const sub = j.sub_job_ids[1];
+  for (const cmd of ['show', 'retry']) {
+    const r = cli(P, ['job', cmd, sub]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.includes(`error_detail="${sub} is a sub-job ID of job ${j.job_id}, not a job ID"`), r.stderr);
+  }
+  // A public-API command sent to the internal listener, and the reverse.
+  const pub = cli(P, ['subjobs', 'list', '--endpoint', srv.internalUrl]);
+  assert.equal(pub.status, 1);
+  assert.match(pub.stderr, /error_code="APIGW\.0101"/);
+  assert.ok(pub.stderr.includes(`${srv.internalUrl} looks like the internal listener; the public API is on the other port`),
+    pub.stderr);
+  const show = cli(P, ['job', 'show', j.job_id, '--endpoint', srv.internalUrl]);
+  assert.match(show.stderr, /looks like the internal listener/);
+  const int = cli(P, ['job', 'create', '--type', 'x', '--count', '1', '--internal-endpoint', srv.publicUrl]);
+  assert.equal(int.status, 1);
+  assert.ok(int.stderr.includes(`${srv.publicUrl} looks like the public listener; the internal API is on the other port`),
+    int.stderr);
+  // A 404 of the right listener gets no hint.
+  assert.doesNotMatch(cli(P, ['job', 'show', '0123456789abcdef0123456789abcdef']).stderr, /looks like/);
 });
 
 test('job create, then subjobs list as a table with full IDs and as the API JSON', async () => {
@@ -330,12 +374,13 @@ test('subjobs delete --status FAILED|SUCCESS', async () => {
   let n = 0;
   await claimAll(P, () => (n++ % 2 === 0 ? 'FAILED' : 'SUCCESS'));
   const d = ok(cli(P, ['subjobs', 'delete', '--status', 'FAILED']));
-  assert.match(d.stdout, /deleted every FAILED sub-job/);
+  // The API answers no count: the status's total_count before and after.
+  assert.equal(d.stdout, 'deleted every FAILED sub-job but those of protected job types: 2 FAILED before, 0 after\n');
   let left = await sdkList(P);
   assert.equal(left.total_count, 2);
   assert.ok(left.jobs.every((s) => s.status === 'SUCCESS'));
   const dj = json(cli(P, ['subjobs', 'delete', '--status', 'SUCCESS', '--output', 'json']));
-  assert.deepEqual(dj, { delete_by_status: 'SUCCESS' });
+  assert.deepEqual(dj, { delete_by_status: 'SUCCESS', total_count_before: 2, total_count_after: 0 });
   left = await sdkList(P);
   assert.equal(left.total_count, 0);
   assert.equal(j.sub_job_ids.length, 4);
@@ -347,8 +392,14 @@ test('subjobs delete sends more than 10 IDs in batches of 10', async () => {
   const keep = create(P, 'createDesktops', 1);
   await claimAll(P, () => 'SUCCESS');
   const r = ok(cli(P, ['subjobs', 'delete', ...j.sub_job_ids]));
-  assert.match(r.stdout, /deleted 23 sub-job ID\(s\) in 3 batch\(es\)/);
-  for (const k of [1, 2, 3]) assert.match(r.stderr, new RegExp(`batch ${k} of 3 deleted`));
+  // BatchDeleteSubJobs answers 200 and no count, and skips IDs that are
+  // gone: the summary says what was asked, the same the second time.
+  const said = 'requested deletion of 23 records in 3 batches (IDs that no longer exist are skipped)\n';
+  assert.equal(r.stdout, said);
+  for (const k of [1, 2, 3]) assert.match(r.stderr, new RegExp(`batch ${k} of 3 done`));
+  assert.equal(ok(cli(P, ['subjobs', 'delete', ...j.sub_job_ids])).stdout, said);
+  assert.equal(ok(cli(P, ['subjobs', 'delete', j.sub_job_ids[0]])).stdout,
+    'requested deletion of 1 record in 1 batch (IDs that no longer exist are skipped)\n');
   const left = await sdkList(P);
   assert.deepEqual(left.jobs.map((s) => s.id), keep.sub_job_ids);
   // JSON, duplicates collapsed, unknown IDs skipped (idempotent)
@@ -370,7 +421,7 @@ test('subjobs delete stops at a failing batch and says what was deleted', async 
   assert.match(r.stderr, REQ_ID);
   assert.ok(r.stderr.includes(running), 'the refused ID is named');
   assert.match(r.stderr, /batch 2 of 3 was refused: none of its 10 IDs were deleted/);
-  const m = r.stderr.match(/already deleted by batches 1\.\.1: 10 IDs:\n((?: {2}[0-9a-f]{32}\n)+)/);
+  const m = r.stderr.match(/already done by batches 1\.\.1 \(deleted, or not there any more\): 10 IDs:\n((?: {2}[0-9a-f]{32}\n)+)/);
   assert.ok(m, r.stderr);
   assert.deepEqual(m[1].trim().split(/\s+/), ids.slice(0, 10));
   assert.match(r.stderr, /not sent: batches 3\.\.3 \(3 IDs\)/);

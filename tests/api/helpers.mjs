@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
-import { run, raw, sha256hex, startServer, clients } from './lib.mjs';
+import { run, raw, sha256hex, startServer, clients, trackRequestId, requestIdOf } from './lib.mjs';
 import { noteRequest, rethrowSince, stats } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
@@ -56,11 +56,12 @@ export async function callFull(client, { method, url, pathParams = {}, queryPara
     axiosRequestConfig: { validateStatus: () => true } };
   if (data !== undefined) opts.data = data;
   const mark = stats.failures.length;
+  const n = trackRequestId(opts);
   noteRequest();
   const res = await client.sendRequest(opts);
   rethrowSince(mark);	// the answer does not match docs/openapi.yaml
   const { httpStatusCode, ...rest } = res;
-  const requestId = rest['X-Request-Id'];
+  const requestId = requestIdOf(n) ?? rest['X-Request-Id'];
   delete rest['X-Request-Id'];
   return { status: httpStatusCode, body: rest, requestId };
 }

@@ -110,7 +110,39 @@ export function sdkClient(endpoint, ak, sk, projectId) {
   const cred = new core.BasicCredentials().withAk(ak).withSk(sk);
   if (projectId) cred.withProjectId(projectId);
   // Every answer it receives is checked against docs/openapi.yaml.
-  return hookSdkClient(new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred).build());
+  return keepRequestIds(hookSdkClient(new ClientBuilder((hc) => hc).withEndpoint(endpoint)
+    .withCredential(cred).build()));
+}
+
+// The X-Request-Id of every answer, by call.  The SDK copies the
+// response headers asked for into its result only when the body is not
+// empty, so a 200 without a body (BatchDeleteSubJobs) would lose it: the
+// header is read from the HTTP answer itself instead.
+const requestIds = new Map();
+let nCalls = 0;
+
+function keepRequestIds(client) {
+  const keep = (res) => {
+    const n = res?.config?.wjCall;
+    if (n !== undefined) requestIds.set(n, res.headers['x-request-id']);
+  };
+  client.httpClient._axiosInstance.interceptors.response.use((res) => { keep(res); return res; },
+    (err) => { keep(err.response); return Promise.reject(err); });
+  return client;
+}
+
+// Mark SDK request options opts so that requestIdOf(n) can tell the
+// X-Request-Id of its answer; returns n.
+export function trackRequestId(opts) {
+  nCalls += 1;
+  opts.axiosRequestConfig = { ...(opts.axiosRequestConfig ?? {}), wjCall: nCalls };
+  return nCalls;
+}
+
+export function requestIdOf(n) {
+  const id = requestIds.get(n);
+  requestIds.delete(n);
+  return id;
 }
 
 // One SDK call.  Resolves { status, body, requestId } for success and
@@ -121,18 +153,20 @@ export async function call(client, { method, url, pathParams = {}, queryParams =
     contentType: 'application/json', responseHeaders: ['X-Request-Id'] };
   if (data !== undefined) opts.data = data;
   const mark = stats.failures.length;
+  const n = trackRequestId(opts);
   noteRequest();
   let r;
   try {
     const res = await client.sendRequest(opts);
     const { httpStatusCode, ...rest } = res;
-    const requestId = rest['X-Request-Id'];
+    const requestId = requestIdOf(n) ?? rest['X-Request-Id'];
     delete rest['X-Request-Id'];
     r = { status: httpStatusCode, body: rest, requestId };
   } catch (e) {
+    const requestId = requestIdOf(n) ?? e.requestId;
     if (!e.httpStatusCode) throw e;
     r = { status: e.httpStatusCode, body: { error_code: e.errorCode, error_msg: e.errorMsg,
-      encoded_authorization_message: e.encodedAuthorizationMessage }, requestId: e.requestId };
+      encoded_authorization_message: e.encodedAuthorizationMessage }, requestId };
   }
   rethrowSince(mark);	// the answer does not match docs/openapi.yaml
   return r;

@@ -414,6 +414,23 @@ job_status_get(struct sq_conn *c, const char *project_id, const char *job_id,
 	return r;
 }
 
+/* No job a->job_id: when it is a sub-job's ID, say whose in a->ei. */
+static void
+retry_not_a_job(struct sq_conn *c, const struct retry_arg *a)
+{
+	sqlite3_stmt *st = NULL;
+	int row = 0;
+
+	if (sq_stmt(c, "SELECT job_id FROM sub_jobs WHERE project_id = ? "
+	    "AND id = ?", &st) != 0)
+		return;
+	if (sq_bind(c, st, "tt", a->project_id, a->job_id) == 0 &&
+	    sq_step(c, st, &row) == 0 && row)
+		wj_errinfo_set(a->ei, "%s is a sub-job ID of job %s, not a "
+		    "job ID", a->job_id, sq_text(st, 0));
+	sq_put(c, st);
+}
+
 static int
 retry_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -422,8 +439,11 @@ retry_op(struct sq_conn *c, struct sq_op *op)
 	int r, status, any = 0;
 
 	sq_res(op, a->job_id, NULL);
-	if ((r = job_status_get(c, a->project_id, a->job_id, &status)) != 0)
+	if ((r = job_status_get(c, a->project_id, a->job_id, &status)) != 0) {
+		if (r == WJ_ERR_NOT_FOUND)
+			retry_not_a_job(c, a);
 		return r;
+	}
 	if (status != JOB_STATUS_FAILED) {
 		wj_errinfo_set(a->ei, "job %s is %s; only a FAILED job can be "
 		    "retried", a->job_id, job_status_name(status));
@@ -515,4 +535,17 @@ store_sub_job_project(struct store *st, const char *domain_id,
 	    "JOIN projects AS pr ON pr.id = s.project_id "
 	    "WHERE s.id = ? AND pr.domain_id = ?", p, 2, 1, text_row,
 	    project_id);
+}
+
+int
+store_sub_job_job(struct store *st, const char *project_id,
+    const char *sub_job_id, char job_id[WJ_ID_LEN + 1])
+{
+	const char *p[] = { project_id, sub_job_id };
+
+	job_id[0] = '\0';
+	if (project_id == NULL || sub_job_id == NULL)
+		return WJ_ERR_INVALID;
+	return sq_rows(st, "SELECT job_id FROM sub_jobs WHERE project_id = ? "
+	    "AND id = ?", p, 2, 1, text_row, job_id);
 }

@@ -220,11 +220,25 @@ static const char schema_4[] =
 	"ALTER TABLE sub_jobs_4 RENAME TO sub_jobs;"
 	SUB_JOBS_INDEXES;
 
+/*
+ * 5: the AK lockout in the access key row, like the password lockout in
+ * 2, so that an operator can list and lift it (wksjobs admin key unlock)
+ * and every server sees it.  unlocked_ms: when it was last lifted, so
+ * that a server drops the lock it keeps in memory for the key as well
+ * (docs/API.md#authentication).
+ */
+static const char schema_5[] =
+	"ALTER TABLE access_keys ADD COLUMN locked_until_ms INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"ALTER TABLE access_keys ADD COLUMN unlocked_ms INTEGER NOT NULL "
+	"DEFAULT 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
 	{ 3, schema_3 },
 	{ 4, schema_4 },
+	{ 5, schema_5 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -74,7 +74,7 @@ user_auth_row(sqlite3_stmt *st, void *arg)
 }
 
 #define KEY_SELECT "SELECT k.ak, k.enabled, k.created_ms, k.secret_sealed, " \
-	USER_COLS " FROM access_keys AS k " \
+	USER_COLS ", k.locked_until_ms, k.unlocked_ms FROM access_keys AS k " \
 	"JOIN users AS u ON u.id = k.user_id " \
 	"JOIN domains AS d ON d.id = u.domain_id"
 
@@ -99,6 +99,8 @@ key_row(sqlite3_stmt *st, void *arg)
 	if (n > 0)
 		memcpy(k->secret_sealed, p, (size_t)n);
 	k->secret_sealed_len = (size_t)n;
+	k->locked_until_ms = sqlite3_column_int64(st, 10);
+	k->unlocked_ms = sqlite3_column_int64(st, 11);
 	return user_at(st, 4, &k->user);
 }
 
@@ -377,6 +379,27 @@ store_user_login_ok(struct store *st, const char *user_id)
 	    &w));
 }
 
+static int
+user_unlock_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct user_arg *a = op->arg;
+
+	sq_res(op, a->user_id, NULL);
+	return sq_change(c, "UPDATE users SET failed_logins = 0, "
+	    "locked_until_ms = 0 WHERE id = ?", "t", a->user_id);
+}
+
+int
+store_user_unlock(struct store *st, const char *user_id)
+{
+	struct user_arg a;
+
+	if (!sq_id_ok(user_id))
+		return WJ_ERR_INVALID;
+	a = (struct user_arg){ .user_id = user_id };
+	return sq_write(st, user_unlock_op, &a, "iam:users:unlock");
+}
+
 /* ---- access keys --------------------------------------------------------- */
 
 struct key_arg {
@@ -385,6 +408,7 @@ struct key_arg {
 	const uint8_t *sk;
 	size_t sklen;
 	int enabled;
+	int64_t ms;		/* lock: until; unlock: when */
 };
 
 static int
@@ -409,7 +433,7 @@ int
 store_key_create(struct store *st, const char *user_id, const char *ak,
     const uint8_t *sk_sealed, size_t sk_sealed_len)
 {
-	struct key_arg a = { user_id, ak, sk_sealed, sk_sealed_len, 1 };
+	struct key_arg a = { user_id, ak, sk_sealed, sk_sealed_len, 1, 0 };
 
 	if (user_id == NULL || !sq_ak_ok(ak, sk_sealed, sk_sealed_len))
 		return WJ_ERR_INVALID;
@@ -439,7 +463,7 @@ key_enable_op(struct sq_conn *c, struct sq_op *op)
 int
 store_key_set_enabled(struct store *st, const char *ak, int enabled)
 {
-	struct key_arg a = { NULL, ak, NULL, 0, enabled };
+	struct key_arg a = { NULL, ak, NULL, 0, enabled, 0 };
 
 	if (ak == NULL)
 		return WJ_ERR_INVALID;
@@ -452,4 +476,68 @@ store_key_get(struct store *st, const char *ak, struct store_key *out)
 	const char *p[] = { ak };
 
 	return sq_one(st, KEY_SELECT " WHERE k.ak = ?", p, 1, key_row, out);
+}
+
+/* ---- AK lockout ------------------------------------------------------------ */
+
+static int
+key_lock_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct key_arg *a = op->arg;
+
+	/* A later lock wins; a key gone meanwhile is no error. */
+	return sq_run(c, NULL, "UPDATE access_keys SET locked_until_ms = "
+	    "max(locked_until_ms, ?) WHERE ak = ?", "It", a->ms, a->ak);
+}
+
+/* A lock nobody waits for: the gateway's, with its own copy of the AK. */
+struct key_lock_async {
+	struct sq_async	a;
+	struct key_arg	arg;
+	char		ak[WJ_ID_LEN + 1];
+};
+
+int
+store_key_lock_async(struct store *st, const char *ak, int64_t until_ms,
+    store_done_fn done, void *arg)
+{
+	struct key_lock_async *l;
+
+	if (ak == NULL || strlen(ak) < 1 || strlen(ak) > WJ_ID_LEN ||
+	    until_ms < 0)
+		return WJ_ERR_INVALID;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return WJ_ERR_NOMEM;
+	memcpy(l->ak, ak, strlen(ak) + 1);
+	l->arg = (struct key_arg){ .ak = l->ak, .ms = until_ms };
+	sq_op_init(&l->a.op, key_lock_op, &l->arg, 0, NULL, NULL, NULL);
+	return sq_submit_done(st, &l->a, NULL, done, arg);
+}
+
+int
+store_key_lock(struct store *st, const char *ak, int64_t until_ms)
+{
+	struct sq_wait w = SQ_WAIT_INIT;
+
+	return sq_wait(&w, store_key_lock_async(st, ak, until_ms, sq_wait_done,
+	    &w));
+}
+
+static int
+key_unlock_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct key_arg *a = op->arg;
+
+	return sq_change(c, "UPDATE access_keys SET locked_until_ms = 0, "
+	    "unlocked_ms = ? WHERE ak = ?", "It", a->ms, a->ak);
+}
+
+int
+store_key_unlock(struct store *st, const char *ak, int64_t now_ms)
+{
+	struct key_arg a = { NULL, ak, NULL, 0, 0, now_ms };
+
+	if (ak == NULL || now_ms < 0)
+		return WJ_ERR_INVALID;
+	return sq_write(st, key_unlock_op, &a, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * test_guard.c - AK lockout and rate limits: the threshold, resets,
- * expiry, independence of keys, token-bucket arithmetic and Retry-After,
+ * expiry, an operator's unlock, independence of keys, token-bucket arithmetic and Retry-After,
  * a rate of 0, bounded tables under many keys, and concurrent callers.
  */
 #include <setjmp.h>
@@ -39,21 +39,51 @@ test_ak_locks_at_threshold(void **state)
 	(void)state;
 	for (i = 0; i < GUARD_AK_FAILURES - 1; i++) {
 		guard_ak_failed(g, "AK1", T0 + i);
-		assert_int_equal(guard_ak_check(g, "AK1", T0 + i, NULL), 0);
+		assert_int_equal(guard_ak_check(g, "AK1", T0 + i, 0, NULL), 0);
 	}
 	guard_ak_failed(g, "AK1", T0 + 10);
-	assert_int_equal(guard_ak_check(g, "AK1", T0 + 11, &until),
+	assert_int_equal(guard_ak_check(g, "AK1", T0 + 11, 0, &until),
 	    WJ_ERR_AUTH);
 	assert_true(until == T0 + 10 + GUARD_AK_LOCK_MS);
 	/* Other keys are not affected. */
-	assert_int_equal(guard_ak_check(g, "AK2", T0 + 11, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK2", T0 + 11, 0, NULL), 0);
 	/* Locked until the end, free after it. */
-	assert_int_equal(guard_ak_check(g, "AK1", until - 1, NULL),
+	assert_int_equal(guard_ak_check(g, "AK1", until - 1, 0, NULL),
 	    WJ_ERR_AUTH);
-	assert_int_equal(guard_ak_check(g, "AK1", until, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK1", until, 0, NULL), 0);
 	/* After a lock the count starts again. */
 	guard_ak_failed(g, "AK1", until + 1);
-	assert_int_equal(guard_ak_check(g, "AK1", until + 2, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK1", until + 2, 0, NULL), 0);
+	guard_free(g);
+}
+
+/* An operator's unlock (the store's unlocked_ms) lifts the lock this
+ * process keeps; a lock made after it stays. */
+static void
+test_ak_lifted(void **state)
+{
+	struct guard *g = mk(3, 60000, 0);
+	int i;
+
+	(void)state;
+	assert_true(guard_ak_failed(g, "AK", T0) == 0);
+	assert_true(guard_ak_failed(g, "AK", T0 + 1) == 0);
+	assert_true(guard_ak_failed(g, "AK", T0 + 2) == T0 + 2 + 60000);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 3, 0, NULL),
+	    WJ_ERR_AUTH);
+	/* lifted before the lock was made: it stays */
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 3, T0 + 1, NULL),
+	    WJ_ERR_AUTH);
+	/* lifted after: gone, and the count starts again */
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 10, T0 + 5, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 11, 0, NULL), 0);
+	for (i = 0; i < 2; i++)
+		assert_true(guard_ak_failed(g, "AK", T0 + 20 + i) == 0);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 30, T0 + 5, NULL), 0);
+	assert_true(guard_ak_failed(g, "AK", T0 + 40) != 0);
+	/* the same old unlock time does not lift the new lock */
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 41, T0 + 5, NULL),
+	    WJ_ERR_AUTH);
 	guard_free(g);
 }
 
@@ -69,16 +99,16 @@ test_ak_success_resets(void **state)
 			guard_ak_failed(g, "AK", T0 + round * 10 + i);
 		guard_ak_ok(g, "AK");
 	}
-	assert_int_equal(guard_ak_check(g, "AK", T0 + 100, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 100, 0, NULL), 0);
 	for (i = 0; i < 3; i++)
 		guard_ak_failed(g, "AK", T0 + 200);
-	assert_int_equal(guard_ak_check(g, "AK", T0 + 200, NULL), WJ_ERR_AUTH);
-	assert_int_equal(guard_ak_check(g, "AK", T0 + 1200, NULL), 0);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 200, 0, NULL), WJ_ERR_AUTH);
+	assert_int_equal(guard_ak_check(g, "AK", T0 + 1200, 0, NULL), 0);
 	/* Unusable keys are ignored, never crash. */
 	guard_ak_failed(g, NULL, T0);
 	guard_ak_failed(g, "", T0);
 	guard_ak_ok(g, NULL);
-	assert_int_equal(guard_ak_check(g, NULL, T0, NULL), 0);
+	assert_int_equal(guard_ak_check(g, NULL, T0, 0, NULL), 0);
 	guard_free(g);
 }
 
@@ -92,7 +122,7 @@ test_ak_locks_survive_floods(void **state)
 	(void)state;
 	for (i = 0; i < 5; i++)
 		guard_ak_failed(g, "VICTIM", T0);
-	assert_int_equal(guard_ak_check(g, "VICTIM", T0, NULL), WJ_ERR_AUTH);
+	assert_int_equal(guard_ak_check(g, "VICTIM", T0, 0, NULL), WJ_ERR_AUTH);
 	/*
 	 * Twice as many keys as the table holds, each failing once: the
 	 * table stays bounded and unlocked entries go before a running lock.
@@ -101,7 +131,7 @@ test_ak_locks_survive_floods(void **state)
 		snprintf(key, sizeof(key), "K%d", i);
 		guard_ak_failed(g, key, T0 + 1);
 	}
-	assert_int_equal(guard_ak_check(g, "VICTIM", T0 + 2, NULL),
+	assert_int_equal(guard_ak_check(g, "VICTIM", T0 + 2, 0, NULL),
 	    WJ_ERR_AUTH);
 	guard_free(g);
 }
@@ -224,6 +254,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ak_locks_at_threshold),
+		cmocka_unit_test(test_ak_lifted),
 		cmocka_unit_test(test_ak_success_resets),
 		cmocka_unit_test(test_ak_locks_survive_floods),
 		cmocka_unit_test(test_rate_bucket),

@@ -187,6 +187,59 @@ test_login_state(void **state)
 	    WJ_ERR_INVALID);
 }
 
+/* An operator lifts a password lockout, and a signature lockout of an AK
+ * (kept in the key row; a later lock wins; unlocked_ms says when). */
+static void
+test_unlock(void **state)
+{
+	struct fx *f = *state;
+	struct store_user_auth ua;
+	struct store_key k;
+	int i, locked;
+
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(store_user_login_failed(f->s.st, f->alice.id,
+		    2000, 5, 900000, &locked), 0);
+	assert_true(locked);
+	assert_int_equal(store_user_login_failed(f->s.st, f->alice.id, 3000,
+	    5, 900000, &locked), 0);
+	assert_int_equal(store_user_unlock(f->s.st, f->alice.id), 0);
+	assert_int_equal(store_user_auth_get(f->s.st, f->alice.id, &ua), 0);
+	assert_int_equal(ua.locked_until_ms, 0);
+	assert_int_equal(ua.failed_logins, 0);
+	assert_int_equal(store_user_unlock(f->s.st,
+	    "0123456789abcdef0123456789abcdef"), WJ_ERR_NOT_FOUND);
+	assert_int_equal(store_user_unlock(f->s.st, NULL), WJ_ERR_INVALID);
+
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.locked_until_ms, 0);
+	assert_int_equal(k.unlocked_ms, 0);
+	assert_int_equal(store_key_lock(f->s.st, "AKROOT", 5000), 0);
+	assert_int_equal(store_key_lock(f->s.st, "AKROOT", 4000), 0);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.locked_until_ms, 5000);
+	/* listed with the lock */
+	{
+		struct store_key *keys = NULL;
+		size_t n = 0;
+
+		assert_int_equal(store_key_list(f->s.st, f->s.d.id, &keys, &n),
+		    0);
+		assert_int_equal(n, 1);
+		assert_int_equal(keys[0].locked_until_ms, 5000);
+		free(keys);
+	}
+	assert_int_equal(store_key_unlock(f->s.st, "AKROOT", 4500), 0);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.locked_until_ms, 0);
+	assert_int_equal(k.unlocked_ms, 4500);
+	/* unknown keys: the gateway's lock is a no-op, an unlock an error */
+	assert_int_equal(store_key_lock(f->s.st, "NOSUCH", 5000), 0);
+	assert_int_equal(store_key_unlock(f->s.st, "NOSUCH", 1),
+	    WJ_ERR_NOT_FOUND);
+	assert_int_equal(store_key_lock(f->s.st, NULL, 1), WJ_ERR_INVALID);
+}
+
 /* ---- groups and policies ------------------------------------------------- */
 
 static void
@@ -395,6 +448,7 @@ main(void)
 		T(test_domains),
 		T(test_users),
 		T(test_login_state),
+		T(test_unlock),
 		T(test_groups),
 		T(test_policies),
 		T(test_attachments),

@@ -1,6 +1,6 @@
 /*
- * api_internal.c - the internal API of DESIGN §5: producers create jobs,
- * workers claim, heartbeat and finish sub-jobs.
+ * api_internal.c - the internal API (docs/API.md#internal-api): producers
+ * create jobs, workers claim, heartbeat and finish sub-jobs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "api.h"
 #include "../model/limits.h"
 
-/* JobEntities members (spec/jobs-api.md §2.2) and their bounds. */
+/* JobEntities members (docs/API.md#create-jobs) and their bounds. */
 static const struct {
 	const char *name;
 	size_t	    max;

@@ -1,6 +1,6 @@
 /*
- * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry)
- * (spec/jobs-api.md §4 and §5, DESIGN §4).
+ * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry):
+ * docs/API.md#showjob and docs/API.md#runactionsonworkspacejob.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs
- * (spec/jobs-api.md §3 and §6, DESIGN §4).
+ * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs:
+ * docs/API.md#listitasubjobs and docs/API.md#batchdeletesubjobs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,7 @@ int_param(struct api_req *r, const struct http_qparam *q, int64_t max,
 	return 0;
 }
 
-/* One query parameter into the filter (DESIGN §4 rules). */
+/* One query parameter into the filter (docs/API.md#listitasubjobs). */
 static int
 parse_param(struct api_req *r, const struct http_qparam *q,
     struct store_list_filter *f)
@@ -291,7 +291,7 @@ api_sub_jobs_batch_delete(struct api_req *r)
 	if ((e = api_json_str(r, doc, "delete_by_status", 0,
 	    WJ_DELETE_STATUS_MAX, 0, &st)) != 0)
 		goto out;
-	/* DESIGN §4: exactly one of job_ids / delete_by_status. */
+	/* Exactly one of job_ids / delete_by_status. */
 	if ((jids == NULL) == (st == NULL)) {
 		wj_errinfo_set(&r->err, "exactly one of job_ids and "
 		    "delete_by_status is required");

@@ -171,7 +171,7 @@ typedef int (*store_job_cb)(void *arg, const struct job *);
 /*
  * ListItaSubJobs: *total = every match before paging (from the counts the
  * writes keep, not a scan where the filter allows), then cb for the page
- * in order begin_time desc, id asc (DESIGN §4).
+ * in order begin_time desc, id asc (docs/API.md#listitasubjobs).
  */
 int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
 	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
@@ -213,8 +213,8 @@ int	store_job_retry_async(struct store *, const struct store_actor *,
 	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
 
 /*
- * BatchDeleteSubJobs by IDs (DESIGN §4), all or nothing.  Unknown IDs are
- * skipped.  WJ_ERR_INVALID with every offending ID and why in ei if any ID
+ * BatchDeleteSubJobs by IDs (docs/API.md#batchdeletesubjobs), all or
+ * nothing.  Unknown IDs are skipped.  WJ_ERR_INVALID with every offending ID and why in ei if any ID
  * is a job ID, a WAITING/RUNNING sub-job, or of a protected type; then
  * nothing is deleted.  ids are distinct.
  */
@@ -233,7 +233,7 @@ int	store_sub_jobs_delete_by_status_async(struct store *,
 	    const struct store_actor *, const char *project_id, int status,
 	    int64_t *deleted, store_done_fn done, void *arg) WJ_WUR;
 
-/* ---- workers (internal API, DESIGN §5) ---------------------------- */
+/* ---- workers (docs/API.md#internal-api) ------------------------- */
 
 struct store_claim_in {
 	const char  *domain_id;		/* only this account's projects */

@@ -7,7 +7,7 @@
  * (SQLITE_OMIT_LOOKASIDE), so every cursor, record and value a statement
  * uses is a malloc and a free.  glibc keeps 7 freed blocks of each size
  * per thread; a statement frees more than that at once, and the rest went
- * through its bins: 10-12 % of the writer thread's time in deletes.  Here
+ * through its bins, a visible share of the writer thread's time.  Here
  * a thread keeps up to SQ_MEM_KEEP blocks of each class (and at most
  * SQ_MEM_KEEP_BYTES in all) and hands them out again without a lock.
  *

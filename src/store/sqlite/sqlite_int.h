@@ -11,8 +11,8 @@
  * argument + result) and hands it to sq_submit(), which queues it and
  * sleeps until the writer has run it.  The writer takes every queued op,
  * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
- * (group commit, DESIGN §2); an op of unbounded size (op->alone) gets a
- * transaction of its own instead of a savepoint.  The commit writes the
+ * (docs/ARCHITECTURE.md#group-commit); an op of unbounded size
+ * (op->alone) gets a transaction of its own instead of a savepoint.  The commit writes the
  * WAL without waiting for the disk (synchronous = NORMAL on the writer's
  * connection); the syncer thread then fdatasyncs the WAL and only after
  * that wakes the ops of the batch, so an answer still means "on disk",
@@ -38,7 +38,7 @@
 #define SQ_BUSY_TIMEOUT_MS	5000	/* wait for another process's lock */
 #define SQ_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
 #define SQ_STMT_CACHE		48	/* prepared statements per connection */
-#define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* DESIGN §5 reaper */
+#define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* the reaper's */
 /*
  * WAL checkpoints (in pages of the WAL): from SQ_CKPT_PAGES on, the
  * checkpointer thread runs a passive checkpoint; past SQ_CKPT_HARD_PAGES
@@ -193,10 +193,10 @@ int	sq_fail(struct sq_conn *, int rc, const char *what);
 /*
  * Has the writer been reading from the disk within the last
  * SQ_COLD_HOLD_US: at least SQ_COLD_MIN_KB within one SQ_COLD_WINDOW_US?
- * A cold cache reads megabytes a second (~11 pages a delete); a few stray
- * pages (one the kernel dropped) are no cold cache, and prefetching then
- * only costs the HTTP threads' CPU, which on two cores the writer lacks
- * (measured: one 4 KiB read doubled the HTTP threads' CPU for 2 s).
+ * A cold cache reads megabytes a second (several pages a delete); a few
+ * stray pages (one the kernel dropped) are no cold cache, and prefetching
+ * then only costs the HTTP threads' CPU, which on two cores the writer
+ * lacks (a single stray read switched prefetching on for the whole hold).
  */
 #define SQ_COLD_HOLD_US		2000000
 #define SQ_COLD_WINDOW_US	1000000

@@ -7,8 +7,8 @@
  *
  * Why: SQLite writes each WAL frame as two writes (a 24-byte header, then
  * the page), neither aligned to the kernel's pages, so every 4 KiB frame
- * costs two system calls and three page-cache page updates.  The writer
- * thread spent a fifth of its time there.  Gathered, a frame costs one
+ * costs two system calls and three page-cache page updates, a large share
+ * of the writer thread's time.  Gathered, a frame costs one
  * copy and about one page update.
  *
  * When the buffer reaches the kernel (nothing else changes):

@@ -1,10 +1,10 @@
 /*
- * work.c - the internal API's side of sub-jobs on SQLite (DESIGN
- * §5): claim with leases, heartbeat, finish, and the reaper of expired
- * leases.  A sub-job is never held by two leases because every claim runs
- * on the single writer, inside BEGIN IMMEDIATE (which also serializes
- * writers of other processes), and re-checks status = WAITING as it
- * updates each row.
+ * work.c - the internal API's side of sub-jobs on SQLite
+ * (docs/API.md#internal-api): claim with leases, heartbeat, finish, and
+ * the reaper of expired leases.  A sub-job is never held by two leases
+ * because every claim runs on the single writer, inside BEGIN IMMEDIATE
+ * (which also serializes writers of other processes), and re-checks
+ * status = WAITING as it updates each row.
  */
 #include <stddef.h>
 #include <stdlib.h>

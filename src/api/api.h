@@ -217,7 +217,7 @@ int	api_metrics_render(struct api_metrics *, struct store *,
 	    struct buf *out) WJ_WUR;
 
 /* Route names, for metrics: index -> "ListItaSubJobs" etc.; "none" past
- * the table (requests that matched no route). */
+ * the table (requests that matched no route).  From api.c's table. */
 const char *api_route_name(size_t);
 
 #endif

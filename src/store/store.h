@@ -301,7 +301,7 @@ int	store_count_by_status(struct store *, int64_t out[JOB_STATUS_COUNT])
 /* A cheap query proving the database answers (for /readyz). */
 int	store_ping(struct store *) WJ_WUR;
 
-/* ---- IAM: accounts, users, groups, policies (sqlite_iam.c) ----------- */
+/* ---- IAM: accounts, users, groups, policies --------------------------- */
 
 #define STORE_PASSWORD_HASH_MAX	255	/* an argon2id encoded hash */
 #define STORE_POLICY_DOC_MAX	6144	/* = POLICY_DOC_MAX (auth/policy.h) */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sqlite_int.h"
+#include "../../util/hash.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -94,16 +95,6 @@ sq_copy(char *dst, size_t size, const char *src)
 
 /* ---- statements -------------------------------------------------------- */
 
-static uint64_t
-sql_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 /* The idle slot to reuse: an empty one, else the least recently used. */
 static struct sq_slot *
 slot_victim(struct sq_conn *c)
@@ -133,7 +124,7 @@ slot_clear(struct sq_slot *s)
 int
 sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 {
-	uint64_t h = sql_hash(sql);
+	uint64_t h = wj_hash_str(sql);
 	struct sq_slot *s;
 	sqlite3_stmt *st = NULL;
 	char *copy;

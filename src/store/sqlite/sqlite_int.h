@@ -201,6 +201,7 @@ int	sq_fail(struct sq_conn *, int rc, const char *what);
 #define SQ_COLD_HOLD_US		2000000
 #define SQ_COLD_WINDOW_US	1000000
 #define SQ_COLD_MIN_KB		1024
+/* (writer.c, which keeps the writer's window) */
 int	sq_cold(struct store *);
 /* Start a window: the thread's ru_inblock (512-byte blocks) at now_us. */
 void	sq_cold_start(struct sq_coldwin *, long blocks, int64_t now_us);
@@ -375,7 +376,8 @@ int	sq_job_recompute(struct sq_conn *, const char *project_id,
 
 /*
  * The SQL of a list page for f (as store_sub_jobs_list runs it) into sql;
- * *none set when the filter can match nothing.  For EXPLAIN in tests.
+ * *none set when the filter can match nothing.  For EXPLAIN in tests
+ * (list.c).
  */
 int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
 	    int *none) WJ_WUR;

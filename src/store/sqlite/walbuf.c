@@ -2,7 +2,7 @@
  * walbuf.c - the "wj-walbuf" SQLite VFS: the default VFS, except
  * that a WAL file's writes are gathered in memory and handed to the
  * kernel in large sequential writes.  Only the writer's connection uses
- * it (sq_walbuf_vfs); every other file and connection is the default VFS
+ * it (SQ_WALBUF_VFS); every other file and connection is the default VFS
  * untouched.  conn.c registers it once per process.
  *
  * Why: SQLite writes each WAL frame as two writes (a 24-byte header, then

@@ -473,29 +473,32 @@ sq_conn_open(struct store *st, int writer, struct sq_conn **out)
 	return r;
 }
 
-int
-sq_reader(struct store *st, struct sq_conn **out)
+static int
+reader_open(void *st, void **out)
 {
 	struct sq_conn *c;
 	int r;
 
-	*out = NULL;
-	if ((c = pthread_getspecific(st->key)) != NULL) {
+	if ((r = sq_conn_open(st, 0, &c)) == 0)
 		*out = c;
-		return 0;
-	}
-	if ((r = sq_conn_open(st, 0, &c)) != 0)
-		return r;
-	if (pthread_setspecific(st->key, c) != 0) {
-		sq_conn_close(c);
-		return WJ_ERR_NOMEM;
-	}
-	pthread_mutex_lock(&st->mu);
-	c->next = st->conns;
-	st->conns = c;
-	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+static void
+reader_close(void *c)
+{
+	sq_conn_close(c);
+}
+
+int
+sq_reader(struct store *st, struct sq_conn **out)
+{
+	void *c;
+	int r;
+
+	r = wj_perthread_get(&st->readers, reader_open, st, &c);
 	*out = c;
-	return 0;
+	return r;
 }
 
 int
@@ -659,11 +662,10 @@ store_open(const struct store_opts *o, struct store **out)
 		return WJ_ERR_INVALID;
 	if ((r = create_file(o->path)) != 0 || (r = store_new(o, &st)) != 0)
 		return r;
-	if (pthread_key_create(&st->key, NULL) != 0) {
+	if (wj_perthread_init(&st->readers, reader_close) != 0) {
 		r = WJ_ERR_INTERNAL;
 		goto out;
 	}
-	st->key_ok = 1;
 	if ((r = sq_conn_open(st, 1, &st->wconn)) != 0 ||
 	    (r = set_wal(st->wconn)) != 0 ||
 	    (r = sq_migrate(st->wconn->db)) != 0 ||
@@ -682,18 +684,11 @@ store_open(const struct store_opts *o, struct store **out)
 void
 store_close(struct store *st)
 {
-	struct sq_conn *c, *next;
-
 	if (st == NULL)
 		return;
 	sq_writer_stop(st);
 	sq_conn_close(st->cconn);
-	if (st->key_ok)
-		pthread_key_delete(st->key);
-	for (c = st->conns; c != NULL; c = next) {
-		next = c->next;
-		sq_conn_close(c);
-	}
+	wj_perthread_free(&st->readers);
 	sq_conn_close(st->wconn);
 	pthread_cond_destroy(&st->ckpt_cv);
 	pthread_cond_destroy(&st->sync_cv);

@@ -3,21 +3,21 @@
  * src/store/sqlite/, one per entity or concern) and to its unit tests.
  * Nothing outside src/store/sqlite/ and tests/unit/store/ includes it.
  *
- * Connections: one per reading thread (pthread key, opened lazily, all
- * kept on st->conns and closed by store_close) and one for the writer
- * thread.  Each caches its prepared statements by SQL text.
+ * Connections: one per reading thread (st->readers: opened lazily, all
+ * closed by store_close) and one for the writer thread.  Each caches its
+ * prepared statements by SQL text.
  *
  * Writes: a write API function fills a struct sq_op (work function +
  * argument + result) and hands it to sq_submit(), which queues it and
  * sleeps until the writer has run it.  The writer takes every queued op,
  * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
  * (docs/ARCHITECTURE.md#group-commit); an op of unbounded size
- * (op->alone) gets a transaction of its own instead of a savepoint.  The commit writes the
- * WAL without waiting for the disk (synchronous = NORMAL on the writer's
- * connection); the syncer thread then fdatasyncs the WAL and only after
- * that wakes the ops of the batch, so an answer still means "on disk",
- * while the writer already runs the next batch during the flush
- * (pipelined group commit).
+ * (op->alone) gets a transaction of its own instead of a savepoint.  The
+ * commit writes the WAL without waiting for the disk (synchronous =
+ * NORMAL on the writer's connection); the syncer thread then fdatasyncs
+ * the WAL and only after that wakes the ops of the batch, so an answer
+ * still means "on disk", while the writer already runs the next batch
+ * during the flush (pipelined group commit).
  */
 #ifndef WJ_SQLITE_INT_H
 #define WJ_SQLITE_INT_H
@@ -30,6 +30,7 @@
 
 #include "../store.h"
 #include "../../util/buf.h"
+#include "../../util/perthread.h"
 
 /* A numeric macro as an SQL literal. */
 #define SQ_STR_(x) #x
@@ -81,7 +82,6 @@ struct sq_conn {
 	struct sq_slot	 slot[SQ_STMT_CACHE];
 	uint64_t	 tick;
 	int		 read_depth;	/* nesting of sq_read_begin() */
-	struct sq_conn	*next;		/* on store->conns */
 };
 
 struct sq_op;
@@ -127,11 +127,9 @@ struct store {
 	int		 readonly;
 	int		 max_attempts;
 	size_t		 queue_max;
-	pthread_key_t	 key;		/* this thread's reader sq_conn */
-	int		 key_ok;
+	struct wj_perthread readers;	/* this thread's reader sq_conn */
 	pthread_mutex_t	 mu;		/* everything below */
 	pthread_cond_t	 work_cv;	/* queue non-empty, stop, resume */
-	struct sq_conn	*conns;		/* readers, for store_close */
 	struct sq_conn	*wconn;		/* the writer's connection */
 	struct sq_op	*qhead, *qtail;
 	size_t		 qlen;

@@ -54,16 +54,16 @@ int
 api_memo_new(struct api_memo **out)
 {
 	struct api_memo *m;
+	int r;
 
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return WJ_ERR_NOMEM;
-	if (wj_perthread_init(&m->threads, thread_free) != 0) {
+	if ((r = wj_perthread_init(&m->threads, thread_free)) != 0)
 		free(m);
-		return WJ_ERR_NOMEM;
-	}
-	*out = m;
-	return 0;
+	else
+		*out = m;
+	return r;
 }
 
 void

@@ -21,7 +21,7 @@ struct http_server;
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
 /* Answered by the HTTP layer before routing (docs/API.md#limits):
  * a longer request-URI is 414, more or longer headers 494. */
-#define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, what sig_canon.c takes */
+#define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, sig_canon.c's bound */
 #define HTTP_HEADER_VALUE_MAX 40000	/* X-Auth-Token 1..40000 */
 #define HTTP_HEADERS_BYTES_MAX 65536	/* all names and values */
 /*

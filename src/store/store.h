@@ -52,7 +52,7 @@ void	store_close(struct store *);
  * ei filled before).  done must be quick and must not call the store.
  * Every pointer given must stay valid until done runs.  Any other
  * return: nothing was queued and done never runs.  The sync form is the
- * async one and a wait.
+ * async one and a wait, the same for every engine (src/store/sync.c).
  */
 typedef void (*store_done_fn)(void *arg, int result);
 
@@ -214,9 +214,10 @@ int	store_job_retry_async(struct store *, const struct store_actor *,
 
 /*
  * BatchDeleteSubJobs by IDs (docs/API.md#batchdeletesubjobs), all or
- * nothing.  Unknown IDs are skipped.  WJ_ERR_INVALID with every offending ID and why in ei if any ID
- * is a job ID, a WAITING/RUNNING sub-job, or of a protected type; then
- * nothing is deleted.  ids are distinct.
+ * nothing.  Unknown IDs are skipped.  WJ_ERR_INVALID with every
+ * offending ID and why in ei if any ID is a job ID, a WAITING/RUNNING
+ * sub-job, or of a protected type; then nothing is deleted.  ids are
+ * distinct.
  */
 int	store_sub_jobs_delete(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,

@@ -390,17 +390,6 @@ store_sub_jobs_delete_async(struct store *st, const struct store_actor *actor,
 	return sq_submit_done(st, &d->a, NULL, done, arg);
 }
 
-int
-store_sub_jobs_delete(struct store *st, const struct store_actor *actor,
-    const char *project_id, const char *const *ids, size_t n,
-    struct wj_errinfo *ei)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_sub_jobs_delete_async(st, actor, project_id,
-	    ids, n, ei, sq_wait_done, &w));
-}
-
 static int
 delete_status_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -449,13 +438,3 @@ store_sub_jobs_delete_by_status_async(struct store *st,
 	return sq_submit_done(st, &d->a, delete_status_finish, done, arg);
 }
 
-int
-store_sub_jobs_delete_by_status(struct store *st,
-    const struct store_actor *actor, const char *project_id, int status,
-    int64_t *deleted)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_sub_jobs_delete_by_status_async(st, actor,
-	    project_id, status, deleted, sq_wait_done, &w));
-}

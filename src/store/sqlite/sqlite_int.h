@@ -283,19 +283,6 @@ struct sq_async {
 int	sq_submit_done(struct store *, struct sq_async *a,
 	    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
 	    WJ_WUR;
-/* The sync form of an *_async call: w's done function and the wait. */
-struct sq_wait {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 done, result;
-};
-#define SQ_WAIT_INIT \
-	{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 }
-/* A store_done_fn for arg = struct sq_wait. */
-void	sq_wait_done(void *arg, int result);
-/* queued (an *_async call's return) when not 0, else the result once
- * sq_wait_done ran. */
-int	sq_wait(struct sq_wait *, int queued) WJ_WUR;
 
 /* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
 void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,

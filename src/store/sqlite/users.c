@@ -337,16 +337,6 @@ store_user_login_failed_async(struct store *st, const char *user_id,
 	return login_queue(st, login_failed_op, &a, locked, done, arg);
 }
 
-int
-store_user_login_failed(struct store *st, const char *user_id,
-    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_user_login_failed_async(st, user_id, now_ms,
-	    threshold, lock_ms, locked, sq_wait_done, &w));
-}
-
 static int
 login_ok_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -366,15 +356,6 @@ store_user_login_ok_async(struct store *st, const char *user_id,
 		return WJ_ERR_INVALID;
 	a = (struct user_arg){ .user_id = user_id };
 	return login_queue(st, login_ok_op, &a, NULL, done, arg);
-}
-
-int
-store_user_login_ok(struct store *st, const char *user_id)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_user_login_ok_async(st, user_id, sq_wait_done,
-	    &w));
 }
 
 /* ---- access keys --------------------------------------------------------- */

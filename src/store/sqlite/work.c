@@ -344,16 +344,6 @@ store_claim_async(struct store *st, const struct store_actor *actor,
 	return sq_submit_done(st, &c->a, claim_finish, done, arg);
 }
 
-int
-store_claim(struct store *st, const struct store_actor *actor,
-    const struct store_claim_in *in, struct store_claimed *out)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_claim_async(st, actor, in, out, sq_wait_done,
-	    &w));
-}
-
 /* ---- heartbeat and finish ------------------------------------------------ */
 
 /* The leased sub-job as heartbeat and finish see it. */
@@ -460,17 +450,6 @@ store_heartbeat_async(struct store *st, const char *domain_id,
 	return sq_submit_done(st, &b->a, beat_finish, done, arg);
 }
 
-int
-store_heartbeat(struct store *st, const char *domain_id,
-    const char *sub_job_id, const char *lease_id, int process,
-    int64_t *lease_expires_ms)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_heartbeat_async(st, domain_id, sub_job_id,
-	    lease_id, process, lease_expires_ms, sq_wait_done, &w));
-}
-
 static int
 finish_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -521,19 +500,6 @@ store_finish_async(struct store *st, const struct store_actor *actor,
 	sq_op_init(&b->a.op, finish_op, &b->arg, 1, actor,
 	    "workspace:jobs:execute", NULL);
 	return sq_submit_done(st, &b->a, NULL, done, arg);
-}
-
-int
-store_finish(struct store *st, const struct store_actor *actor,
-    const char *domain_id, const char *sub_job_id, const char *lease_id,
-    int status, const char *error_code, const char *fail_reason,
-    const char *host)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_finish_async(st, actor, domain_id, sub_job_id,
-	    lease_id, status, error_code, fail_reason, host, sq_wait_done,
-	    &w));
 }
 
 /* ---- reaper -------------------------------------------------------------- */

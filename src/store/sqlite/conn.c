@@ -218,18 +218,6 @@ bindv(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
 }
 
 int
-sq_bind(struct sq_conn *c, sqlite3_stmt *st, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = bindv(c, st, 1, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
 sq_bind_at(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
     ...)
 {
@@ -258,54 +246,30 @@ sq_step(struct sq_conn *c, sqlite3_stmt *st, int *row)
 	return sq_fail(c, rc, sqlite3_sql(st));
 }
 
-static int
-runv(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
-    va_list ap)
+int
+sq_do(struct sq_conn *c, int64_t *changes, int must_change, const char *sql,
+    const char *fmt, ...)
 {
 	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int64_t n = 0;
 	int r, row;
 
 	if (changes != NULL)
 		*changes = 0;
 	if ((r = sq_stmt(c, sql, &st)) != 0)
 		return r;
-	if ((r = bindv(c, st, 1, fmt, ap)) != 0)
-		goto out;
-	do {
-		if ((r = sq_step(c, st, &row)) != 0)
-			goto out;
-	} while (row);
-	if (changes != NULL)
-		*changes = sqlite3_changes64(c->db);
- out:
+	va_start(ap, fmt);
+	r = bindv(c, st, 1, fmt, ap);
+	va_end(ap);
+	while (r == 0 && (r = sq_step(c, st, &row)) == 0 && row)
+		;
+	if (r == 0)
+		n = sqlite3_changes64(c->db);
 	sq_put(c, st);
-	return r;
-}
-
-int
-sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
-    ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = runv(c, changes, sql, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
-sq_change(struct sq_conn *c, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int64_t n;
-	int r;
-
-	va_start(ap, fmt);
-	r = runv(c, &n, sql, fmt, ap);
-	va_end(ap);
-	return r == 0 && n == 0 ? WJ_ERR_NOT_FOUND : r;
+	if (changes != NULL)
+		*changes = n;
+	return r == 0 && must_change && n == 0 ? WJ_ERR_NOT_FOUND : r;
 }
 
 int

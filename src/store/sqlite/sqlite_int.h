@@ -224,18 +224,22 @@ void	sq_put(struct sq_conn *, sqlite3_stmt *);
  * 'i' int, 'I' int64_t, 'b' const void *, size_t.  Strings are bound
  * SQLITE_STATIC: they must outlive the statement's use.
  */
-int	sq_bind(struct sq_conn *, sqlite3_stmt *, const char *fmt, ...) WJ_WUR;
+#define sq_bind(c, st, ...)	sq_bind_at((c), (st), 1, __VA_ARGS__)
 /* The same from parameter index first on. */
 int	sq_bind_at(struct sq_conn *, sqlite3_stmt *, int first,
 	    const char *fmt, ...) WJ_WUR;
 /* One step: 0 with *row set (1 = a row, 0 = done), or WJ_ERR_*. */
 int	sq_step(struct sq_conn *, sqlite3_stmt *, int *row) WJ_WUR;
-/* Prepare, bind, run to completion; *changes = rows changed (may be NULL). */
-int	sq_run(struct sq_conn *, int64_t *changes, const char *sql,
-	    const char *fmt, ...) WJ_WUR;
-/* sq_run, WJ_ERR_NOT_FOUND when it changed no row. */
-int	sq_change(struct sq_conn *, const char *sql, const char *fmt, ...)
-	    WJ_WUR;
+/*
+ * Prepare, bind, run to completion; *changes = rows changed (may be
+ * NULL); with must_change, WJ_ERR_NOT_FOUND when it changed no row.
+ * Called as one of these two:
+ */
+int	sq_do(struct sq_conn *, int64_t *changes, int must_change,
+	    const char *sql, const char *fmt, ...) WJ_WUR;
+#define sq_run(c, changes, sql, ...) \
+	sq_do((c), (changes), 0, (sql), __VA_ARGS__)
+#define sq_change(c, sql, ...)	sq_do((c), NULL, 1, (sql), __VA_ARGS__)
 /* Prepare, bind, one step: *yes = whether sql returned a row. */
 int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
 	    ...) WJ_WUR;

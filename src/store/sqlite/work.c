@@ -428,22 +428,36 @@ beat_finish(struct sq_async *a)
 		*b->expires = b->arg.expires;
 }
 
+/* A heartbeat or finish of sub_job_id held by lease_id, to be queued. */
+static int
+beat_new(const char *domain_id, const char *sub_job_id, const char *lease_id,
+    struct beat_async **out)
+{
+	struct beat_async *b;
+
+	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL)
+		return WJ_ERR_INVALID;
+	if ((*out = b = calloc(1, sizeof(*b))) == NULL)
+		return WJ_ERR_NOMEM;
+	b->arg.domain_id = domain_id;
+	b->arg.id = sub_job_id;
+	b->arg.lease_id = lease_id;
+	return 0;
+}
+
 int
 store_heartbeat_async(struct store *st, const char *domain_id,
     const char *sub_job_id, const char *lease_id, int process,
     int64_t *lease_expires_ms, store_done_fn done, void *arg)
 {
 	struct beat_async *b;
+	int r;
 
 	*lease_expires_ms = 0;
-	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
-	    process < -1 || process > 100)
+	if (process < -1 || process > 100)
 		return WJ_ERR_INVALID;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return WJ_ERR_NOMEM;
-	b->arg.domain_id = domain_id;
-	b->arg.id = sub_job_id;
-	b->arg.lease_id = lease_id;
+	if ((r = beat_new(domain_id, sub_job_id, lease_id, &b)) != 0)
+		return r;
 	b->arg.process = process;
 	b->expires = lease_expires_ms;
 	sq_op_init(&b->a.op, heartbeat_op, &b->arg, 0, NULL, NULL, NULL);
@@ -484,15 +498,12 @@ store_finish_async(struct store *st, const struct store_actor *actor,
     const char *host, store_done_fn done, void *arg)
 {
 	struct beat_async *b;
+	int r;
 
-	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
-	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
+	if (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED)
 		return WJ_ERR_INVALID;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return WJ_ERR_NOMEM;
-	b->arg.domain_id = domain_id;
-	b->arg.id = sub_job_id;
-	b->arg.lease_id = lease_id;
+	if ((r = beat_new(domain_id, sub_job_id, lease_id, &b)) != 0)
+		return r;
 	b->arg.status = status;
 	b->arg.error_code = error_code;
 	b->arg.fail_reason = fail_reason;

@@ -149,13 +149,22 @@ struct api_pending {
 	struct wj_errinfo   err;	/* the store's reason of a refusal */
 	int		    result;
 };
-/* Fill p for request r (its actor and the caller's domain copied). */
-void	api_pending_init(struct api_pending *, const struct api_req *);
+/* A zeroed pending state of size bytes, starting with the struct
+ * api_pending filled for r (its actor and the caller's domain copied);
+ * NULL when out of memory. */
+void	*api_pending_new(const struct api_req *r, size_t size);
 /* The store_done_fn of a pending write: keeps result, resumes p->h. */
 void	api_pending_done(void *arg, int result);
 /* Answer after the commit: reply(h, p) fills the response then. */
 void	api_defer(struct api_pending *,
 	    void (*reply)(struct http_req *, void *p));
+/*
+ * The end of a write handler, e being what parsing and queueing the
+ * store's _async call gave: 0 after api_defer(p, reply), or e after
+ * drop(p) freed the pending state.
+ */
+int	api_deferred(struct api_pending *p, int e,
+	    void (*reply)(struct http_req *, void *p), void (*drop)(void *p));
 /*
  * The answer of a pending write: its error when result failed, else
  * status with the JSON in b (NULL: no body).  Frees b, not p.

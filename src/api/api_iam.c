@@ -544,9 +544,8 @@ api_iam_token_create(struct api_req *r)
 	json_t *auth;
 	int e;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
 	t->api = r->api;
 	t->now = wj_now_ms();
 	if ((e = api_body_object(r, &t->doc)) != 0) {

@@ -130,8 +130,9 @@ struct create_pending {
 };
 
 static void
-create_free(struct create_pending *c)
+create_free(void *arg)
 {
+	struct create_pending *c = arg;
 	size_t i;
 
 	for (i = 0; c->ents != NULL && i < c->in.n; i++)
@@ -198,17 +199,12 @@ api_internal_create(struct api_req *r)
 	struct create_pending *c;
 	int e;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = api_pending_new(r, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&c->p, r);
-	if ((e = create_parse(r, c)) != 0 ||
-	    (e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
-	    &c->body, api_pending_done, c)) != 0) {
-		create_free(c);
-		return e;
-	}
-	api_defer(&c->p, create_reply);
-	return 0;
+	if ((e = create_parse(r, c)) == 0)
+		e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
+		    &c->body, api_pending_done, c);
+	return api_deferred(&c->p, e, create_reply, create_free);
 }
 
 /* An optional array of 0..WJ_LIST_FILTER_VALUES short strings. */
@@ -251,6 +247,16 @@ struct claim_pending {
 	struct store_claimed	got;
 };
 
+static void
+claim_free(void *arg)
+{
+	struct claim_pending *c = arg;
+
+	store_claimed_free(&c->got);
+	json_decref(c->doc);
+	free(c);
+}
+
 /* The one reply of ClaimSubJobs: {"sub_jobs":[...]} with the leases. */
 static void
 claim_reply(struct http_req *h, void *arg)
@@ -273,9 +279,7 @@ claim_reply(struct http_req *h, void *arg)
 		jw_obj_close(&w);
 	}
 	api_pending_reply(&c->p, 200, &b);
-	store_claimed_free(&c->got);
-	json_decref(c->doc);
-	free(c);
+	claim_free(c);
 }
 
 /* Parse the body into c->in, narrowed to what the caller may claim. */
@@ -320,18 +324,12 @@ api_internal_claim(struct api_req *r)
 	struct claim_pending *c;
 	int e;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = api_pending_new(r, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&c->p, r);
-	if ((e = claim_parse(r, c)) != 0 ||
-	    (e = store_claim_async(r->api->store, &c->p.actor, &c->in,
-	    &c->got, api_pending_done, c)) != 0) {
-		json_decref(c->doc);
-		free(c);
-		return e;
-	}
-	api_defer(&c->p, claim_reply);
-	return 0;
+	if ((e = claim_parse(r, c)) == 0)
+		e = store_claim_async(r->api->store, &c->p.actor, &c->in,
+		    &c->got, api_pending_done, c);
+	return api_deferred(&c->p, e, claim_reply, claim_free);
 }
 
 /* A HeartbeatSubJob or FinishSubJob waiting for the group commit. */
@@ -343,8 +341,10 @@ struct beat_pending {
 };
 
 static void
-beat_free(struct beat_pending *t)
+beat_free(void *arg)
 {
+	struct beat_pending *t = arg;
+
 	json_decref(t->doc);
 	free(t);
 }
@@ -370,22 +370,17 @@ api_internal_heartbeat(struct api_req *r)
 	int64_t process = -1;
 	int e;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
-	if ((e = api_body_object(r, &t->doc)) != 0 ||
+	if ((e = api_body_object(r, &t->doc)) == 0 &&
 	    (e = api_json_str(r, t->doc, "lease_id", 1, WJ_PARAM_MAX, 1,
-	    &lease_id)) != 0 ||
+	    &lease_id)) == 0 &&
 	    (e = api_json_int(r, t->doc, "process", 0, 100, 0,
-	    &process)) != 0 ||
-	    (e = store_heartbeat_async(r->api->store, t->p.domain_id,
-	    r->http->params[0], lease_id, (int)process, &t->expires,
-	    api_pending_done, t)) != 0) {
-		beat_free(t);
-		return e;
-	}
-	api_defer(&t->p, heartbeat_reply);
-	return 0;
+	    &process)) == 0)
+		e = store_heartbeat_async(r->api->store, t->p.domain_id,
+		    r->http->params[0], lease_id, (int)process, &t->expires,
+		    api_pending_done, t);
+	return api_deferred(&t->p, e, heartbeat_reply, beat_free);
 }
 
 /* The one reply of FinishSubJob: {"id": ..., "status": ...}. */
@@ -432,29 +427,23 @@ api_internal_finish(struct api_req *r)
 	json_t *doc;
 	int e, status;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
 	if ((e = api_body_object(r, &t->doc)) != 0)
-		goto fail;
+		return api_deferred(&t->p, e, finish_reply, beat_free);
 	doc = t->doc;
 	if ((e = api_json_str(r, doc, "lease_id", 1, WJ_PARAM_MAX, 1,
-	    &lease_id)) != 0 ||
-	    (e = api_json_str(r, doc, "status", 1, 55, 1, &t->status)) != 0 ||
+	    &lease_id)) == 0 &&
+	    (e = api_json_str(r, doc, "status", 1, 55, 1, &t->status)) == 0 &&
 	    (e = api_json_str(r, doc, "error_code", 1, WJ_ERROR_CODE_MAX, 0,
-	    &code)) != 0 ||
+	    &code)) == 0 &&
 	    (e = api_json_str(r, doc, "fail_reason", 1, WJ_FAIL_REASON_MAX, 0,
-	    &reason)) != 0 ||
+	    &reason)) == 0 &&
 	    (e = api_json_str(r, doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
-	    &host)) != 0 ||
-	    (e = finish_status(r, t->status, code, reason, &status)) != 0 ||
-	    (e = store_finish_async(r->api->store, &t->p.actor, t->p.domain_id,
-	    r->http->params[0], lease_id, status, code, reason, host,
-	    api_pending_done, t)) != 0)
-		goto fail;
-	api_defer(&t->p, finish_reply);
-	return 0;
- fail:
-	beat_free(t);
-	return e;
+	    &host)) == 0 &&
+	    (e = finish_status(r, t->status, code, reason, &status)) == 0)
+		e = store_finish_async(r->api->store, &t->p.actor,
+		    t->p.domain_id, r->http->params[0], lease_id, status, code,
+		    reason, host, api_pending_done, t);
+	return api_deferred(&t->p, e, finish_reply, beat_free);
 }

@@ -256,9 +256,8 @@ delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
 	struct del_pending *d;
 	int e;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = api_pending_new(r, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&d->p, r);
 	memcpy(d->ids, ids, n * sizeof(*ids));
 	e = n > 0 ? store_sub_jobs_delete_async(r->api->store, &d->p.actor,
 	    r->project_id, d->ids, n, &d->p.err, api_pending_done, d) :

@@ -192,13 +192,6 @@ struct http_qparam {
 int	http_query_parse(const char *raw, struct http_qparam **out, size_t *n)
 	    WJ_WUR;
 void	http_query_free(struct http_qparam *, size_t n);
-/*
- * Percent-decode s[0..n) into out (cap bytes with the NUL); a '%' without
- * two hex digits stays literal.  Returns the decoded length or -1 if it
- * does not fit.
- */
-long	http_pct_decode(const char *s, size_t n, int plus_space, char *out,
-	    size_t cap);
 
 /* ---- replies ---------------------------------------------------------- */
 

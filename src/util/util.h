@@ -1,7 +1,7 @@
 /*
  * util.h - small shared helpers: time-ordered IDs, bounded number
- * parsing, UTF-8 checks, percent-decoding, the access/error log.  Includes time.h, where
- * the clocks and the time renderers live.
+ * parsing, UTF-8 checks, percent-decoding, the access/error log.
+ * Includes time.h, where the clocks and the time renderers live.
  */
 #ifndef WJ_UTIL_H
 #define WJ_UTIL_H

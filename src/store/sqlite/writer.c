@@ -413,7 +413,7 @@ sq_submit(struct store *st, struct sq_op *op)
 	return op->result;
 }
 
-/* ---- ops nobody waits for, and waiting for them ------------------------ */
+/* ---- ops nobody waits for ---------------------------------------------- */
 
 /* on_done of an sq_async op, on the syncer thread. */
 static void

@@ -133,13 +133,14 @@ int	api_reply(struct api_req *, int status, struct buf *b);
 int	api_reply_member(struct api_req *, const char *key, const char *value);
 
 /*
- * A write answered after the shared commit: the handler queues the
- * store's _async call with api_pending_done as its done function, hands
- * the request to its endpoint's one reply function (api_defer) and
- * returns 0.  The reply function runs on a server thread once the write
- * is durable or refused and answers with api_pending_reply.  Everything
- * the store reads until then lives in the endpoint's pending state,
- * which starts with this struct and is malloc'd.
+ * A write answered after the shared commit: the handler makes its
+ * pending state (api_pending_new), queues the store's _async call with
+ * api_pending_done as its done function and ends with api_deferred,
+ * which hands the request to its endpoint's one reply function.  The
+ * reply function runs on a server thread once the write is durable or
+ * refused and answers with api_pending_reply.  Everything the store
+ * reads until then lives in the endpoint's pending state, which starts
+ * with this struct.
  */
 struct api_pending {
 	struct http_req	   *h;

@@ -234,21 +234,27 @@ struct del_pending {
 	const char	   *ids[WJ_DELETE_IDS_MAX];
 };
 
+static void
+del_free(void *arg)
+{
+	struct del_pending *d = arg;
+
+	json_decref(d->doc);
+	free(d);
+}
+
 /* The one reply of BatchDeleteSubJobs, once the delete is durable or
  * refused: 200 without a body (docs/API.md#batchdeletesubjobs). */
 static void
 del_reply(struct http_req *h, void *arg)
 {
-	struct del_pending *d = arg;
-
 	(void)h;
-	api_pending_reply(&d->p, 200, NULL);
-	json_decref(d->doc);
-	free(d);
+	api_pending_reply(arg, 200, NULL);
+	del_free(arg);
 }
 
 /* Queue the delete of ids[0..n), or of status when n is 0; the strings
- * are owned by *doc, which is taken when it is queued. */
+ * are owned by *doc, which is taken. */
 static int
 delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
     int status)
@@ -258,20 +264,14 @@ delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
 
 	if ((d = api_pending_new(r, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
+	d->doc = *doc;
+	*doc = NULL;
 	memcpy(d->ids, ids, n * sizeof(*ids));
 	e = n > 0 ? store_sub_jobs_delete_async(r->api->store, &d->p.actor,
 	    r->project_id, d->ids, n, &d->p.err, api_pending_done, d) :
 	    store_sub_jobs_delete_by_status_async(r->api->store, &d->p.actor,
 	    r->project_id, status, NULL, api_pending_done, d);
-	if (e != 0) {
-		free(d);
-		return e;
-	}
-	/* From here del_reply owns d and the document. */
-	d->doc = *doc;
-	*doc = NULL;
-	api_defer(&d->p, del_reply);
-	return 0;
+	return api_deferred(&d->p, e, del_reply, del_free);
 }
 
 int

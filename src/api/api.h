@@ -149,11 +149,14 @@ struct api_pending {
 	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
 	struct wj_errinfo   err;	/* the store's reason of a refusal */
 	int		    result;
+	json_t		   *doc;	/* the request body the write reads */
 };
 /* A zeroed pending state of size bytes, starting with the struct
  * api_pending filled for r (its actor and the caller's domain copied);
  * NULL when out of memory. */
 void	*api_pending_new(const struct api_req *r, size_t size);
+/* Free a pending state that holds nothing but p->doc besides. */
+void	api_pending_free(void *p);
 /* The store_done_fn of a pending write: keeps result, resumes p->h. */
 void	api_pending_done(void *arg, int result);
 /* Answer after the commit: reply(h, p) fills the response then. */

@@ -229,19 +229,9 @@ parse_ids(struct api_req *r, json_t *arr, const char **ids, size_t *n)
  * reads until then lives here.
  */
 struct del_pending {
-	struct api_pending  p;
-	json_t		   *doc;	/* owns the ID strings */
+	struct api_pending  p;		/* doc owns the ID strings */
 	const char	   *ids[WJ_DELETE_IDS_MAX];
 };
-
-static void
-del_free(void *arg)
-{
-	struct del_pending *d = arg;
-
-	json_decref(d->doc);
-	free(d);
-}
 
 /* The one reply of BatchDeleteSubJobs, once the delete is durable or
  * refused: 200 without a body (docs/API.md#batchdeletesubjobs). */
@@ -250,7 +240,7 @@ del_reply(struct http_req *h, void *arg)
 {
 	(void)h;
 	api_pending_reply(arg, 200, NULL);
-	del_free(arg);
+	api_pending_free(arg);
 }
 
 /* Queue the delete of ids[0..n), or of status when n is 0; the strings
@@ -264,14 +254,14 @@ delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
 
 	if ((d = api_pending_new(r, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
-	d->doc = *doc;
+	d->p.doc = *doc;
 	*doc = NULL;
 	memcpy(d->ids, ids, n * sizeof(*ids));
 	e = n > 0 ? store_sub_jobs_delete_async(r->api->store, &d->p.actor,
 	    r->project_id, d->ids, n, &d->p.err, api_pending_done, d) :
 	    store_sub_jobs_delete_by_status_async(r->api->store, &d->p.actor,
 	    r->project_id, status, NULL, api_pending_done, d);
-	return api_deferred(&d->p, e, del_reply, del_free);
+	return api_deferred(&d->p, e, del_reply, api_pending_free);
 }
 
 int

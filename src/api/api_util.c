@@ -176,6 +176,15 @@ api_pending_new(const struct api_req *r, size_t size)
 }
 
 void
+api_pending_free(void *arg)
+{
+	struct api_pending *p = arg;
+
+	json_decref(p->doc);
+	free(p);
+}
+
+void
 api_defer(struct api_pending *p, void (*reply)(struct http_req *, void *))
 {
 	http_req_defer(p->h, reply, p);

@@ -1,6 +1,6 @@
 /*
- * query.c - the query-string splitter and percent-decoder of
- * src/http/query.c (http_query_parse, http_pct_decode).
+ * query.c - the query-string splitter of src/http/query.c
+ * (http_query_parse) and the percent-decoder of src/util (wj_pct_decode).
  *
  * Invariants: at most HTTP_QUERY_MAX_PARAMS pairs, else WJ_ERR_INVALID;
  * each decoded name and value is NUL-terminated at its length and no
@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Decoding into every small capacity. */
 	for (cap = 0; cap <= sizeof(out); cap += 7) {
 		memset(out, 0x5a, sizeof(out));
-		d = http_pct_decode((const char *)data, size, cap & 1, out,
+		d = wj_pct_decode((const char *)data, size, cap & 1, out,
 		    cap);
 		if (d >= 0) {
 			FUZZ_CHECK((size_t)d < cap && (size_t)d <= size);
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (memchr(data, '%', size) == NULL &&
 	    memchr(data, '+', size) == NULL && size < sizeof(out)) {
-		d = http_pct_decode((const char *)data, size, 1, out,
+		d = wj_pct_decode((const char *)data, size, 1, out,
 		    sizeof(out));
 		FUZZ_CHECK(d == (long)size && memcmp(out, data, size) == 0);
 	}

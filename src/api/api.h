@@ -133,13 +133,14 @@ int	api_reply(struct api_req *, int status, struct buf *b);
 int	api_reply_member(struct api_req *, const char *key, const char *value);
 
 /*
- * A write answered after the shared commit: the handler queues the
- * store's _async call with api_pending_done as its done function, hands
- * the request to its endpoint's one reply function (api_defer) and
- * returns 0.  The reply function runs on a server thread once the write
- * is durable or refused and answers with api_pending_reply.  Everything
- * the store reads until then lives in the endpoint's pending state,
- * which starts with this struct and is malloc'd.
+ * A write answered after the shared commit: the handler makes its
+ * pending state (api_pending_new), queues the store's _async call with
+ * api_pending_done as its done function and ends with api_deferred,
+ * which hands the request to its endpoint's one reply function.  The
+ * reply function runs on a server thread once the write is durable or
+ * refused and answers with api_pending_reply.  Everything the store
+ * reads until then lives in the endpoint's pending state, which starts
+ * with this struct.
  */
 struct api_pending {
 	struct http_req	   *h;
@@ -148,14 +149,26 @@ struct api_pending {
 	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
 	struct wj_errinfo   err;	/* the store's reason of a refusal */
 	int		    result;
+	json_t		   *doc;	/* the request body the write reads */
 };
-/* Fill p for request r (its actor and the caller's domain copied). */
-void	api_pending_init(struct api_pending *, const struct api_req *);
+/* A zeroed pending state of size bytes, starting with the struct
+ * api_pending filled for r (its actor and the caller's domain copied);
+ * NULL when out of memory. */
+void	*api_pending_new(const struct api_req *r, size_t size);
+/* Free a pending state that holds nothing but p->doc besides. */
+void	api_pending_free(void *p);
 /* The store_done_fn of a pending write: keeps result, resumes p->h. */
 void	api_pending_done(void *arg, int result);
 /* Answer after the commit: reply(h, p) fills the response then. */
 void	api_defer(struct api_pending *,
 	    void (*reply)(struct http_req *, void *p));
+/*
+ * The end of a write handler, e being what parsing and queueing the
+ * store's _async call gave: 0 after api_defer(p, reply), or e after
+ * drop(p) freed the pending state.
+ */
+int	api_deferred(struct api_pending *p, int e,
+	    void (*reply)(struct http_req *, void *p), void (*drop)(void *p));
 /*
  * The answer of a pending write: its error when result failed, else
  * status with the JSON in b (NULL: no body).  Frees b, not p.
@@ -219,7 +232,7 @@ int	api_metrics_render(struct api_metrics *, struct store *,
 	    struct buf *out) WJ_WUR;
 
 /* Route names, for metrics: index -> "ListItaSubJobs" etc.; "none" past
- * the table (requests that matched no route). */
+ * the table (requests that matched no route).  From api.c's table. */
 const char *api_route_name(size_t);
 
 #endif

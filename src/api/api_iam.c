@@ -184,9 +184,8 @@ find_user(struct api_req *r, const struct login *in, struct store_domain *d,
  * password wiped at once); u's password hash is wiped too.
  */
 struct token_pending {
-	struct api_pending	p;
+	struct api_pending	p;		/* doc holds the password */
 	struct api	       *api;
-	json_t		       *doc;
 	struct login		in;
 	struct store_domain	d;
 	struct store_user_auth	u;
@@ -199,8 +198,7 @@ static void
 token_pending_free(struct token_pending *t)
 {
 	OPENSSL_cleanse(t->u.password_hash, sizeof(t->u.password_hash));
-	json_decref(t->doc);
-	free(t);
+	api_pending_free(t);
 }
 
 /*
@@ -544,16 +542,15 @@ api_iam_token_create(struct api_req *r)
 	json_t *auth;
 	int e;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
 	t->api = r->api;
 	t->now = wj_now_ms();
-	if ((e = api_body_object(r, &t->doc)) != 0) {
+	if ((e = api_body_object(r, &t->p.doc)) != 0) {
 		e = iam_body_refusal(r, e);
 		goto out;
 	}
-	if ((auth = member_obj(t->doc, "auth")) == NULL) {
+	if ((auth = member_obj(t->p.doc, "auth")) == NULL) {
 		e = invalid_request(r, "auth is required");
 		goto out;
 	}

@@ -1,6 +1,6 @@
 /*
- * api_internal.c - the internal API of DESIGN §5: producers create jobs,
- * workers claim, heartbeat and finish sub-jobs.
+ * api_internal.c - the internal API (docs/API.md#internal-api): producers
+ * create jobs, workers claim, heartbeat and finish sub-jobs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "api.h"
 #include "../model/limits.h"
 
-/* JobEntities members (spec/jobs-api.md §2.2) and their bounds. */
+/* JobEntities members (docs/API.md#create-jobs) and their bounds. */
 static const struct {
 	const char *name;
 	size_t	    max;
@@ -122,7 +122,6 @@ client_token(struct api_req *r, const char **out)
  * (the store reads it until then) and the answer the store makes. */
 struct create_pending {
 	struct api_pending	 p;
-	json_t			*doc;
 	struct store_job_in	 in;
 	struct store_sub_job_in *subs;
 	struct buf		*ents;		/* encoded entities, n of them */
@@ -130,8 +129,9 @@ struct create_pending {
 };
 
 static void
-create_free(struct create_pending *c)
+create_free(void *arg)
 {
+	struct create_pending *c = arg;
 	size_t i;
 
 	for (i = 0; c->ents != NULL && i < c->in.n; i++)
@@ -139,8 +139,7 @@ create_free(struct create_pending *c)
 	free(c->ents);
 	free(c->subs);
 	free(c->body);
-	json_decref(c->doc);
-	free(c);
+	api_pending_free(c);
 }
 
 /* The one reply of CreateJob: 201 with the store's body. */
@@ -168,11 +167,11 @@ create_parse(struct api_req *r, struct create_pending *c)
 
 	c->in.project_id = r->project_id;
 	if ((e = client_token(r, &c->in.client_token)) != 0 ||
-	    (e = api_body_object(r, &c->doc)) != 0 ||
-	    (e = api_json_str(r, c->doc, "job_type", 1, WJ_JOB_TYPE_MAX, 1,
+	    (e = api_body_object(r, &c->p.doc)) != 0 ||
+	    (e = api_json_str(r, c->p.doc, "job_type", 1, WJ_JOB_TYPE_MAX, 1,
 	    &c->in.job_type)) != 0)
 		return e;
-	arr = json_object_get(c->doc, "sub_jobs");
+	arr = json_object_get(c->p.doc, "sub_jobs");
 	if (!json_is_array(arr) || json_array_size(arr) < 1 ||
 	    json_array_size(arr) > WJ_CREATE_SUB_JOBS_MAX) {
 		wj_errinfo_set(&r->err, "sub_jobs must be an array of 1..%d "
@@ -198,17 +197,12 @@ api_internal_create(struct api_req *r)
 	struct create_pending *c;
 	int e;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = api_pending_new(r, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&c->p, r);
-	if ((e = create_parse(r, c)) != 0 ||
-	    (e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
-	    &c->body, api_pending_done, c)) != 0) {
-		create_free(c);
-		return e;
-	}
-	api_defer(&c->p, create_reply);
-	return 0;
+	if ((e = create_parse(r, c)) == 0)
+		e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
+		    &c->body, api_pending_done, c);
+	return api_deferred(&c->p, e, create_reply, create_free);
 }
 
 /* An optional array of 0..WJ_LIST_FILTER_VALUES short strings. */
@@ -243,13 +237,21 @@ str_list(struct api_req *r, json_t *doc, const char *key, const char **out,
 
 /* A ClaimSubJobs waiting for the store's group commit. */
 struct claim_pending {
-	struct api_pending	p;
-	json_t		       *doc;		/* owns worker_id, host, ... */
+	struct api_pending	p;		/* doc owns worker_id, ... */
 	struct store_claim_in	in;
 	/* the project IDs of in, copied (the scope is the gate's) */
 	char			pids[WJ_LIST_FILTER_VALUES][WJ_PARAM_MAX + 1];
 	struct store_claimed	got;
 };
+
+static void
+claim_free(void *arg)
+{
+	struct claim_pending *c = arg;
+
+	store_claimed_free(&c->got);
+	api_pending_free(c);
+}
 
 /* The one reply of ClaimSubJobs: {"sub_jobs":[...]} with the leases. */
 static void
@@ -273,9 +275,7 @@ claim_reply(struct http_req *h, void *arg)
 		jw_obj_close(&w);
 	}
 	api_pending_reply(&c->p, 200, &b);
-	store_claimed_free(&c->got);
-	json_decref(c->doc);
-	free(c);
+	claim_free(c);
 }
 
 /* Parse the body into c->in, narrowed to what the caller may claim. */
@@ -288,18 +288,18 @@ claim_parse(struct api_req *r, struct claim_pending *c)
 	int e;
 
 	in->domain_id = c->p.domain_id;
-	if ((e = api_body_object(r, &c->doc)) != 0 ||
-	    (e = api_json_str(r, c->doc, "worker_id", 1, WJ_PARAM_MAX, 1,
+	if ((e = api_body_object(r, &c->p.doc)) != 0 ||
+	    (e = api_json_str(r, c->p.doc, "worker_id", 1, WJ_PARAM_MAX, 1,
 	    &in->worker_id)) != 0 ||
-	    (e = api_json_str(r, c->doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
+	    (e = api_json_str(r, c->p.doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
 	    &in->host)) != 0 ||
-	    (e = api_json_int(r, c->doc, "max", 1, WJ_CLAIM_MAX, 0,
+	    (e = api_json_int(r, c->p.doc, "max", 1, WJ_CLAIM_MAX, 0,
 	    &max)) != 0 ||
-	    (e = api_json_int(r, c->doc, "lease_seconds", WJ_LEASE_MIN_S,
+	    (e = api_json_int(r, c->p.doc, "lease_seconds", WJ_LEASE_MIN_S,
 	    WJ_LEASE_MAX_S, 0, &lease)) != 0 ||
-	    (e = str_list(r, c->doc, "job_types", in->job_types,
+	    (e = str_list(r, c->p.doc, "job_types", in->job_types,
 	    &in->n_job_types)) != 0 ||
-	    (e = str_list(r, c->doc, "project_ids", in->project_ids,
+	    (e = str_list(r, c->p.doc, "project_ids", in->project_ids,
 	    &in->n_project_ids)) != 0)
 		return e;
 	in->max = (int)max;
@@ -320,34 +320,20 @@ api_internal_claim(struct api_req *r)
 	struct claim_pending *c;
 	int e;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = api_pending_new(r, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&c->p, r);
-	if ((e = claim_parse(r, c)) != 0 ||
-	    (e = store_claim_async(r->api->store, &c->p.actor, &c->in,
-	    &c->got, api_pending_done, c)) != 0) {
-		json_decref(c->doc);
-		free(c);
-		return e;
-	}
-	api_defer(&c->p, claim_reply);
-	return 0;
+	if ((e = claim_parse(r, c)) == 0)
+		e = store_claim_async(r->api->store, &c->p.actor, &c->in,
+		    &c->got, api_pending_done, c);
+	return api_deferred(&c->p, e, claim_reply, claim_free);
 }
 
 /* A HeartbeatSubJob or FinishSubJob waiting for the group commit. */
 struct beat_pending {
-	struct api_pending p;
-	json_t		  *doc;		/* owns lease_id and the rest */
+	struct api_pending p;		/* doc owns lease_id and the rest */
 	const char	  *status;	/* finish: as the request gave it */
 	int64_t		   expires;	/* heartbeat: the new lease end */
 };
-
-static void
-beat_free(struct beat_pending *t)
-{
-	json_decref(t->doc);
-	free(t);
-}
 
 /* The one reply of HeartbeatSubJob: {"lease_expires_at": ...}. */
 static void
@@ -359,7 +345,7 @@ heartbeat_reply(struct http_req *h, void *arg)
 	(void)h;
 	wj_time_iso(t->expires, iso);
 	api_pending_reply_obj(&t->p, 200, "lease_expires_at", iso, NULL);
-	beat_free(t);
+	api_pending_free(t);
 }
 
 int
@@ -370,22 +356,17 @@ api_internal_heartbeat(struct api_req *r)
 	int64_t process = -1;
 	int e;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
-	if ((e = api_body_object(r, &t->doc)) != 0 ||
-	    (e = api_json_str(r, t->doc, "lease_id", 1, WJ_PARAM_MAX, 1,
-	    &lease_id)) != 0 ||
-	    (e = api_json_int(r, t->doc, "process", 0, 100, 0,
-	    &process)) != 0 ||
-	    (e = store_heartbeat_async(r->api->store, t->p.domain_id,
-	    r->http->params[0], lease_id, (int)process, &t->expires,
-	    api_pending_done, t)) != 0) {
-		beat_free(t);
-		return e;
-	}
-	api_defer(&t->p, heartbeat_reply);
-	return 0;
+	if ((e = api_body_object(r, &t->p.doc)) == 0 &&
+	    (e = api_json_str(r, t->p.doc, "lease_id", 1, WJ_PARAM_MAX, 1,
+	    &lease_id)) == 0 &&
+	    (e = api_json_int(r, t->p.doc, "process", 0, 100, 0,
+	    &process)) == 0)
+		e = store_heartbeat_async(r->api->store, t->p.domain_id,
+		    r->http->params[0], lease_id, (int)process, &t->expires,
+		    api_pending_done, t);
+	return api_deferred(&t->p, e, heartbeat_reply, api_pending_free);
 }
 
 /* The one reply of FinishSubJob: {"id": ..., "status": ...}. */
@@ -396,7 +377,7 @@ finish_reply(struct http_req *h, void *arg)
 
 	api_pending_reply_obj(&t->p, 200, "id", h->params[0], "status",
 	    t->status, NULL);
-	beat_free(t);
+	api_pending_free(t);
 }
 
 /* The outcome of a finish: its status, and the error fields that go
@@ -432,29 +413,23 @@ api_internal_finish(struct api_req *r)
 	json_t *doc;
 	int e, status;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&t->p, r);
-	if ((e = api_body_object(r, &t->doc)) != 0)
-		goto fail;
-	doc = t->doc;
+	if ((e = api_body_object(r, &t->p.doc)) != 0)
+		return api_deferred(&t->p, e, finish_reply, api_pending_free);
+	doc = t->p.doc;
 	if ((e = api_json_str(r, doc, "lease_id", 1, WJ_PARAM_MAX, 1,
-	    &lease_id)) != 0 ||
-	    (e = api_json_str(r, doc, "status", 1, 55, 1, &t->status)) != 0 ||
+	    &lease_id)) == 0 &&
+	    (e = api_json_str(r, doc, "status", 1, 55, 1, &t->status)) == 0 &&
 	    (e = api_json_str(r, doc, "error_code", 1, WJ_ERROR_CODE_MAX, 0,
-	    &code)) != 0 ||
+	    &code)) == 0 &&
 	    (e = api_json_str(r, doc, "fail_reason", 1, WJ_FAIL_REASON_MAX, 0,
-	    &reason)) != 0 ||
+	    &reason)) == 0 &&
 	    (e = api_json_str(r, doc, "host", 1, WJ_FREE_TEXT_MAX, 0,
-	    &host)) != 0 ||
-	    (e = finish_status(r, t->status, code, reason, &status)) != 0 ||
-	    (e = store_finish_async(r->api->store, &t->p.actor, t->p.domain_id,
-	    r->http->params[0], lease_id, status, code, reason, host,
-	    api_pending_done, t)) != 0)
-		goto fail;
-	api_defer(&t->p, finish_reply);
-	return 0;
- fail:
-	beat_free(t);
-	return e;
+	    &host)) == 0 &&
+	    (e = finish_status(r, t->status, code, reason, &status)) == 0)
+		e = store_finish_async(r->api->store, &t->p.actor,
+		    t->p.domain_id, r->http->params[0], lease_id, status, code,
+		    reason, host, api_pending_done, t);
+	return api_deferred(&t->p, e, finish_reply, api_pending_free);
 }

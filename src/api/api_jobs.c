@@ -1,6 +1,6 @@
 /*
- * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry)
- * (spec/jobs-api.md §4 and §5, DESIGN §4).
+ * api_jobs.c - ShowJob and RunActionsOnWorkspaceJob (retry):
+ * docs/API.md#showjob and docs/API.md#runactionsonworkspacejob.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,18 +86,13 @@ api_jobs_action(struct api_req *r)
 		e = WJ_ERR_INVALID;
 		goto out;
 	}
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
+	if ((t = api_pending_new(r, sizeof(*t))) == NULL) {
 		e = WJ_ERR_NOMEM;
 		goto out;
 	}
-	api_pending_init(t, r);
-	if ((e = store_job_retry_async(r->api->store, &t->actor,
-	    r->project_id, r->http->params[1], &t->err, api_pending_done,
-	    t)) != 0) {
-		free(t);
-		goto out;
-	}
-	api_defer(t, retry_reply);
+	e = api_deferred(t, store_job_retry_async(r->api->store, &t->actor,
+	    r->project_id, r->http->params[1], &t->err, api_pending_done, t),
+	    retry_reply, free);
  out:
 	json_decref(doc);
 	return e;

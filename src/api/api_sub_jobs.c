@@ -1,6 +1,6 @@
 /*
- * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs
- * (spec/jobs-api.md §3 and §6, DESIGN §4).
+ * api_sub_jobs.c - ListItaSubJobs and BatchDeleteSubJobs:
+ * docs/API.md#listitasubjobs and docs/API.md#batchdeletesubjobs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,7 @@ int_param(struct api_req *r, const struct http_qparam *q, int64_t max,
 	return 0;
 }
 
-/* One query parameter into the filter (DESIGN §4 rules). */
+/* One query parameter into the filter (docs/API.md#listitasubjobs). */
 static int
 parse_param(struct api_req *r, const struct http_qparam *q,
     struct store_list_filter *f)
@@ -229,8 +229,7 @@ parse_ids(struct api_req *r, json_t *arr, const char **ids, size_t *n)
  * reads until then lives here.
  */
 struct del_pending {
-	struct api_pending  p;
-	json_t		   *doc;	/* owns the ID strings */
+	struct api_pending  p;		/* doc owns the ID strings */
 	const char	   *ids[WJ_DELETE_IDS_MAX];
 };
 
@@ -239,16 +238,13 @@ struct del_pending {
 static void
 del_reply(struct http_req *h, void *arg)
 {
-	struct del_pending *d = arg;
-
 	(void)h;
-	api_pending_reply(&d->p, 200, NULL);
-	json_decref(d->doc);
-	free(d);
+	api_pending_reply(arg, 200, NULL);
+	api_pending_free(arg);
 }
 
 /* Queue the delete of ids[0..n), or of status when n is 0; the strings
- * are owned by *doc, which is taken when it is queued. */
+ * are owned by *doc, which is taken. */
 static int
 delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
     int status)
@@ -256,23 +252,16 @@ delete_deferred(struct api_req *r, json_t **doc, const char **ids, size_t n,
 	struct del_pending *d;
 	int e;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = api_pending_new(r, sizeof(*d))) == NULL)
 		return WJ_ERR_NOMEM;
-	api_pending_init(&d->p, r);
+	d->p.doc = *doc;
+	*doc = NULL;
 	memcpy(d->ids, ids, n * sizeof(*ids));
 	e = n > 0 ? store_sub_jobs_delete_async(r->api->store, &d->p.actor,
 	    r->project_id, d->ids, n, &d->p.err, api_pending_done, d) :
 	    store_sub_jobs_delete_by_status_async(r->api->store, &d->p.actor,
 	    r->project_id, status, NULL, api_pending_done, d);
-	if (e != 0) {
-		free(d);
-		return e;
-	}
-	/* From here del_reply owns d and the document. */
-	d->doc = *doc;
-	*doc = NULL;
-	api_defer(&d->p, del_reply);
-	return 0;
+	return api_deferred(&d->p, e, del_reply, api_pending_free);
 }
 
 int
@@ -291,7 +280,7 @@ api_sub_jobs_batch_delete(struct api_req *r)
 	if ((e = api_json_str(r, doc, "delete_by_status", 0,
 	    WJ_DELETE_STATUS_MAX, 0, &st)) != 0)
 		goto out;
-	/* DESIGN §4: exactly one of job_ids / delete_by_status. */
+	/* Exactly one of job_ids / delete_by_status. */
 	if ((jids == NULL) == (st == NULL)) {
 		wj_errinfo_set(&r->err, "exactly one of job_ids and "
 		    "delete_by_status is required");

@@ -142,8 +142,8 @@ api_reply_member(struct api_req *r, const char *key, const char *value)
 	return api_reply(r, 200, &b);
 }
 
-void
-api_pending_init(struct api_pending *p, const struct api_req *r)
+static void
+pending_init(struct api_pending *p, const struct api_req *r)
 {
 	p->h = r->http;
 	p->actor = r->actor;
@@ -165,10 +165,41 @@ api_pending_done(void *arg, int result)
 	http_req_resume(p->h);
 }
 
+void *
+api_pending_new(const struct api_req *r, size_t size)
+{
+	struct api_pending *p;
+
+	if ((p = calloc(1, size)) != NULL)
+		pending_init(p, r);
+	return p;
+}
+
+void
+api_pending_free(void *arg)
+{
+	struct api_pending *p = arg;
+
+	json_decref(p->doc);
+	free(p);
+}
+
 void
 api_defer(struct api_pending *p, void (*reply)(struct http_req *, void *))
 {
 	http_req_defer(p->h, reply, p);
+}
+
+int
+api_deferred(struct api_pending *p, int e,
+    void (*reply)(struct http_req *, void *), void (*drop)(void *))
+{
+	if (e != 0) {
+		drop(p);
+		return e;
+	}
+	api_defer(p, reply);
+	return 0;
 }
 
 void

@@ -1,16 +1,16 @@
 /*
  * memo.c - the memo of rendered answers (memo.h).  Each thread has its
- * own few entries (a pthread key, allocated on first use and kept on a
- * list until api_memo_free), so no lock is taken on a read; the least
+ * own few entries (util/perthread.h: made on first use, kept until
+ * api_memo_free), so no lock is taken on a read; the least
  * recently used entry makes room.  A render and the data version it is
  * kept under are read in one snapshot (store_read_begin), so an answer
  * is never kept under a version newer than its data.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memo.h"
+#include "../util/perthread.h"
 
 struct memo_entry {
 	char		*key;		/* owned, key_len bytes */
@@ -23,72 +23,56 @@ struct memo_entry {
 struct memo_thread {
 	struct memo_entry   e[API_MEMO_ENTRIES];
 	uint64_t	    tick;
-	struct memo_thread *next;	/* on api_memo.all */
 };
 
 struct api_memo {
-	pthread_key_t	    key;	/* this thread's memo_thread */
-	pthread_mutex_t	    mu;		/* all */
-	struct memo_thread *all;
+	struct wj_perthread threads;	/* struct memo_thread */
 };
+
+static void
+thread_free(void *v)
+{
+	struct memo_thread *t = v;
+	size_t i;
+
+	for (i = 0; i < API_MEMO_ENTRIES; i++) {
+		free(t->e[i].key);
+		buf_free(&t->e[i].body);
+	}
+	free(t);
+}
+
+static int
+thread_new(void *arg, void **out)
+{
+	(void)arg;
+	return (*out = calloc(1, sizeof(struct memo_thread))) != NULL ? 0 :
+	    WJ_ERR_NOMEM;
+}
 
 int
 api_memo_new(struct api_memo **out)
 {
 	struct api_memo *m;
+	int r;
 
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return WJ_ERR_NOMEM;
-	if (pthread_key_create(&m->key, NULL) != 0) {
+	if ((r = wj_perthread_init(&m->threads, thread_free)) != 0)
 		free(m);
-		return WJ_ERR_NOMEM;
-	}
-	m->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
-	*out = m;
-	return 0;
+	else
+		*out = m;
+	return r;
 }
 
 void
 api_memo_free(struct api_memo *m)
 {
-	struct memo_thread *t, *next;
-	size_t i;
-
 	if (m == NULL)
 		return;
-	for (t = m->all; t != NULL; t = next) {
-		next = t->next;
-		for (i = 0; i < API_MEMO_ENTRIES; i++) {
-			free(t->e[i].key);
-			buf_free(&t->e[i].body);
-		}
-		free(t);
-	}
-	pthread_key_delete(m->key);
-	pthread_mutex_destroy(&m->mu);
+	wj_perthread_free(&m->threads);
 	free(m);
-}
-
-/* This thread's entries, made on first use; NULL when out of memory. */
-static struct memo_thread *
-thread_memo(struct api_memo *m)
-{
-	struct memo_thread *t;
-
-	if ((t = pthread_getspecific(m->key)) != NULL)
-		return t;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return NULL;
-	if (pthread_setspecific(m->key, t) != 0) {
-		free(t);
-		return NULL;
-	}
-	pthread_mutex_lock(&m->mu);
-	t->next = m->all;
-	m->all = t;
-	pthread_mutex_unlock(&m->mu);
-	return t;
 }
 
 static struct memo_entry *
@@ -143,13 +127,15 @@ api_memo_read(struct api_memo *memo, struct store *st, const char *key,
 	struct memo_thread *t;
 	struct memo_entry *m;
 	size_t from = out->len;
+	void *v;
 	int64_t dv = 0;
 	int r;
 
 	if (key == NULL || render == NULL)
 		return WJ_ERR_INVALID;
-	if ((t = thread_memo(memo)) == NULL)
-		return WJ_ERR_NOMEM;
+	if ((r = wj_perthread_get(&memo->threads, thread_new, NULL, &v)) != 0)
+		return r;
+	t = v;
 	if ((r = store_read_begin(st)) != 0)
 		return r;
 	if ((r = store_data_version(st, &dv)) != 0)

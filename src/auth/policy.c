@@ -318,15 +318,78 @@ parse_entry(json_t *vals, const struct cblock *b, struct centry *e,
 	return 0;
 }
 
+/* The index of condition key kname in operator block b, or -1 after
+ * saying in ei why it may not stand there. */
+static int
+block_key(const char *kname, const char *opname, const struct cblock *b,
+    size_t si, struct wj_errinfo *ei)
+{
+	size_t i;
+	int k;
+
+	if ((k = lookup_key(kname)) < 0) {
+		wj_errinfo_set(ei, "unknown condition key \"%s\" in "
+		    "Statement[%zu]", kname, si);
+		return -1;
+	}
+	if (policy_keys[k].type != policy_ops[b->op].type) {
+		wj_errinfo_set(ei, "condition operator \"%s\" does not apply "
+		    "to key \"%s\" in Statement[%zu]", opname,
+		    policy_keys[k].name, si);
+		return -1;
+	}
+	/* JSON duplicates are refused by jansson; this catches the same key
+	 * in another case. */
+	for (i = 0; i < b->nent; i++) {
+		if (b->ent[i].key == k) {
+			wj_errinfo_set(ei, "duplicate condition key \"%s\" "
+			    "under \"%s\" in Statement[%zu]", kname, opname,
+			    si);
+			return -1;
+		}
+	}
+	return k;
+}
+
+/* The block of operator opname (b->op set): kv maps condition keys to
+ * their values. */
+static int
+parse_block(const char *opname, json_t *kv, size_t si, struct cblock *b,
+    struct wj_errinfo *ei)
+{
+	const char *kname;
+	json_t *vals;
+	int k, r;
+
+	if (!json_is_object(kv) || json_object_size(kv) == 0) {
+		wj_errinfo_set(ei, "condition operator \"%s\" in "
+		    "Statement[%zu] must map one or more condition "
+		    "keys to values", opname, si);
+		return WJ_ERR_INVALID;
+	}
+	if ((b->ent = calloc(json_object_size(kv), sizeof(*b->ent))) == NULL)
+		return WJ_ERR_NOMEM;
+	json_object_foreach(kv, kname, vals) {
+		if ((k = block_key(kname, opname, b, si, ei)) < 0)
+			return WJ_ERR_INVALID;
+		b->ent[b->nent].key = k;
+		r = parse_entry(vals, b, &b->ent[b->nent], si, ei);
+		b->nent++;	/* a partly filled entry is freed too */
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 parse_condition(json_t *cond, size_t si, struct stmt *st,
     struct wj_errinfo *ei)
 {
-	const char *opname, *kname;
-	json_t *kv, *vals;
+	const char *opname;
 	struct cblock *b;
-	size_t n, i;
-	int k, r;
+	json_t *kv;
+	size_t n;
+	int r;
 
 	if (!json_is_object(cond)) {
 		wj_errinfo_set(ei, "Condition in Statement[%zu] must be an "
@@ -348,45 +411,8 @@ parse_condition(json_t *cond, size_t si, struct stmt *st,
 			return WJ_ERR_INVALID;
 		}
 		st->nblk++;
-		if (!json_is_object(kv) || json_object_size(kv) == 0) {
-			wj_errinfo_set(ei, "condition operator \"%s\" in "
-			    "Statement[%zu] must map one or more condition "
-			    "keys to values", opname, si);
-			return WJ_ERR_INVALID;
-		}
-		if ((b->ent = calloc(json_object_size(kv),
-		    sizeof(*b->ent))) == NULL)
-			return WJ_ERR_NOMEM;
-		json_object_foreach(kv, kname, vals) {
-			if ((k = lookup_key(kname)) < 0) {
-				wj_errinfo_set(ei, "unknown condition key "
-				    "\"%s\" in Statement[%zu]", kname, si);
-				return WJ_ERR_INVALID;
-			}
-			if (policy_keys[k].type != policy_ops[b->op].type) {
-				wj_errinfo_set(ei, "condition operator \"%s\" "
-				    "does not apply to key \"%s\" in "
-				    "Statement[%zu]", opname,
-				    policy_keys[k].name, si);
-				return WJ_ERR_INVALID;
-			}
-			/* JSON duplicates are refused by jansson; this
-			 * catches the same key in another case. */
-			for (i = 0; i < b->nent; i++) {
-				if (b->ent[i].key == k) {
-					wj_errinfo_set(ei, "duplicate "
-					    "condition key \"%s\" under "
-					    "\"%s\" in Statement[%zu]", kname,
-					    opname, si);
-					return WJ_ERR_INVALID;
-				}
-			}
-			b->ent[b->nent].key = k;
-			r = parse_entry(vals, b, &b->ent[b->nent], si, ei);
-			b->nent++;	/* a partly filled entry is freed too */
-			if (r != 0)
-				return r;
-		}
+		if ((r = parse_block(opname, kv, si, b, ei)) != 0)
+			return r;
 	}
 	return 0;
 }

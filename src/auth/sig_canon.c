@@ -12,6 +12,7 @@
 
 #include "../model/limits.h"
 #include "../util/crypto.h"
+#include "../util/util.h"
 #include "sig_int.h"
 
 void
@@ -157,25 +158,17 @@ sig_uri_encode(struct buf *out, const char *s, size_t n)
 int
 sig_uri_decode(struct buf *out, const char *s, size_t n, int plus_space)
 {
-	size_t i;
-	int hi, lo, r;
-	char c;
+	long d;
+	int r;
 
-	/* The result is never longer than the input. */
+	/* The result is never longer than the input: it fits in n bytes
+	 * and the NUL that buf_reserve keeps room for. */
 	if ((r = buf_reserve(out, n)) != 0)
 		return r;
-	for (i = 0; i < n; i++) {
-		c = s[i];
-		if (c == '%' && n - i > 2 &&
-		    (hi = wj_hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = wj_hexval((unsigned char)s[i + 2])) >= 0) {
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '+' && plus_space)
-			c = ' ';
-		if ((r = buf_putc(out, c)) != 0)
-			return r;
-	}
+	if ((d = wj_pct_decode(s, n, plus_space, out->data + out->len,
+	    n + 1)) < 0)
+		return WJ_ERR_INTERNAL;
+	out->len += (size_t)d;
 	return 0;
 }
 

@@ -40,6 +40,28 @@ aksk_fit(const char *ak, size_t *aklen, size_t sk_len)
 	return 0;
 }
 
+#define KDF_INPUT_MAX	(4 + SIG_ALG_MAX + 1 + SIG_AK_MAX + 1 + 4)
+
+/* The HMAC input 00000001 || alg name || 00 || AK || c || 00000100 into
+ * data; its length, and in *ctr_at where the counter c goes. */
+static size_t
+kdf_input(const struct alg *a, const char *ak, size_t aklen,
+    uint8_t data[KDF_INPUT_MAX], size_t *ctr_at)
+{
+	size_t namelen = strlen(a->name), len = 0;
+
+	memcpy(data, "\0\0\0\1", 4);
+	len += 4;
+	memcpy(data + len, a->name, namelen);
+	len += namelen;
+	data[len++] = 0;
+	memcpy(data + len, ak, aklen);
+	len += aklen;
+	*ctr_at = len++;
+	memcpy(data + len, "\0\0\1\0", 4);
+	return len + 4;
+}
+
 /*
  * d = candidate + 1 for the first counter c whose candidate =
  * HMAC(SK, 00000001 || alg name || 00 || AK || c || 00000100) is at most
@@ -50,29 +72,17 @@ derive_key_pair(const struct alg *a, const char *ak, size_t aklen,
     const char *sk, size_t sk_len, uint8_t priv[SIG_EC_LEN],
     uint8_t pub[2 * SIG_EC_LEN])
 {
-	uint8_t data[4 + SIG_ALG_MAX + 1 + SIG_AK_MAX + 1 + 4];
+	uint8_t data[KDF_INPUT_MAX];
 	uint8_t mac[SIG_MD_LEN], point[1 + 2 * SIG_EC_LEN];
 	EC_GROUP *g = NULL;
 	EC_POINT *q = NULL;
 	BN_CTX *bc = NULL;
 	BIGNUM *d = NULL, *max = NULL;
-	size_t namelen, len, ctr_at;
+	size_t len, ctr_at;
 	unsigned int maclen;
 	int c, r;
 
-	namelen = strlen(a->name);
-	len = 0;
-	memcpy(data, "\0\0\0\1", 4);
-	len += 4;
-	memcpy(data + len, a->name, namelen);
-	len += namelen;
-	data[len++] = 0;
-	memcpy(data + len, ak, aklen);
-	len += aklen;
-	ctr_at = len++;
-	memcpy(data + len, "\0\0\1\0", 4);
-	len += 4;
-
+	len = kdf_input(a, ak, aklen, data, &ctr_at);
 	if ((g = EC_GROUP_new_by_curve_name(a->nid)) == NULL ||
 	    (q = EC_POINT_new(g)) == NULL || (bc = BN_CTX_new()) == NULL ||
 	    (d = BN_secure_new()) == NULL || (max = BN_dup(

@@ -1,8 +1,8 @@
 /*
  * client.c - signed HTTP requests over libcurl; see client.h.  Signing
- * itself is auth/sig.c (the verifier's own canonicalization); this file
- * chooses the headers, sends exactly the bytes it signed and collects the
- * answer.
+ * itself is auth/sig.c's sig_sign over the verifier's own canonical
+ * request (auth/sig_canon.c); this file chooses the headers, sends
+ * exactly the bytes it signed and collects the answer.
  */
 #include <ctype.h>
 #include <stdint.h>

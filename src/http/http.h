@@ -21,7 +21,7 @@ struct http_server;
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
 /* Answered by the HTTP layer before routing (docs/API.md#limits):
  * a longer request-URI is 414, more or longer headers 494. */
-#define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, what sig.c accepts */
+#define HTTP_URI_MAX 8192		/* = WJ_URI_MAX, sig_canon.c's bound */
 #define HTTP_HEADER_VALUE_MAX 40000	/* X-Auth-Token 1..40000 */
 #define HTTP_HEADERS_BYTES_MAX 65536	/* all names and values */
 /*
@@ -192,13 +192,6 @@ struct http_qparam {
 int	http_query_parse(const char *raw, struct http_qparam **out, size_t *n)
 	    WJ_WUR;
 void	http_query_free(struct http_qparam *, size_t n);
-/*
- * Percent-decode s[0..n) into out (cap bytes with the NUL); a '%' without
- * two hex digits stays literal.  Returns the decoded length or -1 if it
- * does not fit.
- */
-long	http_pct_decode(const char *s, size_t n, int plus_space, char *out,
-	    size_t cap);
 
 /* ---- replies ---------------------------------------------------------- */
 

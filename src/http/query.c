@@ -1,37 +1,11 @@
 /*
- * query.c - percent-decoding and the query-string splitter.
+ * query.c - the query-string splitter (percent-decoding is util's
+ * wj_pct_decode).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
-#include "../util/crypto.h"
-
-long
-http_pct_decode(const char *s, size_t n, int plus_space, char *out,
-    size_t cap)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (o + 1 >= cap)
-			return -1;
-		if (s[i] == '%' && n - i >= 3 &&
-		    (hi = wj_hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = wj_hexval((unsigned char)s[i + 2])) >= 0) {
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (s[i] == '+' && plus_space)
-			out[o++] = ' ';
-		else
-			out[o++] = s[i];
-	}
-	if (cap == 0)
-		return -1;
-	out[o] = '\0';
-	return (long)o;
-}
 
 static int
 dup_decoded(const char *s, size_t n, char **out, size_t *len)
@@ -40,7 +14,7 @@ dup_decoded(const char *s, size_t n, char **out, size_t *len)
 
 	if ((*out = malloc(n + 1)) == NULL)
 		return WJ_ERR_NOMEM;
-	d = http_pct_decode(s, n, 1, *out, n + 1);
+	d = wj_pct_decode(s, n, 1, *out, n + 1);
 	*len = d < 0 ? 0 : (size_t)d;
 	return 0;
 }

@@ -31,7 +31,7 @@ match_pattern(const char *pattern, const char *path, struct http_req *req)
 		if (pl > 2 && p[0] == '{' && p[pl - 1] == '}') {
 			if (sl == 0 || np >= HTTP_MAX_PARAMS)
 				return 0;
-			d = http_pct_decode(s, sl, 0, req->params[np],
+			d = wj_pct_decode(s, sl, 0, req->params[np],
 			    sizeof(req->params[np]));
 			/* Too long, or a "%00" that would cut the value short
 			 * (a truncated ID must not be looked up). */

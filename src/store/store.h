@@ -52,7 +52,7 @@ void	store_close(struct store *);
  * ei filled before).  done must be quick and must not call the store.
  * Every pointer given must stay valid until done runs.  Any other
  * return: nothing was queued and done never runs.  The sync form is the
- * async one and a wait.
+ * async one and a wait, the same for every engine (src/store/sync.c).
  */
 typedef void (*store_done_fn)(void *arg, int result);
 
@@ -188,7 +188,7 @@ typedef int (*store_job_cb)(void *arg, const struct job *);
 /*
  * ListItaSubJobs: *total = every match before paging (from the counts the
  * writes keep, not a scan where the filter allows), then cb for the page
- * in order begin_time desc, id asc (DESIGN §4).
+ * in order begin_time desc, id asc (docs/API.md#listitasubjobs).
  */
 int	store_sub_jobs_list(struct store *, const struct store_list_filter *,
 	    int64_t *total, store_sub_job_cb cb, void *arg) WJ_WUR;
@@ -230,10 +230,11 @@ int	store_job_retry_async(struct store *, const struct store_actor *,
 	    struct wj_errinfo *ei, store_done_fn done, void *arg) WJ_WUR;
 
 /*
- * BatchDeleteSubJobs by IDs (DESIGN §4), all or nothing.  Unknown IDs are
- * skipped.  WJ_ERR_INVALID with every offending ID and why in ei if any ID
- * is a job ID, a WAITING/RUNNING sub-job, or of a protected type; then
- * nothing is deleted.  ids are distinct.
+ * BatchDeleteSubJobs by IDs (docs/API.md#batchdeletesubjobs), all or
+ * nothing.  Unknown IDs are skipped.  WJ_ERR_INVALID with every
+ * offending ID and why in ei if any ID is a job ID, a WAITING/RUNNING
+ * sub-job, or of a protected type; then nothing is deleted.  ids are
+ * distinct.
  */
 int	store_sub_jobs_delete(struct store *, const struct store_actor *,
 	    const char *project_id, const char *const *ids, size_t n,
@@ -250,7 +251,7 @@ int	store_sub_jobs_delete_by_status_async(struct store *,
 	    const struct store_actor *, const char *project_id, int status,
 	    int64_t *deleted, store_done_fn done, void *arg) WJ_WUR;
 
-/* ---- workers (internal API, DESIGN §5) ---------------------------- */
+/* ---- workers (docs/API.md#internal-api) ------------------------- */
 
 struct store_claim_in {
 	const char  *domain_id;		/* only this account's projects */
@@ -318,7 +319,7 @@ int	store_count_by_status(struct store *, int64_t out[JOB_STATUS_COUNT])
 /* A cheap query proving the database answers (for /readyz). */
 int	store_ping(struct store *) WJ_WUR;
 
-/* ---- IAM: accounts, users, groups, policies (sqlite_iam.c) ----------- */
+/* ---- IAM: accounts, users, groups, policies --------------------------- */
 
 #define STORE_PASSWORD_HASH_MAX	255	/* an argon2id encoded hash */
 #define STORE_POLICY_DOC_MAX	6144	/* = POLICY_DOC_MAX (auth/policy.h) */

@@ -187,11 +187,14 @@ wj_open(const struct wj_master_key *mk, const void *aad, size_t aadlen,
 	return 0;
 }
 
+/* The base64url alphabet: a digit's value is its index. */
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 int
 wj_b64url_encode(const void *p, size_t n, char **out)
 {
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *a = b64url;
 	const uint8_t *s = p;
 	size_t i, o = 0;
 	uint32_t v;
@@ -227,17 +230,9 @@ wj_b64url_encode(const void *p, size_t n, char **out)
 static int
 b64val(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	const char *p = memchr(b64url, c, sizeof(b64url) - 1);
+
+	return p != NULL ? (int)(p - b64url) : -1;
 }
 
 int

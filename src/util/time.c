@@ -89,9 +89,13 @@ wj_time_from_civil(const struct wj_civil *c, int64_t *ms)
 void
 wj_time_to_civil(int64_t ms, struct wj_civil *c)
 {
-	int64_t days = floor_div(ms, MS_PER_DAY);
-	int64_t in_day = ms - days * MS_PER_DAY;	/* 0..86399999 */
+	int64_t days = ms / MS_PER_DAY, in_day = ms % MS_PER_DAY;
 
+	/* Floored, without days * MS_PER_DAY (it overflows near INT64_MIN). */
+	if (in_day < 0) {
+		in_day += MS_PER_DAY;			/* 0..86399999 */
+		days--;
+	}
 	wj_civil_from_days(days, &c->year, &c->month, &c->day);
 	c->ms = (int)(in_day % 1000);
 	in_day /= 1000;

@@ -172,3 +172,29 @@ wj_log(int level, const char *fmt, ...)
 	/* One write per line so concurrent threads do not interleave. */
 	fprintf(stderr, "%s %s %s\n", ts, names[level], line);
 }
+
+long
+wj_pct_decode(const char *s, size_t n, int plus_space, char *out,
+    size_t cap)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= cap)
+			return -1;
+		if (s[i] == '%' && n - i >= 3 &&
+		    (hi = wj_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = wj_hexval((unsigned char)s[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+' && plus_space)
+			out[o++] = ' ';
+		else
+			out[o++] = s[i];
+	}
+	if (cap == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}

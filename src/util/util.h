@@ -1,7 +1,7 @@
 /*
  * util.h - small shared helpers: time-ordered IDs, bounded number
- * parsing, UTF-8 checks, the access/error log.  Includes time.h, where
- * the clocks and the time renderers live.
+ * parsing, UTF-8 checks, percent-decoding, the access/error log.
+ * Includes time.h, where the clocks and the time renderers live.
  */
 #ifndef WJ_UTIL_H
 #define WJ_UTIL_H
@@ -42,6 +42,14 @@ size_t	wj_utf8_len(const char *s, size_t n);
 #else
 #define wj_bench_off(var) 0
 #endif
+
+/*
+ * Percent-decode s[0..n) into out (cap bytes with the NUL), with
+ * plus_space '+' as ' '; a '%' without two hex digits stays literal.
+ * Returns the decoded length or -1 if it does not fit.
+ */
+long	wj_pct_decode(const char *s, size_t n, int plus_space, char *out,
+	    size_t cap);
 
 /* Logging to stderr: one line each, time-stamped. */
 enum { WJ_LOG_ERROR, WJ_LOG_WARN, WJ_LOG_INFO, WJ_LOG_DEBUG };

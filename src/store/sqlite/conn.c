@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sqlite_int.h"
+#include "../../util/hash.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -94,16 +95,6 @@ sq_copy(char *dst, size_t size, const char *src)
 
 /* ---- statements -------------------------------------------------------- */
 
-static uint64_t
-sql_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 /* The idle slot to reuse: an empty one, else the least recently used. */
 static struct sq_slot *
 slot_victim(struct sq_conn *c)
@@ -133,7 +124,7 @@ slot_clear(struct sq_slot *s)
 int
 sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 {
-	uint64_t h = sql_hash(sql);
+	uint64_t h = wj_hash_str(sql);
 	struct sq_slot *s;
 	sqlite3_stmt *st = NULL;
 	char *copy;
@@ -227,18 +218,6 @@ bindv(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
 }
 
 int
-sq_bind(struct sq_conn *c, sqlite3_stmt *st, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = bindv(c, st, 1, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
 sq_bind_at(struct sq_conn *c, sqlite3_stmt *st, int first, const char *fmt,
     ...)
 {
@@ -267,54 +246,30 @@ sq_step(struct sq_conn *c, sqlite3_stmt *st, int *row)
 	return sq_fail(c, rc, sqlite3_sql(st));
 }
 
-static int
-runv(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
-    va_list ap)
+int
+sq_do(struct sq_conn *c, int64_t *changes, int must_change, const char *sql,
+    const char *fmt, ...)
 {
 	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int64_t n = 0;
 	int r, row;
 
 	if (changes != NULL)
 		*changes = 0;
 	if ((r = sq_stmt(c, sql, &st)) != 0)
 		return r;
-	if ((r = bindv(c, st, 1, fmt, ap)) != 0)
-		goto out;
-	do {
-		if ((r = sq_step(c, st, &row)) != 0)
-			goto out;
-	} while (row);
-	if (changes != NULL)
-		*changes = sqlite3_changes64(c->db);
- out:
+	va_start(ap, fmt);
+	r = bindv(c, st, 1, fmt, ap);
+	va_end(ap);
+	while (r == 0 && (r = sq_step(c, st, &row)) == 0 && row)
+		;
+	if (r == 0)
+		n = sqlite3_changes64(c->db);
 	sq_put(c, st);
-	return r;
-}
-
-int
-sq_run(struct sq_conn *c, int64_t *changes, const char *sql, const char *fmt,
-    ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = runv(c, changes, sql, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
-sq_change(struct sq_conn *c, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int64_t n;
-	int r;
-
-	va_start(ap, fmt);
-	r = runv(c, &n, sql, fmt, ap);
-	va_end(ap);
-	return r == 0 && n == 0 ? WJ_ERR_NOT_FOUND : r;
+	if (changes != NULL)
+		*changes = n;
+	return r == 0 && must_change && n == 0 ? WJ_ERR_NOT_FOUND : r;
 }
 
 int
@@ -469,29 +424,32 @@ sq_conn_open(struct store *st, int writer, struct sq_conn **out)
 	return r;
 }
 
-int
-sq_reader(struct store *st, struct sq_conn **out)
+static int
+reader_open(void *st, void **out)
 {
 	struct sq_conn *c;
 	int r;
 
-	*out = NULL;
-	if ((c = pthread_getspecific(st->key)) != NULL) {
+	if ((r = sq_conn_open(st, 0, &c)) == 0)
 		*out = c;
-		return 0;
-	}
-	if ((r = sq_conn_open(st, 0, &c)) != 0)
-		return r;
-	if (pthread_setspecific(st->key, c) != 0) {
-		sq_conn_close(c);
-		return WJ_ERR_NOMEM;
-	}
-	pthread_mutex_lock(&st->mu);
-	c->next = st->conns;
-	st->conns = c;
-	pthread_mutex_unlock(&st->mu);
+	return r;
+}
+
+static void
+reader_close(void *c)
+{
+	sq_conn_close(c);
+}
+
+int
+sq_reader(struct store *st, struct sq_conn **out)
+{
+	void *c;
+	int r;
+
+	r = wj_perthread_get(&st->readers, reader_open, st, &c);
 	*out = c;
-	return 0;
+	return r;
 }
 
 int
@@ -655,11 +613,10 @@ store_open(const struct store_opts *o, struct store **out)
 		return WJ_ERR_INVALID;
 	if ((r = create_file(o->path)) != 0 || (r = store_new(o, &st)) != 0)
 		return r;
-	if (pthread_key_create(&st->key, NULL) != 0) {
+	if (wj_perthread_init(&st->readers, reader_close) != 0) {
 		r = WJ_ERR_INTERNAL;
 		goto out;
 	}
-	st->key_ok = 1;
 	if ((r = sq_conn_open(st, 1, &st->wconn)) != 0 ||
 	    (r = set_wal(st->wconn)) != 0 ||
 	    (r = sq_migrate(st->wconn->db)) != 0 ||
@@ -678,18 +635,11 @@ store_open(const struct store_opts *o, struct store **out)
 void
 store_close(struct store *st)
 {
-	struct sq_conn *c, *next;
-
 	if (st == NULL)
 		return;
 	sq_writer_stop(st);
 	sq_conn_close(st->cconn);
-	if (st->key_ok)
-		pthread_key_delete(st->key);
-	for (c = st->conns; c != NULL; c = next) {
-		next = c->next;
-		sq_conn_close(c);
-	}
+	wj_perthread_free(&st->readers);
 	sq_conn_close(st->wconn);
 	pthread_cond_destroy(&st->ckpt_cv);
 	pthread_cond_destroy(&st->sync_cv);

@@ -100,8 +100,8 @@ del_rows_add(struct del_rows *rows, const char *job_id,
 }
 
 /* id names no sub-job of the project: refused if it is a job's ID,
- * otherwise skipped (one listed twice is already gone; DESIGN §4:
- * deleting is idempotent). */
+ * otherwise skipped (one listed twice is already gone: deleting is
+ * idempotent). */
 static int
 delete_unknown(struct sq_conn *c, struct delete_arg *a, const char *id,
     int *nbad)
@@ -126,8 +126,7 @@ delete_unknown(struct sq_conn *c, struct delete_arg *a, const char *id,
  * The row is read through the id index, checked here and deleted by
  * rowid.  Not one DELETE ... RETURNING: SQLite opens a new ephemeral
  * table for the returned rows at each run, and the two plain statements
- * take 15 % less CPU per request (the bench's loop without fsync,
- * 4,670-4,800 against 5,530 requests/s).
+ * cost measurably less CPU per request.
  */
 static int
 delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
@@ -392,17 +391,6 @@ store_sub_jobs_delete_async(struct store *st, const struct store_actor *actor,
 	return sq_submit_done(st, &d->a, NULL, done, arg);
 }
 
-int
-store_sub_jobs_delete(struct store *st, const struct store_actor *actor,
-    const char *project_id, const char *const *ids, size_t n,
-    struct wj_errinfo *ei)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_sub_jobs_delete_async(st, actor, project_id,
-	    ids, n, ei, sq_wait_done, &w));
-}
-
 static int
 delete_status_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -451,13 +439,3 @@ store_sub_jobs_delete_by_status_async(struct store *st,
 	return sq_submit_done(st, &d->a, delete_status_finish, done, arg);
 }
 
-int
-store_sub_jobs_delete_by_status(struct store *st,
-    const struct store_actor *actor, const char *project_id, int status,
-    int64_t *deleted)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_sub_jobs_delete_by_status_async(st, actor,
-	    project_id, status, deleted, sq_wait_done, &w));
-}

@@ -290,16 +290,6 @@ store_job_create_async(struct store *st, const struct store_actor *actor,
 	return sq_submit_done(st, &c->a, create_finish, done, arg);
 }
 
-int
-store_job_create(struct store *st, const struct store_actor *actor,
-    const struct store_job_in *in, char **body)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_job_create_async(st, actor, in, body,
-	    sq_wait_done, &w));
-}
-
 /* ---- show ---------------------------------------------------------------- */
 
 static int
@@ -502,16 +492,6 @@ store_job_retry_async(struct store *st, const struct store_actor *actor,
 	sq_op_init(&t->a.op, retry_op, &t->arg, 1, actor,
 	    "workspace:jobs:retry", project_id);
 	return sq_submit_done(st, &t->a, NULL, done, arg);
-}
-
-int
-store_job_retry(struct store *st, const struct store_actor *actor,
-    const char *project_id, const char *job_id, struct wj_errinfo *ei)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_job_retry_async(st, actor, project_id,
-	    job_id, ei, sq_wait_done, &w));
 }
 
 /* ---- the project of a sub-job (scope of the internal API) -------------- */

@@ -33,7 +33,7 @@ norm_statuses(const struct store_list_filter *f, struct norm_filter *n)
 		if (f->statuses[i] == NULL || *f->statuses[i] == '\0')
 			continue;	/* an empty value is no filter */
 		given = 1;
-		/* DESIGN §4: unknown values simply match nothing. */
+		/* Unknown values simply match nothing. */
 		if ((s = job_status_parse(f->statuses[i])) < 0 || seen[s])
 			continue;
 		seen[s] = 1;

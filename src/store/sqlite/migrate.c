@@ -4,7 +4,7 @@
  * schema_version row that records it, so two processes opening one new
  * file cannot both apply it.  Never edit a released migration: add one.
  *
- * Keys put project_id first wherever a table has one (DESIGN §6); times
+ * Keys put project_id first wherever a table has one; times
  * are INTEGER UTC milliseconds; IDs are 32 lowercase hex (wj_id_new).
  */
 #include <stddef.h>
@@ -44,7 +44,7 @@ struct migration {
 #define SUB_JOBS_INDEXES \
 	/* The internal API names sub-jobs by id alone. */ \
 	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);" \
-	/* List pages straight from an index, in order (DESIGN §4). */ \
+	/* List pages straight from an index, in order. */ \
 	"CREATE INDEX sub_jobs_page" \
 	"  ON sub_jobs (project_id, begin_ms DESC, id);" \
 	"CREATE INDEX sub_jobs_status" \
@@ -92,7 +92,7 @@ static const char schema_1[] =
 	"  enabled INTEGER NOT NULL DEFAULT 1,"
 	"  created_ms INTEGER NOT NULL);"
 	"CREATE INDEX access_keys_user ON access_keys (user_id);"
-	/* Filled by the next issue (groups and policies); empty for now. */
+	/* Groups, memberships, policies and their attachments. */
 	"CREATE TABLE groups ("
 	"  id TEXT PRIMARY KEY,"
 	"  domain_id TEXT NOT NULL REFERENCES domains (id),"
@@ -138,7 +138,7 @@ static const char schema_1[] =
 	"  outcome TEXT NOT NULL);"
 	"CREATE INDEX audit_events_project"
 	"  ON audit_events (project_id, time_ms);"
-	/* ---- jobs: counts per status kept by every write (DESIGN §3) ---- */
+	/* ---- jobs: counts per status kept by every write ---- */
 	"CREATE TABLE jobs ("
 	"  project_id TEXT NOT NULL REFERENCES projects (id),"
 	"  id TEXT NOT NULL,"
@@ -176,7 +176,7 @@ static const char schema_1[] =
 	"  PRIMARY KEY (project_id, token));";
 
 /*
- * 2: password lockout (IAM issue), kept in the user row so that it
+ * 2: password lockout, kept in the user row so that it
  * survives restarts and every node sees it.  Groups, memberships,
  * policies and attachments have their tables and indexes since 1.
  */
@@ -189,7 +189,7 @@ static const char schema_2[] =
  * 3: audit_events_project goes: nothing reads the audit trail by project
  * (it is read whole, by time, by support), and every audited write paid
  * one more page of its own for it (a random place in the index per
- * project): ~7 % of the pages of a 10-ID delete.
+ * project): a noticeable share of the pages a delete writes.
  */
 static const char schema_3[] =
 	"DROP INDEX IF EXISTS audit_events_project;";
@@ -198,10 +198,10 @@ static const char schema_3[] =
  * 4: sub_jobs without its (project_id, id) primary key.  The unique index
  * on id already makes every sub-job ID unique and finds a sub-job by
  * project and ID (the ID, then the project compared); the second unique
- * index cost every insert and delete one more B-tree (~13 % of the
- * deletes per second measured).  A table rebuild (SQLite cannot drop a
- * primary key): rowids kept, the other indexes as in 1.  On a big file it
- * takes a while once (1M sub-jobs: 16 s) and WAL space of about the table.
+ * index cost every insert and delete one more B-tree.  A table rebuild
+ * (SQLite cannot drop a primary key): rowids kept, the other indexes as
+ * in 1.  On a big file it takes a while once and WAL space of about the
+ * table.
  */
 static const char schema_4[] =
 	"CREATE TABLE sub_jobs_4 ("

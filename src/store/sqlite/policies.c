@@ -32,6 +32,7 @@ struct policy_arg {
 	const char *domain_id, *name, *doc;
 	const char *policy_id, *principal_id, *project_id;
 	int ptype;
+	int attach;		/* attachment_op: attach, else detach */
 	struct store_policy p;
 };
 
@@ -173,8 +174,9 @@ revoke_principal(struct sq_conn *c, const struct policy_arg *a)
 	return sq_revoke_user(c, a->principal_id);
 }
 
+/* Attach (a->attach) or detach, then revoke the principal's tokens. */
 static int
-attach_op(struct sq_conn *c, struct sq_op *op)
+attachment_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct policy_arg *a = op->arg;
 	int r;
@@ -182,34 +184,23 @@ attach_op(struct sq_conn *c, struct sq_op *op)
 	if ((r = attach_check(c, a)) != 0)
 		return r;
 	sq_res(op, a->policy_id, a->principal_id, NULL);
-	if ((r = sq_run(c, NULL, "INSERT OR IGNORE INTO policy_attachments "
-	    "(principal_type, principal_id, policy_id, project_id, "
-	    "created_ms) VALUES (?, ?, ?, ?, ?)", "ttttI",
-	    ptype_text(a->ptype), a->principal_id, a->policy_id,
-	    a->project_id, (int64_t)wj_now_ms())) != 0)
-		return r;
-	return revoke_principal(c, a);
+	if (a->attach)
+		r = sq_run(c, NULL, "INSERT OR IGNORE INTO policy_attachments "
+		    "(principal_type, principal_id, policy_id, project_id, "
+		    "created_ms) VALUES (?, ?, ?, ?, ?)", "ttttI",
+		    ptype_text(a->ptype), a->principal_id, a->policy_id,
+		    a->project_id, (int64_t)wj_now_ms());
+	else
+		r = sq_change(c, "DELETE FROM policy_attachments WHERE "
+		    "principal_type = ? AND principal_id = ? AND "
+		    "policy_id = ? AND project_id = ?", "tttt",
+		    ptype_text(a->ptype), a->principal_id, a->policy_id,
+		    a->project_id);
+	return r != 0 ? r : revoke_principal(c, a);
 }
 
 static int
-detach_op(struct sq_conn *c, struct sq_op *op)
-{
-	struct policy_arg *a = op->arg;
-	int r;
-
-	if ((r = attach_check(c, a)) != 0)
-		return r;
-	sq_res(op, a->policy_id, a->principal_id, NULL);
-	if ((r = sq_change(c, "DELETE FROM policy_attachments WHERE "
-	    "principal_type = ? AND principal_id = ? AND policy_id = ? AND "
-	    "project_id = ?", "tttt", ptype_text(a->ptype), a->principal_id,
-	    a->policy_id, a->project_id)) != 0)
-		return r;
-	return revoke_principal(c, a);
-}
-
-static int
-attachment(struct store *st, sq_op_fn fn, const char *action,
+attachment(struct store *st, int attach, const char *action,
     const char *domain_id, const char *policy_id, int ptype,
     const char *principal_id, const char *project_id)
 {
@@ -222,8 +213,8 @@ attachment(struct store *st, sq_op_fn fn, const char *action,
 		return WJ_ERR_INVALID;
 	a = (struct policy_arg){ .domain_id = domain_id, .policy_id = policy_id,
 	    .ptype = ptype, .principal_id = principal_id,
-	    .project_id = project_id };
-	return sq_write(st, fn, &a, action);
+	    .project_id = project_id, .attach = attach };
+	return sq_write(st, attachment_op, &a, action);
 }
 
 int
@@ -231,7 +222,7 @@ store_policy_attach(struct store *st, const char *domain_id,
     const char *policy_id, int ptype, const char *principal_id,
     const char *project_id)
 {
-	return attachment(st, attach_op, "iam:policies:attach", domain_id,
+	return attachment(st, 1, "iam:policies:attach", domain_id,
 	    policy_id, ptype, principal_id, project_id);
 }
 
@@ -240,7 +231,7 @@ store_policy_detach(struct store *st, const char *domain_id,
     const char *policy_id, int ptype, const char *principal_id,
     const char *project_id)
 {
-	return attachment(st, detach_op, "iam:policies:detach", domain_id,
+	return attachment(st, 0, "iam:policies:detach", domain_id,
 	    policy_id, ptype, principal_id, project_id);
 }
 

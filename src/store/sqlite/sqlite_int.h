@@ -3,21 +3,21 @@
  * src/store/sqlite/, one per entity or concern) and to its unit tests.
  * Nothing outside src/store/sqlite/ and tests/unit/store/ includes it.
  *
- * Connections: one per reading thread (pthread key, opened lazily, all
- * kept on st->conns and closed by store_close) and one for the writer
- * thread.  Each caches its prepared statements by SQL text.
+ * Connections: one per reading thread (st->readers: opened lazily, all
+ * closed by store_close) and one for the writer thread.  Each caches its
+ * prepared statements by SQL text.
  *
  * Writes: a write API function fills a struct sq_op (work function +
  * argument + result) and hands it to sq_submit(), which queues it and
  * sleeps until the writer has run it.  The writer takes every queued op,
  * runs BEGIN IMMEDIATE, each op in its own SAVEPOINT and COMMITs once
- * (group commit, DESIGN §2); an op of unbounded size (op->alone) gets a
- * transaction of its own instead of a savepoint.  The commit writes the
- * WAL without waiting for the disk (synchronous = NORMAL on the writer's
- * connection); the syncer thread then fdatasyncs the WAL and only after
- * that wakes the ops of the batch, so an answer still means "on disk",
- * while the writer already runs the next batch during the flush
- * (pipelined group commit).
+ * (docs/ARCHITECTURE.md#group-commit); an op of unbounded size
+ * (op->alone) gets a transaction of its own instead of a savepoint.  The
+ * commit writes the WAL without waiting for the disk (synchronous =
+ * NORMAL on the writer's connection); the syncer thread then fdatasyncs
+ * the WAL and only after that wakes the ops of the batch, so an answer
+ * still means "on disk", while the writer already runs the next batch
+ * during the flush (pipelined group commit).
  */
 #ifndef WJ_SQLITE_INT_H
 #define WJ_SQLITE_INT_H
@@ -30,6 +30,7 @@
 
 #include "../store.h"
 #include "../../util/buf.h"
+#include "../../util/perthread.h"
 
 /* A numeric macro as an SQL literal. */
 #define SQ_STR_(x) #x
@@ -38,7 +39,7 @@
 #define SQ_BUSY_TIMEOUT_MS	5000	/* wait for another process's lock */
 #define SQ_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
 #define SQ_STMT_CACHE		48	/* prepared statements per connection */
-#define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* DESIGN §5 reaper */
+#define SQ_REAP_ERROR_CODE	"WKS.00211401"	/* the reaper's */
 /*
  * WAL checkpoints (in pages of the WAL): from SQ_CKPT_PAGES on, the
  * checkpointer thread runs a passive checkpoint; past SQ_CKPT_HARD_PAGES
@@ -81,7 +82,6 @@ struct sq_conn {
 	struct sq_slot	 slot[SQ_STMT_CACHE];
 	uint64_t	 tick;
 	int		 read_depth;	/* nesting of sq_read_begin() */
-	struct sq_conn	*next;		/* on store->conns */
 };
 
 struct sq_op;
@@ -127,11 +127,9 @@ struct store {
 	int		 readonly;
 	int		 max_attempts;
 	size_t		 queue_max;
-	pthread_key_t	 key;		/* this thread's reader sq_conn */
-	int		 key_ok;
+	struct wj_perthread readers;	/* this thread's reader sq_conn */
 	pthread_mutex_t	 mu;		/* everything below */
 	pthread_cond_t	 work_cv;	/* queue non-empty, stop, resume */
-	struct sq_conn	*conns;		/* readers, for store_close */
 	struct sq_conn	*wconn;		/* the writer's connection */
 	struct sq_op	*qhead, *qtail;
 	size_t		 qlen;
@@ -193,14 +191,15 @@ int	sq_fail(struct sq_conn *, int rc, const char *what);
 /*
  * Has the writer been reading from the disk within the last
  * SQ_COLD_HOLD_US: at least SQ_COLD_MIN_KB within one SQ_COLD_WINDOW_US?
- * A cold cache reads megabytes a second (~11 pages a delete); a few stray
- * pages (one the kernel dropped) are no cold cache, and prefetching then
- * only costs the HTTP threads' CPU, which on two cores the writer lacks
- * (measured: one 4 KiB read doubled the HTTP threads' CPU for 2 s).
+ * A cold cache reads megabytes a second (several pages a delete); a few
+ * stray pages (one the kernel dropped) are no cold cache, and prefetching
+ * then only costs the HTTP threads' CPU, which on two cores the writer
+ * lacks (a single stray read switched prefetching on for the whole hold).
  */
 #define SQ_COLD_HOLD_US		2000000
 #define SQ_COLD_WINDOW_US	1000000
 #define SQ_COLD_MIN_KB		1024
+/* (writer.c, which keeps the writer's window) */
 int	sq_cold(struct store *);
 /* Start a window: the thread's ru_inblock (512-byte blocks) at now_us. */
 void	sq_cold_start(struct sq_coldwin *, long blocks, int64_t now_us);
@@ -225,18 +224,22 @@ void	sq_put(struct sq_conn *, sqlite3_stmt *);
  * 'i' int, 'I' int64_t, 'b' const void *, size_t.  Strings are bound
  * SQLITE_STATIC: they must outlive the statement's use.
  */
-int	sq_bind(struct sq_conn *, sqlite3_stmt *, const char *fmt, ...) WJ_WUR;
+#define sq_bind(c, st, ...)	sq_bind_at((c), (st), 1, __VA_ARGS__)
 /* The same from parameter index first on. */
 int	sq_bind_at(struct sq_conn *, sqlite3_stmt *, int first,
 	    const char *fmt, ...) WJ_WUR;
 /* One step: 0 with *row set (1 = a row, 0 = done), or WJ_ERR_*. */
 int	sq_step(struct sq_conn *, sqlite3_stmt *, int *row) WJ_WUR;
-/* Prepare, bind, run to completion; *changes = rows changed (may be NULL). */
-int	sq_run(struct sq_conn *, int64_t *changes, const char *sql,
-	    const char *fmt, ...) WJ_WUR;
-/* sq_run, WJ_ERR_NOT_FOUND when it changed no row. */
-int	sq_change(struct sq_conn *, const char *sql, const char *fmt, ...)
-	    WJ_WUR;
+/*
+ * Prepare, bind, run to completion; *changes = rows changed (may be
+ * NULL); with must_change, WJ_ERR_NOT_FOUND when it changed no row.
+ * Called as one of these two:
+ */
+int	sq_do(struct sq_conn *, int64_t *changes, int must_change,
+	    const char *sql, const char *fmt, ...) WJ_WUR;
+#define sq_run(c, changes, sql, ...) \
+	sq_do((c), (changes), 0, (sql), __VA_ARGS__)
+#define sq_change(c, sql, ...)	sq_do((c), NULL, 1, (sql), __VA_ARGS__)
 /* Prepare, bind, one step: *yes = whether sql returned a row. */
 int	sq_exists(struct sq_conn *, int *yes, const char *sql, const char *fmt,
 	    ...) WJ_WUR;
@@ -284,19 +287,6 @@ struct sq_async {
 int	sq_submit_done(struct store *, struct sq_async *a,
 	    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
 	    WJ_WUR;
-/* The sync form of an *_async call: w's done function and the wait. */
-struct sq_wait {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 done, result;
-};
-#define SQ_WAIT_INIT \
-	{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 }
-/* A store_done_fn for arg = struct sq_wait. */
-void	sq_wait_done(void *arg, int result);
-/* queued (an *_async call's return) when not 0, else the result once
- * sq_wait_done ran. */
-int	sq_wait(struct sq_wait *, int queued) WJ_WUR;
 
 /* Initialise op for fn/arg; with audit, an audit_events row goes with it. */
 void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
@@ -349,7 +339,8 @@ int	sq_job_recompute(struct sq_conn *, const char *project_id,
 
 /*
  * The SQL of a list page for f (as store_sub_jobs_list runs it) into sql;
- * *none set when the filter can match nothing.  For EXPLAIN in tests.
+ * *none set when the filter can match nothing.  For EXPLAIN in tests
+ * (list.c).
  */
 int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
 	    int *none) WJ_WUR;

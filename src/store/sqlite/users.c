@@ -339,16 +339,6 @@ store_user_login_failed_async(struct store *st, const char *user_id,
 	return login_queue(st, login_failed_op, &a, locked, done, arg);
 }
 
-int
-store_user_login_failed(struct store *st, const char *user_id,
-    int64_t now_ms, int threshold, int64_t lock_ms, int *locked)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_user_login_failed_async(st, user_id, now_ms,
-	    threshold, lock_ms, locked, sq_wait_done, &w));
-}
-
 static int
 login_ok_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -368,15 +358,6 @@ store_user_login_ok_async(struct store *st, const char *user_id,
 		return WJ_ERR_INVALID;
 	a = (struct user_arg){ .user_id = user_id };
 	return login_queue(st, login_ok_op, &a, NULL, done, arg);
-}
-
-int
-store_user_login_ok(struct store *st, const char *user_id)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_user_login_ok_async(st, user_id, sq_wait_done,
-	    &w));
 }
 
 static int
@@ -512,15 +493,6 @@ store_key_lock_async(struct store *st, const char *ak, int64_t until_ms,
 	l->arg = (struct key_arg){ .ak = l->ak, .ms = until_ms };
 	sq_op_init(&l->a.op, key_lock_op, &l->arg, 0, NULL, NULL, NULL);
 	return sq_submit_done(st, &l->a, NULL, done, arg);
-}
-
-int
-store_key_lock(struct store *st, const char *ak, int64_t until_ms)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_key_lock_async(st, ak, until_ms, sq_wait_done,
-	    &w));
 }
 
 static int

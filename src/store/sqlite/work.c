@@ -1,10 +1,10 @@
 /*
- * work.c - the internal API's side of sub-jobs on SQLite (DESIGN
- * §5): claim with leases, heartbeat, finish, and the reaper of expired
- * leases.  A sub-job is never held by two leases because every claim runs
- * on the single writer, inside BEGIN IMMEDIATE (which also serializes
- * writers of other processes), and re-checks status = WAITING as it
- * updates each row.
+ * work.c - the internal API's side of sub-jobs on SQLite
+ * (docs/API.md#internal-api): claim with leases, heartbeat, finish, and
+ * the reaper of expired leases.  A sub-job is never held by two leases
+ * because every claim runs on the single writer, inside BEGIN IMMEDIATE
+ * (which also serializes writers of other processes), and re-checks
+ * status = WAITING as it updates each row.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -344,16 +344,6 @@ store_claim_async(struct store *st, const struct store_actor *actor,
 	return sq_submit_done(st, &c->a, claim_finish, done, arg);
 }
 
-int
-store_claim(struct store *st, const struct store_actor *actor,
-    const struct store_claim_in *in, struct store_claimed *out)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_claim_async(st, actor, in, out, sq_wait_done,
-	    &w));
-}
-
 /* ---- heartbeat and finish ------------------------------------------------ */
 
 /* The leased sub-job as heartbeat and finish see it. */
@@ -438,37 +428,40 @@ beat_finish(struct sq_async *a)
 		*b->expires = b->arg.expires;
 }
 
+/* A heartbeat or finish of sub_job_id held by lease_id, to be queued. */
+static int
+beat_new(const char *domain_id, const char *sub_job_id, const char *lease_id,
+    struct beat_async **out)
+{
+	struct beat_async *b;
+
+	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL)
+		return WJ_ERR_INVALID;
+	if ((*out = b = calloc(1, sizeof(*b))) == NULL)
+		return WJ_ERR_NOMEM;
+	b->arg.domain_id = domain_id;
+	b->arg.id = sub_job_id;
+	b->arg.lease_id = lease_id;
+	return 0;
+}
+
 int
 store_heartbeat_async(struct store *st, const char *domain_id,
     const char *sub_job_id, const char *lease_id, int process,
     int64_t *lease_expires_ms, store_done_fn done, void *arg)
 {
 	struct beat_async *b;
+	int r;
 
 	*lease_expires_ms = 0;
-	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
-	    process < -1 || process > 100)
+	if (process < -1 || process > 100)
 		return WJ_ERR_INVALID;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return WJ_ERR_NOMEM;
-	b->arg.domain_id = domain_id;
-	b->arg.id = sub_job_id;
-	b->arg.lease_id = lease_id;
+	if ((r = beat_new(domain_id, sub_job_id, lease_id, &b)) != 0)
+		return r;
 	b->arg.process = process;
 	b->expires = lease_expires_ms;
 	sq_op_init(&b->a.op, heartbeat_op, &b->arg, 0, NULL, NULL, NULL);
 	return sq_submit_done(st, &b->a, beat_finish, done, arg);
-}
-
-int
-store_heartbeat(struct store *st, const char *domain_id,
-    const char *sub_job_id, const char *lease_id, int process,
-    int64_t *lease_expires_ms)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_heartbeat_async(st, domain_id, sub_job_id,
-	    lease_id, process, lease_expires_ms, sq_wait_done, &w));
 }
 
 static int
@@ -505,15 +498,12 @@ store_finish_async(struct store *st, const struct store_actor *actor,
     const char *host, store_done_fn done, void *arg)
 {
 	struct beat_async *b;
+	int r;
 
-	if (domain_id == NULL || sub_job_id == NULL || lease_id == NULL ||
-	    (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED))
+	if (status != JOB_STATUS_SUCCESS && status != JOB_STATUS_FAILED)
 		return WJ_ERR_INVALID;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return WJ_ERR_NOMEM;
-	b->arg.domain_id = domain_id;
-	b->arg.id = sub_job_id;
-	b->arg.lease_id = lease_id;
+	if ((r = beat_new(domain_id, sub_job_id, lease_id, &b)) != 0)
+		return r;
 	b->arg.status = status;
 	b->arg.error_code = error_code;
 	b->arg.fail_reason = fail_reason;
@@ -521,19 +511,6 @@ store_finish_async(struct store *st, const struct store_actor *actor,
 	sq_op_init(&b->a.op, finish_op, &b->arg, 1, actor,
 	    "workspace:jobs:execute", NULL);
 	return sq_submit_done(st, &b->a, NULL, done, arg);
-}
-
-int
-store_finish(struct store *st, const struct store_actor *actor,
-    const char *domain_id, const char *sub_job_id, const char *lease_id,
-    int status, const char *error_code, const char *fail_reason,
-    const char *host)
-{
-	struct sq_wait w = SQ_WAIT_INIT;
-
-	return sq_wait(&w, store_finish_async(st, actor, domain_id, sub_job_id,
-	    lease_id, status, error_code, fail_reason, host, sq_wait_done,
-	    &w));
 }
 
 /* ---- reaper -------------------------------------------------------------- */

@@ -413,7 +413,7 @@ sq_submit(struct store *st, struct sq_op *op)
 	return op->result;
 }
 
-/* ---- ops nobody waits for, and waiting for them ------------------------ */
+/* ---- ops nobody waits for ---------------------------------------------- */
 
 /* on_done of an sq_async op, on the syncer thread. */
 static void
@@ -450,35 +450,6 @@ sq_submit_done(struct store *st, struct sq_async *a,
 		finish(a);
 	sq_op_clear(&a->op);
 	free(a);
-	return r;
-}
-
-void
-sq_wait_done(void *arg, int result)
-{
-	struct sq_wait *w = arg;
-
-	pthread_mutex_lock(&w->mu);
-	w->result = result;
-	w->done = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-int
-sq_wait(struct sq_wait *w, int queued)
-{
-	int r = queued;
-
-	if (r == 0) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->done)
-			pthread_cond_wait(&w->cv, &w->mu);
-		r = w->result;
-		pthread_mutex_unlock(&w->mu);
-	}
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
 	return r;
 }
 

@@ -106,21 +106,33 @@ stopping(struct worker *w)
 	return atomic_load(&w->stop);
 }
 
-/* Sleep until the monotonic time until_us or a stop; 1 if stopping. */
+/*
+ * Sleep until the monotonic time until_us; 1 at once on a stop, 2 at once
+ * when gen is given and another slot has claimed work since it was read.
+ */
 static int
-nap_until(struct worker *w, int64_t until_us)
+nap(struct worker *w, int64_t until_us, const uint64_t *gen)
 {
 	struct timespec ts;
+	int woke = 0;
 
 	ts.tv_sec = (time_t)(until_us / 1000000);
 	ts.tv_nsec = (long)(until_us % 1000000) * 1000L;
 	pthread_mutex_lock(&w->mu);
-	while (!stopping(w) && wj_mono_us() < until_us)
+	while (!stopping(w) && !(woke = gen != NULL && w->work_gen != *gen) &&
+	    wj_mono_us() < until_us)
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0 &&
 		    wj_mono_us() >= until_us)
 			break;
 	pthread_mutex_unlock(&w->mu);
-	return stopping(w);
+	return stopping(w) ? 1 : woke ? 2 : 0;
+}
+
+/* Sleep until until_us or a stop; 1 if stopping. */
+static int
+nap_until(struct worker *w, int64_t until_us)
+{
+	return nap(w, until_us, NULL) == 1;
 }
 
 static int
@@ -148,29 +160,6 @@ work_found(struct worker *w)
 	w->work_gen++;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-}
-
-/*
- * An idle slot's pause: ms, or less when a stop comes (1) or another
- * slot claims work after gen was read (2, claim again at once).
- */
-static int
-nap_idle(struct worker *w, int64_t ms, uint64_t gen)
-{
-	int64_t until_us = wj_mono_us() + ms * 1000;
-	struct timespec ts;
-	int woke = 0;
-
-	ts.tv_sec = (time_t)(until_us / 1000000);
-	ts.tv_nsec = (long)(until_us % 1000000) * 1000L;
-	pthread_mutex_lock(&w->mu);
-	while (!stopping(w) && !(woke = w->work_gen != gen) &&
-	    wj_mono_us() < until_us)
-		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0 &&
-		    wj_mono_us() >= until_us)
-			break;
-	pthread_mutex_unlock(&w->mu);
-	return stopping(w) ? 1 : woke ? 2 : 0;
 }
 
 /* The next idle pause: poll_ms, doubling up to IDLE_MAX_MS (or poll_ms
@@ -616,7 +605,7 @@ slot_main(void *arg)
 			idle = next_idle(w, idle);
 			pause = idle * 4 / 5 + (int64_t)(rnd(s) %
 			    (uint64_t)(idle * 2 / 5 + 1));
-			if (nap_idle(w, pause, gen) == 2)
+			if (nap(w, wj_mono_us() + pause * 1000, &gen) == 2)
 				idle = 0;
 			continue;
 		}

@@ -10,6 +10,8 @@ import { BIN } from './lib.mjs';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCRIPT = path.join(ROOT, 'scripts/run.sh');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A bound for a race that keeps nothing alive once the race is won.
+export const bound = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 const BANNER_END = /Ctrl-C stops the server and the worker/;
 
 // The environment without anything of ours (as a new terminal has it).
@@ -65,7 +67,7 @@ export async function shutdown(r) {
   if (!r) return;
   if (r.proc.exitCode === null && r.proc.signalCode === null) {
     r.proc.kill('SIGTERM');
-    await Promise.race([r.exited, sleep(30000)]);
+    await Promise.race([r.exited, bound(30000)]);
     if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
   }
   const m = r.out().match(/pids +server (\d+), worker (\d+)/);

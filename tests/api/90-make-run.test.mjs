@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, run, startServer } from './lib.mjs';
-import { ROOT, alive, cleanEnv, commands, pids, shutdown, sleep, spawnRun, startRun } from './run-lib.mjs';
+import { ROOT, alive, bound, cleanEnv, commands, pids, shutdown, sleep, spawnRun, startRun } from './run-lib.mjs';
 
 // A command pasted into a shell elsewhere, with nothing of ours in the
 // environment but the export line.
@@ -172,15 +172,17 @@ test('a second make run while one runs fails at once, says why, and touches noth
 
     // The same data directory (on other ports).
     const same = spawnRun(data);
-    const a = await same.exited;
-    assert.equal(a.code, 1, same.out() + same.err());
+    const a = await Promise.race([same.exited, bound(30000)]);
+    await shutdown(same);
+    assert.equal(a?.code, 1, same.out() + same.err());
     assert.equal(same.out(), '');
     assert.match(same.err(), new RegExp(`^run\\.sh: ${data} is in use by another make run \\(pid \\d+\\); stop it first \\(Ctrl-C in its terminal\\), or give this one its own: make run DATA=\\./data2 WKSJOBS_LISTEN=127\\.0\\.0\\.1:0 WKSJOBS_INTERNAL_LISTEN=127\\.0\\.0\\.1:0\\n$`));
 
     // Other data, the same ports.
     const ports = spawnRun(other, fixed);
-    const b = await ports.exited;
-    assert.equal(b.code, 1, ports.out() + ports.err());
+    const b = await Promise.race([ports.exited, bound(30000)]);
+    await shutdown(ports);
+    assert.equal(b?.code, 1, ports.out() + ports.err());
     assert.equal(ports.out(), '');
     assert.match(ports.err(), new RegExp(`^run\\.sh: 127\\.0\\.0\\.1:${pub} is already in use \\(another make run or wksjobs serve\\?\\); stop that one, or choose other addresses: make run WKSJOBS_LISTEN=127\\.0\\.0\\.1:${pub + 10} WKSJOBS_INTERNAL_LISTEN=127\\.0\\.0\\.1:${int + 10}\\n$`));
     assert.deepEqual(readdirSync(other), ['run.lock'], 'nothing but the lock made in the other directory');

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, initData, startServer } from './lib.mjs';
@@ -105,7 +105,7 @@ function expectation(line) {
 // binary under test (the README adds $PWD/build to PATH).
 function workdir(dir) {
   const top = path.join(dir, 'repo');
-  spawnSync('mkdir', ['-p', top]);
+  mkdirSync(top, { recursive: true });
   symlinkSync(path.dirname(BIN), path.join(top, 'build'));
   for (const d of ['tests', 'examples']) symlinkSync(path.join(ROOT, d), path.join(top, d));
   return top;

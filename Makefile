@@ -6,6 +6,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 DATA       ?= ./data
+# make run's simulating worker fails this share of sub-jobs (0..1; run.sh's
+# default, 0.25, when not given).
+FAIL_RATE  ?=
 JOBS       ?= 2
 
 .PHONY: all deps build run test test-fast test-asan bench clean format fuzz
@@ -20,7 +23,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	@scripts/run.sh $(BUILD)/wksjobs $(DATA)
+	@$(if $(FAIL_RATE),WKSJOBS_DEMO_FAIL_RATE=$(FAIL_RATE) )scripts/run.sh $(BUILD)/wksjobs $(DATA)
 
 # Every test, in the normal build and again under ASan+UBSan(+LSan).
 test: build

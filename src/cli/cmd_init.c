@@ -23,6 +23,8 @@ static const struct opt init_opts[] = {
 	{ "domain", OPT_STR, 1, 64, "admin", "account (domain) name", 0 },
 	{ "user", OPT_STR, 1, 64, "admin", "root user name", 0 },
 	{ "project", OPT_STR, 1, 64, "default", "first project name", 0 },
+	{ "verbose", OPT_BOOL, 0, 1, "false", "log each step (the schema "
+	    "migrations) on stderr", 0 },
 };
 
 #define N_OPTS (sizeof(init_opts) / sizeof(init_opts[0]))
@@ -111,7 +113,7 @@ bootstrap(struct cmd_args *a, const char *db, const char *key)
 int
 cmd_init(int argc, char **argv)
 {
-	static const char *use = "wksjobs init [--data DIR] [--json]";
+	static const char *use = "wksjobs init [--data DIR] [--json] [--verbose]";
 	struct cmd_args a;
 	char db[4096], key[4096];
 	int r;
@@ -120,6 +122,8 @@ cmd_init(int argc, char **argv)
 		goto out;
 	if ((r = cmd_no_args("init", use, &a)) != 0)
 		goto out;
+	if (cmd_opt(&a, "verbose")->i)
+		wj_log_level = WJ_LOG_DEBUG;
 	if ((r = prepare_dir(cmd_opt(&a, "data")->s, db, key, sizeof(db))) != 0)
 		goto out;
 	r = bootstrap(&a, db, key);

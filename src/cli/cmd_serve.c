@@ -3,11 +3,17 @@
  * public and internal listeners and the lease reaper, and run until
  * SIGTERM/SIGINT, then drain requests in flight and exit 0.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -91,6 +97,67 @@ reaper_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Why HOST:PORT cannot be bound, found by binding it once more as the
+ * HTTP library does (with SO_REUSEADDR): errno, or 0 if it now can be.
+ */
+static int
+bind_errno(const char *host, int port)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, one = 1, e = 0;
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a4;
+		len = sizeof(a4);
+	} else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a6;
+		len = sizeof(a6);
+	} else
+		return EINVAL;
+	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
+		return errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, sa, len) == -1)
+		e = errno;
+	(void)close(fd);
+	return e;
+}
+
+/* The listeners could not start: which one, why and the way out. */
+static void
+say_cannot_listen(const struct opt_val *pub, const struct opt_val *in)
+{
+	static const char *const flag[] = { "--listen", "--internal-listen" };
+	static const char *const var[] = { "WKSJOBS_LISTEN",
+	    "WKSJOBS_INTERNAL_LISTEN" };
+	const struct opt_val *l[] = { pub, in };
+	int i, e;
+
+	for (i = 0; i < 2; i++) {
+		if ((e = bind_errno(l[i]->host, l[i]->port)) == 0)
+			continue;
+		fprintf(stderr, "wksjobs: serve: cannot listen on %s:%d: %s%s; "
+		    "choose another address with %s HOST:PORT or %s (port 0 "
+		    "picks a free one)\n", l[i]->host, l[i]->port, strerror(e),
+		    e == EADDRINUSE ? " (is another wksjobs serve running?)" :
+		    "", flag[i], var[i]);
+		return;
+	}
+	fprintf(stderr, "wksjobs: serve: cannot listen on %s:%d or %s:%d; "
+	    "choose other addresses with --listen and --internal-listen\n",
+	    pub->host, pub->port, in->host, in->port);
+}
+
 /* The IAM settings of the flags; the system policies' rows refreshed. */
 static int
 configure(struct cmd_args *a, struct api *api)
@@ -145,6 +212,7 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	if ((r = http_server_start(&ho, l, 2, &app, &srv)) != 0) {
+		say_cannot_listen(pub, in);
 		api_free(&api);
 		return EXIT_FAIL;
 	}

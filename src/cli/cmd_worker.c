@@ -48,8 +48,9 @@ static const struct opt worker_opts[] = {
 	    "claims (default HOSTNAME-PID)", 0 },
 	{ "host", OPT_STR, 1, WJ_FREE_TEXT_MAX, NULL, "IP reported as the "
 	    "sub-jobs' host (default: the first non-loopback IPv4)", 0 },
-	{ "poll-ms", OPT_INT, 50, 60000, "1000", "pause between claims while "
-	    "no sub-job waits", 0 },
+	{ "poll-ms", OPT_INT, 50, 60000, "1000", "first pause between claims "
+	    "while no sub-job waits; doubles up to 4 s, back to this once one "
+	    "is claimed", 0 },
 	{ "exec-timeout", OPT_INT, 0, 604800, "0", "--exec: seconds before "
 	    "the command is killed and the sub-job FAILED (0: no limit)", 0 },
 	CMD_INTERNAL_ENDPOINT_OPT("internal API URL"),

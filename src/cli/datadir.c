@@ -2,6 +2,7 @@
  * datadir.c - locating and opening a data directory.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -15,12 +16,28 @@ datadir_path(const char *dir, const char *name, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* dir as an absolute path for messages, without a leading "./". */
+static void
+datadir_shown(const char *dir, char *out, size_t cap)
+{
+	char cwd[4096];
+
+	while (dir[0] == '.' && dir[1] == '/')
+		dir += 2;
+	if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		(void)snprintf(out, cap, "%s", dir);
+	else if (strcmp(dir, ".") == 0 || dir[0] == '\0')
+		(void)snprintf(out, cap, "%s", cwd);
+	else
+		(void)snprintf(out, cap, "%s/%s", cwd, dir);
+}
+
 int
 datadir_open(const char *dir, int max_attempts, struct store **st,
     struct wj_master_key *mk)
 {
 	struct store_opts o = { 0 };
-	char db[4096], key[4096];
+	char db[4096], key[4096], shown[8200];
 	int r;
 
 	*st = NULL;
@@ -30,8 +47,11 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
 		return EXIT_FAIL;
 	}
 	if (access(key, F_OK) != 0 || access(db, F_OK) != 0) {
+		datadir_shown(dir, shown, sizeof(shown));
 		fprintf(stderr, "wksjobs: %s is not an initialised data "
-		    "directory (run: wksjobs init --data %s)\n", dir, dir);
+		    "directory: give the one in use with --data DIR or "
+		    "WKSJOBS_DATA (make run prints it), or make one with "
+		    "wksjobs init --data %s\n", shown, shown);
 		return EXIT_FAIL;
 	}
 	if ((r = wj_master_key_load(key, mk)) != 0) {

@@ -4,8 +4,11 @@
  * docs/API.md#heartbeat and docs/API.md#finish.
  *
  * Each slot is a thread with its own connection: claim (max 1), work,
- * finish, and again; a pause with jitter while nothing waits, a doubling
- * backoff while the server is away.  A claim the server refuses for good
+ * finish, and again.  While nothing waits a slot pauses, with jitter,
+ * from poll_ms doubling up to IDLE_MAX_MS (an idle worker costs the
+ * server a claim every few seconds); a claimed sub-job resets the pause
+ * and wakes the worker's other idle slots at once, as more work usually
+ * came with it.  A doubling backoff while the server is away.  A claim the server refuses for good
  * (a 4xx but 408 and 429, or a 404: the wrong endpoint) stops the worker.
  */
 #include <pthread.h>
@@ -28,6 +31,7 @@
 extern char **environ;
 
 #define BACKOFF_MAX_MS	30000
+#define IDLE_MAX_MS	4000
 #define FINISH_TRIES	5
 #define KILL_GRACE_MS	5000
 
@@ -57,6 +61,7 @@ struct worker {
 	atomic_int	 refused;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
+	uint64_t	 work_gen;	/* under mu: bumped by each claim */
 	int		 sync_ok;
 	struct slot	*slots;
 	int		 nslots;
@@ -101,27 +106,72 @@ stopping(struct worker *w)
 	return atomic_load(&w->stop);
 }
 
-/* Sleep until the monotonic time until_us or a stop; 1 if stopping. */
+/*
+ * Sleep until the monotonic time until_us; 1 at once on a stop, 2 at once
+ * when gen is given and another slot has claimed work since it was read.
+ */
 static int
-nap_until(struct worker *w, int64_t until_us)
+nap(struct worker *w, int64_t until_us, const uint64_t *gen)
 {
 	struct timespec ts;
+	int woke = 0;
 
 	ts.tv_sec = (time_t)(until_us / 1000000);
 	ts.tv_nsec = (long)(until_us % 1000000) * 1000L;
 	pthread_mutex_lock(&w->mu);
-	while (!stopping(w) && wj_mono_us() < until_us)
+	while (!stopping(w) && !(woke = gen != NULL && w->work_gen != *gen) &&
+	    wj_mono_us() < until_us)
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0 &&
 		    wj_mono_us() >= until_us)
 			break;
 	pthread_mutex_unlock(&w->mu);
-	return stopping(w);
+	return stopping(w) ? 1 : woke ? 2 : 0;
+}
+
+/* Sleep until until_us or a stop; 1 if stopping. */
+static int
+nap_until(struct worker *w, int64_t until_us)
+{
+	return nap(w, until_us, NULL) == 1;
 }
 
 static int
 nap_ms(struct worker *w, int64_t ms)
 {
 	return nap_until(w, wj_mono_us() + ms * 1000);
+}
+
+static uint64_t
+work_gen(struct worker *w)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&w->mu);
+	g = w->work_gen;
+	pthread_mutex_unlock(&w->mu);
+	return g;
+}
+
+/* A slot claimed a sub-job: wake the idle ones to claim too. */
+static void
+work_found(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->work_gen++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The next idle pause: poll_ms, doubling up to IDLE_MAX_MS (or poll_ms
+ * when that is longer). */
+static int64_t
+next_idle(const struct worker *w, int64_t idle)
+{
+	int64_t cap = w->cfg.poll_ms > IDLE_MAX_MS ? w->cfg.poll_ms :
+	    IDLE_MAX_MS;
+
+	idle = idle == 0 ? w->cfg.poll_ms : idle * 2;
+	return idle > cap ? cap : idle;
 }
 
 /* The server refused us for good: tell the owner, stop the slots. */
@@ -531,11 +581,13 @@ slot_main(void *arg)
 {
 	struct slot *s = arg;
 	struct worker *w = s->w;
-	int64_t backoff = 0, pause;
+	int64_t backoff = 0, idle = 0, pause;
+	uint64_t gen;
 	json_t *sj;
 	int r;
 
 	while (!stopping(w)) {
+		gen = work_gen(w);
 		if ((r = claim(s, &sj)) == C_FATAL) {
 			refused(w);
 			break;
@@ -550,11 +602,15 @@ slot_main(void *arg)
 		backoff = 0;
 		if (sj == NULL) {
 			/* jitter: slots and workers do not poll in step */
-			pause = w->cfg.poll_ms * 4 / 5 + (int64_t)(rnd(s) %
-			    (uint64_t)(w->cfg.poll_ms * 2 / 5 + 1));
-			(void)nap_ms(w, pause);
+			idle = next_idle(w, idle);
+			pause = idle * 4 / 5 + (int64_t)(rnd(s) %
+			    (uint64_t)(idle * 2 / 5 + 1));
+			if (nap(w, wj_mono_us() + pause * 1000, &gen) == 2)
+				idle = 0;
 			continue;
 		}
+		idle = 0;
+		work_found(w);
 		work(s, sj);
 		json_decref(sj);
 	}

@@ -32,7 +32,8 @@ struct worker_config {
 	size_t	    ntypes;
 	const char *id;			/* worker_id sent with claims */
 	const char *host;		/* host sent with claims, finishes */
-	int64_t	    poll_ms;		/* pause while nothing waits */
+	int64_t	    poll_ms;		/* first pause while nothing waits;
+					 * doubles up to a few seconds */
 	int64_t	    exec_timeout_s;	/* 0: no limit */
 	/* Called from a slot's thread when the server refuses the worker
 	 * for good (e.g. its credentials); the slots stop on their own. */

@@ -115,3 +115,24 @@ test('serve --check validates an initialised directory and refuses a missing one
   const badFlag = run(['serve', '--check', '--data', data, '--max-body', 'lots']);
   assert.notEqual(badFlag.status, 0);
 });
+
+test('init is quiet on stderr; --verbose shows the schema migrations', () => {
+  const dir = tmp();
+  const q = run(['init', '--data', path.join(dir, 'a')]);
+  assert.equal(q.status, 0, q.stderr);
+  assert.equal(q.stderr, '');
+  assert.match(q.stdout, /^account +admin /);
+  const v = run(['init', '--data', path.join(dir, 'b'), '--json', '--verbose']);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stderr, /applied schema migration 1\n/);
+  JSON.parse(v.stdout);
+});
+
+test('admin outside the data directory names the directory it looked for and the way out', () => {
+  const dir = tmp();
+  const r = run(['admin', 'key', 'list'], { cwd: dir, env: Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => !k.startsWith('WKSJOBS_'))) });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `wksjobs: ${dir}/data is not an initialised data directory: give the one in use with ` +
+    `--data DIR or WKSJOBS_DATA (make run prints it), or make one with wksjobs init --data ${dir}/data\n`);
+});

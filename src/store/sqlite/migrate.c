@@ -324,7 +324,7 @@ apply(sqlite3 *db, const struct migration *m)
 	}
 	if ((r = exec(db, m->sql)) != 0 || (r = record(db, m->version)) != 0)
 		goto out;
-	log_info("store: applied schema migration %d", m->version);
+	log_debug("store: applied schema migration %d", m->version);
  out:
 	if (r == 0)
 		return exec(db, "COMMIT");
@@ -349,5 +349,9 @@ sq_migrate(sqlite3 *db)
 	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
 		if ((r = apply(db, &migrations[i])) != 0)
 			return r;
+	/* One line for an upgrade; a new database is no news. */
+	if (have > 0 && have < SQ_SCHEMA_VERSION)
+		log_info("store: schema upgraded from version %d to %d", have,
+		    SQ_SCHEMA_VERSION);
 	return 0;
 }

@@ -559,8 +559,7 @@ http_server_start(const struct http_opts *o, const struct http_listener *l,
 	srv->defer_mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	for (i = 0; i < n; i++) {
 		if ((r = listen_one(srv, i, &l[i])) != 0) {
-			log_error("cannot listen on %s:%d", l[i].host,
-			    l[i].port);
+			/* The caller says why and what to do. */
 			srv->n = i;
 			http_server_stop(srv, 0);
 			return r;

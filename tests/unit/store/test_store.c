@@ -29,13 +29,6 @@
 
 #define ID_SZ (WJ_ID_LEN + 1)
 
-/* "Well under a second"; sanitizers slow SQLite's callers several-fold. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define DELETE_25K_MAX_MS 5000
-#else
-#define DELETE_25K_MAX_MS 1000
-#endif
-
 struct fx {
 	struct store_fx		 s;	/* its root user is "root" */
 	struct store_project	 p2;	/* a second project, same domain */
@@ -1492,10 +1485,10 @@ test_delete_by_status_25k(void **state)
 	assert_int_equal(store_sub_jobs_delete_by_status(f->s.st, &actor,
 	    f->s.p.id, JOB_STATUS_FAILED, &n), 0);
 	ms = (wj_mono_us() - t0) / 1000;
+	/* Informational: the time target is checked by make bench. */
 	print_message("delete_by_status of %lld: %lld ms\n", (long long)n,
 	    (long long)ms);
 	assert_int_equal(n, 25000);
-	assert_true(ms < DELETE_25K_MAX_MS);
 	memset(&lf, 0, sizeof(lf));
 	lf.statuses[0] = "FAILED";
 	lf.n_statuses = 1;

@@ -48,6 +48,14 @@ usage(FILE *f)
 	    "  --version print the version and commit\n");
 }
 
+/* "wksjobs VERSION (commit ID)" on stdout: --version of every command. */
+static int
+version(void)
+{
+	printf("wksjobs %s (commit %s)\n", wj_version(), wj_commit());
+	return EXIT_OK;
+}
+
 int
 cmd_main(int argc, char **argv)
 {
@@ -64,10 +72,8 @@ cmd_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 ||
-	    strcmp(argv[1], "version") == 0) {
-		printf("wksjobs %s (commit %s)\n", wj_version(), wj_commit());
-		return EXIT_OK;
-	}
+	    strcmp(argv[1], "version") == 0)
+		return version();
 	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
 		if (strcmp(argv[1], cmd_table[i].name) == 0)
 			return cmd_table[i].exec(argc - 1, argv + 1);
@@ -143,7 +149,8 @@ help(const char *use, const struct opt *opts, size_t n)
 		printf(" [$%s]%s\n", env, opts[i].flags & OPT_RELOAD ?
 		    " (SIGHUP reloads it)" : "");
 	}
-	printf("  %-26s  %s\n", "--help", "show this help");
+	printf("  %-26s  %s\n  %-26s  %s\n", "--help", "show this help",
+	    "--version", "print the version and commit");
 }
 
 static int
@@ -442,6 +449,10 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 			help(use, opts, n);
 			return -1;
 		}
+		if (strcmp(argv[a], "--version") == 0) {
+			(void)version();
+			return -1;
+		}
 		if (strncmp(argv[a], "--", 2) != 0 || argv[a][2] == '\0') {
 			out->pos[out->n_pos++] = argv[a];
 			continue;
@@ -519,6 +530,8 @@ cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
 		printf("usage: %s\n", use);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version();
 	for (i = 0; i < n; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);

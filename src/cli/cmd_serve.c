@@ -52,10 +52,10 @@ static const struct opt serve_opts[] = {
 	    "stderr", OPT_RELOAD },
 	{ "log-level", OPT_ENUM, 0, OPT_CHOICES_LOG_LEVEL, "info", "least "
 	    "severe log lines written", OPT_RELOAD },
-	{ "log-format", OPT_ENUM, 0, OPT_CHOICES_LOG_FORMAT, "text", "log lines as text or as "
-	    "JSON objects (time, level, message; access: request_id, method, "
-	    "route, status, microseconds, principal, project)",
-	    OPT_RELOAD },
+	{ "log-format", OPT_ENUM, 0, OPT_CHOICES_LOG_FORMAT, "text", "log "
+	    "lines as text or as JSON objects (time, level, message; access: "
+	    "request_id, method, route, status, microseconds, principal, "
+	    "project)", OPT_RELOAD },
 	{ "rate-limit", OPT_INT, 0, 1000000, "200", "public API requests per "
 	    "second per user and route, root users too (429 above); 0 = no "
 	    "limit", OPT_RELOAD },
@@ -136,7 +136,8 @@ struct serve {
 	char		  **argv;
 	const char	   *use;
 	struct cmd_args	   *start;	/* the settings started with */
-	struct cmd_args	    last;	/* the last reload's (opts NULL: none) */
+	struct cmd_args	    last;	/* the last reload's (opts NULL:
+					   none yet) */
 	struct api	   *api;
 	struct http_server *srv;
 };

@@ -310,10 +310,10 @@ cmd_print_config_example(const char *command, const struct opt *opts,
 	size_t i;
 
 	printf("# %s - the configuration of 'wksjobs %s'.\n"
-	    "# Keys are the long flag names; a flag or $WKSJOBS_<KEY> wins over\n"
-	    "# the file, the file over the defaults shown.  'wksjobs %s --check'\n"
-	    "# validates it; SIGHUP re-reads the keys marked so.\n",
-	    CMD_CONF_DEFAULT, command, command);
+	    "# Keys are the long flag names; a flag or $WKSJOBS_<KEY> wins\n"
+	    "# over the file, the file over the defaults shown.\n"
+	    "# 'wksjobs %s --check' validates it; SIGHUP re-reads the keys\n"
+	    "# marked so.\n", CMD_CONF_DEFAULT, command, command);
 	for (i = 0; i < n; i++) {
 		if (opts[i].flags & OPT_NOFILE)
 			continue;

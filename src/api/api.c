@@ -328,6 +328,7 @@ api_dispatch(void *arg, struct http_req *h)
 	    sizeof(api_routes[0]), h)) != 0)
 		goto out;
 	rt = &api_routes[h->route];
+	h->op = rt->name;
 	r.actor.action = rt->action;
 	if (rt->flags & API_ROUTE_NO_AUTH)
 		e = (rt->flags & API_ROUTE_LIMIT_IP) ? rate_limit(&r) : 0;

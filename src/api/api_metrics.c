@@ -83,6 +83,10 @@ api_metrics_render(struct api_metrics *m, struct store *st, struct buf *o)
 	size_t r, s;
 	int e, i;
 
+	buf_printf(o, "# HELP wksjobs_build_info The version and commit "
+	    "running.\n# TYPE wksjobs_build_info gauge\n"
+	    "wksjobs_build_info{version=\"%s\",commit=\"%s\"} 1\n",
+	    wj_version(), wj_commit());
 	buf_puts(o, "# HELP wksjobs_requests_total Requests by route and "
 	    "status.\n# TYPE wksjobs_requests_total counter\n");
 	for (r = 0; r < m->n_routes; r++)

@@ -7,6 +7,7 @@
  * refills rate * 1e3 per millisecond, a request takes 1e6.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ struct table {
 struct guard {
 	int		ak_failures;
 	int64_t		ak_lock_ms;
-	int		rate;
+	atomic_int	rate;		/* guard_set_rate: any thread */
 	struct table	locks;
 	struct table	buckets;
 };
@@ -68,7 +69,7 @@ guard_new(const struct guard_opts *o, struct guard **out)
 	g->ak_failures = o->ak_failures > 0 ? o->ak_failures :
 	    GUARD_AK_FAILURES;
 	g->ak_lock_ms = o->ak_lock_ms > 0 ? o->ak_lock_ms : GUARD_AK_LOCK_MS;
-	g->rate = o->rate;
+	atomic_init(&g->rate, o->rate);
 	if (table_init(&g->locks) != 0) {
 		free(g);
 		return WJ_ERR_NOMEM;
@@ -95,7 +96,13 @@ guard_free(struct guard *g)
 int
 guard_rate_limit(const struct guard *g)
 {
-	return g->rate;
+	return atomic_load(&g->rate);
+}
+
+void
+guard_set_rate(struct guard *g, int rate)
+{
+	atomic_store(&g->rate, rate);
 }
 
 /* The entry of key in its set, or NULL; t->mu held. */
@@ -236,13 +243,13 @@ guard_rate(struct guard *g, const char *key, int64_t now_ms,
 	int64_t cap, per_ms, need, wait_ms;
 	struct bucket_state *bk;
 	struct entry *e;
-	int r = 0;
+	int r = 0, rate = atomic_load(&g->rate);
 
 	*retry_after_s = 0;
-	if (g->rate == 0)
+	if (rate == 0)
 		return 0;
-	cap = (int64_t)g->rate * MICRO;
-	per_ms = (int64_t)g->rate * (MICRO / 1000);
+	cap = (int64_t)rate * MICRO;
+	per_ms = (int64_t)rate * (MICRO / 1000);
 	pthread_mutex_lock(&g->buckets.mu);
 	if ((e = entry_get(&g->buckets, key, now_ms, 0)) == NULL)
 		goto out;	/* no usable key: nothing to count against */

@@ -66,5 +66,7 @@ int	guard_rate(struct guard *, const char *key, int64_t now_ms,
 	    int *retry_after_s) WJ_WUR;
 /* The configured rate (requests per second; 0 = off). */
 int	guard_rate_limit(const struct guard *);
+/* A new rate from now on (any thread; buckets keep what they hold). */
+void	guard_set_rate(struct guard *, int rate);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -37,10 +38,22 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: wksjobs COMMAND [flags]   (wksjobs COMMAND --help)\n"
+	    "\nA job service wire-compatible with the Workspace v2 job APIs.\n"
 	    "\ncommands:\n");
 	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmd_table[i].name,
+		fprintf(f, "  %-8s  %s\n", cmd_table[i].name,
 		    cmd_table[i].summary);
+	fprintf(f, "  %-8s  %s\n", "version", "print the version and commit");
+	fprintf(f, "\noptions:\n  --help    show this help\n"
+	    "  --version print the version and commit\n");
+}
+
+/* "wksjobs VERSION (commit ID)" on stdout: --version of every command. */
+static int
+version(void)
+{
+	printf("wksjobs %s (commit %s)\n", wj_version(), wj_commit());
+	return EXIT_OK;
 }
 
 int
@@ -58,6 +71,9 @@ cmd_main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0)
+		return version();
 	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
 		if (strcmp(argv[1], cmd_table[i].name) == 0)
 			return cmd_table[i].exec(argc - 1, argv + 1);
@@ -70,8 +86,8 @@ cmd_main(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-static void
-env_name(const char *flag, char *out, size_t cap)
+void
+cmd_env_name(const char *flag, char *out, size_t cap)
 {
 	size_t i, o;
 
@@ -82,21 +98,59 @@ env_name(const char *flag, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* "--name=VALUE", with the placeholder of its type, into out. */
+static void
+flag_form(const struct opt *o, char *out, size_t cap)
+{
+	const char *m;
+
+	switch (o->type) {
+	case OPT_INT:
+		m = "N";
+		break;
+	case OPT_DOUBLE:
+		m = "X";
+		break;
+	case OPT_ADDR:
+		m = "HOST:PORT";
+		break;
+	case OPT_ENUM:
+		m = cmd_choices[o->max];
+		break;
+	default:
+		m = "VALUE";
+	}
+	if (o->type == OPT_BOOL)
+		(void)snprintf(out, cap, "--%s", o->name);
+	else
+		(void)snprintf(out, cap, "--%s=%s", o->name, m);
+}
+
+/*
+ * One line per option, its text from column 30 (on the next line when
+ * the flag is longer), as help2man reads it.
+ */
 static void
 help(const char *use, const struct opt *opts, size_t n)
 {
-	char env[64];
+	char env[64], flag[64];
 	size_t i;
 
 	printf("usage: %s\n\nflags:\n", use);
 	for (i = 0; i < n; i++) {
-		env_name(opts[i].name, env, sizeof(env));
-		printf("  --%-20s %s", opts[i].name, opts[i].help);
+		cmd_env_name(opts[i].name, env, sizeof(env));
+		flag_form(&opts[i], flag, sizeof(flag));
+		if (strlen(flag) > 25)
+			printf("  %s\n  %-26s  %s", flag, "", opts[i].help);
+		else
+			printf("  %-26s  %s", flag, opts[i].help);
 		if (opts[i].def != NULL)
 			printf(" (default %s)", opts[i].def);
-		printf(" [$%s]\n", env);
+		printf(" [$%s]%s\n", env, opts[i].flags & OPT_RELOAD ?
+		    " (SIGHUP reloads it)" : "");
 	}
-	printf("  --%-20s %s\n", "help", "show this help");
+	printf("  %-26s  %s\n  %-26s  %s\n", "--help", "show this help",
+	    "--version", "print the version and commit");
 }
 
 static int
@@ -122,6 +176,27 @@ set_addr(struct opt_val *v, const char *s)
 	return 0;
 }
 
+const char *const cmd_choices[] = {
+	[OPT_CHOICES_LOG_LEVEL] = "error|warn|info|debug",
+	[OPT_CHOICES_LOG_FORMAT] = "text|json",
+};
+
+/* The index of word s in choices ("a|b|c"), or -1. */
+static int
+choice(const char *choices, const char *s)
+{
+	size_t len = strlen(s), wl;
+	int i;
+
+	for (i = 0; choices != NULL && *choices != '\0'; i++) {
+		wl = strcspn(choices, "|");
+		if (wl == len && strncmp(choices, s, len) == 0)
+			return i;
+		choices += wl + (choices[wl] == '|');
+	}
+	return -1;
+}
+
 /* Check and store one value; -1 if it is not acceptable. */
 static int
 set_value(const struct opt *o, struct opt_val *v, const char *s)
@@ -145,6 +220,10 @@ set_value(const struct opt *o, struct opt_val *v, const char *s)
 		if (set_addr(v, s) != 0)
 			return -1;
 		break;
+	case OPT_ENUM:
+		if ((v->i = choice(cmd_choices[o->max], s)) < 0)
+			return -1;
+		break;
 	case OPT_DOUBLE:
 		v->d = strtod(s, &end);
 		if (*s == '\0' || *end != '\0' || v->d < (double)o->min ||
@@ -157,7 +236,7 @@ set_value(const struct opt *o, struct opt_val *v, const char *s)
 			return -1;
 	}
 	v->s = s;
-	if (o->repeat && v->n < OPT_MAX_REPEAT)
+	if ((o->flags & OPT_REPEAT) && v->n < OPT_MAX_REPEAT)
 		v->all[v->n++] = s;
 	return 0;
 }
@@ -177,6 +256,9 @@ accepted(const struct opt *o, char *out, size_t cap)
 	case OPT_ADDR:
 		(void)snprintf(out, cap, "HOST:PORT");
 		break;
+	case OPT_ENUM:
+		(void)snprintf(out, cap, "one of %s", cmd_choices[o->max]);
+		break;
 	case OPT_DOUBLE:
 		(void)snprintf(out, cap, "a number from %lld to %lld",
 		    (long long)o->min, (long long)o->max);
@@ -189,6 +271,16 @@ accepted(const struct opt *o, char *out, size_t cap)
 			(void)snprintf(out, cap, "at least %lld characters",
 			    (long long)o->min);
 	}
+}
+
+int
+cmd_opt_set(const struct opt *o, struct opt_val *v, const char *s,
+    char *what, size_t cap)
+{
+	if (set_value(o, v, s) == 0)
+		return 0;
+	accepted(o, what, cap);
+	return -1;
 }
 
 /* Edits (insert, delete, change, swap two neighbours) from a to b. */
@@ -256,30 +348,65 @@ cmd_usage_error(const char *use, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int
-apply_defaults(const char *use, const struct opt *opts, size_t n,
-    struct opt_val *vals)
+/* $WKSJOBS_<NAME> of the options no flag set; each bad one said and
+ * counted in a->problems. */
+static void
+apply_env(const char *use, struct cmd_args *a)
 {
 	char env[64], what[64];
 	const char *e;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (vals[i].set)
+	for (i = 0; i < a->n_opts; i++) {
+		if (a->vals[i].set)
 			continue;
-		env_name(opts[i].name, env, sizeof(env));
-		if ((e = getenv(env)) != NULL && *e != '\0') {
-			if (set_value(&opts[i], &vals[i], e) != 0) {
-				accepted(&opts[i], what, sizeof(what));
-				return cmd_usage_error(use, "bad value in $%s: "
-				    "must be %s", env, what);
-			}
-			vals[i].set = 1;
-		} else if (opts[i].def != NULL &&
+		cmd_env_name(a->opts[i].name, env, sizeof(env));
+		if ((e = getenv(env)) == NULL || *e == '\0')
+			continue;
+		if (cmd_opt_set(&a->opts[i], &a->vals[i], e, what,
+		    sizeof(what)) != 0) {
+			(void)cmd_usage_error(use, "bad value in $%s: must be "
+			    "%s", env, what);
+			a->problems++;
+			continue;
+		}
+		a->vals[i].set = 1;
+		a->vals[i].src = OPT_SRC_ENV;
+	}
+}
+
+/*
+ * The configuration file when opts has a "config" option: the one it
+ * names, else CMD_CONF_DEFAULT when that exists.
+ */
+static void
+apply_file(struct cmd_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_opts; i++)
+		if (strcmp(a->opts[i].name, "config") == 0)
+			break;
+	if (i == a->n_opts)
+		return;
+	if (a->vals[i].set) {
+		if (*a->vals[i].s != '\0')	/* --config '' reads none */
+			(void)cmd_conf_load(a, a->vals[i].s);
+	} else if (a->opts[i].def != NULL && access(a->opts[i].def, F_OK) == 0)
+		(void)cmd_conf_load(a, a->opts[i].def);
+}
+
+static int
+apply_defaults(const char *use, const struct opt *opts, size_t n,
+    struct opt_val *vals)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!vals[i].set && opts[i].def != NULL &&
 		    set_value(&opts[i], &vals[i], opts[i].def) != 0)
 			return cmd_usage_error(use, "bad default for --%s",
 			    opts[i].name);
-	}
 	return 0;
 }
 
@@ -306,7 +433,7 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 	char what[64];
 	const char *name, *val;
 	size_t i, nl;
-	int a;
+	int a, r;
 
 	memset(out, 0, sizeof(*out));
 	out->opts = opts;
@@ -320,6 +447,10 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 	for (a = 0; a < argc; a++) {
 		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
 			help(use, opts, n);
+			return -1;
+		}
+		if (strcmp(argv[a], "--version") == 0) {
+			(void)version();
 			return -1;
 		}
 		if (strncmp(argv[a], "--", 2) != 0 || argv[a][2] == '\0') {
@@ -344,17 +475,21 @@ cmd_parse(const char *use, const struct opt *opts, size_t n, int argc,
 		else
 			return cmd_usage_error(use, "flag %s needs a value",
 			    argv[a]);
-		if (out->vals[i].set && !opts[i].repeat)
+		if (out->vals[i].set && !(opts[i].flags & OPT_REPEAT))
 			return cmd_usage_error(use, "flag --%s given twice",
 			    opts[i].name);
-		if (set_value(&opts[i], &out->vals[i], val) != 0) {
-			accepted(&opts[i], what, sizeof(what));
+		if (cmd_opt_set(&opts[i], &out->vals[i], val, what,
+		    sizeof(what)) != 0)
 			return cmd_usage_error(use, "bad value for --%s: must "
 			    "be %s", opts[i].name, what);
-		}
 		out->vals[i].set = 1;
+		out->vals[i].src = OPT_SRC_FLAG;
 	}
-	return apply_defaults(use, opts, n, out->vals);
+	apply_env(use, out);
+	apply_file(out);
+	if ((r = apply_defaults(use, opts, n, out->vals)) != 0)
+		return r;
+	return out->problems > 0 ? EXIT_USAGE : 0;
 }
 
 const struct opt_val *
@@ -374,24 +509,8 @@ cmd_args_free(struct cmd_args *a)
 {
 	free(a->vals);
 	free(a->pos);
+	free(a->conf);
 	memset(a, 0, sizeof(*a));
-}
-
-void
-cmd_print_config_markdown(const char *command, const struct opt *opts,
-    size_t n)
-{
-	char env[64];
-	size_t i;
-
-	printf("| `%s` flag | environment | default | meaning |\n"
-	    "|---|---|---|---|\n", command);
-	for (i = 0; i < n; i++) {
-		env_name(opts[i].name, env, sizeof(env));
-		printf("| `--%s` | `%s` | %s%s%s | %s |\n", opts[i].name, env,
-		    opts[i].def ? "`" : "", opts[i].def ? opts[i].def : "—",
-		    opts[i].def ? "`" : "", opts[i].help);
-	}
 }
 
 int
@@ -411,6 +530,8 @@ cmd_dispatch(const char *group, const char *use, const struct cmd_sub *subs,
 		printf("usage: %s\n", use);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version();
 	for (i = 0; i < n; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);

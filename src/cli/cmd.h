@@ -14,24 +14,40 @@
 /* Exit codes of every command: ok, API error, usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_ADDR, OPT_DOUBLE };
+/* OPT_ENUM: one word of cmd_choices[max]; its index in opt_val.i. */
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_ADDR, OPT_DOUBLE, OPT_ENUM };
+
+/* The word lists of OPT_ENUM options ('|' between words). */
+enum { OPT_CHOICES_LOG_LEVEL, OPT_CHOICES_LOG_FORMAT };
+extern const char *const cmd_choices[];
+
+/* struct opt.flags */
+#define OPT_REPEAT 0x1	/* may be given more than once */
+#define OPT_NOFILE 0x2	/* not a key of the configuration file */
+#define OPT_RELOAD 0x4	/* a new value in the file applies on SIGHUP */
 
 struct opt {
 	const char *name;	/* long flag without "--" */
 	int	    type;
-	int64_t	    min, max;	/* OPT_INT bounds; OPT_STR length */
+	int64_t	    min, max;	/* OPT_INT bounds; OPT_STR length;
+				   OPT_ENUM: max picks cmd_choices */
 	const char *def;	/* default as text, NULL for none */
 	const char *help;
-	int	    repeat;	/* may be given more than once */
+	int	    flags;	/* OPT_REPEAT, OPT_NOFILE, OPT_RELOAD */
 };
+
+/* Where a value came from, weakest first (a stronger one wins). */
+enum { OPT_SRC_DEFAULT, OPT_SRC_FILE, OPT_SRC_ENV, OPT_SRC_FLAG };
 
 #define OPT_MAX_REPEAT 64
 
 struct opt_val {
 	const char *s;		/* last value as given */
-	int64_t	    i;		/* OPT_INT, OPT_BOOL */
+	int64_t	    i;		/* OPT_INT, OPT_BOOL, OPT_ENUM */
 	double	    d;		/* OPT_DOUBLE */
-	int	    set;	/* from flag or environment */
+	int	    set;	/* from flag, environment or file */
+	int	    src;	/* OPT_SRC_* */
+	int	    line;	/* OPT_SRC_FILE: its line */
 	const char *all[OPT_MAX_REPEAT];	/* repeatable flags */
 	int	    n;
 	char	    host[64];	/* OPT_ADDR */
@@ -44,12 +60,21 @@ struct cmd_args {
 	struct opt_val	 *vals;		/* n_opts entries */
 	char		**pos;		/* positional arguments */
 	int		  n_pos;
+	char		 *conf;		/* the configuration file's text:
+					   file values point into it */
+	const char	 *conf_path;	/* the file read, NULL if none */
+	int		  problems;	/* in the environment or the file
+					   (each said on stderr) */
 };
 
 /*
- * Parse argv (after the command words) against opts.  Prints the problem
- * and usage on stderr and returns EXIT_USAGE on a bad flag or value; with
- * --help prints help on stdout and returns -1 (caller exits 0).
+ * Parse argv (after the command words) against opts: flags, then
+ * $WKSJOBS_<NAME>, then (when opts has a "config" option) the
+ * configuration file, then defaults.  Prints the problem and usage on
+ * stderr and returns EXIT_USAGE on a bad flag or value; with --help
+ * prints help on stdout and returns -1 (caller exits 0).  Problems in
+ * the environment or the file are all said and counted in out->problems,
+ * every other value still filled in, then EXIT_USAGE.
  */
 int	cmd_parse(const char *usage, const struct opt *opts, size_t n,
 	    int argc, char **argv, struct cmd_args *out);
@@ -174,5 +199,42 @@ int	cmd_main(int argc, char **argv);
 /* Print the configuration table as Markdown (README generation). */
 void	cmd_print_config_markdown(const char *command, const struct opt *,
 	    size_t n);
+/*
+ * Print the option table as JSON (one object per option: name, type,
+ * env, default, help, file, reload, repeat) for man pages and tools.
+ */
+void	cmd_print_config_json(const char *command, const struct opt *,
+	    size_t n);
+/* Print a configuration file of every file key, commented out, set to
+ * its default (the example wksjobs.conf). */
+void	cmd_print_config_example(const char *command, const struct opt *,
+	    size_t n);
+
+/* ---- the configuration file (conf.c) ------------------------------- */
+
+/* "WKSJOBS_" and flag in upper case, '-' as '_', into out. */
+void	cmd_env_name(const char *flag, char *out, size_t cap);
+
+/* The file read when neither --config nor $WKSJOBS_CONFIG names one. */
+#define CMD_CONF_DEFAULT "/etc/wksjobs/wksjobs.conf"
+
+/*
+ * Check and store one value of option o into v (v->s points at s); -1
+ * when o does not accept it, with what it accepts in what (cap bytes).
+ */
+int	cmd_opt_set(const struct opt *o, struct opt_val *v, const char *s,
+	    char *what, size_t cap);
+
+/*
+ * Read the configuration file path into a: "key = value" lines whose
+ * keys are the long flag names of a->opts (not OPT_NOFILE ones), '#'
+ * comments and blank lines; a value may be quoted ("..." with \" and \\,
+ * or '...').  Every value is checked; it is stored only where a flag or
+ * the environment did not set the option.  Each problem is said on
+ * stderr as "wksjobs: PATH:LINE: ..." (an unknown key with the closest
+ * one) and counted in a->problems.  0, or -1 when the file cannot be read
+ * (said and counted too).
+ */
+int	cmd_conf_load(struct cmd_args *a, const char *path);
 
 #endif

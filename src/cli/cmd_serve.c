@@ -1,7 +1,9 @@
 /*
- * cmd_serve.c - "wksjobs serve": open the data directory, start the
+ * cmd_serve.c - "wksjobs serve": its option table (flags, environment,
+ * configuration file), --check, then open the data directory, start the
  * public and internal listeners and the lease reaper, and run until
- * SIGTERM/SIGINT, then drain requests in flight and exit 0.
+ * SIGTERM/SIGINT, then drain requests in flight and exit 0.  SIGHUP
+ * re-reads the configuration (serve_reload).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -21,9 +23,15 @@
 #include "datadir.h"
 #include "../api/api.h"
 #include "../auth/authz.h"
+#include "../auth/guard.h"
 #include "../model/limits.h"
 
+/* The one table of serve's settings: flags, $WKSJOBS_*, the file's keys,
+ * --help, the README's table and the man page (docs/ARCHITECTURE.md#layout). */
 static const struct opt serve_opts[] = {
+	{ "config", OPT_STR, 0, 4000, CMD_CONF_DEFAULT, "configuration file "
+	    "of key = value lines (read when it exists; '' reads none)",
+	    OPT_NOFILE },
 	{ "data", OPT_STR, 1, 4000, "./data", "data directory (wksjobs init)",
 	    0 },
 	{ "listen", OPT_ADDR, 0, 0, "127.0.0.1:8080", "public API address "
@@ -47,10 +55,16 @@ static const struct opt serve_opts[] = {
 	{ "drain-ms", OPT_INT, 0, 600000, "10000", "how long SIGTERM waits "
 	    "for requests in flight", 0 },
 	{ "access-log", OPT_BOOL, 0, 1, "true", "one log line per request on "
-	    "stderr", 0 },
+	    "stderr", OPT_RELOAD },
+	{ "log-level", OPT_ENUM, 0, OPT_CHOICES_LOG_LEVEL, "info", "least "
+	    "severe log lines written", OPT_RELOAD },
+	{ "log-format", OPT_ENUM, 0, OPT_CHOICES_LOG_FORMAT, "text", "log "
+	    "lines as text or as JSON objects (time, level, message; access: "
+	    "request_id, method, route, status, microseconds, principal, "
+	    "project)", OPT_RELOAD },
 	{ "rate-limit", OPT_INT, 0, 1000000, "200", "public API requests per "
 	    "second per user and route, root users too (429 above); 0 = no "
-	    "limit", 0 },
+	    "limit", OPT_RELOAD },
 	{ "token-lifetime-s", OPT_INT, 1, 864000, "86400", "lifetime of IAM "
 	    "tokens in seconds (short values make expiry testable)", 0 },
 	{ "ak-lock-s", OPT_INT, 1, 86400, "300", "seconds an AK stays locked "
@@ -58,7 +72,7 @@ static const struct opt serve_opts[] = {
 	{ "password-lock-s", OPT_INT, 1, 86400, "900", "seconds a user stays "
 	    "locked after 5 consecutive wrong passwords", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
-	    "data directory, then exit", 0 },
+	    "data directory, say what is wrong, then exit", OPT_NOFILE },
 };
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
@@ -175,9 +189,120 @@ configure(struct cmd_args *a, struct api *api)
 	return authz_sync_system_policies(api->store);
 }
 
-static int
-run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
+/* The logging settings of a, from now on. */
+static void
+set_logging(const struct cmd_args *a)
 {
+	wj_log_set((int)cmd_opt(a, "log-level")->i,
+	    (int)cmd_opt(a, "log-format")->i);
+}
+
+/* A running server: what SIGHUP re-reads and where it applies it. */
+struct serve {
+	int		    argc;	/* serve's argv, parsed again */
+	char		  **argv;
+	const char	   *use;
+	struct cmd_args	   *start;	/* the settings started with */
+	struct cmd_args	    last;	/* the last reload's (opts NULL:
+					   none yet) */
+	struct api	   *api;
+	struct http_server *srv;
+};
+
+/* 1 when option i has the same value in a and b. */
+static int
+same_value(const struct cmd_args *a, const struct cmd_args *b, size_t i)
+{
+	const struct opt_val *x = &a->vals[i], *y = &b->vals[i];
+
+	switch (serve_opts[i].type) {
+	case OPT_INT:
+	case OPT_BOOL:
+	case OPT_ENUM:
+		return x->i == y->i;
+	case OPT_ADDR:
+		return x->port == y->port && strcmp(x->host, y->host) == 0;
+	default:
+		return (x->s == NULL) == (y->s == NULL) &&
+		    (x->s == NULL || strcmp(x->s, y->s) == 0);
+	}
+}
+
+static const char *
+text_of(const struct cmd_args *a, size_t i)
+{
+	return a->vals[i].s != NULL ? a->vals[i].s : "(none)";
+}
+
+/*
+ * SIGHUP: parse flags, environment and configuration file again; apply
+ * the OPT_RELOAD settings that changed and log each, and log every other
+ * changed one as needing a restart.  A configuration with a problem
+ * changes nothing.
+ */
+static void
+serve_reload_config(struct serve *sv)
+{
+	const struct cmd_args *was;
+	struct cmd_args nw;
+	size_t i;
+	int changed = 0;
+
+	if (cmd_parse(sv->use, serve_opts, N_OPTS, sv->argc - 1, sv->argv + 1,
+	    &nw) != 0) {
+		log_error("reload: %d problem(s) in the configuration (said "
+		    "above): nothing changed", nw.problems);
+		cmd_args_free(&nw);
+		return;
+	}
+	was = sv->last.opts != NULL ? &sv->last : sv->start;
+	for (i = 0; i < N_OPTS; i++) {
+		if (!(serve_opts[i].flags & OPT_RELOAD)) {
+			if (!same_value(sv->start, &nw, i))
+				log_warn("reload: %s: %s in the configuration, "
+				    "%s running: takes a restart",
+				    serve_opts[i].name, text_of(&nw, i),
+				    text_of(sv->start, i));
+			continue;
+		}
+		if (same_value(was, &nw, i))
+			continue;
+		log_info("reload: %s: %s -> %s", serve_opts[i].name,
+		    text_of(was, i), text_of(&nw, i));
+		changed++;
+	}
+	set_logging(&nw);
+	http_server_set_access_log(sv->srv, (int)cmd_opt(&nw, "access-log")->i);
+	guard_set_rate(sv->api->guard, (int)cmd_opt(&nw, "rate-limit")->i);
+	cmd_args_free(&sv->last);
+	sv->last = nw;
+	log_info("reload: configuration%s%s: %d setting(s) changed",
+	    nw.conf_path != NULL ? " " : "",
+	    nw.conf_path != NULL ? nw.conf_path : "", changed);
+}
+
+/* SIGHUP: everything that re-reads its settings, one call each. */
+static void
+serve_reload(struct serve *sv)
+{
+	log_info("SIGHUP: reloading");
+	serve_reload_config(sv);
+}
+
+/* The signals serve waits for; every thread has them blocked. */
+static void
+serve_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+static int
+run(struct serve *sv, struct store *st, const struct wj_master_key *mk)
+{
+	struct cmd_args *a = sv->start;
 	const struct opt_val *pub = cmd_opt(a, "listen"),
 	    *in = cmd_opt(a, "internal-listen");
 	struct http_listener l[2];
@@ -208,14 +333,14 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	l[1] = (struct http_listener){ in->host, in->port,
 	    (size_t)cmd_opt(a, "max-internal-body")->i };
 	app = (struct http_app){ api_dispatch, api_completed, &api };
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	serve_signals(&set);
 	if ((r = http_server_start(&ho, l, 2, &app, &srv)) != 0) {
 		say_cannot_listen(pub, in);
 		api_free(&api);
 		return EXIT_FAIL;
 	}
+	sv->api = &api;
+	sv->srv = srv;
 	memset(&rp, 0, sizeof(rp));
 	rp.st = st;
 	rp.interval_ms = (int)cmd_opt(a, "reap-interval-ms")->i;
@@ -225,10 +350,12 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	printf("ready public=%s:%d internal=%s:%d\n", pub->host,
 	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
 	fflush(stdout);
-	log_info("serving: public http://%s:%d internal http://%s:%d",
-	    pub->host, http_server_port(srv, 0), in->host,
-	    http_server_port(srv, 1));
-	(void)sigwait(&set, &sig);
+	log_info("wksjobs %s (commit %s) serving: public http://%s:%d "
+	    "internal http://%s:%d", wj_version(), wj_commit(), pub->host,
+	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
+		if (sig == SIGHUP)
+			serve_reload(sv);
 	log_info("signal %d: draining", sig);
 	http_server_stop(srv, (int)cmd_opt(a, "drain-ms")->i);
 	pthread_mutex_lock(&rp.mu);
@@ -241,47 +368,99 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	return EXIT_OK;
 }
 
+/*
+ * serve --check: the problems parsing found (said already), then the
+ * data directory's; "configuration ok" on stdout when there are none.
+ */
+static int
+check(const struct cmd_args *a, int problems)
+{
+	const char *dir = cmd_opt(a, "data")->s;
+
+	problems += datadir_check(dir, (int)cmd_opt(a, "max-attempts")->i);
+	if (problems > 0) {
+		fprintf(stderr, "wksjobs: serve --check: %d problem(s)\n",
+		    problems);
+		return EXIT_FAIL;
+	}
+	printf("configuration ok: %s, data directory %s\n",
+	    a->conf_path != NULL ? a->conf_path : "no configuration file",
+	    dir);
+	return EXIT_OK;
+}
+
+/* The table's dumps (README, man pages, example file); -1: none asked. */
+static int
+dump(int argc, char **argv)
+{
+	if (argc != 2)
+		return -1;
+	if (strcmp(argv[1], "--config-markdown") == 0)
+		cmd_print_config_markdown("serve", serve_opts, N_OPTS);
+	else if (strcmp(argv[1], "--config-json") == 0)
+		cmd_print_config_json("serve", serve_opts, N_OPTS);
+	else if (strcmp(argv[1], "--config-example") == 0)
+		cmd_print_config_example("serve", serve_opts, N_OPTS);
+	else
+		return -1;
+	return EXIT_OK;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
-	static const char *use = "wksjobs serve [--data DIR] [--listen HOST:PORT]"
-	    " [--internal-listen HOST:PORT] [flags]";
+	static const char *use = "wksjobs serve [--config FILE] [--data DIR] "
+	    "[--listen HOST:PORT]\n       [--internal-listen HOST:PORT] "
+	    "[--check] [flags]\n\n"
+	    "Run the public and internal APIs until SIGTERM or SIGINT (then\n"
+	    "drain requests in flight); SIGHUP re-reads the configuration.\n"
+	    "A setting is taken from its flag, else $WKSJOBS_<NAME>, else the\n"
+	    "configuration file (key = value, keys are the flag names), else\n"
+	    "its default.  Also: --config-markdown, --config-json,\n"
+	    "--config-example print this table.\n"
+	    "Exit status: 0 ok, 1 failure (--check: a problem), 2 usage error.";
 	struct wj_master_key mk;
 	struct store *st = NULL;
+	struct serve sv;
 	struct cmd_args a;
 	sigset_t set;
 	int r;
 
 	/* Every thread (store writer, HTTP pool, reaper) inherits this mask,
-	 * so SIGTERM/SIGINT reach only the sigwait in run(). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	 * so SIGTERM/SIGINT/SIGHUP reach only the sigwait in run(). */
+	serve_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A file grown past RLIMIT_FSIZE (a full quota) must fail the write
 	 * (EFBIG: 503, the store recovers) instead of killing the server
 	 * (found by 98-faults). */
 	signal(SIGXFSZ, SIG_IGN);
-	/* The README's configuration table is this output (tested). */
-	if (argc == 2 && strcmp(argv[1], "--config-markdown") == 0) {
-		cmd_print_config_markdown("serve", serve_opts, N_OPTS);
-		return EXIT_OK;
+	memset(&mk, 0, sizeof(mk));
+	/* The README's configuration table is one of these (tested). */
+	if ((r = dump(argc, argv)) >= 0)
+		return r;
+	r = cmd_parse(use, serve_opts, N_OPTS, argc - 1, argv + 1, &a);
+	if (r == EXIT_USAGE && a.problems > 0 && a.vals != NULL &&
+	    cmd_opt(&a, "check")->i) {
+		r = check(&a, a.problems);
+		goto out;
 	}
-	if ((r = cmd_parse(use, serve_opts, N_OPTS, argc - 1, argv + 1,
-	    &a)) != 0)
+	if (r == EXIT_USAGE && a.problems > 0)
+		fprintf(stderr, "wksjobs: serve: %d problem(s) in the "
+		    "configuration; not started\n", a.problems);
+	if (r != 0 || (r = cmd_no_args("serve", use, &a)) != 0)
 		goto out;
-	if ((r = cmd_no_args("serve", use, &a)) != 0)
+	if (cmd_opt(&a, "check")->i) {
+		r = check(&a, 0);
 		goto out;
+	}
+	set_logging(&a);
 	if ((r = datadir_open(cmd_opt(&a, "data")->s,
 	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
 		goto out;
-	if (cmd_opt(&a, "check")->i) {
-		printf("configuration ok\n");
-		r = EXIT_OK;
-		goto out;
-	}
-	r = run(&a, st, &mk);
+	sv = (struct serve){ argc, argv, use, &a, { 0 }, NULL, NULL };
+	r = run(&sv, st, &mk);
+	cmd_args_free(&sv.last);
  out:
 	store_close(st);
 	OPENSSL_cleanse(&mk, sizeof(mk));

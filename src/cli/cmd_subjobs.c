@@ -23,11 +23,11 @@ static const char *top_use =
 
 static const struct opt list_opts[] = {
 	{ "status", OPT_STR, 1, 55, NULL, "WAITING, RUNNING, SUCCESS or "
-	    "FAILED (repeatable: any of them)", 1 },
+	    "FAILED (repeatable: any of them)", OPT_REPEAT },
 	{ "job-id", OPT_STR, 1, WJ_PARAM_MAX, NULL, "only sub-jobs of this "
 	    "job", 0 },
 	{ "job-type", OPT_STR, 1, WJ_PARAM_MAX, NULL, "only this job type "
-	    "(repeatable: any of them)", 1 },
+	    "(repeatable: any of them)", OPT_REPEAT },
 	{ "desktop-pool-id", OPT_STR, 1, WJ_PARAM_MAX, NULL, "only this "
 	    "desktop pool", 0 },
 	{ "limit", OPT_INT, 0, WJ_LIST_LIMIT_MAX, NULL, "page size 0..1000 "

@@ -43,7 +43,7 @@ static const struct opt worker_opts[] = {
 	{ "lease-seconds", OPT_INT, WJ_LEASE_MIN_S, WJ_LEASE_MAX_S, "30",
 	    "lease per claim, renewed by a heartbeat every third of it", 0 },
 	{ "job-type", OPT_STR, 1, WJ_JOB_TYPE_MAX, NULL, "claim only this "
-	    "job type (repeatable: any of them)", 1 },
+	    "job type (repeatable: any of them)", OPT_REPEAT },
 	{ "worker-id", OPT_STR, 1, WJ_PARAM_MAX, NULL, "name sent with "
 	    "claims (default HOSTNAME-PID)", 0 },
 	{ "host", OPT_STR, 1, WJ_FREE_TEXT_MAX, NULL, "IP reported as the "

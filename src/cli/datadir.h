@@ -14,6 +14,13 @@
  * prints what went wrong.  0 or EXIT_FAIL. */
 int	datadir_open(const char *dir, int max_attempts, struct store **st,
 	    struct wj_master_key *mk);
+/*
+ * serve --check of dir: it exists, its master key is there with mode
+ * 0600 (or stricter) and the right size, the database opens and its
+ * schema is one this program knows.  Each problem said on stderr; their
+ * number (datadir_check.c).
+ */
+int	datadir_check(const char *dir, int max_attempts);
 /* dir/name into out; -1 if it does not fit. */
 int	datadir_path(const char *dir, const char *name, char *out, size_t cap);
 

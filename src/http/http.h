@@ -72,6 +72,7 @@ struct http_req {
 	char	   *resp_header_value;	/* its value: malloc'd, wiped and
 					   freed with the request */
 	/* log fields */
+	const char *op;			/* the route's name, NULL none */
 	char	    principal[160];
 	char	    project[WJ_ID_LEN * 2 + 1];
 	/* private */
@@ -144,6 +145,8 @@ struct http_opts {
 int	http_server_start(const struct http_opts *, const struct http_listener *,
 	    size_t n, const struct http_app *, struct http_server **out) WJ_WUR;
 int	http_server_port(struct http_server *, size_t listener);
+/* Access log on or off from now on (any thread). */
+void	http_server_set_access_log(struct http_server *, int on);
 /* Stop accepting, wait up to drain_ms for requests in flight, stop. */
 void	http_server_stop(struct http_server *, int drain_ms);
 

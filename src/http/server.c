@@ -29,6 +29,7 @@ struct http_server {
 	struct http_app	   app;
 	struct http_opts   opts;
 	atomic_int	   in_flight;
+	atomic_int	   access_log;	/* opts.access_log, then SIGHUP's */
 	atomic_int	   admitted[MAX_LISTENERS]; /* see max_inflight */
 	atomic_int	   conns[MAX_LISTENERS];    /* open connections */
 	pthread_mutex_t	   defer_mu;	/* deferred/resumed/suspended */
@@ -445,6 +446,43 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	return send_reply(c, req);
 }
 
+/* One line on stderr for a request answered (text or JSON). */
+static void
+access_log(const struct http_req *req, int64_t us)
+{
+	char ts[28];
+	struct buf b;
+	struct jw w;
+
+	wj_time_iso(wj_now_ms(), ts);
+	if (!wj_log_json()) {
+		fprintf(stderr, "%s access %s %s %s %d %lldus %s %s\n", ts,
+		    req->request_id, req->method ? req->method : "-",
+		    req->path ? req->path : "-", req->status, (long long)us,
+		    req->principal[0] ? req->principal : "-",
+		    req->project[0] ? req->project : "-");
+		return;
+	}
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kv_str(&w, "time", ts);
+	jw_kv_str(&w, "level", "info");
+	jw_kv_str(&w, "message", "access");
+	jw_kv_str(&w, "request_id", req->request_id);
+	jw_kv_str(&w, "method", req->method);
+	jw_kv_str(&w, "route", req->op);
+	jw_kv_str(&w, "path", req->path);
+	jw_kv_int(&w, "status", req->status);
+	jw_kv_int(&w, "microseconds", us);
+	jw_kv_str(&w, "principal", req->principal[0] ? req->principal : NULL);
+	jw_kv_str(&w, "project", req->project[0] ? req->project : NULL);
+	jw_obj_close(&w);
+	if (!b.failed)
+		fprintf(stderr, "%s\n", b.data);
+	buf_free(&b);
+}
+
 static void
 completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -453,7 +491,6 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *srv = l->srv;
 	struct http_req *req = *con_cls;
 	int64_t us;
-	char ts[28];
 
 	(void)c;
 	(void)toe;
@@ -464,20 +501,19 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (req->dispatched) {
 		if (srv->app.completed != NULL)
 			srv->app.completed(srv->app.arg, req, us);
-		if (srv->opts.access_log) {
-			wj_time_iso(wj_now_ms(), ts);
-			fprintf(stderr, "%s access %s %s %s %d %lldus %s %s\n",
-			    ts, req->request_id, req->method ? req->method : "-",
-			    req->path ? req->path : "-", req->status,
-			    (long long)us,
-			    req->principal[0] ? req->principal : "-",
-			    req->project[0] ? req->project : "-");
-		}
+		if (atomic_load(&srv->access_log))
+			access_log(req, us);
 	}
 	if (req->admitted)
 		atomic_fetch_sub(&srv->admitted[req->listener], 1);
 	req_free(req);
 	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+void
+http_server_set_access_log(struct http_server *srv, int on)
+{
+	atomic_store(&srv->access_log, on);
 }
 
 static int
@@ -550,6 +586,7 @@ http_server_start(const struct http_opts *o, const struct http_listener *l,
 		return WJ_ERR_NOMEM;
 	srv->app = *app;
 	srv->opts = *o;
+	atomic_init(&srv->access_log, o->access_log);
 	srv->n = n;
 	atomic_init(&srv->in_flight, 0);
 	for (i = 0; i < MAX_LISTENERS; i++) {

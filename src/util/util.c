@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "crypto.h"
 #include "util.h"
 
 int wj_log_level = WJ_LOG_INFO;
+int wj_log_format = WJ_LOG_TEXT;
+
+static const char *log_names[] = { "error", "warn", "info", "debug" };
 
 int
 wj_id_new(char out[WJ_ID_LEN + 1])
@@ -154,14 +158,29 @@ wj_utf8_len(const char *s, size_t n)
 }
 
 void
+wj_log_set(int level, int format)
+{
+	__atomic_store_n(&wj_log_level, level, __ATOMIC_RELAXED);
+	__atomic_store_n(&wj_log_format, format, __ATOMIC_RELAXED);
+}
+
+int
+wj_log_json(void)
+{
+	return __atomic_load_n(&wj_log_format, __ATOMIC_RELAXED) ==
+	    WJ_LOG_JSON;
+}
+
+void
 wj_log(int level, const char *fmt, ...)
 {
-	static const char *names[] = { "error", "warn", "info", "debug" };
 	char ts[28], line[2048];
+	struct buf b;
+	struct jw w;
 	va_list ap;
 	int n;
 
-	if (level > wj_log_level)
+	if (level > __atomic_load_n(&wj_log_level, __ATOMIC_RELAXED))
 		return;
 	wj_time_iso(wj_now_ms(), ts);
 	va_start(ap, fmt);
@@ -170,7 +189,20 @@ wj_log(int level, const char *fmt, ...)
 	if (n < 0)
 		return;
 	/* One write per line so concurrent threads do not interleave. */
-	fprintf(stderr, "%s %s %s\n", ts, names[level], line);
+	if (!wj_log_json()) {
+		fprintf(stderr, "%s %s %s\n", ts, log_names[level], line);
+		return;
+	}
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kv_str(&w, "time", ts);
+	jw_kv_str(&w, "level", log_names[level]);
+	jw_kv_str(&w, "message", line);
+	jw_obj_close(&w);
+	if (!b.failed)
+		fprintf(stderr, "%s\n", b.data);
+	buf_free(&b);
 }
 
 long

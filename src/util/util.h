@@ -51,9 +51,22 @@ size_t	wj_utf8_len(const char *s, size_t n);
 long	wj_pct_decode(const char *s, size_t n, int plus_space, char *out,
 	    size_t cap);
 
-/* Logging to stderr: one line each, time-stamped. */
+/* The version ("0.9.0") and the git commit built ("unknown" if none). */
+const char *wj_version(void);
+const char *wj_commit(void);
+
+/*
+ * Logging to stderr: one line each, time-stamped; with wj_log_format
+ * WJ_LOG_JSON a JSON object per line ({"time", "level", "message"}).
+ */
 enum { WJ_LOG_ERROR, WJ_LOG_WARN, WJ_LOG_INFO, WJ_LOG_DEBUG };
+enum { WJ_LOG_TEXT, WJ_LOG_JSON };
 extern int wj_log_level;
+extern int wj_log_format;
+/* Change them while other threads log. */
+void	wj_log_set(int level, int format);
+/* 1 when log lines are JSON now. */
+int	wj_log_json(void);
 void	wj_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 #define log_error(...) wj_log(WJ_LOG_ERROR, __VA_ARGS__)

@@ -7,8 +7,12 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 DATA       ?= ./data
 JOBS       ?= 2
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+DEB_BUILD  ?= build-deb
 
-.PHONY: all deps build run test test-fast test-asan bench clean format fuzz
+.PHONY: all deps build run test test-fast test-asan bench clean format fuzz \
+	install deb test-package
 
 all: build
 
@@ -46,6 +50,25 @@ fuzz:
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The binary, man pages, bash completion, example configuration and
+# systemd unit under DESTDIR/PREFIX (what the package installs).
+install: build
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# $(DEB_BUILD)/wksjobs_<version>_<arch>.deb, checked by lintian and
+# systemd-analyze (packaging/deb.sh).
+deb: deps
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
+	@JOBS=$(JOBS) packaging/deb.sh $(DEB_BUILD)
+
+# Install, upgrade, remove and purge the package in a Debian chroot made
+# by debootstrap in a temporary directory (not part of make test).
+test-package: deb
+	@packaging/test-package.sh $(DEB_BUILD)
+
 bench: build
 	@WKSJOBS_BENCH_DEPS=1 scripts/deps.sh
 	@bench/run.sh $(BUILD)/wksjobs
@@ -54,4 +77,4 @@ format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

@@ -1,0 +1,38 @@
+#!/bin/sh
+# deb.sh BUILD_DIR - make deb: configure BUILD_DIR for /usr with Debian's
+# build flags, build the binary and its man pages and completion, pack
+# the package (build-deb.sh) and check it: lintian without errors,
+# systemd-analyze verify of the unit, and the unit's exposure score from
+# systemd-analyze security --offline=true.  Prints the package's path
+# last.  Needs WKSJOBS_PKG_DEPS=1 scripts/deps.sh.
+set -eu
+build=$1
+src=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${JOBS:-2}
+
+CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+LDFLAGS=$(dpkg-buildflags --get LDFLAGS) \
+    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+cmake --build "$build" -j"$jobs" --target wksjobs wksjobs-doc >/dev/null
+deb=$("$src/packaging/build-deb.sh" "$build" "$build")
+
+echo "lintian $deb"
+# --fail-on error: warnings are reported, not fatal (docs/OPERATIONS.md
+# explains the ones that remain).
+lintian --fail-on error --tag-display-limit 0 "$deb"
+
+stage=$(cd "$build/deb-root" && pwd)
+unit=$stage/lib/systemd/system/wksjobs.service
+# verify wants the commands to exist: a copy of the unit whose binary is
+# the staging tree's, the man pages of Documentation= found there too.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed "s|/usr/bin/wksjobs|$stage/usr/bin/wksjobs|g" "$unit" \
+    >"$tmp/wksjobs.service"
+echo "systemd-analyze verify wksjobs.service"
+MANPATH=$stage/usr/share/man systemd-analyze verify "$tmp/wksjobs.service"
+score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for .*: *//p')
+echo "systemd-analyze security --offline=true: $score"
+echo "$deb"

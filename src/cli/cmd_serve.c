@@ -1,7 +1,9 @@
 /*
  * cmd_serve.c - "wksjobs serve": open the data directory, start the
  * public and internal listeners and the lease reaper, and run until
- * SIGTERM/SIGINT, then drain requests in flight and exit 0.
+ * SIGTERM/SIGINT, then drain requests in flight and exit 0.  Under
+ * systemd (Type=notify) it says READY=1 once both listeners accept and
+ * STOPPING=1 when it starts draining; elsewhere sd_notify does nothing.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <systemd/sd-daemon.h>
 
 #include "cmd.h"
 #include "datadir.h"
@@ -160,7 +163,11 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	log_info("serving: public http://%s:%d internal http://%s:%d",
 	    pub->host, http_server_port(srv, 0), in->host,
 	    http_server_port(srv, 1));
+	(void)sd_notifyf(0, "READY=1\nSTATUS=serving public %s:%d internal "
+	    "%s:%d", pub->host, http_server_port(srv, 0), in->host,
+	    http_server_port(srv, 1));
 	(void)sigwait(&set, &sig);
+	(void)sd_notify(0, "STOPPING=1\nSTATUS=draining");
 	log_info("signal %d: draining", sig);
 	http_server_stop(srv, (int)cmd_opt(a, "drain-ms")->i);
 	pthread_mutex_lock(&rp.mu);

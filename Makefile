@@ -28,6 +28,7 @@ run: build
 
 # Every test, in the normal build and again under ASan+UBSan(+LSan).
 test: build
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWKSJOBS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

@@ -17,6 +17,25 @@ LDFLAGS=$(dpkg-buildflags --get LDFLAGS) \
 cmake --build "$build" -j"$jobs" --target wksjobs wksjobs-doc >/dev/null
 deb=$("$src/packaging/build-deb.sh" "$build" "$build")
 
+# What the package must hold (docs/OPERATIONS.md lists it).
+contents=$(dpkg-deb -c "$deb")
+for f in usr/bin/wksjobs etc/wksjobs/wksjobs.conf \
+    lib/systemd/system/wksjobs.service \
+    usr/share/bash-completion/completions/wksjobs \
+    usr/share/doc/wksjobs/copyright usr/share/doc/wksjobs/changelog.Debian.gz \
+    usr/share/man/man1/wksjobs.1.gz; do
+	echo "$contents" | grep -q " \./$f\$" || {
+		echo "deb.sh: $f missing from $deb" >&2
+		exit 1
+	}
+done
+for c in $("$build/wksjobs" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p'); do
+	echo "$contents" | grep -q "/man1/wksjobs-$c\.1\.gz\$" || {
+		echo "deb.sh: no man page for $c in $deb" >&2
+		exit 1
+	}
+done
+
 echo "lintian $deb"
 # --fail-on error: warnings are reported, not fatal (docs/OPERATIONS.md
 # explains the ones that remain).

@@ -22,6 +22,7 @@ export SOURCE_DATE_EPOCH
 stage=$build/deb-root
 rm -rf "$stage"
 DESTDIR=$stage cmake --install "$build" --strip >/dev/null
+strip --remove-section=.comment --remove-section=.note "$stage/usr/bin/wksjobs"
 doc=$stage/usr/share/doc/wksjobs
 rm -f "$doc/LICENSE"		# the copyright file names common-licenses
 mv "$doc/CHANGELOG.md" "$doc/changelog"

@@ -10,10 +10,12 @@ build=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-2}
 
-CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
-LDFLAGS=$(dpkg-buildflags --get LDFLAGS) \
-    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+# Debian's hardening flags, all of them (PIE, bindnow, fortify...).
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_INSTALL_PREFIX=/usr \
+    -DCMAKE_C_FLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+    -DCMAKE_EXE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
 cmake --build "$build" -j"$jobs" --target wksjobs wksjobs-doc >/dev/null
 deb=$("$src/packaging/build-deb.sh" "$build" "$build")
 

@@ -38,6 +38,16 @@ for c in $("$build/wksjobs" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p'); d
 	}
 done
 
+# The completion completes commands, sub-commands and flags.
+comp=$build/deb-root/usr/share/bash-completion/completions/wksjobs
+got=$(bash -c '. "$1"; c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+    _wksjobs; echo "${COMPREPLY[*]}"; }
+    c wksjobs s; c wksjobs admin policy a; c wksjobs serve --internal-l' sh "$comp")
+[ "$got" = "$(printf 'serve subjobs\nattach\n--internal-listen')" ] || {
+	echo "deb.sh: the bash completion answers: $got" >&2
+	exit 1
+}
+
 echo "lintian $deb"
 # --fail-on error: warnings are reported, not fatal (docs/OPERATIONS.md
 # explains the ones that remain).

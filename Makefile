@@ -10,8 +10,12 @@ DATA       ?= ./data
 # default, 0.25, when not given).
 FAIL_RATE  ?=
 JOBS       ?= 2
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+DEB_BUILD  ?= build-deb
 
-.PHONY: all deps build run test test-fast test-asan bench clean format fuzz
+.PHONY: all deps build run test test-fast test-asan bench clean format fuzz \
+	install deb test-package
 
 all: build
 
@@ -27,6 +31,7 @@ run: build
 
 # Every test, in the normal build and again under ASan+UBSan(+LSan).
 test: build
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWKSJOBS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -49,6 +54,25 @@ fuzz:
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The binary, man pages, bash completion, example configuration and
+# systemd unit under DESTDIR/PREFIX (what the package installs).
+install: build
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# $(DEB_BUILD)/wksjobs_<version>_<arch>.deb, checked by lintian and
+# systemd-analyze (packaging/deb.sh).
+deb: deps
+	@WKSJOBS_PKG_DEPS=1 scripts/deps.sh
+	@JOBS=$(JOBS) packaging/deb.sh $(DEB_BUILD)
+
+# Install, upgrade, remove and purge the package in a Debian chroot made
+# by debootstrap in a temporary directory (not part of make test).
+test-package: deb
+	@packaging/test-package.sh $(DEB_BUILD)
+
 bench: build
 	@WKSJOBS_BENCH_DEPS=1 scripts/deps.sh
 	@bench/run.sh $(BUILD)/wksjobs
@@ -57,4 +81,4 @@ format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
       libssl-dev libargon2-dev libcmocka-dev libcurl4-openssl-dev
-      python3-yaml nodejs npm)
+      python3-yaml libsystemd-dev nodejs npm)
 [ "${WKSJOBS_BENCH_DEPS:-0}" = 1 ] && PKGS+=(wrk nginx valgrind libmimalloc-dev)
+# make install / make deb / make test-package: man pages, the package's
+# checks and the chroot the package is tried in.
+[ "${WKSJOBS_PKG_DEPS:-0}" = 1 ] &&
+	PKGS+=(help2man dpkg-dev fakeroot lintian systemd debootstrap)
 
 missing=()
 for p in "${PKGS[@]}"; do

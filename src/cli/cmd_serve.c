@@ -3,7 +3,10 @@
  * configuration file), --check, then open the data directory, start the
  * public and internal listeners and the lease reaper, and run until
  * SIGTERM/SIGINT, then drain requests in flight and exit 0.  SIGHUP
- * re-reads the configuration (serve_reload).
+ * re-reads the configuration (serve_reload).  Under systemd
+ * (Type=notify) it says READY=1 once both listeners accept, RELOADING=1
+ * and READY=1 around a reload, and STOPPING=1 when it starts draining;
+ * elsewhere sd_notify does nothing.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <systemd/sd-daemon.h>
 
 #include "cmd.h"
 #include "datadir.h"
@@ -353,9 +357,16 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk)
 	log_info("wksjobs %s (commit %s) serving: public http://%s:%d "
 	    "internal http://%s:%d", wj_version(), wj_commit(), pub->host,
 	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
+	(void)sd_notifyf(0, "READY=1\nSTATUS=serving public %s:%d internal "
+	    "%s:%d", pub->host, http_server_port(srv, 0), in->host,
+	    http_server_port(srv, 1));
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
+			(void)sd_notify(0, "RELOADING=1");
 			serve_reload(sv);
+			(void)sd_notify(0, "READY=1");
+		}
+	(void)sd_notify(0, "STOPPING=1\nSTATUS=draining");
 	log_info("signal %d: draining", sig);
 	http_server_stop(srv, (int)cmd_opt(a, "drain-ms")->i);
 	pthread_mutex_lock(&rp.mu);

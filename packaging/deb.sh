@@ -31,7 +31,7 @@ for f in usr/bin/wksjobs etc/wksjobs/wksjobs.conf \
 		exit 1
 	}
 done
-for c in $("$build/wksjobs" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p'); do
+for c in $("$src/packaging/helpdoc.sh" commands "$build/wksjobs" | cut -d' ' -f1); do
 	echo "$contents" | grep -q "/man1/wksjobs-$c\.1\.gz\$" || {
 		echo "deb.sh: no man page for $c in $deb" >&2
 		exit 1

@@ -8,9 +8,11 @@
 #   helpdoc.sh completion BIN FILE    the bash completion script
 set -eu
 
-# "NAME SUMMARY" lines of the command table in "wksjobs --help".
+# "NAME SUMMARY" lines of the command table in "wksjobs --help" ("version"
+# is --version, which wksjobs.1 documents, not a page of its own).
 commands() {
-	"$1" --help | sed -n 's/^  \([a-z][a-z-]*\)  *\(.*\)$/\1 \2/p'
+	"$1" --help | sed -n 's/^  \([a-z][a-z-]*\)  *\(.*\)$/\1 \2/p' |
+	    grep -v '^version '
 }
 
 # The words a command takes after its name: "job show", "job retry"...
@@ -38,7 +40,7 @@ subwords() {
 
 # Flags ("--name") in a help text on stdin.
 flags() {
-	sed -n 's/^  \(--[a-z][a-z0-9-]*\) .*/\1/p'
+	sed -n 's/^  \(--[a-z][a-z0-9-]*\)[= ].*/\1/p; s/^  \(--[a-z][a-z0-9-]*\)$/\1/p'
 }
 
 help_of() {

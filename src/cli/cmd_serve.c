@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "datadir.h"
+#include "privdrop.h"
 #include "../api/api.h"
 #include "../auth/authz.h"
 #include "../model/limits.h"
@@ -53,6 +54,9 @@ static const struct opt serve_opts[] = {
 	    "locked after 5 consecutive wrong passwords", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, then exit", 0 },
+	{ "user", OPT_STR, 1, 63, NULL, "started as root: the service user "
+	    "to drop to (and its groups) once the ports are bound; it gets "
+	    "the data directory", 0 },
 };
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
@@ -109,7 +113,8 @@ configure(struct cmd_args *a, struct api *api)
 }
 
 static int
-run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
+run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk,
+    const struct priv_user *pu)
 {
 	const struct opt_val *pub = cmd_opt(a, "listen"),
 	    *in = cmd_opt(a, "internal-listen");
@@ -148,6 +153,11 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 		api_free(&api);
 		return EXIT_FAIL;
 	}
+	if (priv_drop(pu) != 0) {
+		http_server_stop(srv, 0);
+		api_free(&api);
+		return EXIT_FAIL;
+	}
 	memset(&rp, 0, sizeof(rp));
 	rp.st = st;
 	rp.interval_ms = (int)cmd_opt(a, "reap-interval-ms")->i;
@@ -180,6 +190,7 @@ cmd_serve(int argc, char **argv)
 	    " [--internal-listen HOST:PORT] [flags]";
 	struct wj_master_key mk;
 	struct store *st = NULL;
+	struct priv_user pu;
 	struct cmd_args a;
 	sigset_t set;
 	int r;
@@ -205,15 +216,20 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	if ((r = cmd_no_args("serve", use, &a)) != 0)
 		goto out;
-	if ((r = datadir_open(cmd_opt(&a, "data")->s,
+	if ((r = priv_lookup(cmd_opt(&a, "user")->s, &pu)) != 0 ||
+	    (r = datadir_open(cmd_opt(&a, "data")->s,
 	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
+		goto out;
+	/* The files it opened, -wal and -shm too, become the user's. */
+	if (pu.set && !cmd_opt(&a, "check")->i &&
+	    (r = datadir_chown(cmd_opt(&a, "data")->s, pu.uid, pu.gid)) != 0)
 		goto out;
 	if (cmd_opt(&a, "check")->i) {
 		printf("configuration ok\n");
 		r = EXIT_OK;
 		goto out;
 	}
-	r = run(&a, st, &mk);
+	r = run(&a, st, &mk, &pu);
  out:
 	store_close(st);
 	OPENSSL_cleanse(&mk, sizeof(mk));

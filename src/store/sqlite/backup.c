@@ -60,7 +60,7 @@ copy_into(struct sq_conn *src, const char *path)
 	r = quick_check(dst);
  out:
 	sqlite3_close(dst);
-	return r != 0 ? r : 0;
+	return r;
 }
 
 /* fsync path, then its directory (so that the new name is durable). */

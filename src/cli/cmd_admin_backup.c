@@ -52,14 +52,15 @@ backup(struct admin *ad, char **arg)
 		(void)unlink(key);
 		return admin_fail(r, key);
 	}
+	fprintf(stderr, "wksjobs: warning: the backup holds the access keys' "
+	    "secrets, sealed, and %s opens them: keep both as private as the "
+	    "data directory, best apart\n", key);
 	if (ad->json)
 		return cmd_print_object("backup", to->s, "key", key,
 		    "retired_keys", ad->mk.n_old > 0 ? old : "", NULL);
-	printf("backup %s\nmaster key %s%s%s\n"
-	    "Keep them apart from each other and from others' reach: the "
-	    "backup holds the access keys' secrets sealed, and the key file "
-	    "opens them.\n", to->s, key, ad->mk.n_old > 0 ? "\nretired keys "
-	    : "", ad->mk.n_old > 0 ? old : "");
+	printf("backup %s\nmaster key %s%s%s\n", to->s, key,
+	    ad->mk.n_old > 0 ? "\nretired keys " : "",
+	    ad->mk.n_old > 0 ? old : "");
 	return EXIT_OK;
 }
 

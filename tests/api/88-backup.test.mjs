@@ -78,7 +78,7 @@ test('backup under load, restore, serve: integrity, every acknowledged write, ol
   await waitFor(() => L.st.seq >= began + 10, 10000, 20);
   await L.stop();
   assert.equal(b.status, 0, b.stderr);
-  assert.match(b.stdout, /sealed/, 'the backup warns that it holds sealed secrets');
+  assert.match(b.stderr, /warning: the backup holds .* secrets, sealed/, 'the backup warns that it holds sealed secrets');
   assert.ok(began >= WRITES_BEFORE, `a steady load before the backup (${began} writes)`);
   assert.ok(L.st.seq > began, 'writes went on during the backup');
   for (const f of [file, `${file}.key`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);

@@ -40,10 +40,18 @@ function dataDir() {
   return env;
 }
 
-// The real, effective, saved and filesystem ids of a /proc status line.
+// The ids of a /proc status line (Uid, Gid: real, effective, saved and
+// filesystem; Groups) of every thread of pid: the store's, the HTTP
+// pool's and the reaper were started before the drop.
 function ids(pid, key) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
-  return line.split(/\s+/).slice(1).filter(Boolean).map(Number);
+  const seen = new Set();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const line = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8').split('\n')
+      .find((l) => l.startsWith(`${key}:`));
+    seen.add(line.split(/\s+/).slice(1).filter(Boolean).join(' '));
+  }
+  assert.equal(seen.size, 1, `threads differ in ${key}: ${[...seen].join(' | ')}`);
+  return [...seen][0].split(' ').map(Number);
 }
 
 function assertOwned(dir) {

@@ -160,6 +160,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)snprintf(dir, sizeof(dir), "%s/wksjobs-fuzz-XXXXXX", base);
 	FUZZ_CHECK(mkdtemp(dir) != NULL);
 	(void)snprintf(dbpath, sizeof(dbpath), "%s/wksjobs.db", dir);
+	memset(&mk, 0, sizeof(mk));
 	mk.id = 1;
 	FUZZ_CHECK(wj_random(mk.key, sizeof(mk.key)) == 0);
 	so.path = dbpath;

@@ -50,6 +50,19 @@ authn_open_secret(const struct wj_master_key *mk, const char *ak,
 	return 0;
 }
 
+int
+authn_reseal_secret(void *mk, const char *ak, const uint8_t *in,
+    size_t inlen, uint8_t *out, size_t cap, size_t *outlen)
+{
+	char sk[256];
+	int r;
+
+	if ((r = authn_open_secret(mk, ak, in, inlen, sk, sizeof(sk))) == 0)
+		r = authn_seal_secret(mk, ak, sk, out, cap, outlen);
+	OPENSSL_cleanse(sk, sizeof(sk));
+	return r;
+}
+
 static int
 random_chars(char *out, size_t n, const char *alphabet)
 {

@@ -71,6 +71,13 @@ int	authn_seal_secret(const struct wj_master_key *, const char *ak,
 int	authn_open_secret(const struct wj_master_key *, const char *ak,
 	    const uint8_t *in, size_t inlen, char *sk, size_t cap) WJ_WUR;
 
+/*
+ * A sealed SK opened with any key of mk (void *: a store_reseal_fn) and
+ * sealed again under mk's current key (master key rotation).
+ */
+int	authn_reseal_secret(void *mk, const char *ak, const uint8_t *in,
+	    size_t inlen, uint8_t *out, size_t cap, size_t *outlen) WJ_WUR;
+
 /* A fresh AK (20 upper-case alphanumerics) and SK (40 alphanumerics). */
 int	authn_new_keypair(char ak[21], char sk[41]) WJ_WUR;
 

@@ -40,6 +40,8 @@ static const struct opt admin_opts[] = {
 	    "user passwd, domain create) [prefer $WKSJOBS_PASSWORD]", 0 },
 	{ "file", OPT_STR, 1, 4000, NULL, "policy document (policy create)",
 	    0 },
+	{ "to", OPT_STR, 1, 4000, NULL, "backup file to write (backup)", 0 },
+	{ "from", OPT_STR, 1, 4000, NULL, "backup file to read (restore)", 0 },
 };
 
 #define N_OPTS (sizeof(admin_opts) / sizeof(admin_opts[0]))
@@ -50,6 +52,14 @@ static const struct admin_noun *const nouns[] = {
 };
 
 #define N_NOUNS (sizeof(nouns) / sizeof(nouns[0]))
+
+/* Commands of the whole data directory: one word, no account.  flag:
+ * the store is opened first (restore fills an empty directory). */
+static const struct admin_cmd *const dircmds[] = {
+	&admin_backup_cmd, &admin_restore_cmd, &admin_rotate_cmd,
+};
+
+#define N_DIRCMDS (sizeof(dircmds) / sizeof(dircmds[0]))
 
 /* ---- usage, from the tables ---------------------------------------------- */
 
@@ -94,6 +104,9 @@ use(void)
 		(void)buf_puts(&b, "\n  ");
 		use_noun(&b, nouns[i]);
 	}
+	for (i = 0; i < N_DIRCMDS; i++)
+		(void)buf_printf(&b, "%s%s", i == 0 ? "\n  " : " | ",
+		    dircmds[i]->usage);
 	(void)snprintf(use_text, sizeof(use_text), "%s",
 	    b.data != NULL ? b.data : "");
 	buf_free(&b);
@@ -313,6 +326,18 @@ pick_account(struct admin *ad)
 }
 
 static int
+run_dircmd(struct admin *ad, const struct admin_cmd *c)
+{
+	int r;
+
+	ad->cmd = c;
+	if (c->flag && (r = datadir_open(cmd_opt(&ad->a, "data")->s, 3,
+	    &ad->st, &ad->mk)) != 0)
+		return r;
+	return c->exec(ad, NULL);
+}
+
+static int
 admin_run(struct admin *ad)
 {
 	const struct admin_noun *noun = NULL;
@@ -326,6 +351,9 @@ admin_run(struct admin *ad)
 			    STORE_NAME_MAX);
 			return EXIT_USAGE;
 		}
+	for (i = 0; ad->a.n_pos == 1 && i < (int)N_DIRCMDS; i++)
+		if (strcmp(ad->a.pos[0], dircmds[i]->name) == 0)
+			return run_dircmd(ad, dircmds[i]);
 	if (ad->a.n_pos < 2)
 		return admin_usage_error("missing admin command");
 	if ((c = lookup(ad->a.pos, ad->a.n_pos, &noun)) == NULL)
@@ -353,6 +381,9 @@ cmd_admin(int argc, char **argv)
 	    &ad.a)) == 0) {
 		ad.json = (int)cmd_opt(&ad.a, "json")->i;
 		r = admin_run(&ad);
+		store_close(ad.st);
+		ad.st = NULL;
+		datadir_keep_owner(cmd_opt(&ad.a, "data")->s);
 	}
 	store_close(ad.st);
 	OPENSSL_cleanse(&ad.mk, sizeof(ad.mk));

@@ -73,6 +73,10 @@ struct admin_noun {
 
 extern const struct admin_noun admin_domain, admin_project, admin_user,
     admin_group, admin_key, admin_policy;
+/* The commands of the whole data directory (cmd_admin_backup.c,
+ * cmd_admin_master_key.c). */
+extern const struct admin_cmd admin_backup_cmd, admin_restore_cmd,
+    admin_rotate_cmd;
 
 /* "wksjobs: what: <error>" on stderr; EXIT_FAIL. */
 int	admin_fail(int r, const char *what);

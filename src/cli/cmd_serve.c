@@ -25,6 +25,7 @@
 
 #include "cmd.h"
 #include "datadir.h"
+#include "privdrop.h"
 #include "../api/api.h"
 #include "../auth/authz.h"
 #include "../auth/guard.h"
@@ -77,6 +78,9 @@ static const struct opt serve_opts[] = {
 	    "locked after 5 consecutive wrong passwords", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, say what is wrong, then exit", OPT_NOFILE },
+	{ "user", OPT_STR, 1, 63, NULL, "started as root: the service user "
+	    "to drop to (and its groups) once the ports are bound; it gets "
+	    "the data directory", 0 },
 };
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
@@ -304,7 +308,8 @@ serve_signals(sigset_t *set)
 }
 
 static int
-run(struct serve *sv, struct store *st, const struct wj_master_key *mk)
+run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
+    const struct priv_user *pu)
 {
 	struct cmd_args *a = sv->start;
 	const struct opt_val *pub = cmd_opt(a, "listen"),
@@ -345,6 +350,11 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk)
 	}
 	sv->api = &api;
 	sv->srv = srv;
+	if (priv_drop(pu) != 0) {
+		http_server_stop(srv, 0);
+		api_free(&api);
+		return EXIT_FAIL;
+	}
 	memset(&rp, 0, sizeof(rp));
 	rp.st = st;
 	rp.interval_ms = (int)cmd_opt(a, "reap-interval-ms")->i;
@@ -433,6 +443,7 @@ cmd_serve(int argc, char **argv)
 	struct wj_master_key mk;
 	struct store *st = NULL;
 	struct serve sv;
+	struct priv_user pu;
 	struct cmd_args a;
 	sigset_t set;
 	int r;
@@ -466,11 +477,16 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	set_logging(&a);
-	if ((r = datadir_open(cmd_opt(&a, "data")->s,
+	if ((r = priv_lookup(cmd_opt(&a, "user")->s, &pu)) != 0 ||
+	    (r = datadir_open(cmd_opt(&a, "data")->s,
 	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
 		goto out;
+	/* The files it opened, -wal and -shm too, become the user's. */
+	if (pu.set &&
+	    (r = datadir_chown(cmd_opt(&a, "data")->s, pu.uid, pu.gid)) != 0)
+		goto out;
 	sv = (struct serve){ argc, argv, use, &a, { 0 }, NULL, NULL };
-	r = run(&sv, st, &mk);
+	r = run(&sv, st, &mk, &pu);
 	cmd_args_free(&sv.last);
  out:
 	store_close(st);

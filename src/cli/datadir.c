@@ -1,8 +1,11 @@
 /*
- * datadir.c - locating and opening a data directory.
+ * datadir.c - locating and opening a data directory, and who owns it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -37,12 +40,13 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
     struct wj_master_key *mk)
 {
 	struct store_opts o = { 0 };
-	char db[4096], key[4096], shown[8200];
+	char db[4096], key[4096], old[4096], shown[8200];
 	int r;
 
 	*st = NULL;
 	if (datadir_path(dir, DATADIR_DB, db, sizeof(db)) != 0 ||
-	    datadir_path(dir, DATADIR_KEY, key, sizeof(key)) != 0) {
+	    datadir_path(dir, DATADIR_KEY, key, sizeof(key)) != 0 ||
+	    datadir_path(dir, DATADIR_KEY_OLD, old, sizeof(old)) != 0) {
 		fprintf(stderr, "wksjobs: data directory path too long\n");
 		return EXIT_FAIL;
 	}
@@ -59,6 +63,11 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
 		    "mode 0600): %s\n", key, wj_strerror(r));
 		return EXIT_FAIL;
 	}
+	if ((r = wj_master_key_load_old(old, mk)) != 0) {
+		fprintf(stderr, "wksjobs: cannot load the retired keys of %s "
+		    "(mode 0600, whole records): %s\n", old, wj_strerror(r));
+		return EXIT_FAIL;
+	}
 	o.path = db;
 	o.max_attempts = max_attempts;
 	if ((r = store_open(&o, st)) != 0) {
@@ -67,4 +76,74 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+/* The files of a data directory besides the directory itself. */
+static const char *const owned[] = {
+	DATADIR_DB, DATADIR_DB "-wal", DATADIR_DB "-shm", DATADIR_DB
+	"-journal", DATADIR_KEY, DATADIR_KEY_OLD,
+};
+
+/* Give name in the directory dfd to uid:gid when only_from is -1 or
+ * its owner; a missing file is no error. */
+static int
+own_file(int dfd, const char *name, uid_t uid, gid_t gid, uid_t only_from)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return only_from == (uid_t)-1 ? -1 : 0;
+	if (only_from != (uid_t)-1 && st.st_uid != only_from)
+		return 0;
+	if (st.st_uid == uid && st.st_gid == gid)
+		return 0;
+	return fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+static int
+own_all(const char *dir, uid_t uid, gid_t gid, uid_t only_from)
+{
+	size_t i;
+	int dfd, r = 0;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (only_from == (uid_t)-1 && fchown(dfd, uid, gid) == -1)
+		r = -1;
+	for (i = 0; r == 0 && i < sizeof(owned) / sizeof(owned[0]); i++)
+		if (own_file(dfd, owned[i], uid, gid, only_from) == -1) {
+			fprintf(stderr, "wksjobs: cannot give %s/%s to uid "
+			    "%u: %s\n", dir, owned[i], (unsigned)uid,
+			    errno != 0 ? strerror(errno) : "not a plain file");
+			r = -1;
+		}
+	close(dfd);
+	return r;
+}
+
+int
+datadir_chown(const char *dir, uid_t uid, gid_t gid)
+{
+	errno = 0;
+	if (own_all(dir, uid, gid, (uid_t)-1) != 0) {
+		fprintf(stderr, "wksjobs: cannot give the data directory %s to "
+		    "uid %u: %s\n", dir, (unsigned)uid, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+void
+datadir_keep_owner(const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid == 0)
+		return;
+	errno = 0;
+	(void)own_all(dir, st.st_uid, st.st_gid, 0);
 }

@@ -26,7 +26,8 @@ say(const char *fmt, ...)
 	return 1;
 }
 
-/* The master key file: there, 32 bytes, no access but its owner's. */
+/* The master key file: there, 32 bytes (or 33 with its key id, after a
+ * rotation), no access but its owner's. */
 static int
 check_key(const char *dir, const char *key)
 {
@@ -42,9 +43,10 @@ check_key(const char *dir, const char *key)
 		return say("%s: unsafe mode %04o: the master key must be "
 		    "readable by its owner only (chmod 600 %s)", key,
 		    (unsigned)(st.st_mode & 07777), key);
-	if (st.st_size != WJ_MASTER_KEY_LEN)
-		return say("%s: %lld bytes: a master key is %d bytes", key,
-		    (long long)st.st_size, WJ_MASTER_KEY_LEN);
+	if (st.st_size != WJ_MASTER_KEY_LEN && st.st_size != WJ_KEY_RECORD_LEN)
+		return say("%s: %lld bytes: a master key is %d bytes (%d with "
+		    "its key id)", key, (long long)st.st_size,
+		    WJ_MASTER_KEY_LEN, WJ_KEY_RECORD_LEN);
 	return 0;
 }
 

@@ -138,6 +138,29 @@ int	store_key_lock_async(struct store *, const char *ak, int64_t until_ms,
 int	store_key_unlock(struct store *, const char *ak, int64_t now_ms)
 	    WJ_WUR;
 
+/*
+ * The new sealed form of a stored secret (an access key's secret key,
+ * sealed with its AK as the additional data): into out[0..cap), its
+ * length in *outlen.  Any error stops store_reseal_secrets.
+ */
+typedef int (*store_reseal_fn)(void *arg, const char *ak, const uint8_t *in,
+    size_t inlen, uint8_t *out, size_t cap, size_t *outlen);
+/*
+ * Re-seal every secret the store keeps, in one transaction: each is
+ * replaced by what fn makes of it, or, on any error, none is (master key
+ * rotation).  *n: how many were re-sealed.
+ */
+int	store_reseal_secrets(struct store *, store_reseal_fn fn, void *arg,
+	    int64_t *n) WJ_WUR;
+
+/*
+ * A consistent copy of the database as of one moment, taken while
+ * writers go on, into the new file path (mode 0600; WJ_ERR_EXISTS when
+ * it exists) and checked by the engine before it returns; a failed copy
+ * leaves no file.
+ */
+int	store_backup(struct store *, const char *path) WJ_WUR;
+
 /* ---- jobs ------------------------------------------------------------ */
 
 /* One sub-job of a create request; strings owned by the caller. */

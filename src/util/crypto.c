@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -105,7 +106,7 @@ wj_freezero(void *p, size_t n)
 }
 
 static int
-gcm(int enc, const struct wj_master_key *mk, const uint8_t *nonce,
+gcm(int enc, const uint8_t *key, const uint8_t *nonce,
     const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
     uint8_t *tag)
 {
@@ -116,7 +117,7 @@ gcm(int enc, const struct wj_master_key *mk, const uint8_t *nonce,
 		return WJ_ERR_INVALID;
 	if ((c = EVP_CIPHER_CTX_new()) == NULL)
 		return WJ_ERR_NOMEM;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, mk->key, nonce,
+	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce,
 	    enc) != 1)
 		goto out;
 	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1)
@@ -151,7 +152,7 @@ wj_seal(const struct wj_master_key *mk, const void *aad, size_t aadlen,
 		return WJ_ERR_NOMEM;
 	o[0] = mk->id;
 	if ((r = wj_random(o + 1, 12)) != 0 ||
-	    (r = gcm(1, mk, o + 1, aad, aadlen, pt, n, o + 13,
+	    (r = gcm(1, mk->key, o + 1, aad, aadlen, pt, n, o + 13,
 	    o + 13 + n)) != 0) {
 		free(o);
 		return r;
@@ -162,22 +163,43 @@ wj_seal(const struct wj_master_key *mk, const void *aad, size_t aadlen,
 }
 
 int
+wj_sealed_key_id(const uint8_t *in, size_t inlen)
+{
+	return inlen >= WJ_SEAL_OVERHEAD ? in[0] : 0;
+}
+
+/* The key of key id id in mk, current or retired; NULL when none. */
+static const uint8_t *
+key_of(const struct wj_master_key *mk, uint8_t id)
+{
+	size_t i;
+
+	if (id == mk->id)
+		return mk->key;
+	for (i = 0; i < mk->n_old && i < WJ_KEYRING_OLD_MAX; i++)
+		if (mk->old[i].id == id)
+			return mk->old[i].key;
+	return NULL;
+}
+
+int
 wj_open(const struct wj_master_key *mk, const void *aad, size_t aadlen,
     const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen)
 {
+	const uint8_t *key;
 	uint8_t *o, tag[16];
 	size_t n;
 	int r;
 
 	*out = NULL;
 	*outlen = 0;
-	if (inlen < WJ_SEAL_OVERHEAD || in[0] != mk->id)
+	if (inlen < WJ_SEAL_OVERHEAD || (key = key_of(mk, in[0])) == NULL)
 		return WJ_ERR_CRYPTO;
 	n = inlen - WJ_SEAL_OVERHEAD;
 	if ((o = malloc(n + 1)) == NULL)
 		return WJ_ERR_NOMEM;
 	memcpy(tag, in + 13 + n, 16);
-	if ((r = gcm(0, mk, in + 1, aad, aadlen, in + 13, n, o, tag)) != 0) {
+	if ((r = gcm(0, key, in + 1, aad, aadlen, in + 13, n, o, tag)) != 0) {
 		wj_freezero(o, n + 1);
 		return WJ_ERR_CRYPTO;
 	}
@@ -266,25 +288,166 @@ wj_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-int
-wj_master_key_load(const char *path, struct wj_master_key *mk)
+/*
+ * Read the key file path (mode 0600, at most max bytes) into buf; *n its
+ * size.  A missing file is WJ_ERR_NOT_FOUND.
+ */
+static int
+read_key_file(const char *path, uint8_t *buf, size_t max, size_t *n)
 {
 	struct stat st;
-	ssize_t n;
+	ssize_t got;
 	int fd;
 
+	*n = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return WJ_ERR_IO;
+		return errno == ENOENT ? WJ_ERR_NOT_FOUND : WJ_ERR_IO;
 	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0 ||
-	    st.st_size != WJ_MASTER_KEY_LEN) {
+	    st.st_size < 0 || (size_t)st.st_size > max) {
 		close(fd);
 		return WJ_ERR_IO;
 	}
-	n = read(fd, mk->key, WJ_MASTER_KEY_LEN);
+	got = read(fd, buf, (size_t)st.st_size);
 	close(fd);
-	if (n != WJ_MASTER_KEY_LEN)
+	if (got != st.st_size)
 		return WJ_ERR_IO;
-	mk->id = 1;
+	*n = (size_t)got;
+	return 0;
+}
+
+int
+wj_master_key_load(const char *path, struct wj_master_key *mk)
+{
+	uint8_t b[WJ_KEY_RECORD_LEN];
+	size_t n;
+	int r;
+
+	memset(mk, 0, sizeof(*mk));
+	if ((r = read_key_file(path, b, sizeof(b), &n)) != 0)
+		return r == WJ_ERR_NOT_FOUND ? WJ_ERR_IO : r;
+	if (n == WJ_MASTER_KEY_LEN) {
+		mk->id = 1;
+		memcpy(mk->key, b, WJ_MASTER_KEY_LEN);
+	} else if (n == WJ_KEY_RECORD_LEN && b[0] != 0) {
+		mk->id = b[0];
+		memcpy(mk->key, b + 1, WJ_MASTER_KEY_LEN);
+	} else
+		r = WJ_ERR_IO;
+	OPENSSL_cleanse(b, sizeof(b));
+	return r;
+}
+
+int
+wj_master_key_load_old(const char *path, struct wj_master_key *mk)
+{
+	uint8_t b[WJ_KEYRING_OLD_MAX * WJ_KEY_RECORD_LEN];
+	size_t n, i;
+	int r;
+
+	mk->n_old = 0;
+	if ((r = read_key_file(path, b, sizeof(b), &n)) != 0)
+		return r == WJ_ERR_NOT_FOUND ? 0 : r;
+	if (n % WJ_KEY_RECORD_LEN != 0)
+		r = WJ_ERR_IO;
+	for (i = 0; r == 0 && i < n / WJ_KEY_RECORD_LEN; i++) {
+		if (b[i * WJ_KEY_RECORD_LEN] == 0) {
+			r = WJ_ERR_IO;
+			break;
+		}
+		mk->old[i].id = b[i * WJ_KEY_RECORD_LEN];
+		memcpy(mk->old[i].key, b + i * WJ_KEY_RECORD_LEN + 1,
+		    WJ_MASTER_KEY_LEN);
+		mk->n_old = i + 1;
+	}
+	OPENSSL_cleanse(b, sizeof(b));
+	if (r != 0) {
+		OPENSSL_cleanse(mk->old, sizeof(mk->old));
+		mk->n_old = 0;
+	}
+	return r;
+}
+
+/* Write p[0..n) to path.tmp (0600), fsync, rename over path. */
+static int
+write_key_file(const char *path, const uint8_t *p, size_t n)
+{
+	char tmp[4096];
+	int fd, k;
+
+	k = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (k < 0 || (size_t)k >= sizeof(tmp))
+		return WJ_ERR_INVALID;
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return WJ_ERR_IO;
+	if ((n > 0 && write(fd, p, n) != (ssize_t)n) || fsync(fd) == -1) {
+		close(fd);
+		(void)unlink(tmp);
+		return WJ_ERR_IO;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		(void)unlink(tmp);
+		return WJ_ERR_IO;
+	}
+	return 0;
+}
+
+int
+wj_master_key_save(const char *path, const struct wj_master_key *mk)
+{
+	uint8_t b[WJ_KEY_RECORD_LEN];
+	int r;
+
+	b[0] = mk->id;
+	memcpy(b + 1, mk->key, WJ_MASTER_KEY_LEN);
+	r = write_key_file(path, b, sizeof(b));
+	OPENSSL_cleanse(b, sizeof(b));
+	return r;
+}
+
+int
+wj_master_key_save_old(const char *path, const struct wj_master_key *mk)
+{
+	uint8_t b[WJ_KEYRING_OLD_MAX * WJ_KEY_RECORD_LEN];
+	size_t i;
+	int r;
+
+	if (mk->n_old > WJ_KEYRING_OLD_MAX)
+		return WJ_ERR_INVALID;
+	for (i = 0; i < mk->n_old; i++) {
+		b[i * WJ_KEY_RECORD_LEN] = mk->old[i].id;
+		memcpy(b + i * WJ_KEY_RECORD_LEN + 1, mk->old[i].key,
+		    WJ_MASTER_KEY_LEN);
+	}
+	r = write_key_file(path, b, mk->n_old * WJ_KEY_RECORD_LEN);
+	OPENSSL_cleanse(b, sizeof(b));
+	return r;
+}
+
+int
+wj_master_key_rotate(struct wj_master_key *mk)
+{
+	struct wj_key fresh;
+	unsigned id;
+	int r;
+
+	if (mk->n_old >= WJ_KEYRING_OLD_MAX)
+		return WJ_ERR_INVALID;
+	/* The next id after the current one that no retired key has. */
+	for (id = mk->id % 255 + 1; key_of(mk, (uint8_t)id) != NULL;
+	    id = id % 255 + 1)
+		;
+	if ((r = wj_random(fresh.key, WJ_MASTER_KEY_LEN)) != 0)
+		return r;
+	fresh.id = (uint8_t)id;
+	mk->old[mk->n_old].id = mk->id;
+	memcpy(mk->old[mk->n_old].key, mk->key, WJ_MASTER_KEY_LEN);
+	mk->n_old++;
+	mk->id = fresh.id;
+	memcpy(mk->key, fresh.key, WJ_MASTER_KEY_LEN);
+	OPENSSL_cleanse(&fresh, sizeof(fresh));
 	return 0;
 }
 
@@ -294,6 +457,7 @@ wj_master_key_create(const char *path, struct wj_master_key *mk)
 	ssize_t n;
 	int fd, r;
 
+	memset(mk, 0, sizeof(*mk));
 	if ((r = wj_random(mk->key, WJ_MASTER_KEY_LEN)) != 0)
 		return r;
 	mk->id = 1;

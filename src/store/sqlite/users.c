@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "../../util/crypto.h"
 
 int
 sq_hash_ok(const char *h)
@@ -512,4 +513,97 @@ store_key_unlock(struct store *st, const char *ak, int64_t now_ms)
 	if (ak == NULL || now_ms < 0)
 		return WJ_ERR_INVALID;
 	return sq_write(st, key_unlock_op, &a, NULL);
+}
+
+/* ---- re-sealing every secret (master key rotation) ------------------------ */
+
+struct sealed_row {
+	char	ak[WJ_ID_LEN + 1];
+	uint8_t	s[sizeof(((struct store_key *)NULL)->secret_sealed)];
+	size_t	n;
+};
+
+static int
+sealed_row_decode(sqlite3_stmt *st, void *arg)
+{
+	struct sealed_row *row = arg;
+	int n = sqlite3_column_bytes(st, 1);
+	const void *p = sqlite3_column_blob(st, 1);
+
+	if (n < 0 || (size_t)n > sizeof(row->s) || (n > 0 && p == NULL))
+		return WJ_ERR_INTERNAL;
+	memcpy(row->s, p, (size_t)n);
+	row->n = (size_t)n;
+	return sq_copy(row->ak, sizeof(row->ak), sq_text(st, 0));
+}
+
+struct reseal_arg {
+	store_reseal_fn fn;
+	void	*arg;
+	int64_t	 n;
+};
+
+/* Every sealed secret into a, read before any is rewritten. */
+static int
+sealed_rows(struct sq_conn *c, struct sq_vec *a)
+{
+	sqlite3_stmt *st;
+	int r, row;
+
+	if ((r = sq_stmt(c, "SELECT ak, secret_sealed FROM access_keys "
+	    "ORDER BY ak", &st)) != 0)
+		return r;
+	while ((r = sq_step(c, st, &row)) == 0 && row)
+		if ((r = sq_vec_row(st, a)) != 0)
+			break;
+	sq_put(c, st);
+	return r;
+}
+
+static int
+reseal_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct reseal_arg *ra = op->arg;
+	struct sq_vec a = { NULL, 0, 0, sizeof(struct sealed_row),
+	    sealed_row_decode };
+	struct sealed_row *rows, out;
+	size_t i;
+	int r;
+
+	if ((r = sealed_rows(c, &a)) != 0)
+		goto out;
+	rows = a.v;
+	for (i = 0; i < a.n; i++) {
+		if ((r = ra->fn(ra->arg, rows[i].ak, rows[i].s, rows[i].n,
+		    out.s, sizeof(out.s), &out.n)) != 0 ||
+		    (r = sq_change(c, "UPDATE access_keys SET secret_sealed = ? "
+		    "WHERE ak = ?", "bt", out.s, out.n, rows[i].ak)) != 0)
+			goto out;
+		ra->n++;
+	}
+ out:
+	wj_freezero(a.v, a.n * a.size);
+	memset(&out, 0, sizeof(out));
+	return r;
+}
+
+int
+store_reseal_secrets(struct store *st, store_reseal_fn fn, void *arg,
+    int64_t *n)
+{
+	struct reseal_arg ra = { fn, arg, 0 };
+	struct sq_op op;
+	int r;
+
+	*n = 0;
+	if (fn == NULL)
+		return WJ_ERR_INVALID;
+	sq_op_init(&op, reseal_op, &ra, 1, NULL, "admin:master-key:rotate",
+	    NULL);
+	op.alone = 1;		/* every secret, in one transaction */
+	r = sq_submit(st, &op);
+	sq_op_clear(&op);
+	if (r == 0)
+		*n = ra.n;
+	return r;
 }

@@ -18,9 +18,9 @@
 
 #define NOW 1767225600000LL	/* 2026-01-01T00:00:00Z */
 
-static struct wj_master_key key1 = { 1, { 1, 2, 3, 4, 5, 6, 7, 8 } };
-static struct wj_master_key key2 = { 1, { 9, 9, 9, 9 } };
-static struct wj_master_key key1_id2 = { 2, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+static struct wj_master_key key1 = { .id = 1, .key = { 1, 2, 3, 4, 5, 6, 7, 8 } };
+static struct wj_master_key key2 = { .id = 1, .key = { 9, 9, 9, 9 } };
+static struct wj_master_key key1_id2 = { .id = 2, .key = { 1, 2, 3, 4, 5, 6, 7, 8 } };
 
 static void
 sample(struct token *t)

@@ -3,7 +3,8 @@
  * users.c, groups.c, policies.c) on a real temp database: accounts,
  * users and their login state, revocation stamps, groups, policies,
  * attachments across accounts, the policies that apply in a project,
- * and the project of a sub-job seen from an account.  Decisions over
+ * the project of a sub-job seen from an account, re-sealing every
+ * secret at once and the online backup.  Decisions over
  * these rows are tested in tests/unit/auth/test_authz.c.
  */
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "auth/authz.h"
 #include "store_fixture.h"
@@ -439,6 +441,78 @@ test_sub_job_project(void **state)
 	    project), WJ_ERR_NOT_FOUND);
 }
 
+/* A store_reseal_fn: the first byte becomes 9; fails on AKROOT when
+ * *arg is set. */
+static int
+mark(void *arg, const char *ak, const uint8_t *in, size_t inlen,
+    uint8_t *out, size_t cap, size_t *outlen)
+{
+	if (*(int *)arg && strcmp(ak, "AKROOT") == 0)
+		return WJ_ERR_CRYPTO;
+	if (inlen < 1 || inlen > cap)
+		return WJ_ERR_INVALID;
+	memcpy(out, in, inlen);
+	out[0] = 9;
+	*outlen = inlen;
+	return 0;
+}
+
+static int
+first_byte(struct fx *f, const char *ak)
+{
+	struct store_key k;
+
+	assert_int_equal(store_key_get(f->s.st, ak, &k), 0);
+	return k.secret_sealed[0];
+}
+
+static void
+test_reseal_all_or_nothing(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t sealed[] = { 1, 2, 3, 4 };
+	int64_t n = -1;
+	int fail = 1;
+
+	assert_int_equal(store_key_create(f->s.st, f->alice.id, "AKALICE",
+	    sealed, sizeof(sealed)), 0);
+	/* AKALICE is re-sealed first, then AKROOT fails: neither changes. */
+	assert_int_equal(store_reseal_secrets(f->s.st, mark, &fail, &n),
+	    WJ_ERR_CRYPTO);
+	assert_int_equal(n, 0);
+	assert_int_equal(first_byte(f, "AKALICE"), 1);
+	assert_int_not_equal(first_byte(f, "AKROOT"), 9);
+	fail = 0;
+	assert_int_equal(store_reseal_secrets(f->s.st, mark, &fail, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(first_byte(f, "AKALICE"), 9);
+	assert_int_equal(first_byte(f, "AKROOT"), 9);
+}
+
+static void
+test_backup(void **state)
+{
+	struct fx *f = *state;
+	char path[400];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	snprintf(path, sizeof(path), "%s/backup.db", f->s.dir);
+	assert_int_equal(store_fx_job(f->s.st, f->s.p.id), 0);
+	assert_int_equal(store_backup(f->s.st, path), 0);
+	assert_int_equal(store_backup(f->s.st, path), WJ_ERR_EXISTS);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM "
+	    "sub_jobs) * 10 + (SELECT count(*) FROM users)", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 12);	/* 1 job; 2 users */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(unlink(path), 0);
+}
+
 int
 main(void)
 {
@@ -453,6 +527,8 @@ main(void)
 		T(test_policies),
 		T(test_attachments),
 		T(test_sub_job_project),
+		T(test_reseal_all_or_nothing),
+		T(test_backup),
 #undef T
 	};
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -195,7 +196,8 @@ test_deadline(void **s)
 static void
 test_seal_open_and_tamper(void **s)
 {
-	struct wj_master_key mk = { 1, { 0 } }, other = { 1, { 1 } };
+	struct wj_master_key mk = { .id = 1, .key = { 0 } },
+	    other = { .id = 1, .key = { 1 } };
 	uint8_t *c, *p;
 	size_t cl, pl;
 
@@ -216,6 +218,47 @@ test_seal_open_and_tamper(void **s)
 	assert_int_equal(wj_open(&mk, "ak", 2, c, 5, &p, &pl),
 	    WJ_ERR_CRYPTO);			/* truncated */
 	free(c);
+}
+
+/* A rotated keyring seals under the new key id and opens what the old
+ * key sealed; its files load back the same; a ring without the old key
+ * opens nothing of it. */
+static void
+test_keyring_rotate(void **s)
+{
+	struct wj_master_key mk, back;
+	char dir[] = "/tmp/wj-keyring-XXXXXX", key[64], old[64];
+	uint8_t *c, *c2, *p;
+	size_t cl, cl2, pl;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/k", dir);
+	snprintf(old, sizeof(old), "%s/k.old", dir);
+	assert_int_equal(wj_master_key_create(key, &mk), 0);
+	assert_int_equal(wj_seal(&mk, "a", 1, "sk", 2, &c, &cl), 0);
+	assert_int_equal(wj_sealed_key_id(c, cl), 1);
+	assert_int_equal(wj_master_key_rotate(&mk), 0);
+	assert_int_equal(mk.id, 2);
+	assert_int_equal(mk.n_old, 1);
+	assert_int_equal(wj_master_key_save(key, &mk), 0);
+	assert_int_equal(wj_master_key_save_old(old, &mk), 0);
+	assert_int_equal(wj_master_key_load(key, &back), 0);
+	assert_int_equal(back.id, 2);
+	assert_int_equal(wj_open(&back, "a", 1, c, cl, &p, &pl),
+	    WJ_ERR_CRYPTO);			/* retired key not loaded */
+	assert_int_equal(wj_master_key_load_old(old, &back), 0);
+	assert_int_equal(back.n_old, 1);
+	assert_int_equal(wj_open(&back, "a", 1, c, cl, &p, &pl), 0);
+	assert_memory_equal(p, "sk", 2);
+	free(p);
+	assert_int_equal(wj_seal(&back, "a", 1, "sk", 2, &c2, &cl2), 0);
+	assert_int_equal(wj_sealed_key_id(c2, cl2), 2);
+	free(c);
+	free(c2);
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(unlink(old), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void
@@ -253,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_ids_are_time_ordered_hex),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_seal_open_and_tamper),
+		cmocka_unit_test(test_keyring_rotate),
 		cmocka_unit_test(test_b64url_roundtrip),
 	};
 

@@ -1,8 +1,10 @@
 /*
  * cmd_serve.c - "wksjobs serve": open the data directory, start the
- * public and internal listeners and the lease reaper, and run until
- * SIGTERM/SIGINT, then drain requests in flight and exit 0.
+ * public and internal listeners (HTTP or HTTPS) and the lease reaper,
+ * and run until SIGTERM/SIGINT, then drain requests in flight and exit 0.
+ * SIGHUP reloads (reload()).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,15 @@ static const struct opt serve_opts[] = {
 	    "locked after 5 consecutive wrong passwords", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, then exit", 0 },
+	{ "tls-cert", OPT_STR, 1, 4000, NULL, "PEM certificate chain (leaf "
+	    "first): HTTPS, TLS 1.2 and 1.3, on both listeners; re-read on "
+	    "SIGHUP", 0 },
+	{ "tls-key", OPT_STR, 1, 4000, NULL, "PEM private key of --tls-cert, "
+	    "not readable by others (0600, or 0640 with group ssl-cert)", 0 },
+	{ "internal-tls-cert", OPT_STR, 1, 4000, NULL, "certificate of the "
+	    "internal listener (default --tls-cert)", 0 },
+	{ "internal-tls-key", OPT_STR, 1, 4000, NULL, "key of "
+	    "--internal-tls-cert (default --tls-key)", 0 },
 };
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
@@ -108,6 +119,91 @@ configure(struct cmd_args *a, struct api *api)
 	return authz_sync_system_policies(api->store);
 }
 
+/* Listener i's certificate and key files (NULL, NULL: plain HTTP). */
+static void
+tls_files(const struct cmd_args *a, int i, const char **cert,
+    const char **key)
+{
+	const char *ic = cmd_opt(a, "internal-tls-cert")->s,
+	    *ik = cmd_opt(a, "internal-tls-key")->s;
+
+	*cert = i == 1 && ic != NULL ? ic : cmd_opt(a, "tls-cert")->s;
+	*key = i == 1 && ik != NULL ? ik : cmd_opt(a, "tls-key")->s;
+}
+
+static const char *const listener_name[2] = { "public", "internal" };
+
+/* Both listeners' certificates load (the key not readable by others). */
+static int
+tls_check(const struct cmd_args *a, const char *use)
+{
+	const char *cert[2], *key[2];
+	struct wj_errinfo ei;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		tls_files(a, i, &cert[i], &key[i]);
+		if ((cert[i] == NULL) != (key[i] == NULL))
+			return cmd_usage_error(use, "--%stls-cert and --%stls-"
+			    "key go together", i == 1 ? "internal-" : "",
+			    i == 1 ? "internal-" : "");
+		if (cert[i] == NULL || (i == 1 && cert[0] != NULL &&
+		    strcmp(cert[0], cert[1]) == 0 &&
+		    strcmp(key[0], key[1]) == 0))
+			continue;
+		memset(&ei, 0, sizeof(ei));
+		if (http_tls_check(cert[i], key[i], &ei) != 0) {
+			fprintf(stderr, "wksjobs: serve: %s listener: %s\n",
+			    listener_name[i], ei.detail);
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+static int
+loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ntohl(a4.s_addr) >> 24 == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    (IN6_IS_ADDR_LOOPBACK(&a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+}
+
+/* Plain HTTP that others can reach: say what that exposes. */
+static void
+warn_plain(const char *host, int port, int i)
+{
+	if (loopback(host))
+		return;
+	log_warn("the %s listener (%s port %d) speaks plain HTTP on a "
+	    "non-loopback address: signatures, tokens, passwords and job "
+	    "data cross the network readable and alterable by anyone on "
+	    "the path%s; give --tls-cert and --tls-key", listener_name[i],
+	    host, port, i == 1 ? ", and /metrics answers "
+	    "without authentication" : "");
+}
+
+/*
+ * SIGHUP: read again what can change without a restart (the TLS
+ * certificates).  What fails to load keeps what it had; the log says
+ * which.
+ */
+static void
+reload(struct http_server *srv)
+{
+	int failed = 0;
+
+	log_info("SIGHUP: reloading");
+	failed |= http_server_reload_tls(srv) != 0;
+	log_info("SIGHUP: reload %s", failed ? "incomplete: what failed "
+	    "keeps its old settings (see above)" : "done");
+}
+
 static int
 run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 {
@@ -121,7 +217,7 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	struct api api;
 	pthread_t rt;
 	sigset_t set;
-	int sig, r;
+	int sig = 0, r, i;
 
 	if ((r = api_init(&api, st, mk)) != 0)
 		return EXIT_FAIL;
@@ -137,13 +233,17 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	ho.timeout_s = 60;
 	ho.access_log = (int)cmd_opt(a, "access-log")->i;
 	l[0] = (struct http_listener){ pub->host, pub->port,
-	    (size_t)cmd_opt(a, "max-body")->i };
+	    (size_t)cmd_opt(a, "max-body")->i, NULL, NULL, listener_name[0] };
 	l[1] = (struct http_listener){ in->host, in->port,
-	    (size_t)cmd_opt(a, "max-internal-body")->i };
+	    (size_t)cmd_opt(a, "max-internal-body")->i, NULL, NULL,
+	    listener_name[1] };
+	for (i = 0; i < 2; i++)
+		tls_files(a, i, &l[i].tls_cert, &l[i].tls_key);
 	app = (struct http_app){ api_dispatch, api_completed, &api };
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if ((r = http_server_start(&ho, l, 2, &app, &srv)) != 0) {
 		api_free(&api);
 		return EXIT_FAIL;
@@ -157,10 +257,15 @@ run(struct cmd_args *a, struct store *st, const struct wj_master_key *mk)
 	printf("ready public=%s:%d internal=%s:%d\n", pub->host,
 	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
 	fflush(stdout);
-	log_info("serving: public http://%s:%d internal http://%s:%d",
-	    pub->host, http_server_port(srv, 0), in->host,
-	    http_server_port(srv, 1));
-	(void)sigwait(&set, &sig);
+	log_info("serving: public %s://%s:%d internal %s://%s:%d",
+	    l[0].tls_cert != NULL ? "https" : "http", pub->host,
+	    http_server_port(srv, 0), l[1].tls_cert != NULL ? "https" :
+	    "http", in->host, http_server_port(srv, 1));
+	for (i = 0; i < 2; i++)
+		if (l[i].tls_cert == NULL)
+			warn_plain(l[i].host, http_server_port(srv, i), i);
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+		reload(srv);
 	log_info("signal %d: draining", sig);
 	http_server_stop(srv, (int)cmd_opt(a, "drain-ms")->i);
 	pthread_mutex_lock(&rp.mu);
@@ -185,10 +290,11 @@ cmd_serve(int argc, char **argv)
 	int r;
 
 	/* Every thread (store writer, HTTP pool, reaper) inherits this mask,
-	 * so SIGTERM/SIGINT reach only the sigwait in run(). */
+	 * so SIGTERM/SIGINT/SIGHUP reach only the sigwait in run(). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A file grown past RLIMIT_FSIZE (a full quota) must fail the write
@@ -207,6 +313,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	if ((r = datadir_open(cmd_opt(&a, "data")->s,
 	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
+		goto out;
+	if ((r = tls_check(&a, use)) != 0)
 		goto out;
 	if (cmd_opt(&a, "check")->i) {
 		printf("configuration ok\n");

@@ -564,6 +564,7 @@ cmd_client_open(const struct cmd_args *a, const char *endpoint_flag,
 	cfg.sk = flag_given(a, "sk");
 	cfg.project_id = flag_given(a, "project-id");
 	cfg.timeout_s = (long)cmd_opt(a, "timeout")->i;
+	cfg.ca_file = flag_given(a, "ca-file");
 	if ((r = client_open(&cfg, endpoint_flag, need_project, out)) == 0)
 		return 0;
 	return r == WJ_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;

@@ -108,7 +108,8 @@ int	cmd_worker(int argc, char **argv);
  * API client commands (cmd_subjobs.c, cmd_job.c, cmd_worker.c): the
  * flags they share, besides --endpoint / --internal-endpoint.  Unset
  * credentials fall back to the SDKs' HUAWEICLOUD_SDK_AK, _SK and
- * _PROJECT_ID (client_open in client/client.c).
+ * _PROJECT_ID, the CA file to SSL_CERT_FILE (client_open in
+ * client/client.c).
  */
 #define CMD_CLIENT_OPTS \
 	{ "ak", OPT_STR, 1, 128, NULL, "access key [or $HUAWEICLOUD_SDK_AK]", \
@@ -117,7 +118,9 @@ int	cmd_worker(int argc, char **argv);
 	    " prefer the environment: flags show in ps]", 0 }, \
 	{ "project-id", OPT_STR, 1, 255, NULL, "project ID " \
 	    "[or $HUAWEICLOUD_SDK_PROJECT_ID]", 0 }, \
-	{ "timeout", OPT_INT, 1, 3600, "30", "seconds per HTTP request", 0 }
+	{ "timeout", OPT_INT, 1, 3600, "30", "seconds per HTTP request", 0 }, \
+	{ "ca-file", OPT_STR, 1, 4000, NULL, "PEM CAs to trust for an https " \
+	    "endpoint (default: the system's) [or $SSL_CERT_FILE]", 0 }
 
 /* Flags of several client commands, each defined once. */
 #define CMD_OUTPUT_OPT \

@@ -1,12 +1,12 @@
 /*
  * cmd_serve.c - "wksjobs serve": its option table (flags, environment,
  * configuration file), --check, then open the data directory, start the
- * public and internal listeners and the lease reaper, and run until
- * SIGTERM/SIGINT, then drain requests in flight and exit 0.  SIGHUP
- * re-reads the configuration (serve_reload).  Under systemd
- * (Type=notify) it says READY=1 once both listeners accept, RELOADING=1
- * and READY=1 around a reload, and STOPPING=1 when it starts draining;
- * elsewhere sd_notify does nothing.
+ * public and internal listeners (HTTP or HTTPS) and the lease reaper,
+ * and run until SIGTERM/SIGINT, then drain requests in flight and exit
+ * 0.  SIGHUP re-reads the configuration and the TLS certificates
+ * (serve_reload).  Under systemd (Type=notify) it says READY=1 once both
+ * listeners accept, RELOADING=1 and READY=1 around a reload, and
+ * STOPPING=1 when it starts draining; elsewhere sd_notify does nothing.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -81,6 +81,15 @@ static const struct opt serve_opts[] = {
 	{ "user", OPT_STR, 1, 63, NULL, "started as root: the service user "
 	    "to drop to (and its groups) once the ports are bound; it gets "
 	    "the data directory", 0 },
+	{ "tls-cert", OPT_STR, 1, 4000, NULL, "PEM certificate chain (leaf "
+	    "first): HTTPS, TLS 1.2 and 1.3, on both listeners; re-read on "
+	    "SIGHUP", 0 },
+	{ "tls-key", OPT_STR, 1, 4000, NULL, "PEM private key of --tls-cert, "
+	    "not readable by others (0600, or 0640 with group ssl-cert)", 0 },
+	{ "internal-tls-cert", OPT_STR, 1, 4000, NULL, "certificate of the "
+	    "internal listener (default --tls-cert)", 0 },
+	{ "internal-tls-key", OPT_STR, 1, 4000, NULL, "key of "
+	    "--internal-tls-cert (default --tls-key)", 0 },
 };
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
@@ -197,6 +206,75 @@ configure(struct cmd_args *a, struct api *api)
 	return authz_sync_system_policies(api->store);
 }
 
+/* Listener i's certificate and key files (NULL, NULL: plain HTTP). */
+static void
+tls_files(const struct cmd_args *a, int i, const char **cert,
+    const char **key)
+{
+	const char *ic = cmd_opt(a, "internal-tls-cert")->s,
+	    *ik = cmd_opt(a, "internal-tls-key")->s;
+
+	*cert = i == 1 && ic != NULL ? ic : cmd_opt(a, "tls-cert")->s;
+	*key = i == 1 && ik != NULL ? ik : cmd_opt(a, "tls-key")->s;
+}
+
+static const char *const listener_name[2] = { "public", "internal" };
+
+/* Both listeners' certificates load (the key not readable by others). */
+static int
+tls_check(const struct cmd_args *a, const char *use)
+{
+	const char *cert[2], *key[2];
+	struct wj_errinfo ei;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		tls_files(a, i, &cert[i], &key[i]);
+		if ((cert[i] == NULL) != (key[i] == NULL))
+			return cmd_usage_error(use, "--%stls-cert and --%stls-"
+			    "key go together", i == 1 ? "internal-" : "",
+			    i == 1 ? "internal-" : "");
+		if (cert[i] == NULL || (i == 1 && cert[0] != NULL &&
+		    strcmp(cert[0], cert[1]) == 0 &&
+		    strcmp(key[0], key[1]) == 0))
+			continue;
+		memset(&ei, 0, sizeof(ei));
+		if (http_tls_check(cert[i], key[i], &ei) != 0) {
+			fprintf(stderr, "wksjobs: serve: %s listener: %s\n",
+			    listener_name[i], ei.detail);
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+static int
+loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ntohl(a4.s_addr) >> 24 == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    (IN6_IS_ADDR_LOOPBACK(&a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+}
+
+/* Plain HTTP that others can reach: say what that exposes. */
+static void
+warn_plain(const char *host, int port, int i)
+{
+	if (loopback(host))
+		return;
+	log_warn("the %s listener (%s port %d) speaks plain HTTP on a "
+	    "non-loopback address: signatures, tokens, passwords and job "
+	    "data cross the network readable and alterable by anyone on "
+	    "the path%s; give --tls-cert and --tls-key", listener_name[i],
+	    host, port, i == 1 ? ", and /metrics answers "
+	    "without authentication" : "");
+}
+
 /* The logging settings of a, from now on. */
 static void
 set_logging(const struct cmd_args *a)
@@ -293,8 +371,13 @@ serve_reload_config(struct serve *sv)
 static void
 serve_reload(struct serve *sv)
 {
+	int failed = 0;
+
 	log_info("SIGHUP: reloading");
 	serve_reload_config(sv);
+	failed |= http_server_reload_tls(sv->srv) != 0;
+	log_info("SIGHUP: reload %s", failed ? "incomplete: what failed "
+	    "keeps its old settings (see above)" : "done");
 }
 
 /* The signals serve waits for; every thread has them blocked. */
@@ -322,7 +405,7 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
 	struct api api;
 	pthread_t rt;
 	sigset_t set;
-	int sig, r;
+	int sig = 0, r, i;
 
 	if ((r = api_init(&api, st, mk)) != 0)
 		return EXIT_FAIL;
@@ -338,9 +421,12 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
 	ho.timeout_s = 60;
 	ho.access_log = (int)cmd_opt(a, "access-log")->i;
 	l[0] = (struct http_listener){ pub->host, pub->port,
-	    (size_t)cmd_opt(a, "max-body")->i };
+	    (size_t)cmd_opt(a, "max-body")->i, NULL, NULL, listener_name[0] };
 	l[1] = (struct http_listener){ in->host, in->port,
-	    (size_t)cmd_opt(a, "max-internal-body")->i };
+	    (size_t)cmd_opt(a, "max-internal-body")->i, NULL, NULL,
+	    listener_name[1] };
+	for (i = 0; i < 2; i++)
+		tls_files(a, i, &l[i].tls_cert, &l[i].tls_key);
 	app = (struct http_app){ api_dispatch, api_completed, &api };
 	serve_signals(&set);
 	if ((r = http_server_start(&ho, l, 2, &app, &srv)) != 0) {
@@ -364,9 +450,14 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
 	printf("ready public=%s:%d internal=%s:%d\n", pub->host,
 	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
 	fflush(stdout);
-	log_info("wksjobs %s (commit %s) serving: public http://%s:%d "
-	    "internal http://%s:%d", wj_version(), wj_commit(), pub->host,
-	    http_server_port(srv, 0), in->host, http_server_port(srv, 1));
+	log_info("wksjobs %s (commit %s) serving: public %s://%s:%d "
+	    "internal %s://%s:%d", wj_version(), wj_commit(),
+	    l[0].tls_cert != NULL ? "https" : "http", pub->host,
+	    http_server_port(srv, 0), l[1].tls_cert != NULL ? "https" :
+	    "http", in->host, http_server_port(srv, 1));
+	for (i = 0; i < 2; i++)
+		if (l[i].tls_cert == NULL)
+			warn_plain(l[i].host, http_server_port(srv, i), i);
 	(void)sd_notifyf(0, "READY=1\nSTATUS=serving public %s:%d internal "
 	    "%s:%d", pub->host, http_server_port(srv, 0), in->host,
 	    http_server_port(srv, 1));
@@ -471,6 +562,8 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "wksjobs: serve: %d problem(s) in the "
 		    "configuration; not started\n", a.problems);
 	if (r != 0 || (r = cmd_no_args("serve", use, &a)) != 0)
+		goto out;
+	if ((r = tls_check(&a, use)) != 0)
 		goto out;
 	if (cmd_opt(&a, "check")->i) {
 		r = check(&a, 0);

@@ -5,11 +5,13 @@
  * exactly the bytes it signed and collects the answer.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -29,6 +31,7 @@ struct client {
 	char		       *ak;
 	char		       *sk;
 	char		       *project_id;	/* NULL: none */
+	char		       *ca_file;	/* NULL: the system's CAs */
 	long			timeout_s;
 };
 
@@ -186,6 +189,7 @@ client_new(const struct client_config *cfg, struct client **out,
 	c->ak = dup_or_null(cfg->ak, &fail);
 	c->sk = dup_or_null(cfg->sk, &fail);
 	c->project_id = dup_or_null(cfg->project_id, &fail);
+	c->ca_file = dup_or_null(cfg->ca_file, &fail);
 	c->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s :
 	    CLIENT_TIMEOUT_DEFAULT;
 	if (fail || (c->curl = curl_easy_init()) == NULL) {
@@ -237,6 +241,16 @@ client_open(const struct client_config *given, const char *endpoint_flag,
 	if (need_project && cfg.project_id == NULL)
 		return missing("project ID", "project-id",
 		    "HUAWEICLOUD_SDK_PROJECT_ID");
+	/* $SSL_CERT_FILE matters to https endpoints only. */
+	cfg.ca_file = given->ca_file != NULL || (cfg.endpoint != NULL &&
+	    strncmp(cfg.endpoint, "https:", 6) == 0) ?
+	    given_or_env(given->ca_file, "SSL_CERT_FILE") : NULL;
+	if (cfg.ca_file != NULL && access(cfg.ca_file, R_OK) != 0) {
+		fprintf(stderr, "wksjobs: %s %s: cannot read it: %s\n",
+		    given->ca_file != NULL ? "--ca-file" : "$SSL_CERT_FILE",
+		    cfg.ca_file, strerror(errno));
+		return WJ_ERR_INVALID;
+	}
 	if (client_global_init() != 0) {
 		fprintf(stderr, "wksjobs: cannot initialise libcurl\n");
 		return WJ_ERR_IO;
@@ -264,6 +278,7 @@ client_free(struct client *c)
 	free(c->endpoint);
 	free(c->ak);
 	free(c->project_id);
+	free(c->ca_file);
 	free(c);
 }
 
@@ -421,6 +436,12 @@ set_options(struct client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 	    c->timeout_s < 10 ? c->timeout_s : 10L);
+	/* https: the server's certificate is verified, always. */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
@@ -437,6 +458,40 @@ set_options(struct client *c, const char *method, const char *url,
 	}
 }
 
+/*
+ * resp->error for a failed transfer: libcurl's text, and for the TLS
+ * failures what they mean and what to do.
+ */
+static void
+transport_error(const struct client *c, CURLcode cc, const char *why,
+    struct client_resp *resp)
+{
+	const char *post = "";
+
+	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		if (c->ca_file != NULL)
+			(void)snprintf(resp->error, sizeof(resp->error), "the "
+			    "server's TLS certificate was not trusted (%s); is "
+			    "it signed by a CA in %s, valid now and made out "
+			    "to this host?", why, c->ca_file);
+		else
+			(void)snprintf(resp->error, sizeof(resp->error), "the "
+			    "server's TLS certificate was not trusted (%s); "
+			    "give --ca-file (or set $SSL_CERT_FILE) with the CA "
+			    "that signed it", why);
+		return;
+	}
+	if (cc == CURLE_SSL_CONNECT_ERROR)
+		post = " (TLS handshake failed: is the server HTTPS, TLS 1.2 "
+		    "or 1.3?)";
+	else if (strcmp(c->ep.scheme, "http") == 0 &&
+	    (cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
+	    cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_WEIRD_SERVER_REPLY))
+		post = " (if the server speaks HTTPS, the endpoint is "
+		    "https://...)";
+	(void)snprintf(resp->error, sizeof(resp->error), "%s%s", why, post);
+}
+
 static int
 perform(struct client *c, struct client_resp *resp)
 {
@@ -446,8 +501,8 @@ perform(struct client *c, struct client_resp *resp)
 	errbuf[0] = '\0';
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	if ((cc = curl_easy_perform(c->curl)) != CURLE_OK) {
-		(void)snprintf(resp->error, sizeof(resp->error), "%s",
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		transport_error(c, cc, errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(cc), resp);
 		curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
 		return resp->body.failed ? WJ_ERR_NOMEM : WJ_ERR_IO;
 	}

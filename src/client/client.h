@@ -26,7 +26,7 @@
 #define CLIENT_ENDPOINT_MAX	2048	/* whole endpoint URL */
 #define CLIENT_NETLOC_MAX	512	/* host[:port], the signed Host */
 #define CLIENT_REQUEST_ID_MAX	128	/* X-Request-Id kept for messages */
-#define CLIENT_ERROR_MAX	256	/* transport failure text */
+#define CLIENT_ERROR_MAX	512	/* transport failure text */
 #define CLIENT_EXTRA_HEADERS	4	/* caller headers per request */
 #define CLIENT_TIMEOUT_DEFAULT	30	/* seconds per request */
 
@@ -56,6 +56,9 @@ struct client_config {
 	const char *sk;
 	const char *project_id;	/* X-Project-Id; NULL sends none */
 	long	    timeout_s;	/* whole request; 0 = CLIENT_TIMEOUT_DEFAULT */
+	const char *ca_file;	/* PEM CAs an https server's certificate must
+				   chain to; NULL: the system's.  The
+				   certificate is always verified. */
 };
 
 /*
@@ -95,8 +98,9 @@ void	client_free(struct client *);
 
 /*
  * client_new for a command line: credentials not given (NULL) come from
- * the SDKs' variables HUAWEICLOUD_SDK_AK, _SK and _PROJECT_ID, and the
- * project ID is required when need_project is set.  Says why on stderr
+ * the SDKs' variables HUAWEICLOUD_SDK_AK, _SK and _PROJECT_ID, the CA
+ * file from SSL_CERT_FILE (as OpenSSL reads it), and the project ID is
+ * required when need_project is set.  Says why on stderr
  * when it fails: WJ_ERR_INVALID for missing credentials or a bad
  * endpoint (the flag endpoint_flag names it), another error otherwise.
  */

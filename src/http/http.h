@@ -126,6 +126,10 @@ struct http_listener {
 	const char *host;	/* numeric IPv4/IPv6 */
 	int	    port;
 	size_t	    body_cap;	/* larger bodies get 413 */
+	const char *tls_cert;	/* PEM certificate chain, leaf first;
+				   NULL: plain HTTP */
+	const char *tls_key;	/* PEM private key, not readable by others */
+	const char *name;	/* for the log: "public", "internal" */
 };
 
 struct http_opts {
@@ -147,6 +151,19 @@ int	http_server_start(const struct http_opts *, const struct http_listener *,
 int	http_server_port(struct http_server *, size_t listener);
 /* Access log on or off from now on (any thread). */
 void	http_server_set_access_log(struct http_server *, int on);
+/*
+ * Read every TLS listener's certificate and key again from their files
+ * and use them for new handshakes; connections already open keep theirs.
+ * A listener whose files fail to load keeps its old ones; the first
+ * failure is returned and every outcome logged.  0 with no TLS listener.
+ */
+int	http_server_reload_tls(struct http_server *) WJ_WUR;
+/*
+ * Whether cert and key would load (TLS built in, files readable, the key
+ * not readable by others, the key the certificate's); why not in ei.
+ */
+int	http_tls_check(const char *cert, const char *key,
+	    struct wj_errinfo *ei) WJ_WUR;
 /* Stop accepting, wait up to drain_ms for requests in flight, stop. */
 void	http_server_stop(struct http_server *, int drain_ms);
 

@@ -1,8 +1,9 @@
 /*
  * server.c - libmicrohttpd glue: one http_req per request (created when
  * the request line arrives, freed when the response is done), body
- * collection under a cap, dispatch to the application, access log, and
- * a draining stop.
+ * collection under a cap, dispatch to the application, access log, a
+ * draining stop, and TLS through libmicrohttpd's GnuTLS with the
+ * certificates of tls.c.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "tls.h"
 
 #define MAX_LISTENERS 4
 
@@ -32,6 +34,7 @@ struct http_server {
 	atomic_int	   access_log;	/* opts.access_log, then SIGHUP's */
 	atomic_int	   admitted[MAX_LISTENERS]; /* see max_inflight */
 	atomic_int	   conns[MAX_LISTENERS];    /* open connections */
+	struct tls_slot	  *tls[MAX_LISTENERS];	    /* NULL: plain HTTP */
 	pthread_mutex_t	   defer_mu;	/* deferred/resumed/suspended */
 	/* per-listener callback argument: server + index */
 	struct lcls {
@@ -321,30 +324,44 @@ deferred_ready(struct http_server *srv, struct http_req *req)
  * Connections: libmicrohttpd takes up to CONN_HEADROOM more than
  * max_connections (MHD_OPTION_CONNECTION_LIMIT), so that a connection
  * past the bound is told 503 and closed (overloaded) instead of waiting
- * in the listen backlog; such a connection is marked EXCESS and, if it
+ * in the listen backlog; such a connection is marked excess and, if it
  * stays idle, dropped after CONN_EXCESS_TIMEOUT_S.  Past the headroom too,
  * connections do wait in the backlog.
  */
 #define CONN_HEADROOM		64
 #define CONN_EXCESS_TIMEOUT_S	2
-static char excess_mark;
-#define EXCESS			((void *)&excess_mark)
 
+/*
+ * Each connection's struct http_conn lives from accept to close (after
+ * libmicrohttpd has ended its TLS session, so the certificate it holds
+ * is no longer used).
+ */
 static void
 conn_cb(void *cls, struct MHD_Connection *c, void **sctx,
     enum MHD_ConnectionNotificationCode toe)
 {
 	struct lcls *l = cls;
 	struct http_server *srv = l->srv;
+	struct http_conn *hc = *sctx;
 	int n;
 
 	if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+		if (hc != NULL) {
+			tls_conn_release(hc);
+			free(hc);
+			*sctx = NULL;
+		}
 		atomic_fetch_sub(&srv->conns[l->idx], 1);
 		return;
 	}
 	n = atomic_fetch_add(&srv->conns[l->idx], 1);
+	/* Without it a TLS handshake fails (tls_retrieve): no crash. */
+	if ((hc = calloc(1, sizeof(*hc))) == NULL)
+		return;
+	hc->tls = srv->tls[l->idx];
+	*sctx = hc;
 	if (n >= srv->opts.max_connections) {
-		*sctx = EXCESS;
+		hc->excess = 1;
 		(void)MHD_set_connection_option(c,
 		    MHD_CONNECTION_OPTION_TIMEOUT,
 		    (unsigned int)CONN_EXCESS_TIMEOUT_S);
@@ -365,12 +382,13 @@ overloaded(struct http_server *srv, struct MHD_Connection *c,
     struct http_req *req)
 {
 	const union MHD_ConnectionInfo *ci;
+	const struct http_conn *hc;
 	struct wj_errinfo ei;
 	int max = srv->opts.max_inflight, n;
 
 	/* A connection past max_connections (conn_cb): 503 and close. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci != NULL && ci->socket_context == EXCESS &&
+	if (ci != NULL && (hc = ci->socket_context) != NULL && hc->excess &&
 	    (req->resp_header_value = strdup("close")) != NULL) {
 		req->resp_header = "Connection";
 		req->dispatched = 1;
@@ -516,14 +534,44 @@ http_server_set_access_log(struct http_server *srv, int on)
 	atomic_store(&srv->access_log, on);
 }
 
+/*
+ * A TLS listener: its certificate loaded into srv->tls[i], the options
+ * that make libmicrohttpd ask tls_retrieve for it at each handshake.
+ */
+static int
+tls_setup(struct http_server *srv, size_t i, const struct http_listener *l,
+    struct MHD_OptionItem opts[3])
+{
+	struct wj_errinfo ei;
+	int r;
+
+	memset(&ei, 0, sizeof(ei));
+	if ((srv->tls[i] = calloc(1, sizeof(*srv->tls[i]))) == NULL)
+		return WJ_ERR_NOMEM;
+	if ((r = tls_slot_init(srv->tls[i], l->name != NULL ? l->name :
+	    "a", l->tls_cert, l->tls_key, &ei)) != 0) {
+		log_error("tls: %s", ei.detail[0] != '\0' ? ei.detail :
+		    wj_strerror(r));
+		return r;
+	}
+	opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+	    (void *)TLS_PRIORITIES };
+	opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+	    (void *)tls_retrieve };
+	return 0;
+}
+
 static int
 listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 {
+	struct MHD_OptionItem tls_opts[3] = { { MHD_OPTION_END, 0, NULL },
+	    { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL } };
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	struct sockaddr *sa;
 	unsigned int flags;
 	const union MHD_DaemonInfo *di;
+	int r;
 
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
@@ -547,6 +595,11 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 		flags |= MHD_USE_IPv6;
 	} else
 		return WJ_ERR_INVALID;
+	if (l->tls_cert != NULL) {
+		if ((r = tls_setup(srv, i, l, tls_opts)) != 0)
+			return r;
+		flags |= MHD_USE_TLS;
+	}
 	srv->cls[i].srv = srv;
 	srv->cls[i].idx = (int)i;
 	srv->body_cap[i] = l->body_cap;
@@ -563,6 +616,7 @@ listen_one(struct http_server *srv, size_t i, const struct http_listener *l)
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv->cls[i],
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 	if (srv->d[i] == NULL)
 		return WJ_ERR_IO;
@@ -596,8 +650,9 @@ http_server_start(const struct http_opts *o, const struct http_listener *l,
 	srv->defer_mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	for (i = 0; i < n; i++) {
 		if ((r = listen_one(srv, i, &l[i])) != 0) {
-			/* The caller says why and what to do. */
-			srv->n = i;
+			/* The caller says why and what to do; srv->tls[i]
+			 * may be set, so http_server_stop frees it. */
+			srv->n = i + 1;
 			http_server_stop(srv, 0);
 			return r;
 		}
@@ -635,7 +690,34 @@ http_server_stop(struct http_server *srv, int drain_ms)
 			MHD_stop_daemon(srv->d[i]);
 		if (listen_fd[i] != MHD_INVALID_SOCKET)
 			(void)close(listen_fd[i]);
+		/* Every connection has closed: no reference is left. */
+		if (srv->tls[i] != NULL) {
+			tls_slot_free(srv->tls[i]);
+			free(srv->tls[i]);
+		}
 	}
 	pthread_mutex_destroy(&srv->defer_mu);
 	free(srv);
+}
+
+int
+http_server_reload_tls(struct http_server *srv)
+{
+	struct wj_errinfo ei;
+	size_t i;
+	int r, first = 0;
+
+	for (i = 0; i < srv->n; i++) {
+		if (srv->tls[i] == NULL)
+			continue;
+		memset(&ei, 0, sizeof(ei));
+		if ((r = tls_slot_reload(srv->tls[i], &ei)) == 0)
+			continue;
+		log_error("tls: %s listener: reload failed, keeping the "
+		    "certificate it has: %s", srv->tls[i]->name,
+		    ei.detail[0] != '\0' ? ei.detail : wj_strerror(r));
+		if (first == 0)
+			first = r;
+	}
+	return first;
 }

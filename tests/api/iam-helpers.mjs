@@ -4,8 +4,16 @@
 // STS decoding through the official SDK signer.  Builds on lib.mjs.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { run, raw, sdkClient, call, clients } from './lib.mjs';
+import { hookSdkClient } from './openapi.mjs';
+
+const require = createRequire(import.meta.url);
+const core = require('@huaweicloud/huaweicloud-sdk-core');
+// The v3 API of the IAM package (its index also loads v5, which fails to
+// load in 3.1.172: a require of './GlobalCredentials,BasicCredentials').
+export const iam = require('@huaweicloud/huaweicloud-sdk-iam/v3/public-api');
 
 export { sleep, waitFor, shutdown } from './helpers.mjs';
 
@@ -83,6 +91,23 @@ export function tokenRoutes(srv, token, P = srv.creds.project_id) {
     heartbeat: (id, data) => go({ base: srv.internalUrl, method: 'POST', path: `/v1/internal/sub-jobs/${id}/heartbeat`, data }),
     finish: (id, data) => go({ base: srv.internalUrl, method: 'POST', path: `/v1/internal/sub-jobs/${id}/finish`, data }),
   };
+}
+
+/*
+ * An IamClient of the IAM SDK at endpoint for who ({ ak, sk }), through
+ * GlobalCredentials without a domain id: the SDK finds the account with
+ * GET /v3/auth/domains on a client of its own.  Every answer, that
+ * lookup's too, is checked against docs/openapi.yaml.  { client, cred }.
+ */
+export function iamClient(endpoint, who) {
+  const cred = new core.GlobalCredentials().withAk(who.ak).withSk(who.sk).withIamEndpoint(endpoint);
+  const client = iam.IamClient.newBuilder().withCredential(cred)
+    .withRegion(new core.Region('wksjobs-local', [endpoint])).build();
+  const hc = client.hcClient;
+  const override = hc.overrideEndpoints.bind(hc);
+  hc.overrideEndpoints = (e) => hookSdkClient(override(e));
+  hookSdkClient(hc);
+  return { client, cred };
 }
 
 // POST /v5/decode-authorization-message signed by the official SDK.

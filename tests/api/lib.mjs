@@ -105,13 +105,15 @@ function stopProc(proc, sig) {
   });
 }
 
-// An HcClient of the official SDK for endpoint, signing with ak/sk.
-export function sdkClient(endpoint, ak, sk, projectId) {
+// An HcClient of the official SDK for endpoint, signing with ak/sk;
+// options are the SDK's own (withOptions: e.g. an https agent with a CA).
+export function sdkClient(endpoint, ak, sk, projectId, options) {
   const cred = new core.BasicCredentials().withAk(ak).withSk(sk);
   if (projectId) cred.withProjectId(projectId);
+  const builder = new ClientBuilder((hc) => hc).withEndpoint(endpoint).withCredential(cred);
+  if (options) builder.withOptions(options);
   // Every answer it receives is checked against docs/openapi.yaml.
-  return keepRequestIds(hookSdkClient(new ClientBuilder((hc) => hc).withEndpoint(endpoint)
-    .withCredential(cred).build()));
+  return keepRequestIds(hookSdkClient(builder.build()));
 }
 
 // The X-Request-Id of every answer, by call.  The SDK copies the

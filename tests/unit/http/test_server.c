@@ -123,7 +123,8 @@ static int
 setup(void **state)
 {
 	const struct http_opts o = { 2, 16, 5, 0, 0 };
-	const struct http_listener l = { "127.0.0.1", 0, BODY_CAP };
+	const struct http_listener l = { "127.0.0.1", 0, BODY_CAP, NULL, NULL,
+	    NULL };
 	struct http_app app = { dispatch, completed, NULL };
 	struct fx *f;
 

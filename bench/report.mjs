@@ -170,7 +170,7 @@ if (srv) {
   t.push(['Peak RSS < 64 MiB at 256 connections, limit=1000 (≈0.5 MB answers)', `${mb(p1000)} MiB`, p1000 > 0 && p1000 < 64 * 1024]);
   t.push(['Idle RSS < 16 MiB', `${mb(srv.idle_rss_kb)} MiB`, srv.idle_rss_kb < 16 * 1024]);
 }
-out.push('## Targets (issue #6)', '', '| Target | Measured | Met |', '|---|---|---|');
+out.push('## Targets', '', '| Target | Measured | Met |', '|---|---|---|');
 for (const [what, got, ok] of t) out.push(`| ${what} | ${got} | ${ok ? 'yes' : '**no**'} |`);
 out.push('');
 process.stdout.write(out.join('\n'));

@@ -619,11 +619,9 @@ void
 cmd_api_error(const char *what, struct client *c,
     const struct client_resp *resp, int internal_api)
 {
-	const char *code, *msg;
-	int probe;
+	const char *msg;
 
 	client_resp_print_error(stderr, what, c, resp);
-	code = json_string_value(json_object_get(resp->json, "error_code"));
 	msg = json_string_value(json_object_get(resp->json, "error_msg"));
 	if (resp->status == 401 && msg != NULL &&
 	    strstr(msg, "AK access failed to reach the limit") != NULL)
@@ -631,21 +629,7 @@ cmd_api_error(const char *what, struct client *c,
 		    "repeated bad signatures; the lock ends by itself (serve "
 		    "--ak-lock-s), or an operator lifts it with 'wksjobs admin "
 		    "key unlock AK'\n");
-	if (resp->status != 404 || code == NULL ||
-	    strcmp(code, "APIGW.0101") != 0)
-		return;
-	/* The other listener of the pair answers this for every path. */
-	probe = client_probe_internal(c);
-	if (!internal_api && probe == 1)
-		fprintf(stderr, "wksjobs: %s looks like the internal listener; "
-		    "the public API is on the other port (default %s): give "
-		    "--endpoint or set $WKSJOBS_ENDPOINT\n", client_endpoint(c),
-		    CLIENT_PUBLIC_DEFAULT);
-	else if (internal_api && probe == 0)
-		fprintf(stderr, "wksjobs: %s looks like the public listener; "
-		    "the internal API is on the other port (default %s): give "
-		    "--internal-endpoint or set $WKSJOBS_INTERNAL_ENDPOINT\n",
-		    client_endpoint(c), CLIENT_INTERNAL_DEFAULT);
+	client_listener_hint(stderr, c, resp, internal_api);
 }
 
 const char cmd_true[] = "true", cmd_false[] = "false";

@@ -610,6 +610,31 @@ client_query_add(struct buf *q, const char *name, const char *value)
 	return 0;
 }
 
+void
+client_listener_hint(FILE *f, struct client *c,
+    const struct client_resp *resp, int internal_api)
+{
+	const char *code;
+	int probe;
+
+	code = json_string_value(json_object_get(resp->json, "error_code"));
+	if (resp->status != 404 || code == NULL ||
+	    strcmp(code, "APIGW.0101") != 0)
+		return;
+	/* The other listener of the pair answers this for every path. */
+	probe = client_probe_internal(c);
+	if (!internal_api && probe == 1)
+		fprintf(f, "wksjobs: %s looks like the internal listener; "
+		    "the public API is on the other port (default %s): give "
+		    "--endpoint or set $WKSJOBS_ENDPOINT\n", client_endpoint(c),
+		    CLIENT_PUBLIC_DEFAULT);
+	else if (internal_api && probe == 0)
+		fprintf(f, "wksjobs: %s looks like the public listener; "
+		    "the internal API is on the other port (default %s): give "
+		    "--internal-endpoint or set $WKSJOBS_INTERNAL_ENDPOINT\n",
+		    client_endpoint(c), CLIENT_INTERNAL_DEFAULT);
+}
+
 int
 client_probe_internal(struct client *c)
 {

@@ -154,6 +154,14 @@ int	client_query_add(struct buf *query, const char *name,
  * For the hint after a "The API does not exist" answer.
  */
 int	client_probe_internal(struct client *);
+/*
+ * After resp, if it is the gateway's 404 "The API does not exist"
+ * (APIGW.0101): probe the endpoint and, when it is the other listener of
+ * the pair, say so on f with the flag that points at the right one.
+ * internal_api: the call was meant for the internal listener.
+ */
+void	client_listener_hint(FILE *f, struct client *,
+	    const struct client_resp *resp, int internal_api);
 
 /* Is the response a 2xx? */
 int	client_resp_ok(const struct client_resp *);

@@ -248,8 +248,10 @@ claim(struct slot *s, json_t **sj)
 	    body, NULL, 0, &resp);
 	json_decref(body);
 	if ((r = classify(s, "claim", r, &resp)) != C_OK) {
+		if (r == C_LOST)	/* 404: wrong endpoint */
+			client_listener_hint(stderr, s->c, &resp, 1);
 		client_resp_free(&resp);
-		return r == C_LOST ? C_FATAL : r;   /* 404: wrong endpoint */
+		return r == C_LOST ? C_FATAL : r;
 	}
 	arr = json_object_get(resp.json, "sub_jobs");
 	first = json_array_get(arr, 0);

@@ -253,6 +253,11 @@ test('errors that point the way: a sub-job ID given as a job ID, the other liste
   assert.equal(int.status, 1);
   assert.ok(int.stderr.includes(`${srv.publicUrl} looks like the public listener; the internal API is on the other port`),
     int.stderr);
+  // A worker pointed at the public listener stops at its first claim and says so.
+  const wk = cli(P, ['worker', '--simulate', '--internal-endpoint', srv.publicUrl]);
+  assert.notEqual(wk.status, 0, wk.stderr);
+  assert.ok(wk.stderr.includes(`${srv.publicUrl} looks like the public listener; the internal API is on the other port`),
+    wk.stderr);
   // A 404 of the right listener gets no hint.
   assert.doesNotMatch(cli(P, ['job', 'show', '0123456789abcdef0123456789abcdef']).stderr, /looks like/);
 });

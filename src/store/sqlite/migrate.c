@@ -233,12 +233,25 @@ static const char schema_5[] =
 	"ALTER TABLE access_keys ADD COLUMN unlocked_ms INTEGER NOT NULL "
 	"DEFAULT 0;";
 
+/*
+ * 6: the claim index by project first.  A claim without a project filter
+ * takes sub-jobs round-robin over the projects with WAITING work (the
+ * oldest of each first, work.c), so it probes each project's claimable
+ * set on its own: a project's oldest WAITING sub-jobs are found at once
+ * however many WAITING sub-jobs other projects have.
+ */
+static const char schema_6[] =
+	"DROP INDEX IF EXISTS sub_jobs_claim;"
+	"CREATE INDEX sub_jobs_claim"
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
 	{ 3, schema_3 },
 	{ 4, schema_4 },
 	{ 5, schema_5 },
+	{ 6, schema_6 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -117,33 +117,46 @@ pack_finish(struct pack *p, struct store_claimed *out)
 /* ---- claim --------------------------------------------------------------- */
 
 /*
- * Oldest WAITING sub-jobs the caller may take.  The claim index is named:
- * walked in order it stops after max matches, where the planner (without
- * statistics) would sort every WAITING row of the domain's projects.
- * XXX Many WAITING sub-jobs of other domains, older than this domain's,
- * are walked past; fine for the one-account deployments SQLite serves.
+ * The WAITING sub-jobs the caller may take, fairly across projects: each
+ * project of the domain (narrowed by project_ids) offers its oldest max
+ * through the claim index, ranked 1, 2, ... by (begin_ms, id); the claim
+ * takes the first max by (rank, begin_ms, id), so a project with many
+ * WAITING sub-jobs delays another's oldest by at most one claim, and one
+ * project alone is served oldest first.  The chosen rows come back oldest
+ * first, the order of the answer.  The PostgreSQL engine claims in the
+ * same order.
  */
-static int
-candidates_sql(const struct store_claim_in *in, struct buf *b)
+/* " AND col IN (" and n parameters numbered from *k on, when n > 0. */
+static void
+in_list(struct buf *b, const char *head, size_t n, size_t *k)
 {
 	size_t i;
 
-	buf_puts(b, "SELECT rowid FROM sub_jobs INDEXED BY sub_jobs_claim "
-	    "WHERE status = 0 AND "
-	    "project_id IN (SELECT id FROM projects WHERE domain_id = ?)");
-	if (in->n_project_ids > 0) {
-		buf_puts(b, " AND project_id IN (");
-		for (i = 0; i < in->n_project_ids; i++)
-			buf_puts(b, i ? ", ?" : "?");
-		buf_putc(b, ')');
-	}
-	if (in->n_job_types > 0) {
-		buf_puts(b, " AND job_type IN (");
-		for (i = 0; i < in->n_job_types; i++)
-			buf_puts(b, i ? ", ?" : "?");
-		buf_putc(b, ')');
-	}
-	buf_puts(b, " ORDER BY begin_ms, id LIMIT ?");
+	if (n == 0)
+		return;
+	buf_puts(b, head);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s?%zu", i ? ", " : "", (*k)++);
+	buf_putc(b, ')');
+}
+
+static int
+candidates_sql(const struct store_claim_in *in, struct buf *b)
+{
+	size_t k = 3;	/* ?1 max, ?2 the domain */
+
+	buf_puts(b, "SELECT rid FROM (SELECT rid, b, id FROM ("
+	    "SELECT s.rowid AS rid, s.begin_ms AS b, s.id AS id, "
+	    "row_number() OVER (PARTITION BY s.project_id "
+	    "ORDER BY s.begin_ms, s.id) AS rn "
+	    "FROM projects AS p JOIN sub_jobs AS s ON s.rowid IN ("
+	    "SELECT w.rowid FROM sub_jobs AS w INDEXED BY sub_jobs_claim "
+	    "WHERE w.project_id = p.id AND w.status = 0");
+	in_list(b, " AND w.job_type IN (", in->n_job_types, &k);
+	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT ?1) "
+	    "WHERE p.domain_id = ?2");
+	in_list(b, " AND p.id IN (", in->n_project_ids, &k);
+	buf_puts(b, ") ORDER BY rn, b, id LIMIT ?1) ORDER BY b, id");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
@@ -155,22 +168,21 @@ candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
 	sqlite3_stmt *st = NULL;
 	struct buf b;
 	size_t i;
-	int r, k = 1, row;
+	int r, k = 3, row;
 
 	*n = 0;
 	buf_init(&b);
+	/* ?1 max, ?2 the domain, ?3... the job types, then the projects. */
 	if ((r = candidates_sql(in, &b)) != 0 ||
 	    (r = sq_stmt(c, b.data, &st)) != 0 ||
-	    (r = sq_bind_at(c, st, k++, "t", in->domain_id)) != 0)
+	    (r = sq_bind(c, st, "it", max, in->domain_id)) != 0)
 		goto out;
-	for (i = 0; i < in->n_project_ids; i++)
-		if ((r = sq_bind_at(c, st, k++, "t", in->project_ids[i])) != 0)
-			goto out;
 	for (i = 0; i < in->n_job_types; i++)
 		if ((r = sq_bind_at(c, st, k++, "t", in->job_types[i])) != 0)
 			goto out;
-	if ((r = sq_bind_at(c, st, k, "i", max)) != 0)
-		goto out;
+	for (i = 0; i < in->n_project_ids; i++)
+		if ((r = sq_bind_at(c, st, k++, "t", in->project_ids[i])) != 0)
+			goto out;
 	while (*n < (size_t)max) {
 		if ((r = sq_step(c, st, &row)) != 0 || !row)
 			break;

@@ -6,113 +6,11 @@
  * (which also serializes writers of other processes), and re-checks
  * status = WAITING as it updates each row.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_int.h"
-
-/* ---- owned copies of sub-jobs -------------------------------------------- */
-
-/* The string members of struct sub_job, packed into one arena. */
-static const size_t str_member[] = {
-	offsetof(struct sub_job, id),
-	offsetof(struct sub_job, job_id),
-	offsetof(struct sub_job, project_id),
-	offsetof(struct sub_job, job_type),
-	offsetof(struct sub_job, error_code),
-	offsetof(struct sub_job, fail_reason),
-	offsetof(struct sub_job, host),
-	offsetof(struct sub_job, entities),
-	offsetof(struct sub_job, attach_user),
-	offsetof(struct sub_job, entity),
-	offsetof(struct sub_job, ip_address),
-	offsetof(struct sub_job, desktop_pool_id),
-	offsetof(struct sub_job, lease_id),
-};
-#define N_STR (sizeof(str_member) / sizeof(str_member[0]))
-#define NO_STR SIZE_MAX
-
-static const char **
-member(struct sub_job *s, size_t i)
-{
-	return (const char **)(void *)((char *)s + str_member[i]);
-}
-
-/*
- * While claiming, strings go into arena and their offsets into off[]; the
- * pointers are set once the arena stops moving (pack_finish).
- */
-struct pack {
-	struct sub_job	*v;
-	size_t		(*off)[N_STR];
-	size_t		 n;
-	struct buf	 arena;
-};
-
-static int
-pack_init(struct pack *p, size_t max)
-{
-	memset(p, 0, sizeof(*p));
-	buf_init(&p->arena);
-	p->v = calloc(max, sizeof(*p->v));
-	p->off = calloc(max, sizeof(*p->off));
-	return p->v != NULL && p->off != NULL ? 0 : WJ_ERR_NOMEM;
-}
-
-static void
-pack_free(struct pack *p)
-{
-	free(p->v);
-	free(p->off);
-	buf_free(&p->arena);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Append a copy of s (strings borrowed from a row) as entry p->n. */
-static int
-pack_add(struct pack *p, const struct sub_job *s)
-{
-	struct sub_job *d = &p->v[p->n];
-	const char *str;
-	size_t i;
-
-	*d = *s;
-	for (i = 0; i < N_STR; i++) {
-		str = *member(d, i);
-		*member(d, i) = NULL;
-		p->off[p->n][i] = NO_STR;
-		if (str == NULL)
-			continue;
-		p->off[p->n][i] = p->arena.len;
-		if (buf_append(&p->arena, str, strlen(str) + 1) != 0)
-			return WJ_ERR_NOMEM;
-	}
-	p->n++;
-	return 0;
-}
-
-/* Hand the packed sub-jobs to out (all NULL when none); p is emptied. */
-static void
-pack_finish(struct pack *p, struct store_claimed *out)
-{
-	size_t i, k;
-
-	if (p->n == 0) {
-		pack_free(p);
-		return;
-	}
-	out->arena = buf_take(&p->arena, NULL);
-	for (i = 0; i < p->n; i++)
-		for (k = 0; k < N_STR; k++)
-			if (p->off[i][k] != NO_STR)
-				*member(&p->v[i], k) = out->arena +
-				    p->off[i][k];
-	out->v = p->v;
-	out->n = p->n;
-	p->v = NULL;
-	pack_free(p);
-}
+#include "../claimed.h"
 
 /* ---- claim --------------------------------------------------------------- */
 
@@ -196,7 +94,7 @@ candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
 
 struct claim_arg {
 	const struct store_claim_in *in;
-	struct pack	 pack;
+	struct claimed_pack pack;
 };
 
 /* Lease one WAITING sub-job (rowid rid) and pack the leased row. */
@@ -222,7 +120,7 @@ claim_one(struct sq_conn *c, struct sq_op *op, int64_t rid, int64_t now)
 	    (r = sq_step(c, st, &row)) != 0 || !row)
 		goto out;
 	sq_sub_job_row(st, &sj);
-	if ((r = pack_add(&a->pack, &sj)) != 0 ||
+	if ((r = claimed_add(&a->pack, &sj)) != 0 ||
 	    (r = sq_run(c, NULL, "INSERT INTO temp.chg VALUES "
 	    "(?, ?, ?, ?, 0, 1)", "Ittt", rid, sj.project_id, sj.job_id,
 	    sj.job_type)) != 0)
@@ -307,8 +205,8 @@ claim_finish(struct sq_async *a)
 	struct claim_async *c = (struct claim_async *)(void *)a;
 
 	if (a->op.result == 0)
-		pack_finish(&c->arg.pack, c->out);
-	pack_free(&c->arg.pack);
+		claimed_finish(&c->arg.pack, c->out);
+	claimed_free(&c->arg.pack);
 }
 
 int
@@ -336,8 +234,8 @@ sq_store_claim_async(struct sq_store *st, const struct store_actor *actor,
 		return WJ_ERR_NOMEM;
 	c->arg.in = in;
 	c->out = out;
-	if ((r = pack_init(&c->arg.pack, (size_t)in->max)) != 0) {
-		pack_free(&c->arg.pack);
+	if ((r = claimed_init(&c->arg.pack, (size_t)in->max)) != 0) {
+		claimed_free(&c->arg.pack);
 		free(c);
 		return r;
 	}

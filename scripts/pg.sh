@@ -190,11 +190,16 @@ psql_admin() {
 	    -p "$(cat "$DIR/port")" -U "$PGUSER_OS" -d postgres "$@"
 }
 
+# A database command's NAME argument, checked, on a running cluster.
+db_arg() {
+	[ -n "${1:-}" ] || usage
+	valid_name "$1"
+	need_running
+}
+
 cmd_createdb() {
 	local name=${1:-}
-	[ -n "$name" ] || usage
-	valid_name "$name"
-	need_running
+	db_arg "$name"
 	psql_admin -c "CREATE DATABASE \"$name\" OWNER \"$PGUSER_OS\"" \
 	    >/dev/null || die "could not create database $name"
 	url_for "$(cat "$DIR/port")" "$name"
@@ -202,9 +207,7 @@ cmd_createdb() {
 
 cmd_dropdb() {
 	local name=${1:-}
-	[ -n "$name" ] || usage
-	valid_name "$name"
-	need_running
+	db_arg "$name"
 	psql_admin -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
 	    >/dev/null 2>&1 || die "could not drop database $name"
 }

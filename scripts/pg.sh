@@ -33,7 +33,7 @@ PG_USER_WANTED=wksjobs-pg
 die() { echo "pg.sh: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '5,11s/^#   //p' "$0" >&2
+	sed -n '6,12s/^#   //p' "$0" >&2
 	exit 2
 }
 

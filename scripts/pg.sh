@@ -8,6 +8,7 @@
 #   scripts/pg.sh dropdb DIR NAME      drops it (no error when missing)
 #   scripts/pg.sh psql DIR [ARGS...]   psql on the postgres database
 #   scripts/pg.sh stop DIR [immediate] stops it (fast shutdown by default)
+#   scripts/pg.sh destroy DIR          stops it at once and removes its data
 #   scripts/pg.sh status DIR           "running URL" (0) or "stopped" (3)
 #   scripts/pg.sh url DIR              the base URL (DIR/url)
 #
@@ -33,7 +34,7 @@ PG_USER_WANTED=wksjobs-pg
 die() { echo "pg.sh: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '6,12s/^#   //p' "$0" >&2
+	sed -n '6,13s/^#   //p' "$0" >&2
 	exit 2
 }
 
@@ -152,7 +153,8 @@ cmd_start() {
 			url_for "$p" postgres >"$DIR/url"
 			# Ready for connections, not only started.
 			for ((w = 0; w < PG_WAIT * 4; w++)); do
-				"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$p" -t 5 &&
+				"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$p" \
+				    -U "$PGUSER_OS" -d postgres -t 5 &&
 					break
 				sleep 0.25
 			done
@@ -220,7 +222,7 @@ shift 2
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd -P)
 # The socket path (DIR/.s.PGSQL.PORT) must fit in sun_path.
-[ ${#DIR} -le 80 ] || die "DIR path too long for a socket: $DIR"
+[ ${#DIR} -le 90 ] || die "DIR path too long for a socket: $DIR"
 PGUSER_OS=$(pg_user)
 if [ "$(id -u)" -eq 0 ]; then
 	chown "$PGUSER_OS" "$DIR"
@@ -232,6 +234,11 @@ fi
 case $cmd in
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
+destroy)
+	cmd_stop immediate
+	rm -rf "$DIR/pgdata" "$DIR/url" "$DIR/port" "$DIR/initdb.log" \
+	    "$DIR/postgres.log"
+	;;
 createdb) cmd_createdb "$@" ;;
 dropdb) cmd_dropdb "$@" ;;
 psql) need_running; psql_admin "$@" ;;

@@ -368,6 +368,14 @@ void	pg_list_row(const struct pg_row *, struct sub_job *);
  */
 int	pg_apply(struct pg_conn *, PGresult **res, int recompute,
 	    const char *ctes, const char *tail, const char *fmt, ...) WJ_WUR;
+/*
+ * The one statement store_sub_jobs_list runs for f (list.c; for EXPLAIN
+ * in tests): its text into sql, its parameters but the limit and offset
+ * (which follow as $(*np + 1), $(*np + 2)) into p[0..*np), room for
+ * 3 + WJ_LIST_FILTER_VALUES; *none when f can match nothing.
+ */
+int	pg_list_sql(const struct store_list_filter *f, struct buf *sql,
+	    const char **p, int *np, int *none) WJ_WUR;
 /* The same for the changes recorded in the scratch table chg (as
  * sq_apply_changes does; one statement, which empties chg). */
 int	pg_apply_changes(struct pg_conn *, int64_t now_ms, int recompute)

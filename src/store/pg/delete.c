@@ -1,8 +1,9 @@
 /*
  * delete.c - BatchDeleteSubJobs on PostgreSQL: by IDs (all or nothing,
  * every refusal named as the SQLite engine names it; the rows locked and
- * read in one statement, deleted with their counts in a second) and by
- * status (one set-based pass in a transaction of its own).
+ * read in one statement, deleted with their counts in a second, through
+ * pg_apply) and by status (one set-based statement in a transaction of
+ * its own).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,35 +98,28 @@ delete_check(struct delete_arg *a, size_t i, const PGresult *rows,
 	}
 }
 
-/*
- * Delete the listed sub-jobs of the project ($1, $2 the IDs) with their
- * counts: the per-job counts and the stripes of sub_job_counts, as
- * pg_apply_changes keeps them for a deletion (never a job's status or
- * error), in the same statement.
- */
-static const char sql_delete_ids[] =
-	"WITH d AS (DELETE FROM sub_jobs WHERE project_id = $1 "
-	"AND id = ANY ($2) RETURNING id, job_id, job_type, status), "
-	"j AS (UPDATE jobs SET "
-	"n_success = n_success - x.ns, n_failed = n_failed - x.nf FROM ("
-	" SELECT job_id, count(*) FILTER (WHERE status = 2) AS ns,"
-	" count(*) FILTER (WHERE status = 3) AS nf FROM d GROUP BY job_id) AS x "
-	"WHERE jobs.project_id = $1 AND jobs.id = x.job_id), "
-	"n AS (UPDATE sub_job_counts SET n = sub_job_counts.n - x.dn FROM ("
-	" SELECT job_type, status, " PG_STRIPE_SQL("id") " AS stripe,"
-	" count(*) AS dn FROM d GROUP BY 1, 2, 3) AS x "
-	"WHERE sub_job_counts.project_id = $1 "
-	"AND sub_job_counts.job_type = x.job_type "
-	"AND sub_job_counts.status = x.status "
-	"AND sub_job_counts.stripe = x.stripe) "
-	"SELECT count(*) FROM d";
+/* The rows a delete removes as pg_apply's chg: $1 the project; cond
+ * follows. */
+#define DELETE_CHG(cond) "chg AS (DELETE FROM sub_jobs WHERE project_id = $1 " \
+	"AND " cond " RETURNING id, project_id, job_id, job_type, " \
+	"status AS old_status, -1 AS new_status, error_code, fail_reason, " \
+	"0::bigint AS at_ms)"
+
+/* A delete's count of removed rows, from pg_apply's answer. */
+static void
+delete_count(PGresult *res, int64_t *n)
+{
+	struct pg_row row = { res, 0 };
+
+	*n = pg_bigint(&row, 0);
+	PQclear(res);
+}
 
 static int
 delete_ids_op(struct pg_conn *c, struct pg_op *op)
 {
 	struct delete_arg *a = op->arg;
 	PGresult *rows = NULL, *jobs = NULL, *res = NULL;
-	struct pg_row row = { NULL, 0 };
 	size_t i;
 	int r, nbad = 0;
 
@@ -147,15 +141,16 @@ delete_ids_op(struct pg_conn *c, struct pg_op *op)
 		r = WJ_ERR_INVALID;	/* all or nothing: nothing deleted */
 		goto out;
 	}
-	if (PQntuples(rows) == 0 || (r = pg_query(c, &res, sql_delete_ids,
-	    "ta", a->project_id, a->ids, a->n)) != 0)
+	/* The rows and their counts in one statement; deletions change
+	 * counts only, never a job's status or error. */
+	if (PQntuples(rows) == 0 || (r = pg_apply(c, &res, 0,
+	    DELETE_CHG("id = ANY ($2)"), NULL, "ta", a->project_id, a->ids,
+	    a->n)) != 0)
 		goto out;
-	row.res = res;
-	a->deleted = pg_bigint(&row, 0);
+	delete_count(res, &a->deleted);
 	if (a->deleted != PQntuples(rows))
 		r = WJ_ERR_INTERNAL;	/* the rows were locked */
  out:
-	PQclear(res);
 	PQclear(jobs);
 	PQclear(rows);
 	return r;
@@ -217,21 +212,19 @@ static int
 delete_status_op(struct pg_conn *c, struct pg_op *op)
 {
 	struct delete_arg *a = op->arg;
+	PGresult *res = NULL;
 	int r;
 
 	op->res.len = 0;
 	a->deleted = 0;
 	buf_printf(&op->res, "[\"status:%s\"]", job_status_name(a->status));
-	/* One set-based pass however many rows match. */
-	if ((r = pg_run(c, &a->deleted, "WITH d AS (DELETE FROM sub_jobs "
-	    "WHERE project_id = $1 AND status = $2 "
-	    "AND wj_type_protected(job_type) = 0 "
-	    "RETURNING id, project_id, job_id, job_type, status) "
-	    "INSERT INTO chg SELECT id, project_id, job_id, job_type, status, "
-	    "-1 FROM d", "ti", a->project_id, a->status)) != 0)
+	/* One set-based pass however many rows match, with the counts. */
+	if ((r = pg_apply(c, &res, 0, DELETE_CHG("status = $2 AND "
+	    "wj_type_protected(job_type) = 0"), NULL, "ti", a->project_id,
+	    a->status)) != 0)
 		return r;
-	/* History: deletions change counts only, never status or error. */
-	return pg_apply_changes(c, 0, 0);
+	delete_count(res, &a->deleted);
+	return 0;
 }
 
 static void

@@ -52,41 +52,51 @@ claim_filters(struct buf *b, const struct store_claim_in *in, int *k,
 }
 
 /*
- * The claim: $1 the domain, $2 max, $3 the window, $4 the lease IDs
- * (text[] of max), $5 lease_expires_ms, $6 lease_seconds, $7 worker_id,
- * $8 host, then the job types and the projects (text[]).  The CTE ranks
- * each project's oldest (the LATERAL walks sub_jobs_claim_project), takes
- * the first max by (rank, begin_ms, id) and locks them, LIMIT and lock
- * in one query level: rows another claimer holds are skipped and do not
- * count.  The answer comes back oldest first.
+ * The claim, as pg_apply's WITH items: $1 the domain, $2 max, $3 the
+ * window, $4 the lease IDs (text[] of max), $5 lease_expires_ms, $6
+ * lease_seconds, $7 worker_id, $8 host, $9 now, then the job types and
+ * the projects (text[]).  cand ranks each project's oldest (the LATERAL
+ * walks sub_jobs_claim_project) as the SQLite engine does: the k-th k +
+ * the project's RUNNING sub-jobs (from its sub_job_counts), takes the
+ * first max by (rank, begin_ms, id) and locks them, LIMIT and lock in one
+ * query level: rows another claimer holds are skipped and do not count.
+ * chg leases them.
  */
 static int
 claim_sql(const struct store_claim_in *in, struct buf *b)
 {
-	int k = 9;
+	int k = 10;
 
-	buf_puts(b, "WITH cand AS MATERIALIZED (SELECT s.project_id, s.id ");
+	buf_puts(b, "cand AS MATERIALIZED (SELECT s.project_id, s.id ");
 	claim_filters(b, in, &k, " CROSS JOIN LATERAL (SELECT w.id, "
 	    "w.begin_ms, row_number() OVER (ORDER BY w.begin_ms, w.id) AS rn "
 	    "FROM sub_jobs AS w ");
 	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT $3) AS r "
+	    "CROSS JOIN LATERAL (SELECT coalesce(sum(k.n), 0) AS n "
+	    "FROM sub_job_counts AS k WHERE k.project_id = p.id "
+	    "AND k.status = 1) AS busy "
 	    "JOIN sub_jobs AS s ON s.project_id = p.id AND s.id = r.id "
 	    "WHERE p.domain_id = $1 AND s.status = 0");
 	any_of(b, "p.id", in->n_project_ids, &k);
-	buf_puts(b, " ORDER BY r.rn, r.begin_ms, r.id LIMIT $2 "
+	buf_puts(b, " ORDER BY r.rn + busy.n, r.begin_ms, r.id LIMIT $2 "
 	    "FOR UPDATE OF s SKIP LOCKED), "
 	    "num AS (SELECT project_id, id, "
 	    "row_number() OVER (ORDER BY project_id, id) AS k FROM cand), "
-	    "upd AS (UPDATE sub_jobs AS u SET status = 1, "
+	    "chg AS (UPDATE sub_jobs AS u SET status = 1, "
 	    "lease_id = ($4::text[])[num.k::int], lease_expires_ms = $5, "
 	    "lease_seconds = $6, worker_id = $7, host = coalesce($8, u.host) "
 	    "FROM num WHERE u.project_id = num.project_id AND u.id = num.id "
-	    "AND u.status = 0 RETURNING u.*), "
-	    "chg_ins AS (INSERT INTO chg SELECT id, project_id, job_id, "
-	    "job_type, 0, 1 FROM upd) "
-	    "SELECT " PG_SUB_JOB_COLS " FROM upd ORDER BY begin_ms, id");
+	    "AND u.status = 0 RETURNING u.id, u.project_id, u.job_id, "
+	    "u.job_type, 0 AS old_status, 1 AS new_status, u.error_code, "
+	    "u.fail_reason, $9::bigint AS at_ms, u.status, u.begin_ms, "
+	    "u.end_ms, u.process, u.host, u.entities, u.attach_user, u.entity, "
+	    "u.ip_address, u.desktop_pool_id, u.attempts, u.lease_id, "
+	    "u.lease_expires_ms)");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
+
+/* The leased rows, oldest first: the answer. */
+#define CLAIM_TAIL "SELECT " PG_SUB_JOB_COLS " FROM chg ORDER BY begin_ms, id"
 
 /* Whether anything waits for the caller: $1 the domain, then the
  * filters as in the claim. */
@@ -110,13 +120,15 @@ struct claim_arg {
 	const char *lease_p[WJ_CLAIM_MAX];
 };
 
-/* Bind and run the claim (or with any, the check) built in sql. */
+/* Bind and run the check for anything waiting (a == NULL), or the claim
+ * with its bookkeeping: sql is claim_any_sql's, or claim_sql's. */
 static int
 claim_query(struct pg_conn *c, const struct store_claim_in *in,
-    const char *sql, struct claim_arg *a, int64_t expires, PGresult **res)
+    const char *sql, struct claim_arg *a, int64_t now, PGresult **res)
 {
 	const char *const *jt = in->job_types, *const *pj = in->project_ids;
 	size_t nj = in->n_job_types, np = in->n_project_ids;
+	int64_t expires = now + (int64_t)in->lease_seconds * 1000;
 
 	/* The arrays follow in the order the text names them: job types,
 	 * then projects; an empty one is not in the text. */
@@ -129,17 +141,17 @@ claim_query(struct pg_conn *c, const struct store_claim_in *in,
 			    nj > 0 ? jt : pj, nj > 0 ? nj : np);
 		return pg_query(c, res, sql, "t", in->domain_id);
 	}
-#define CLAIM_FIXED "tiiaIitt"
+#define CLAIM_FIXED "tiiaIittI"
 #define CLAIM_ARGS in->domain_id, in->max, PG_CLAIM_WINDOW(in->max), \
 	a->lease_p, (size_t)in->max, expires, in->lease_seconds, \
-	in->worker_id, in->host
+	in->worker_id, in->host, now
 	if (nj > 0 && np > 0)
-		return pg_query(c, res, sql, CLAIM_FIXED "aa", CLAIM_ARGS,
-		    jt, nj, pj, np);
+		return pg_apply(c, res, 1, sql, CLAIM_TAIL, CLAIM_FIXED "aa",
+		    CLAIM_ARGS, jt, nj, pj, np);
 	if (nj > 0 || np > 0)
-		return pg_query(c, res, sql, CLAIM_FIXED "a", CLAIM_ARGS,
-		    nj > 0 ? jt : pj, nj > 0 ? nj : np);
-	return pg_query(c, res, sql, CLAIM_FIXED, CLAIM_ARGS);
+		return pg_apply(c, res, 1, sql, CLAIM_TAIL, CLAIM_FIXED "a",
+		    CLAIM_ARGS, nj > 0 ? jt : pj, nj > 0 ? nj : np);
+	return pg_apply(c, res, 1, sql, CLAIM_TAIL, CLAIM_FIXED, CLAIM_ARGS);
 #undef CLAIM_FIXED
 #undef CLAIM_ARGS
 }
@@ -180,16 +192,12 @@ claim_op(struct pg_conn *c, struct pg_op *op)
 		if ((r = wj_id_new(a->lease[i])) != 0)
 			goto out;
 	if ((r = claim_sql(a->in, &sql)) != 0 ||
-	    (r = claim_query(c, a->in, sql.data, a, now +
-	    (int64_t)a->in->lease_seconds * 1000, &res)) != 0)
+	    (r = claim_query(c, a->in, sql.data, a, now, &res)) != 0)
 		goto out;
-	if (PQntuples(res) == 0) {
+	if (PQntuples(res) == 0)
 		op->audit = 0;	/* an idle poll is not worth a record */
-		goto out;
-	}
-	if ((r = claim_pack(op, a, res)) != 0)
-		goto out;
-	r = pg_apply_changes(c, now, 1);
+	else
+		r = claim_pack(op, a, res);
  out:
 	PQclear(res);
 	buf_free(&sql);
@@ -428,16 +436,16 @@ finish_op(struct pg_conn *c, struct pg_op *op)
 	op->res.len = 0;
 	op->project[0] = '\0';
 	pg_res(op, a->id, NULL);
-	if ((r = pg_query(c, &res, "WITH upd AS (UPDATE sub_jobs AS s SET "
+	if ((r = pg_apply(c, &res, 1, "chg AS (UPDATE sub_jobs AS s SET "
 	    "status = $4, end_ms = $5, "
 	    "process = CASE WHEN $4 = 2 THEN 100 ELSE s.process END, "
 	    "error_code = CASE WHEN $4 = 3 THEN $6 END, "
 	    "fail_reason = CASE WHEN $4 = 3 THEN $7 END, "
 	    "host = coalesce($8, s.host), lease_id = NULL, "
 	    "lease_expires_ms = NULL " PG_LEASED " RETURNING s.id, "
-	    "s.project_id, s.job_id, s.job_type), "
-	    "chg_ins AS (INSERT INTO chg SELECT id, project_id, job_id, "
-	    "job_type, 1, $4 FROM upd) SELECT project_id FROM upd",
+	    "s.project_id, s.job_id, s.job_type, 1 AS old_status, "
+	    "s.status AS new_status, s.error_code, s.fail_reason, "
+	    "$5::bigint AS at_ms)", "SELECT project_id FROM chg",
 	    "tttiIttt", a->id, a->domain_id, a->lease_id, a->status, now,
 	    a->error_code, a->fail_reason, a->host)) != 0)
 		return r;
@@ -448,7 +456,7 @@ finish_op(struct pg_conn *c, struct pg_op *op)
 	    pg_text(&row, 0)) != 0)
 		op->project[0] = '\0';
 	PQclear(res);
-	return r != 0 ? r : pg_apply_changes(c, now, 1);
+	return r;
 }
 
 int
@@ -485,21 +493,23 @@ struct reap_arg {
  * One batch: up to PG_REAP_BATCH expired leases, locked SKIP LOCKED (a
  * reaper on another node takes others), each updated only if it is still
  * RUNNING under the lease that expired ($1 now, $2 max_attempts, $3 the
- * error code).  The same CASE decides each row's fate; the change goes
- * to chg with the new status.
+ * error code).  The same CASE decides each row's fate; pg_apply keeps
+ * the counts and the jobs' status.
  */
 static int
 reap_op(struct pg_conn *c, struct pg_op *op)
 {
 	struct reap_arg *a = op->arg;
+	PGresult *res = NULL;
+	struct pg_row row = { NULL, 0 };
 	int r;
 
 	a->n = 0;
-	if ((r = pg_run(c, &a->n, "WITH exp AS (SELECT project_id, id, "
+	if ((r = pg_apply(c, &res, 1, "exp AS (SELECT project_id, id, "
 	    "lease_id FROM sub_jobs WHERE status = 1 AND lease_expires_ms < $1 "
 	    "ORDER BY lease_expires_ms LIMIT " PG_STR(PG_REAP_BATCH) " "
 	    "FOR UPDATE SKIP LOCKED), "
-	    "upd AS (UPDATE sub_jobs AS u SET "
+	    "chg AS (UPDATE sub_jobs AS u SET "
 	    "status = CASE WHEN u.attempts + 1 >= $2 THEN 3 ELSE 0 END, "
 	    "process = CASE WHEN u.attempts + 1 >= $2 THEN u.process ELSE 0 "
 	    "END, "
@@ -513,12 +523,15 @@ reap_op(struct pg_conn *c, struct pg_op *op)
 	    "FROM exp WHERE u.project_id = exp.project_id AND u.id = exp.id "
 	    "AND u.status = 1 AND u.lease_id = exp.lease_id "
 	    "AND u.lease_expires_ms < $1 "
-	    "RETURNING u.id, u.project_id, u.job_id, u.job_type, u.status) "
-	    "INSERT INTO chg SELECT id, project_id, job_id, job_type, 1, status "
-	    "FROM upd", "Iit", a->now, a->max_attempts,
-	    PG_REAP_ERROR_CODE)) != 0 || a->n == 0)
+	    "RETURNING u.id, u.project_id, u.job_id, u.job_type, "
+	    "1 AS old_status, u.status AS new_status, u.error_code, "
+	    "u.fail_reason, $1::bigint AS at_ms)", NULL, "Iit", a->now,
+	    a->max_attempts, PG_REAP_ERROR_CODE)) != 0)
 		return r;
-	return pg_apply_changes(c, a->now, 1);
+	row.res = res;
+	a->n = pg_bigint(&row, 0);
+	PQclear(res);
+	return 0;
 }
 
 /* Whether any lease expired before now (a read, no lock). */

@@ -17,12 +17,13 @@
 /*
  * The WAITING sub-jobs the caller may take, fairly across projects: each
  * project of the domain (narrowed by project_ids) offers its oldest max
- * through the claim index, ranked 1, 2, ... by (begin_ms, id); the claim
- * takes the first max by (rank, begin_ms, id), so a project with many
- * WAITING sub-jobs delays another's oldest by at most one claim, and one
- * project alone is served oldest first.  The chosen rows come back oldest
- * first, the order of the answer.  The PostgreSQL engine claims in the
- * same order.
+ * through the claim index, the k-th of them ranked k + the project's
+ * RUNNING sub-jobs (sub_job_counts); the claim takes the first max by
+ * (rank, begin_ms, id).  A project with few sub-jobs in flight goes
+ * first, so one with many WAITING delays another's oldest by at most one
+ * claim, and one project alone is served oldest first.  The chosen rows
+ * come back oldest first, the order of the answer.  The PostgreSQL engine
+ * claims in the same order.
  */
 /* " AND col IN (" and n parameters numbered from *k on, when n > 0. */
 static void
@@ -46,7 +47,8 @@ candidates_sql(const struct store_claim_in *in, struct buf *b)
 	buf_puts(b, "SELECT rid FROM (SELECT rid, b, id FROM ("
 	    "SELECT s.rowid AS rid, s.begin_ms AS b, s.id AS id, "
 	    "row_number() OVER (PARTITION BY s.project_id "
-	    "ORDER BY s.begin_ms, s.id) AS rn "
+	    "ORDER BY s.begin_ms, s.id) + (SELECT coalesce(sum(n), 0) FROM "
+	    "sub_job_counts WHERE project_id = p.id AND status = 1) AS rn "
 	    "FROM projects AS p JOIN sub_jobs AS s ON s.rowid IN ("
 	    "SELECT w.rowid FROM sub_jobs AS w INDEXED BY sub_jobs_claim "
 	    "WHERE w.project_id = p.id AND w.status = 0");

@@ -29,26 +29,23 @@
 
 /* ---- claim --------------------------------------------------------------- */
 
-/* " AND col = ANY ($k)" when n > 0, the next parameter. */
-static void
-any_of(struct buf *b, const char *col, size_t n, int *k)
-{
-	if (n > 0)
-		buf_printf(b, " AND %s = ANY ($%d)", col, (*k)++);
-}
-
 /*
- * The projects of the domain with the caller's filters (p), and the
- * claimable sub-jobs of one of them (w): parameters from *k on.
+ * The caller's filters as " AND col = ANY ($k)": the job types of w (if
+ * any) are parameter first, the projects of p the one after them.
  */
 static void
-claim_filters(struct buf *b, const struct store_claim_in *in, int *k,
-    const char *between)
+any_type(struct buf *b, const struct store_claim_in *in, int first)
 {
-	buf_puts(b, "FROM projects AS p");
-	buf_puts(b, between);
-	buf_puts(b, "WHERE w.project_id = p.id AND w.status = 0");
-	any_of(b, "w.job_type", in->n_job_types, k);
+	if (in->n_job_types > 0)
+		buf_printf(b, " AND w.job_type = ANY ($%d)", first);
+}
+
+static void
+any_project(struct buf *b, const struct store_claim_in *in, int first)
+{
+	if (in->n_project_ids > 0)
+		buf_printf(b, " AND p.id = ANY ($%d)",
+		    first + (in->n_job_types > 0));
 }
 
 /*
@@ -65,20 +62,23 @@ claim_filters(struct buf *b, const struct store_claim_in *in, int *k,
 static int
 claim_sql(const struct store_claim_in *in, struct buf *b)
 {
-	int k = 10;
-
-	buf_puts(b, "cand AS MATERIALIZED (SELECT s.project_id, s.id ");
-	claim_filters(b, in, &k, " CROSS JOIN LATERAL (SELECT w.id, "
-	    "w.begin_ms, row_number() OVER (ORDER BY w.begin_ms, w.id) AS rn "
-	    "FROM sub_jobs AS w ");
-	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT $3) AS r "
-	    "CROSS JOIN LATERAL (SELECT coalesce(sum(k.n), 0) AS n "
-	    "FROM sub_job_counts AS k WHERE k.project_id = p.id "
-	    "AND k.status = 1) AS busy "
+	/* The projects with their RUNNING count, once each. */
+	buf_puts(b, "cand AS MATERIALIZED (SELECT s.project_id, s.id FROM "
+	    "(SELECT p.id, (SELECT coalesce(sum(k.n), 0) FROM sub_job_counts "
+	    "AS k WHERE k.project_id = p.id AND k.status = 1) AS busy "
+	    "FROM projects AS p WHERE p.domain_id = $1");
+	any_project(b, in, 10);
+	/* (OFFSET 0: the counts are read once per project, not per row.)
+	 * Each one's oldest: ordered as sub_jobs_claim_project is, so
+	 * that it is the index the planner walks. */
+	buf_puts(b, " OFFSET 0) AS p CROSS JOIN LATERAL (SELECT w.id, w.begin_ms, "
+	    "row_number() OVER (ORDER BY w.begin_ms, w.id) AS rn "
+	    "FROM sub_jobs AS w WHERE w.project_id = p.id AND w.status = 0");
+	any_type(b, in, 10);
+	buf_puts(b, " ORDER BY w.project_id, w.begin_ms, w.id LIMIT $3) AS r "
 	    "JOIN sub_jobs AS s ON s.project_id = p.id AND s.id = r.id "
-	    "WHERE p.domain_id = $1 AND s.status = 0");
-	any_of(b, "p.id", in->n_project_ids, &k);
-	buf_puts(b, " ORDER BY r.rn + busy.n, r.begin_ms, r.id LIMIT $2 "
+	    "WHERE s.status = 0 "
+	    "ORDER BY r.rn + p.busy, r.begin_ms, r.id LIMIT $2 "
 	    "FOR UPDATE OF s SKIP LOCKED), "
 	    "num AS (SELECT project_id, id, "
 	    "row_number() OVER (ORDER BY project_id, id) AS k FROM cand), "
@@ -103,13 +103,12 @@ claim_sql(const struct store_claim_in *in, struct buf *b)
 static int
 claim_any_sql(const struct store_claim_in *in, struct buf *b)
 {
-	int k = 2;
-
-	buf_puts(b, "SELECT 1 ");
-	claim_filters(b, in, &k, " WHERE EXISTS (SELECT 1 FROM sub_jobs AS w ");
-	buf_puts(b, ") AND p.domain_id = $1");
-	any_of(b, "p.id", in->n_project_ids, &k);
-	buf_puts(b, " LIMIT 1");
+	buf_puts(b, "SELECT 1 FROM projects AS p WHERE p.domain_id = $1");
+	any_project(b, in, 2);
+	buf_puts(b, " AND EXISTS (SELECT 1 FROM sub_jobs AS w "
+	    "WHERE w.project_id = p.id AND w.status = 0");
+	any_type(b, in, 2);
+	buf_puts(b, ") LIMIT 1");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 

@@ -90,7 +90,8 @@ function pythonRequest(operation, params) {
       lines.push(`request.job_id = ${py(String(params.path?.job_id ?? ''))}`);
     const b = params.body ?? {};
     const args = Object.keys(b).filter((k) => b[k] !== undefined).map((k) => `${k}=${py(b[k])}`);
-    lines.push(`request.body = ${body}(${args.join(', ')})`);
+    if (body)
+      lines.push(`request.body = ${body}(${args.join(', ')})`);
   }
   return { lines, notes, cls, body };
 }

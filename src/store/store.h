@@ -174,6 +174,28 @@ int	store_reseal_secrets(struct store *, store_reseal_fn fn, void *arg,
  */
 int	store_backup(struct store *, const char *path) WJ_WUR;
 
+/*
+ * Copy every row of the database from names into the database to names,
+ * of either engine, which must hold no account yet (its schema is made
+ * first): identities, keys, policies, jobs, sub-jobs with their leases,
+ * client tokens, audit events; the counts writes keep are rebuilt from
+ * the rows.  The source is read in one snapshot and the destination
+ * written in one transaction, committed only when every table's row
+ * count matches on both sides (else nothing of it stays).  Run it with
+ * the service stopped: later writes to from are not copied.
+ * WJ_ERR_EXISTS when to holds an account.
+ */
+#define STORE_COPY_TABLES_MAX	32
+struct store_copy_report {
+	struct store_copy_table {
+		char	name[64];
+		int64_t	rows;
+	} t[STORE_COPY_TABLES_MAX];
+	size_t	n;
+};
+int	store_copy(const struct store_opts *from, const struct store_opts *to,
+	    struct store_copy_report *rep) WJ_WUR;
+
 /* ---- jobs ------------------------------------------------------------ */
 
 /* One sub-job of a create request; strings owned by the caller. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libpq-fe.h>
@@ -255,6 +256,36 @@ t_async_durable(void **state)
 	assert_int_equal(s.done, 1);	/* exactly once */
 }
 
+/* Every session of the store killed by the server: the store answers 503
+ * at once for a while, then comes back by itself, reads and writes. */
+static void
+t_reconnect(void **state)
+{
+	struct pg_store *st;
+	int64_t n, t0;
+
+	(void)state;
+	assert_int_equal(open_pg(0, 0, &st), 0);
+	n = count_domains(st);
+	assert_int_equal(pg_write(st, op_insert, "re-a", NULL), 0);
+	PQclear(side("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE application_name = '" PG_APP_NAME "' AND "
+	    "datname = current_database()"));
+	assert_int_equal(pg_rows(st, "SELECT 1", NULL, 0, 0, count_row, &n),
+	    WJ_ERR_UNAVAILABLE);
+	t0 = wj_mono_us();
+	assert_int_equal(pg_store_ping(st), WJ_ERR_UNAVAILABLE);
+	assert_int_equal(pg_write(st, op_insert, "re-b", NULL),
+	    WJ_ERR_UNAVAILABLE);
+	assert_true(wj_mono_us() - t0 < 200000);	/* at once */
+	usleep((PG_DOWN_MS + 100) * 1000);
+	assert_int_equal(pg_store_ping(st), 0);
+	assert_int_equal(pg_write(st, op_insert, "re-c", NULL), 0);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "IN ('re-a', 're-b', 're-c')"), 2);
+	pg_store_close(st);
+}
+
 int
 main(void)
 {
@@ -264,6 +295,7 @@ main(void)
 		cmocka_unit_test(t_pool_exhausted),
 		cmocka_unit_test(t_snapshot_and_version),
 		cmocka_unit_test(t_async_durable),
+		cmocka_unit_test(t_reconnect),
 	};
 	PGresult *res;
 	PGconn *db;

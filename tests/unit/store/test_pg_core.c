@@ -256,6 +256,53 @@ t_async_durable(void **state)
 	assert_int_equal(s.done, 1);	/* exactly once */
 }
 
+struct flaky {
+	int	calls;
+	int	fail;		/* calls that fail with a serialization failure */
+};
+
+static int
+op_flaky(struct pg_conn *c, struct pg_op *op)
+{
+	struct flaky *f = op->arg;
+	char id[WJ_ID_LEN + 1];
+	int r;
+
+	if ((r = wj_id_new(id)) != 0 ||
+	    (r = pg_run(c, NULL, "INSERT INTO domains (id, name, created_ms) "
+	    "VALUES ($1, 'flaky-' || $1, 0)", "t", id)) != 0)
+		return r;
+	if (f->calls++ < f->fail)
+		return pg_exec(c, "DO $$ BEGIN RAISE EXCEPTION 'test' USING "
+		    "ERRCODE = '40001'; END $$");
+	return 0;
+}
+
+/* A serialization failure is run again (its first try leaves nothing,
+ * no audit row); one that keeps failing answers 503, never 500. */
+static void
+t_serialization_rerun(void **state)
+{
+	struct flaky once = { 0, 1 }, always = { 0, 1000 };
+	struct pg_store *st;
+
+	(void)state;
+	PQclear(side("DELETE FROM domains WHERE name LIKE 'flaky-%'"));
+	assert_int_equal(open_pg(0, 0, &st), 0);
+	assert_int_equal(pg_write(st, op_flaky, &once, "test:flaky"), 0);
+	assert_int_equal(once.calls, 2);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "LIKE 'flaky-%'"), 1);
+	assert_int_equal(side_int("SELECT count(*) FROM audit_events WHERE "
+	    "action = 'test:flaky'"), 1);
+	assert_int_equal(pg_write(st, op_flaky, &always, NULL),
+	    WJ_ERR_UNAVAILABLE);
+	assert_int_equal(always.calls, 1 + PG_RETRIES);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "LIKE 'flaky-%'"), 1);
+	pg_store_close(st);
+}
+
 /* Every session of the store killed by the server: the store answers 503
  * at once for a while, then comes back by itself, reads and writes. */
 static void
@@ -295,6 +342,7 @@ main(void)
 		cmocka_unit_test(t_pool_exhausted),
 		cmocka_unit_test(t_snapshot_and_version),
 		cmocka_unit_test(t_async_durable),
+		cmocka_unit_test(t_serialization_rerun),
 		cmocka_unit_test(t_reconnect),
 	};
 	PGresult *res;

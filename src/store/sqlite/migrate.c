@@ -342,9 +342,10 @@ sq_migrate(sqlite3 *db)
 	if ((r = sq_schema_version(db, &have)) != 0)
 		return r;
 	if (have > SQ_SCHEMA_VERSION) {
-		log_error("store: schema version %d is newer than this "
-		    "program's %d", have, SQ_SCHEMA_VERSION);
-		return WJ_ERR_INTERNAL;
+		log_error("store: the database has schema version %d; this "
+		    "wksjobs knows up to %d: upgrade the binary", have,
+		    SQ_SCHEMA_VERSION);
+		return WJ_ERR_INVALID;
 	}
 	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
 		if ((r = apply(db, &migrations[i])) != 0)

@@ -172,3 +172,27 @@ pg_store_reseal_secrets(struct pg_store *st, store_reseal_fn fn, void *arg, int6
 	(void)n;
 	return WJ_ERR_INTERNAL;
 }
+
+int
+pg_store_key_sig_failed_async(struct pg_store *st, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg)
+{
+	(void)st;
+	(void)ak;
+	(void)now_ms;
+	(void)threshold;
+	(void)lock_ms;
+	(void)until_ms;
+	(void)done;
+	(void)arg;
+	return WJ_ERR_INTERNAL;
+}
+
+int
+pg_store_key_sig_ok_async(struct pg_store *st, const char *ak, store_done_fn done, void *arg)
+{
+	(void)st;
+	(void)ak;
+	(void)done;
+	(void)arg;
+	return WJ_ERR_INTERNAL;
+}

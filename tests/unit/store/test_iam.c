@@ -5,7 +5,9 @@
  * attachments across accounts, the policies that apply in a project,
  * the project of a sub-job seen from an account, re-sealing every
  * secret at once and the online backup.  Decisions over
- * these rows are tested in tests/unit/auth/test_authz.c.
+ * these rows are tested in tests/unit/auth/test_authz.c.  All but the
+ * backup run on PostgreSQL too (test_pg_iam.c includes this file with
+ * TEST_IAM_SHARED defined and gives them its own setup).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@ struct fx {
 	struct store_user	 alice;
 };
 
+#ifndef TEST_IAM_SHARED	/* test_pg_iam.c: its own setup and main */
 static int
 setup(void **state)
 {
@@ -44,6 +47,7 @@ setup(void **state)
 	*state = f;
 	return 0;
 }
+#endif
 
 static int64_t
 valid_after(struct fx *f, const char *user_id)
@@ -549,6 +553,7 @@ test_reseal_all_or_nothing(void **state)
 	assert_int_equal(first_byte(f, "AKROOT"), 9);
 }
 
+#ifndef TEST_IAM_SHARED
 static void
 test_backup(void **state)
 {
@@ -596,3 +601,4 @@ main(void)
 	wj_log_level = WJ_LOG_WARN;	/* not the store's start-up chatter */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif

@@ -53,9 +53,10 @@
 #define PG_TIMEOUT_DEFAULT_MS	5000	/* store_opts.db_timeout_ms = 0 */
 #define PG_QUEUE_DEFAULT	4096	/* store_opts.write_queue_max = 0 */
 #define PG_EXECUTORS_MAX	4	/* executor threads: min(pool/2, this) */
-#define PG_STMT_CACHE		64	/* prepared statements per connection */
+#define PG_STMT_CACHE		128	/* prepared statements per connection */
 #define PG_DOWN_MS		500	/* fail fast after a lost connection */
 #define PG_RETRIES		5	/* reruns of a deadlocked/lost op */
+#define PG_BATCH_MAX		256	/* ops in one transaction */
 /* Idle in a transaction longer than this: the server ends the session. */
 #define PG_IDLE_TX_MS		60000
 #define PG_APP_NAME		"wksjobs"
@@ -85,6 +86,7 @@ struct pg_conn {
 	size_t		 nslot;
 	unsigned	 next_name;	/* for the next prepared name */
 	int		 bad;		/* lost: drop it, do not reuse */
+	char		 sqlstate[6];	/* of the last failure; "" none */
 	int		 read_depth;	/* nesting of pg_read_begin() */
 	int		 writer;	/* an executor's connection */
 	int64_t		 deadline_us;	/* wj_mono_us() bound of the call */
@@ -109,6 +111,7 @@ struct pg_op {
 	int		 alone;
 	/* filled by the executor */
 	int		 result;
+	int		 retry;		/* failed by a deadlock: run again */
 	int		 done;
 	pthread_cond_t	 cv;
 	struct pg_op	*next;
@@ -143,6 +146,7 @@ struct pg_store {
 	size_t		 qlen;
 	int		 stop;
 	int		 paused;	/* tests: hold the executors */
+	int		 nexec_max;	/* executor threads to run */
 	int		 nexec;		/* executor threads running */
 	pthread_t	 exec[PG_EXECUTORS_MAX];
 	uint64_t	 batches;	/* committed transactions */

@@ -110,7 +110,8 @@ setup(void **state)
 		return -1;
 	if (pg_url == NULL)
 		return 0;
-	if (pg_sql(db_url, "DROP SCHEMA public CASCADE; "
+	if (pg_sql(db_url, "SET client_min_messages = warning; "
+	    "DROP SCHEMA public CASCADE; "
 	    "CREATE SCHEMA public") != 0 ||
 	    (f->s.st = node_open()) == NULL ||
 	    store_bootstrap(f->s.st, "admin", "admin", "default", "AKROOT",

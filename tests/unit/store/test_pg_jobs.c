@@ -108,8 +108,9 @@ sql_one(const char *sql, char *out, size_t size)
 
 	assert_int_equal(PQstatus(db), CONNECTION_OK);
 	res = PQexec(db, sql);
-	assert_true(PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_COMMAND_OK);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
 	out[0] = '\0';
 	if (PQntuples(res) > 0)
 		snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
@@ -401,8 +402,8 @@ move_one(struct pg_conn *c, struct pg_op *op)
 	    "status = $2::int, end_ms = $3::bigint, error_code = CASE WHEN "
 	    "$2::int = 3 THEN 'E' END FROM pick WHERE s.project_id = "
 	    "pick.project_id AND s.id = pick.id RETURNING s.id, s.project_id, "
-	    "s.job_id, s.job_type, 0, s.status, s.error_code, s.fail_reason, "
-	    "$3::bigint)", NULL, "tiI", m->project_id, m->status,
+	    "s.job_id, s.job_type, 0 AS old_status, s.status AS new_status, "
+	    "s.error_code, s.fail_reason, $3::bigint AS at_ms)", NULL, "tiI", m->project_id, m->status,
 	    wj_now_ms());
 }
 
@@ -426,7 +427,7 @@ test_counts_concurrent(void **state)
 	struct mover m[4];
 	pthread_t t[4];
 	struct eng e;
-	char a[64], b[64];
+	char a[512], b[512];
 	int i;
 
 	(void)state;
@@ -453,13 +454,15 @@ test_counts_concurrent(void **state)
 	    "sum(n) AS n FROM sub_job_counts GROUP BY 1, 2 HAVING sum(n) <> 0)"
 	    " x", b, sizeof(b));
 	assert_string_equal(a, b);
-	sql_one("SELECT count(*) FROM jobs j WHERE (n_waiting, n_running, "
-	    "n_success, n_failed) IS DISTINCT FROM (SELECT count(*) FILTER "
-	    "(WHERE status = 0), count(*) FILTER (WHERE status = 1), "
-	    "count(*) FILTER (WHERE status = 2), count(*) FILTER (WHERE "
-	    "status = 3) FROM sub_jobs s WHERE s.project_id = j.project_id "
-	    "AND s.job_id = j.id) OR status <> wj_job_status(n_waiting, "
-	    "n_running, n_success, n_failed, started, failed)", a, sizeof(a));
+	sql_one("SELECT count(*) FROM jobs j, LATERAL (SELECT count(*) "
+	    "FILTER (WHERE status = 0) AS w, count(*) FILTER (WHERE status = "
+	    "1) AS r, count(*) FILTER (WHERE status = 2) AS s, count(*) "
+	    "FILTER (WHERE status = 3) AS f FROM sub_jobs s WHERE "
+	    "s.project_id = j.project_id AND s.job_id = j.id) c WHERE "
+	    "(j.n_waiting, j.n_running, j.n_success, j.n_failed) IS DISTINCT "
+	    "FROM (c.w, c.r, c.s, c.f) OR j.status <> wj_job_status("
+	    "j.n_waiting, j.n_running, j.n_success, j.n_failed, j.started, "
+	    "j.failed)", a, sizeof(a));
 	assert_string_equal(a, "0");
 	sql_one("SELECT count(*) FROM sub_jobs WHERE status <> 0", a,
 	    sizeof(a));

@@ -150,4 +150,20 @@ int	pg_store_heartbeat_async(struct pg_store *, const char *domain_id, const cha
 int	pg_store_finish_async(struct pg_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reap(struct pg_store *, int64_t now_ms, int64_t *n) WJ_WUR;
 
+/* ---- filter.c: engine-neutral ------------------------------------------- */
+
+/* A list filter with statuses parsed and empty values dropped. */
+struct store_norm_filter {
+	const char *project_id;
+	int	    status[JOB_STATUS_COUNT];
+	size_t	    n_status;
+	const char *type[WJ_LIST_FILTER_VALUES];
+	size_t	    n_type;
+	const char *job_id;
+	const char *pool;
+	int	    none;	/* can match nothing */
+};
+void	store_norm_filter(const struct store_list_filter *,
+	    struct store_norm_filter *);
+
 #endif

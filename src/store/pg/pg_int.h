@@ -353,8 +353,38 @@ int	pg_schema_version(struct pg_conn *, int *) WJ_WUR;
 void	pg_sub_job_row(const struct pg_row *, struct sub_job *);
 /* Only its first 15 columns: the public members (a list page). */
 void	pg_list_row(const struct pg_row *, struct sub_job *);
-/* Apply the status changes recorded in chg (see sq_apply_changes);
- * empties chg (pgjobs, jobs.c). */
+/*
+ * A status change and all its bookkeeping in ONE statement (one round
+ * trip, no scratch table): ctes are WITH items (without the WITH) whose
+ * last one is named chg, typically a data-modifying UPDATE/DELETE ...
+ * RETURNING, with these columns first, in this order:
+ *   id, project_id, job_id, job_type (the sub-job's),
+ *   old_status, new_status (integer; -1 = created/deleted),
+ *   error_code, fail_reason (the sub-job's new ones: the first failure),
+ *   at_ms (bigint: the op's clock; a job's end_ms when it ends)
+ * and any columns of the caller's after them.  pg_apply adds the jobs'
+ * counts, started, first failure, with recompute their status and end_ms,
+ * and the striped sub_job_counts, then runs tail ("SELECT ... FROM chg";
+ * NULL: "SELECT count(*) FROM chg").  Parameters $1.. from fmt, as
+ * pg_query.  *res (may be NULL) gets tail's rows; the caller PQclears it.
+ * E.g. a finish:
+ *   pg_apply(c, NULL, 1, "chg AS (UPDATE sub_jobs SET status = $1, ...
+ *       WHERE id = $4 AND lease_id = $5 RETURNING id, project_id, job_id,
+ *       job_type, 1, status, error_code, fail_reason, $2::bigint)",
+ *       NULL, "iI...", ...)
+ */
+int	pg_apply(struct pg_conn *, PGresult **res, int recompute,
+	    const char *ctes, const char *tail, const char *fmt, ...) WJ_WUR;
+/*
+ * The one statement store_sub_jobs_list runs for f (list.c; for EXPLAIN
+ * in tests): its text into sql, its parameters but the limit and offset
+ * (which follow as $(*np + 1), $(*np + 2)) into p[0..*np), room for
+ * 3 + WJ_LIST_FILTER_VALUES; *none when f can match nothing.
+ */
+int	pg_list_sql(const struct store_list_filter *f, struct buf *sql,
+	    const char **p, int *np, int *none) WJ_WUR;
+/* The same for the changes recorded in the scratch table chg (as
+ * sq_apply_changes does; one statement, which empties chg). */
 int	pg_apply_changes(struct pg_conn *, int64_t now_ms, int recompute)
 	    WJ_WUR;
 int	pg_job_recompute(struct pg_conn *, const char *project_id,

@@ -130,6 +130,9 @@ export function dbBytes(data) {
  * SQLite, for other commands and where --database is given already.
  */
 export function withDatabase(args, opts = {}) {
+  // WKSJOBS_TEST_SQLITE=1 in a command's environment: its SQLite file,
+  // whatever the suite's engine (a test that moves between engines).
+  if ((opts.env ?? process.env).WKSJOBS_TEST_SQLITE === '1') return { args, opts };
   if (!PG_DIR || !['init', 'serve', 'admin'].includes(args[0]) ||
       args.some((a) => a === '--database' || a.startsWith('--database='))) return { args, opts };
   const cwd = opts.cwd ?? process.cwd();

@@ -20,10 +20,6 @@ struct store {
 	struct pg_store	*pg;
 };
 
-/* Does database name a PostgreSQL database (a postgres:// or
- * postgresql:// URL)? */
-int	store_is_pg_url(const char *database);
-
 /* ---- src/store/sqlite/ -------------------------------------------------- */
 
 int	sq_store_open(const struct store_opts *, struct sq_store **) WJ_WUR;
@@ -81,6 +77,8 @@ int	sq_store_key_set_enabled(struct sq_store *, const char *ak, int enabled) WJ_
 int	sq_store_key_get(struct sq_store *, const char *ak, struct store_key *out) WJ_WUR;
 int	sq_store_key_lock_async(struct sq_store *, const char *ak, int64_t until_ms, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_key_unlock(struct sq_store *, const char *ak, int64_t now_ms) WJ_WUR;
+int	sq_store_key_sig_failed_async(struct sq_store *, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg) WJ_WUR;
+int	sq_store_key_sig_ok_async(struct sq_store *, const char *ak, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_reseal_secrets(struct sq_store *, store_reseal_fn fn, void *arg, int64_t *n) WJ_WUR;
 int	sq_store_claim_async(struct sq_store *, const struct store_actor *actor, const struct store_claim_in *in, struct store_claimed *out, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_heartbeat_async(struct sq_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
@@ -144,6 +142,8 @@ int	pg_store_key_set_enabled(struct pg_store *, const char *ak, int enabled) WJ_
 int	pg_store_key_get(struct pg_store *, const char *ak, struct store_key *out) WJ_WUR;
 int	pg_store_key_lock_async(struct pg_store *, const char *ak, int64_t until_ms, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_key_unlock(struct pg_store *, const char *ak, int64_t now_ms) WJ_WUR;
+int	pg_store_key_sig_failed_async(struct pg_store *, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg) WJ_WUR;
+int	pg_store_key_sig_ok_async(struct pg_store *, const char *ak, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reseal_secrets(struct pg_store *, store_reseal_fn fn, void *arg, int64_t *n) WJ_WUR;
 int	pg_store_claim_async(struct pg_store *, const struct store_actor *actor, const struct store_claim_in *in, struct store_claimed *out, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_heartbeat_async(struct pg_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;

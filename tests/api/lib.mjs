@@ -86,12 +86,53 @@ export function databaseFor(data) {
 }
 
 /*
+ * SQL on the database of data directory data, whichever the engine: the
+ * sqlite3 shell on DATA/wksjobs.db, or psql on its PostgreSQL database.
+ * Returns the rows one a line, columns separated by '|', NULL as '' (the
+ * two shells' default output).  Statements themselves must be valid on
+ * the engine they run on (ENGINE tells which).
+ */
+export function dbQuery(data, sql, { timeoutMs = 5000 } = {}) {
+  if (PG_DIR) return psql(databaseFor(data), sql);
+  const r = spawnSync('sqlite3', ['-cmd', `.timeout ${timeoutMs}`, path.join(data, 'wksjobs.db'), sql],
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+// Whether dbQuery can run: psql comes with the cluster, sqlite3 may be missing.
+export const DB_SHELL = PG_DIR !== '' ||
+  spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
+
+// The rows of one SELECT (no trailing ';') as objects, on either engine.
+export function dbRows(data, select) {
+  const out = PG_DIR
+    ? dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`)
+    : spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
+      { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 }).stdout;
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+// Everything the database of data holds, as bytes (the SQLite file, or a
+// pg_dump of the PostgreSQL database): for "no secret in the clear" checks.
+export function dbBytes(data) {
+  if (!PG_DIR) return readFileSync(path.join(data, 'wksjobs.db'));
+  const r = spawnSync(path.join(path.dirname(PSQL), 'pg_dump'), ['-d', databaseFor(data)],
+    { timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`pg_dump: ${r.stderr}`);
+  return r.stdout;
+}
+
+/*
  * args and spawn options of a wksjobs command with the database of its
  * data directory: `--database URL` right after `--data DIR`, or
  * WKSJOBS_DATABASE beside a WKSJOBS_DATA of the environment.  Unchanged on
  * SQLite, for other commands and where --database is given already.
  */
 export function withDatabase(args, opts = {}) {
+  // WKSJOBS_TEST_SQLITE=1 in a command's environment: its SQLite file,
+  // whatever the suite's engine (a test that moves between engines).
+  if ((opts.env ?? process.env).WKSJOBS_TEST_SQLITE === '1') return { args, opts };
   if (!PG_DIR || !['init', 'serve', 'admin'].includes(args[0]) ||
       args.some((a) => a === '--database' || a.startsWith('--database='))) return { args, opts };
   const cwd = opts.cwd ?? process.cwd();

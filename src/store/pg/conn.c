@@ -9,9 +9,9 @@
  *
  * Decisions:
  * - A statement is sent asynchronously and its answer awaited with
- *   poll() up to the connection's deadline plus a grace second (the
- *   server's statement_timeout, the deadline itself, normally fires
- *   first): a server that stops answering costs a request at most that,
+ *   poll() for at most the deadline plus a grace second, per statement
+ *   (the server's statement_timeout, the deadline itself, normally fires
+ *   first): a server that stops answering costs a statement at most that,
  *   then the connection is cancelled, marked bad and the store is down.
  * - A full statement cache runs further statements unprepared rather than
  *   evicting (a DEALLOCATE would cost a round trip).
@@ -170,6 +170,9 @@ collect(struct pg_conn *c, int sent, const char *what, PGresult **out)
 	c->sqlstate[0] = '\0';
 	if (!sent)
 		return pg_fail(c, NULL, what);
+	if (c->deadline_us != PG_NO_DEADLINE)
+		c->deadline_us = wj_mono_us() +
+		    (int64_t)c->store->timeout_ms * 1000;
 	for (;;) {
 		if ((r = wait_ready(c)) != 0) {
 			PQclear(keep);
@@ -635,7 +638,6 @@ pg_conn_open(struct pg_store *st, int writer, struct pg_conn **out)
 	}
 	c->store = st;
 	c->writer = writer;
-	c->deadline_us = wj_mono_us() + (int64_t)st->timeout_ms * 1000;
 	/* libpq's connect_timeout: whole seconds, 2 at least. */
 	(void)snprintf(secs, sizeof(secs), "%d",
 	    st->timeout_ms < 2000 ? 2 : (st->timeout_ms + 999) / 1000);

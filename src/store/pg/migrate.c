@@ -211,8 +211,18 @@ static const char schema_1[] =
 	CHURN("audit_events")
 	CHURN("client_tokens");
 
+/*
+ * 2: failed signatures counted in the access key row (sig_failures), so
+ * that the failures every node sees add up to one count and the lock
+ * they reach is the same on all of them (store_key_sig_failed).
+ */
+static const char schema_2[] =
+	"ALTER TABLE access_keys ADD COLUMN sig_failures integer NOT NULL "
+	"DEFAULT 0;";
+
 static const char *const migrations[] = {
 	schema_1,
+	schema_2,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -55,6 +55,7 @@
 #define PG_EXECUTORS_MAX	4	/* executor threads: min(pool/2, this) */
 #define PG_STMT_CACHE		128	/* prepared statements per connection */
 #define PG_DOWN_MS		500	/* fail fast after a lost connection */
+#define PG_NO_DEADLINE		(INT64_MAX / 2)
 #define PG_RETRIES		5	/* reruns of a deadlocked/lost op */
 #define PG_BATCH_MAX		256	/* ops in one transaction */
 /* Idle in a transaction longer than this: the server ends the session. */
@@ -89,7 +90,9 @@ struct pg_conn {
 	char		 sqlstate[6];	/* of the last failure; "" none */
 	int		 read_depth;	/* nesting of pg_read_begin() */
 	int		 writer;	/* an executor's connection */
-	int64_t		 deadline_us;	/* wj_mono_us() bound of the call */
+	/* wj_mono_us() bound of the statement waited for (each statement
+	 * gets the deadline); PG_NO_DEADLINE: none (migrations). */
+	int64_t		 deadline_us;
 	struct pg_conn	*next;		/* idle list */
 };
 
@@ -312,7 +315,7 @@ int	pg_audit_insert(struct pg_conn *, struct pg_op *, int result) WJ_WUR;
 
 /* ---- migrate.c --------------------------------------------------------- */
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 
 /* Apply the numbered migrations not yet in schema_version, under a lock
  * that serialises nodes starting at once; WJ_ERR_INVALID (logged) when

@@ -153,7 +153,6 @@ pg_checkout(struct pg_store *st, struct pg_conn **out)
 	if (r != 0)
 		return r;
 	(*out)->next = NULL;
-	(*out)->deadline_us = wj_mono_us() + (int64_t)st->timeout_ms * 1000;
 	return 0;
 }
 
@@ -344,9 +343,10 @@ migrate(struct pg_store *st)
 		return r;
 	/* Migrations (and waiting for another node's) may take longer than
 	 * a request's deadline. */
-	c->deadline_us = INT64_MAX / 2;
+	c->deadline_us = PG_NO_DEADLINE;
 	if ((r = pg_exec(c, "SET statement_timeout = 0")) == 0)
 		r = pg_migrate(c);
+	c->deadline_us = 0;
 	if (r == 0) {
 		char sql[64];
 

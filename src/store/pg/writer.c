@@ -36,19 +36,20 @@ enum { TX_DONE, TX_RERUN, TX_UNKNOWN };
 static int
 op_run(struct pg_conn *c, struct pg_op *op)
 {
-	int r, r2;
+	int r, r2, retry;
 
 	op->retry = 0;
 	if ((r = pg_exec(c, "SAVEPOINT op")) != 0)
 		return r;
 	r = op->fn(c, op);
+	/* Read before the rollback's own statement clears it. */
+	retry = r != 0 && pg_retryable(c);
 	if (r != 0 && (r2 = pg_exec(c, "ROLLBACK TO SAVEPOINT op")) != 0)
 		return r2;
-	if (r != 0 && pg_retryable(c)) {
+	if (retry) {
 		op->retry = 1;
 		op->result = r;
-		return c->bad ? WJ_ERR_UNAVAILABLE :
-		    pg_exec(c, "RELEASE SAVEPOINT op");
+		return pg_exec(c, "RELEASE SAVEPOINT op");
 	}
 	if (op->audit && (r2 = pg_audit_insert(c, op, r)) != 0 && r == 0) {
 		r = r2;
@@ -123,7 +124,7 @@ batch_run(struct pg_store *st, struct pg_conn **cp, struct pg_op *batch)
 {
 	struct pg_conn *c;
 	struct pg_op *op;
-	int r;
+	int r, retry;
 
 	for (op = batch; op != NULL; op = op->next) {
 		op->result = 0;
@@ -134,7 +135,6 @@ batch_run(struct pg_store *st, struct pg_conn **cp, struct pg_op *batch)
 		return TX_DONE;
 	}
 	c = *cp;
-	c->deadline_us = wj_mono_us() + (int64_t)st->timeout_ms * 1000;
 	if ((r = pg_exec(c, "BEGIN")) != 0)
 		return c->bad ? TX_RERUN : (batch_fail(batch, r), TX_DONE);
 	for (op = batch; op != NULL; op = op->next)
@@ -147,9 +147,12 @@ batch_run(struct pg_store *st, struct pg_conn **cp, struct pg_op *batch)
 	if ((r = pg_exec(c, "COMMIT")) != 0) {
 		if (c->bad)
 			return TX_UNKNOWN;
+		retry = pg_retryable(c);
 		pg_rollback(c);
-		return pg_retryable(c) ? TX_RERUN : (batch_fail(batch, r),
-		    TX_DONE);
+		if (retry)
+			return TX_RERUN;
+		batch_fail(batch, r);
+		return TX_DONE;
 	}
 	(void)__atomic_fetch_add(&st->batches, 1, __ATOMIC_RELAXED);
 	return TX_DONE;
@@ -158,7 +161,9 @@ batch_run(struct pg_store *st, struct pg_conn **cp, struct pg_op *batch)
 static void
 backoff(int attempt)
 {
-	struct timespec ts = { 0, (long)(1 + rand() % 4) * attempt * 1000000L };
+	/* 1..4 ms per attempt, spread so that two reruns part. */
+	long ms = (long)(1 + (wj_mono_us() / 7) % 4) * attempt;
+	struct timespec ts = { 0, ms * 1000000L };
 
 	(void)nanosleep(&ts, NULL);
 }

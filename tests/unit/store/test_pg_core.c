@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libpq-fe.h>
@@ -255,6 +256,83 @@ t_async_durable(void **state)
 	assert_int_equal(s.done, 1);	/* exactly once */
 }
 
+struct flaky {
+	int	calls;
+	int	fail;		/* calls that fail with a serialization failure */
+};
+
+static int
+op_flaky(struct pg_conn *c, struct pg_op *op)
+{
+	struct flaky *f = op->arg;
+	char id[WJ_ID_LEN + 1];
+	int r;
+
+	if ((r = wj_id_new(id)) != 0 ||
+	    (r = pg_run(c, NULL, "INSERT INTO domains (id, name, created_ms) "
+	    "VALUES ($1, 'flaky-' || $1, 0)", "t", id)) != 0)
+		return r;
+	if (f->calls++ < f->fail)
+		return pg_exec(c, "DO $$ BEGIN RAISE EXCEPTION 'test' USING "
+		    "ERRCODE = '40001'; END $$");
+	return 0;
+}
+
+/* A serialization failure is run again (its first try leaves nothing,
+ * no audit row); one that keeps failing answers 503, never 500. */
+static void
+t_serialization_rerun(void **state)
+{
+	struct flaky once = { 0, 1 }, always = { 0, 1000 };
+	struct pg_store *st;
+
+	(void)state;
+	PQclear(side("DELETE FROM domains WHERE name LIKE 'flaky-%'"));
+	assert_int_equal(open_pg(0, 0, &st), 0);
+	assert_int_equal(pg_write(st, op_flaky, &once, "test:flaky"), 0);
+	assert_int_equal(once.calls, 2);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "LIKE 'flaky-%'"), 1);
+	assert_int_equal(side_int("SELECT count(*) FROM audit_events WHERE "
+	    "action = 'test:flaky'"), 1);
+	assert_int_equal(pg_write(st, op_flaky, &always, NULL),
+	    WJ_ERR_UNAVAILABLE);
+	assert_int_equal(always.calls, 1 + PG_RETRIES);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "LIKE 'flaky-%'"), 1);
+	pg_store_close(st);
+}
+
+/* Every session of the store killed by the server: the store answers 503
+ * at once for a while, then comes back by itself, reads and writes. */
+static void
+t_reconnect(void **state)
+{
+	struct pg_store *st;
+	int64_t n, t0;
+
+	(void)state;
+	assert_int_equal(open_pg(0, 0, &st), 0);
+	n = count_domains(st);
+	assert_int_equal(pg_write(st, op_insert, "re-a", NULL), 0);
+	PQclear(side("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE application_name = '" PG_APP_NAME "' AND "
+	    "datname = current_database()"));
+	assert_int_equal(pg_rows(st, "SELECT 1", NULL, 0, 0, count_row, &n),
+	    WJ_ERR_UNAVAILABLE);
+	t0 = wj_mono_us();
+	assert_int_equal(pg_store_ping(st), WJ_ERR_UNAVAILABLE);
+	assert_int_equal(pg_write(st, op_insert, "re-b", NULL),
+	    WJ_ERR_UNAVAILABLE);
+	assert_true(wj_mono_us() - t0 < 200000);	/* at once */
+	usleep((PG_DOWN_MS + 100) * 1000);
+	assert_int_equal(pg_store_ping(st), 0);
+	assert_int_equal(pg_write(st, op_insert, "re-c", NULL), 0);
+	assert_int_equal(side_int("SELECT count(*) FROM domains WHERE name "
+	    "IN ('re-a', 're-b', 're-c')"), 2);
+	pg_store_close(st);
+}
+
 int
 main(void)
 {
@@ -264,6 +342,8 @@ main(void)
 		cmocka_unit_test(t_pool_exhausted),
 		cmocka_unit_test(t_snapshot_and_version),
 		cmocka_unit_test(t_async_durable),
+		cmocka_unit_test(t_serialization_rerun),
+		cmocka_unit_test(t_reconnect),
 	};
 	PGresult *res;
 	PGconn *db;

@@ -65,7 +65,7 @@ function pgBaseUrl() {
 // (unaligned, tuples only: sqlite3's default output format).
 export function psql(url, sql) {
   const r = spawnSync(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
-    { encoding: 'utf8', timeout: 60000 });
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`psql: ${r.stderr || r.error}`);
   return r.stdout;
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libmicrohttpd-dev libgnutls28-dev openssl libjansson-dev
-      libsqlite3-dev sqlite3
+      libsqlite3-dev sqlite3 libpq-dev
       libssl-dev libargon2-dev libcmocka-dev libcurl4-openssl-dev
       python3-yaml libsystemd-dev nodejs npm
       postgresql-15 libpq-dev haproxy)

@@ -1,8 +1,8 @@
 /*
  * store.h - persistence of identities, jobs and sub-jobs: the one
- * contract every storage engine implements (src/store/sqlite/ now, one
- * file per entity or concern; another engine would sit beside it with
- * the same file names).  Every write is one transaction run by the
+ * contract every storage engine implements (src/store/sqlite/ and
+ * src/store/pg/, one file per entity or concern, the same file names in
+ * both; src/store/store.c picks the engine, engine.h is the seam).  Every write is one transaction run by the
  * store's single writer with group commit
  * (docs/ARCHITECTURE.md#group-commit): the call returns only once its
  * work is durable, or with nothing of it applied.  Reads run on a
@@ -29,15 +29,24 @@ struct store;
 #define STORE_NAME_MAX 64	/* domain, user, project names */
 
 struct store_opts {
-	const char *path;		/* database file */
+	const char *path;		/* SQLite: the database file */
+	/*
+	 * PostgreSQL: a postgres:// or postgresql:// URL (libpq's; the PG*
+	 * environment variables fill what it leaves out).  NULL or any
+	 * other value: the SQLite file at path.
+	 */
+	const char *database;
 	int	    readonly;		/* no writer thread (tools, tests) */
 	int	    max_attempts;	/* lease expiries before FAILED */
 	int	    write_queue_max;	/* pending writes before 503; 0 = 4096 */
+	int	    db_pool;		/* PostgreSQL connections; 0 = default */
+	int	    db_timeout_ms;	/* PostgreSQL: per request; 0 = default */
 };
 
 /*
- * Open (creating if absent) the database at o->path, mode 0600, WAL,
- * apply the numbered migrations, start the writer.  *out on success.
+ * Open the database o names (creating an SQLite file if absent, mode
+ * 0600, WAL), apply the numbered migrations, start the writer.  *out on
+ * success.
  */
 int	store_open(const struct store_opts *o, struct store **out) WJ_WUR;
 /* Finish queued writes, stop the writer, close every connection. */

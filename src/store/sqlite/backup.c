@@ -92,7 +92,7 @@ sync_file(const char *path)
 }
 
 int
-store_backup(struct store *st, const char *path)
+sq_store_backup(struct sq_store *st, const char *path)
 {
 	struct sq_conn *src = NULL;
 	int fd, r;

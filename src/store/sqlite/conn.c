@@ -399,7 +399,7 @@ sq_setup(void)
 }
 
 int
-sq_conn_open(struct store *st, int writer, struct sq_conn **out)
+sq_conn_open(struct sq_store *st, int writer, struct sq_conn **out)
 {
 	struct sq_conn *c;
 	int r, rc;
@@ -442,7 +442,7 @@ reader_close(void *c)
 }
 
 int
-sq_reader(struct store *st, struct sq_conn **out)
+sq_reader(struct sq_store *st, struct sq_conn **out)
 {
 	void *c;
 	int r;
@@ -485,7 +485,7 @@ sq_read_end(struct sq_conn *c, int r)
 /* ---- snapshots and the data version ------------------------------------- */
 
 int
-store_read_begin(struct store *st)
+sq_store_read_begin(struct sq_store *st)
 {
 	struct sq_conn *c;
 	int r;
@@ -496,7 +496,7 @@ store_read_begin(struct store *st)
 }
 
 int
-store_read_end(struct store *st, int r)
+sq_store_read_end(struct sq_store *st, int r)
 {
 	struct sq_conn *c;
 
@@ -508,7 +508,7 @@ store_read_end(struct store *st, int r)
 /* PRAGMA data_version: it moves with every commit of another connection
  * (the writer's included), and stays within a read transaction. */
 int
-store_data_version(struct store *st, int64_t *dv)
+sq_store_data_version(struct sq_store *st, int64_t *dv)
 {
 	sqlite3_stmt *s = NULL;
 	struct sq_conn *c;
@@ -574,9 +574,9 @@ writer_prepare(struct sq_conn *c)
 }
 
 static int
-store_new(const struct store_opts *o, struct store **out)
+sq_store_new(const struct store_opts *o, struct sq_store **out)
 {
-	struct store *st;
+	struct sq_store *st;
 
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
@@ -602,16 +602,16 @@ store_new(const struct store_opts *o, struct store **out)
 }
 
 int
-store_open(const struct store_opts *o, struct store **out)
+sq_store_open(const struct store_opts *o, struct sq_store **out)
 {
-	struct store *st = NULL;
+	struct sq_store *st = NULL;
 	int r;
 
 	*out = NULL;
 	if (o == NULL || o->path == NULL || *o->path == '\0' ||
 	    o->max_attempts < 0 || o->write_queue_max < 0)
 		return WJ_ERR_INVALID;
-	if ((r = create_file(o->path)) != 0 || (r = store_new(o, &st)) != 0)
+	if ((r = create_file(o->path)) != 0 || (r = sq_store_new(o, &st)) != 0)
 		return r;
 	if (wj_perthread_init(&st->readers, reader_close) != 0) {
 		r = WJ_ERR_INTERNAL;
@@ -628,12 +628,12 @@ store_open(const struct store_opts *o, struct store **out)
 	st = NULL;
 	r = 0;
  out:
-	store_close(st);
+	sq_store_close(st);
 	return r;
 }
 
 void
-store_close(struct store *st)
+sq_store_close(struct sq_store *st)
 {
 	if (st == NULL)
 		return;
@@ -651,7 +651,7 @@ store_close(struct store *st)
 }
 
 int
-store_ping(struct store *st)
+sq_store_ping(struct sq_store *st)
 {
 	struct sq_conn *c;
 	int r;
@@ -680,7 +680,7 @@ sq_id_ok(const char *s)
 }
 
 int
-sq_rows(struct store *s, const char *sql, const char *const *p, int np,
+sq_rows(struct sq_store *s, const char *sql, const char *const *p, int np,
     int want_row, sq_row_fn fn, void *arg)
 {
 	sqlite3_stmt *st = NULL;
@@ -707,7 +707,7 @@ sq_rows(struct store *s, const char *sql, const char *const *p, int np,
 }
 
 int
-sq_one(struct store *st, const char *sql, const char *const *p, int np,
+sq_one(struct sq_store *st, const char *sql, const char *const *p, int np,
     sq_row_fn row, void *out)
 {
 	int i;
@@ -736,7 +736,7 @@ sq_cols(sqlite3_stmt *st, int col, ...)
 }
 
 int
-sq_write(struct store *st, sq_op_fn fn, void *arg, const char *action)
+sq_write(struct sq_store *st, sq_op_fn fn, void *arg, const char *action)
 {
 	struct sq_op op;
 	int r;
@@ -790,7 +790,7 @@ sq_vec_out(int r, struct sq_vec *a, void *out, size_t *n)
 }
 
 int
-sq_list(struct store *st, const char *sql, const char *const *p, int np,
+sq_list(struct sq_store *st, const char *sql, const char *const *p, int np,
     size_t size, sq_row_fn row, void *out, size_t *n)
 {
 	struct sq_vec a = { NULL, 0, 0, size, row };

@@ -285,7 +285,7 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
  * would only cost CPU.  Best effort: a failure here changes nothing.
  */
 static void
-delete_prefetch(struct store *st, const char *project_id,
+delete_prefetch(struct sq_store *st, const char *project_id,
     const char *const *ids, size_t n)
 {
 	sqlite3_stmt *rid = NULL, *row = NULL, *probe = NULL;
@@ -371,7 +371,7 @@ struct delete_async {
 };
 
 int
-store_sub_jobs_delete_async(struct store *st, const struct store_actor *actor,
+sq_store_sub_jobs_delete_async(struct sq_store *st, const struct store_actor *actor,
     const char *project_id, const char *const *ids, size_t n,
     struct wj_errinfo *ei, store_done_fn done, void *arg)
 {
@@ -418,7 +418,7 @@ delete_status_finish(struct sq_async *a)
 }
 
 int
-store_sub_jobs_delete_by_status_async(struct store *st,
+sq_store_sub_jobs_delete_by_status_async(struct sq_store *st,
     const struct store_actor *actor, const char *project_id, int status,
     int64_t *deleted, store_done_fn done, void *arg)
 {

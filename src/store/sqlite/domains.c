@@ -108,7 +108,7 @@ boot_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_bootstrap(struct store *st, const char *dname, const char *uname,
+sq_store_bootstrap(struct sq_store *st, const char *dname, const char *uname,
     const char *pname, const char *ak, const uint8_t *sk_sealed,
     size_t sk_sealed_len, struct store_domain *d, struct store_user *u,
     struct store_project *p)
@@ -169,7 +169,7 @@ domain_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_domain_create(struct store *st, const char *name,
+sq_store_domain_create(struct sq_store *st, const char *name,
     const char *password_hash, struct store_domain *d,
     struct store_user *root)
 {
@@ -189,14 +189,14 @@ store_domain_create(struct store *st, const char *name,
 }
 
 int
-store_domain_first(struct store *st, struct store_domain *out)
+sq_store_domain_first(struct sq_store *st, struct store_domain *out)
 {
 	return sq_one(st, "SELECT id, name FROM domains "
 	    "ORDER BY created_ms, id LIMIT 1", NULL, 0, domain_row, out);
 }
 
 int
-store_domain_by_name(struct store *st, const char *name,
+sq_store_domain_by_name(struct sq_store *st, const char *name,
     struct store_domain *out)
 {
 	const char *p[] = { name };
@@ -206,7 +206,7 @@ store_domain_by_name(struct store *st, const char *name,
 }
 
 int
-store_domain_get(struct store *st, const char *id, struct store_domain *out)
+sq_store_domain_get(struct sq_store *st, const char *id, struct store_domain *out)
 {
 	const char *p[] = { id };
 
@@ -215,7 +215,7 @@ store_domain_get(struct store *st, const char *id, struct store_domain *out)
 }
 
 int
-store_domain_list(struct store *st, struct store_domain **out, size_t *n)
+sq_store_domain_list(struct sq_store *st, struct store_domain **out, size_t *n)
 {
 	return sq_list(st, "SELECT id, name FROM domains "
 	    "ORDER BY created_ms, id", NULL, 0,
@@ -244,7 +244,7 @@ project_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_project_create(struct store *st, const char *domain_id,
+sq_store_project_create(struct sq_store *st, const char *domain_id,
     const char *name, struct store_project *out)
 {
 	struct project_arg a;
@@ -260,7 +260,7 @@ store_project_create(struct store *st, const char *domain_id,
 }
 
 int
-store_project_list(struct store *st, const char *domain_id,
+sq_store_project_list(struct sq_store *st, const char *domain_id,
     struct store_project **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -271,7 +271,7 @@ store_project_list(struct store *st, const char *domain_id,
 }
 
 int
-store_project_get(struct store *st, const char *id, struct store_project *out)
+sq_store_project_get(struct sq_store *st, const char *id, struct store_project *out)
 {
 	const char *p[] = { id };
 
@@ -280,7 +280,7 @@ store_project_get(struct store *st, const char *id, struct store_project *out)
 }
 
 int
-store_project_by_name(struct store *st, const char *domain_id,
+sq_store_project_by_name(struct sq_store *st, const char *domain_id,
     const char *name, struct store_project *out)
 {
 	const char *p[] = { domain_id, name };

@@ -47,7 +47,7 @@ group_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_group_create(struct store *st, const char *domain_id, const char *name,
+sq_store_group_create(struct sq_store *st, const char *domain_id, const char *name,
     struct store_group *out)
 {
 	struct group_arg a;
@@ -63,7 +63,7 @@ store_group_create(struct store *st, const char *domain_id, const char *name,
 }
 
 int
-store_group_by_name(struct store *st, const char *domain_id,
+sq_store_group_by_name(struct sq_store *st, const char *domain_id,
     const char *name, struct store_group *out)
 {
 	const char *p[] = { domain_id, name };
@@ -73,7 +73,7 @@ store_group_by_name(struct store *st, const char *domain_id,
 }
 
 int
-store_group_list(struct store *st, const char *domain_id,
+sq_store_group_list(struct sq_store *st, const char *domain_id,
     struct store_group **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -127,7 +127,7 @@ member_remove_op(struct sq_conn *c, struct sq_op *op)
 
 /* Run a membership change (member_add_op, member_remove_op). */
 static int
-membership(struct store *st, sq_op_fn fn, const char *action,
+membership(struct sq_store *st, sq_op_fn fn, const char *action,
     const char *group_id, const char *user_id)
 {
 	struct group_arg a;
@@ -139,7 +139,7 @@ membership(struct store *st, sq_op_fn fn, const char *action,
 }
 
 int
-store_group_add_user(struct store *st, const char *group_id,
+sq_store_group_add_user(struct sq_store *st, const char *group_id,
     const char *user_id)
 {
 	return membership(st, member_add_op, "iam:groups:addUser", group_id,
@@ -147,7 +147,7 @@ store_group_add_user(struct store *st, const char *group_id,
 }
 
 int
-store_group_remove_user(struct store *st, const char *group_id,
+sq_store_group_remove_user(struct sq_store *st, const char *group_id,
     const char *user_id)
 {
 	return membership(st, member_remove_op, "iam:groups:removeUser",

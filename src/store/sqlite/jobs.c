@@ -272,7 +272,7 @@ create_finish(struct sq_async *a)
 }
 
 int
-store_job_create_async(struct store *st, const struct store_actor *actor,
+sq_store_job_create_async(struct sq_store *st, const struct store_actor *actor,
     const struct store_job_in *in, char **body, store_done_fn done,
     void *arg)
 {
@@ -360,7 +360,7 @@ job_sub_jobs(struct sq_conn *c, const char *project_id, const char *job_id,
 }
 
 int
-store_job_show(struct store *st, const char *project_id, const char *job_id,
+sq_store_job_show(struct sq_store *st, const char *project_id, const char *job_id,
     store_job_cb jcb, store_sub_job_cb scb, void *arg)
 {
 	struct sq_conn *c;
@@ -478,7 +478,7 @@ struct retry_async {
 };
 
 int
-store_job_retry_async(struct store *st, const struct store_actor *actor,
+sq_store_job_retry_async(struct sq_store *st, const struct store_actor *actor,
     const char *project_id, const char *job_id, struct wj_errinfo *ei,
     store_done_fn done, void *arg)
 {
@@ -503,7 +503,7 @@ text_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-store_sub_job_project(struct store *st, const char *domain_id,
+sq_store_sub_job_project(struct sq_store *st, const char *domain_id,
     const char *sub_job_id, char project_id[WJ_ID_LEN + 1])
 {
 	const char *p[] = { sub_job_id, domain_id };
@@ -518,7 +518,7 @@ store_sub_job_project(struct store *st, const char *domain_id,
 }
 
 int
-store_sub_job_job(struct store *st, const char *project_id,
+sq_store_sub_job_job(struct sq_store *st, const char *project_id,
     const char *sub_job_id, char job_id[WJ_ID_LEN + 1])
 {
 	const char *p[] = { project_id, sub_job_id };

@@ -209,7 +209,7 @@ list_page(struct sq_conn *c, const struct norm_filter *n, int64_t limit,
 }
 
 int
-store_sub_jobs_list(struct store *st, const struct store_list_filter *f,
+sq_store_sub_jobs_list(struct sq_store *st, const struct store_list_filter *f,
     int64_t *total, store_sub_job_cb cb, void *arg)
 {
 	struct norm_filter n;
@@ -237,7 +237,7 @@ store_sub_jobs_list(struct store *st, const struct store_list_filter *f,
 /* ---- observability ------------------------------------------------------- */
 
 int
-store_count_by_status(struct store *st, int64_t out[JOB_STATUS_COUNT])
+sq_store_count_by_status(struct sq_store *st, int64_t out[JOB_STATUS_COUNT])
 {
 	sqlite3_stmt *s = NULL;
 	struct sq_conn *c;

@@ -62,7 +62,7 @@ policy_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_policy_create(struct store *st, const char *domain_id, const char *name,
+sq_store_policy_create(struct sq_store *st, const char *domain_id, const char *name,
     const char *document, struct store_policy *out)
 {
 	struct policy_arg a;
@@ -102,7 +102,7 @@ policy_system_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_policy_put_system(struct store *st, const char *name,
+sq_store_policy_put_system(struct sq_store *st, const char *name,
     const char *document)
 {
 	struct policy_arg a;
@@ -115,7 +115,7 @@ store_policy_put_system(struct store *st, const char *name,
 }
 
 int
-store_policy_by_name(struct store *st, const char *domain_id,
+sq_store_policy_by_name(struct sq_store *st, const char *domain_id,
     const char *name, struct store_policy *out)
 {
 	const char *p[] = { name, domain_id };
@@ -126,7 +126,7 @@ store_policy_by_name(struct store *st, const char *domain_id,
 }
 
 int
-store_policy_list(struct store *st, const char *domain_id,
+sq_store_policy_list(struct sq_store *st, const char *domain_id,
     struct store_policy **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -200,7 +200,7 @@ attachment_op(struct sq_conn *c, struct sq_op *op)
 }
 
 static int
-attachment(struct store *st, int attach, const char *action,
+attachment(struct sq_store *st, int attach, const char *action,
     const char *domain_id, const char *policy_id, int ptype,
     const char *principal_id, const char *project_id)
 {
@@ -218,7 +218,7 @@ attachment(struct store *st, int attach, const char *action,
 }
 
 int
-store_policy_attach(struct store *st, const char *domain_id,
+sq_store_policy_attach(struct sq_store *st, const char *domain_id,
     const char *policy_id, int ptype, const char *principal_id,
     const char *project_id)
 {
@@ -227,7 +227,7 @@ store_policy_attach(struct store *st, const char *domain_id,
 }
 
 int
-store_policy_detach(struct store *st, const char *domain_id,
+sq_store_policy_detach(struct sq_store *st, const char *domain_id,
     const char *policy_id, int ptype, const char *principal_id,
     const char *project_id)
 {
@@ -253,7 +253,7 @@ attachment_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-store_attachment_list(struct store *st, const char *domain_id,
+sq_store_attachment_list(struct sq_store *st, const char *domain_id,
     struct store_attachment **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -299,7 +299,7 @@ policy_ref_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-store_user_policies(struct store *st, const char *user_id,
+sq_store_user_policies(struct sq_store *st, const char *user_id,
     const char *project_id, store_policy_cb cb, void *arg)
 {
 	struct policies_walk w = { cb, arg };

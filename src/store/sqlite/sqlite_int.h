@@ -28,7 +28,7 @@
 
 #include <sqlite3.h>
 
-#include "../store.h"
+#include "../engine.h"
 #include "../../util/buf.h"
 #include "../../util/perthread.h"
 
@@ -77,7 +77,7 @@ struct sq_slot {
 };
 
 struct sq_conn {
-	struct store	*store;
+	struct sq_store	*store;
 	sqlite3		*db;
 	struct sq_slot	 slot[SQ_STMT_CACHE];
 	uint64_t	 tick;
@@ -122,7 +122,7 @@ struct sq_coldwin {
 	long	start_blocks;
 };
 
-struct store {
+struct sq_store {
 	char		*path;
 	int		 readonly;
 	int		 max_attempts;
@@ -178,7 +178,7 @@ struct store {
 
 /* Open a connection to st's file: a reader (query_only) or, with writer,
  * one for the writer thread or the checkpointer. */
-int	sq_conn_open(struct store *, int writer, struct sq_conn **) WJ_WUR;
+int	sq_conn_open(struct sq_store *, int writer, struct sq_conn **) WJ_WUR;
 void	sq_conn_close(struct sq_conn *);
 /* Run sql (one or more statements, no parameters). */
 int	sq_exec(struct sq_conn *, const char *sql) WJ_WUR;
@@ -200,7 +200,7 @@ int	sq_fail(struct sq_conn *, int rc, const char *what);
 #define SQ_COLD_WINDOW_US	1000000
 #define SQ_COLD_MIN_KB		1024
 /* (writer.c, which keeps the writer's window) */
-int	sq_cold(struct store *);
+int	sq_cold(struct sq_store *);
 /* Start a window: the thread's ru_inblock (512-byte blocks) at now_us. */
 void	sq_cold_start(struct sq_coldwin *, long blocks, int64_t now_us);
 /* 1 if blocks, seen at now_us, make the window's reads reach
@@ -209,7 +209,7 @@ void	sq_cold_start(struct sq_coldwin *, long blocks, int64_t now_us);
 int	sq_cold_step(struct sq_coldwin *, long blocks, int64_t now_us);
 
 /* This thread's read connection, opened on first use. */
-int	sq_reader(struct store *, struct sq_conn **) WJ_WUR;
+int	sq_reader(struct sq_store *, struct sq_conn **) WJ_WUR;
 /* Reads of several statements share one snapshot; nests. */
 int	sq_read_begin(struct sq_conn *) WJ_WUR;
 /* End the read transaction; returns r (or the COMMIT error if r is 0). */
@@ -253,18 +253,18 @@ int	sq_copy(char *dst, size_t size, const char *src) WJ_WUR;
 /* ---- writer.c: the writer, the syncer, the checkpointer ----------------- */
 
 /* Start the writer, syncer and checkpointer threads (store_open). */
-int	sq_writer_start(struct store *) WJ_WUR;
+int	sq_writer_start(struct sq_store *) WJ_WUR;
 /* Drain the queue and stop them (store_close). */
-void	sq_writer_stop(struct store *);
+void	sq_writer_stop(struct sq_store *);
 
 /* Queue op, wait for its batch to commit; returns op->result. */
-int	sq_submit(struct store *, struct sq_op *) WJ_WUR;
+int	sq_submit(struct sq_store *, struct sq_op *) WJ_WUR;
 /*
  * Queue op (with op->on_done set) and return at once: 0 when queued,
  * and then on_done runs exactly once, after the batch commits; else the
  * error, and on_done never runs.
  */
-int	sq_submit_async(struct store *, struct sq_op *) WJ_WUR;
+int	sq_submit_async(struct sq_store *, struct sq_op *) WJ_WUR;
 /* ---- audit.c: the op envelope and its audit row ------------------------- */
 
 /*
@@ -284,7 +284,7 @@ struct sq_async {
  * on the syncer thread; a is freed.  Any other return: nothing was
  * queued, finish ran with that error, a is freed, done never runs.
  */
-int	sq_submit_done(struct store *, struct sq_async *a,
+int	sq_submit_done(struct sq_store *, struct sq_async *a,
 	    void (*finish)(struct sq_async *), store_done_fn done, void *arg)
 	    WJ_WUR;
 
@@ -368,11 +368,11 @@ typedef int (*sq_row_fn)(sqlite3_stmt *, void *arg);
  * thread's reader; fn gets every row.  WJ_ERR_NOT_FOUND when want_row
  * and there is none.
  */
-int	sq_rows(struct store *, const char *sql, const char *const *p, int np,
+int	sq_rows(struct sq_store *, const char *sql, const char *const *p, int np,
 	    int want_row, sq_row_fn fn, void *arg) WJ_WUR;
 /* The one row of sql into out (WJ_ERR_NOT_FOUND without one); the
  * text parameters p[0..np) must not be NULL (WJ_ERR_INVALID). */
-int	sq_one(struct store *, const char *sql, const char *const *p, int np,
+int	sq_one(struct sq_store *, const char *sql, const char *const *p, int np,
 	    sq_row_fn row, void *out) WJ_WUR;
 /*
  * Copy the text columns col, col + 1, ... into the (char *dst, size_t
@@ -385,7 +385,7 @@ int	sq_cols(sqlite3_stmt *, int col, ...) WJ_WUR;
 #define SQ_END		((char *)NULL)
 /* Run fn as one write through the writer, audited with action unless it
  * is NULL; returns the op's result. */
-int	sq_write(struct store *, sq_op_fn fn, void *arg, const char *action)
+int	sq_write(struct sq_store *, sq_op_fn fn, void *arg, const char *action)
 	    WJ_WUR;
 
 /* A growing array of fixed-size items (the list functions' results). */
@@ -405,7 +405,7 @@ int	sq_vec_out(int r, struct sq_vec *, void *out, size_t *n) WJ_WUR;
  * malloc'd array of *n items of size bytes, each filled by row, in *out
  * (a pointer to the array pointer).
  */
-int	sq_list(struct store *, const char *sql, const char *const *p, int np,
+int	sq_list(struct sq_store *, const char *sql, const char *const *p, int np,
 	    size_t size, sq_row_fn row, void *out, size_t *n) WJ_WUR;
 
 /* ---- the entity files' shared checks ------------------------------------ */

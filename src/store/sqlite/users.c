@@ -143,7 +143,7 @@ user_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_create(struct store *st, const char *domain_id, const char *name,
+sq_store_user_create(struct sq_store *st, const char *domain_id, const char *name,
     const char *password_hash, struct store_user *out)
 {
 	struct user_arg a;
@@ -159,14 +159,14 @@ store_user_create(struct store *st, const char *domain_id, const char *name,
 		return r;
 	if (out != NULL) {
 		*out = a.u;
-		if (store_domain_get(st, domain_id, &d) == 0)
+		if (sq_store_domain_get(st, domain_id, &d) == 0)
 			memcpy(out->domain_name, d.name, sizeof(d.name));
 	}
 	return 0;
 }
 
 int
-store_user_by_name(struct store *st, const char *domain_id, const char *name,
+sq_store_user_by_name(struct sq_store *st, const char *domain_id, const char *name,
     struct store_user *out)
 {
 	struct store_user u;
@@ -183,7 +183,7 @@ store_user_by_name(struct store *st, const char *domain_id, const char *name,
 }
 
 int
-store_user_list(struct store *st, const char *domain_id,
+sq_store_user_list(struct sq_store *st, const char *domain_id,
     struct store_user **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -194,7 +194,7 @@ store_user_list(struct store *st, const char *domain_id,
 }
 
 int
-store_user_auth_get(struct store *st, const char *user_id,
+sq_store_user_auth_get(struct sq_store *st, const char *user_id,
     struct store_user_auth *out)
 {
 	const char *p[] = { user_id };
@@ -206,7 +206,7 @@ store_user_auth_get(struct store *st, const char *user_id,
 }
 
 int
-store_user_auth_by_name(struct store *st, const char *domain_id,
+sq_store_user_auth_by_name(struct sq_store *st, const char *domain_id,
     const char *name, struct store_user_auth *out)
 {
 	const char *p[] = { domain_id, name };
@@ -235,7 +235,7 @@ user_enable_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_set_enabled(struct store *st, const char *user_id, int enabled)
+sq_store_user_set_enabled(struct sq_store *st, const char *user_id, int enabled)
 {
 	struct user_arg a;
 
@@ -261,7 +261,7 @@ user_password_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_set_password(struct store *st, const char *user_id,
+sq_store_user_set_password(struct sq_store *st, const char *user_id,
     const char *password_hash)
 {
 	struct user_arg a;
@@ -310,7 +310,7 @@ login_finish(struct sq_async *a)
 
 /* Queue fn with a copy of *arg (not audited: logins are not changes). */
 static int
-login_queue(struct store *st, sq_op_fn fn, const struct user_arg *arg,
+login_queue(struct sq_store *st, sq_op_fn fn, const struct user_arg *arg,
     int *locked, store_done_fn done, void *darg)
 {
 	struct login_async *l;
@@ -324,7 +324,7 @@ login_queue(struct store *st, sq_op_fn fn, const struct user_arg *arg,
 }
 
 int
-store_user_login_failed_async(struct store *st, const char *user_id,
+sq_store_user_login_failed_async(struct sq_store *st, const char *user_id,
     int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
     store_done_fn done, void *arg)
 {
@@ -350,7 +350,7 @@ login_ok_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_login_ok_async(struct store *st, const char *user_id,
+sq_store_user_login_ok_async(struct sq_store *st, const char *user_id,
     store_done_fn done, void *arg)
 {
 	struct user_arg a;
@@ -372,7 +372,7 @@ user_unlock_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_user_unlock(struct store *st, const char *user_id)
+sq_store_user_unlock(struct sq_store *st, const char *user_id)
 {
 	struct user_arg a;
 
@@ -412,7 +412,7 @@ key_create_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_key_create(struct store *st, const char *user_id, const char *ak,
+sq_store_key_create(struct sq_store *st, const char *user_id, const char *ak,
     const uint8_t *sk_sealed, size_t sk_sealed_len)
 {
 	struct key_arg a = { user_id, ak, sk_sealed, sk_sealed_len, 1, 0 };
@@ -423,7 +423,7 @@ store_key_create(struct store *st, const char *user_id, const char *ak,
 }
 
 int
-store_key_list(struct store *st, const char *domain_id,
+sq_store_key_list(struct sq_store *st, const char *domain_id,
     struct store_key **out, size_t *n)
 {
 	const char *p[] = { domain_id };
@@ -443,7 +443,7 @@ key_enable_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_key_set_enabled(struct store *st, const char *ak, int enabled)
+sq_store_key_set_enabled(struct sq_store *st, const char *ak, int enabled)
 {
 	struct key_arg a = { NULL, ak, NULL, 0, enabled, 0 };
 
@@ -453,7 +453,7 @@ store_key_set_enabled(struct store *st, const char *ak, int enabled)
 }
 
 int
-store_key_get(struct store *st, const char *ak, struct store_key *out)
+sq_store_key_get(struct sq_store *st, const char *ak, struct store_key *out)
 {
 	const char *p[] = { ak };
 
@@ -480,7 +480,7 @@ struct key_lock_async {
 };
 
 int
-store_key_lock_async(struct store *st, const char *ak, int64_t until_ms,
+sq_store_key_lock_async(struct sq_store *st, const char *ak, int64_t until_ms,
     store_done_fn done, void *arg)
 {
 	struct key_lock_async *l;
@@ -506,7 +506,7 @@ key_unlock_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_key_unlock(struct store *st, const char *ak, int64_t now_ms)
+sq_store_key_unlock(struct sq_store *st, const char *ak, int64_t now_ms)
 {
 	struct key_arg a = { NULL, ak, NULL, 0, 0, now_ms };
 
@@ -588,7 +588,7 @@ reseal_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_reseal_secrets(struct store *st, store_reseal_fn fn, void *arg,
+sq_store_reseal_secrets(struct sq_store *st, store_reseal_fn fn, void *arg,
     int64_t *n)
 {
 	struct reseal_arg ra = { fn, arg, 0 };

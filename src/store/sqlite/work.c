@@ -114,16 +114,6 @@ pack_finish(struct pack *p, struct store_claimed *out)
 	pack_free(p);
 }
 
-void
-store_claimed_free(struct store_claimed *c)
-{
-	if (c == NULL)
-		return;
-	free(c->v);
-	free(c->arena);
-	memset(c, 0, sizeof(*c));
-}
-
 /* ---- claim --------------------------------------------------------------- */
 
 /*
@@ -278,7 +268,7 @@ claim_in_valid(const struct store_claim_in *in)
 
 /* Whether anything waits for this caller (on the reader, no lock). */
 static int
-claim_any(struct store *st, const struct store_claim_in *in, int *any)
+claim_any(struct sq_store *st, const struct store_claim_in *in, int *any)
 {
 	struct sq_conn *c;
 	int64_t rid;
@@ -310,7 +300,7 @@ claim_finish(struct sq_async *a)
 }
 
 int
-store_claim_async(struct store *st, const struct store_actor *actor,
+sq_store_claim_async(struct sq_store *st, const struct store_actor *actor,
     const struct store_claim_in *in, struct store_claimed *out,
     store_done_fn done, void *arg)
 {
@@ -446,7 +436,7 @@ beat_new(const char *domain_id, const char *sub_job_id, const char *lease_id,
 }
 
 int
-store_heartbeat_async(struct store *st, const char *domain_id,
+sq_store_heartbeat_async(struct sq_store *st, const char *domain_id,
     const char *sub_job_id, const char *lease_id, int process,
     int64_t *lease_expires_ms, store_done_fn done, void *arg)
 {
@@ -492,7 +482,7 @@ finish_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-store_finish_async(struct store *st, const struct store_actor *actor,
+sq_store_finish_async(struct sq_store *st, const struct store_actor *actor,
     const char *domain_id, const char *sub_job_id, const char *lease_id,
     int status, const char *error_code, const char *fail_reason,
     const char *host, store_done_fn done, void *arg)
@@ -553,7 +543,7 @@ reap_op(struct sq_conn *c, struct sq_op *op)
 
 /* Whether any lease expired before now (on the reader, no lock). */
 static int
-reap_any(struct store *st, int64_t now, int *any)
+reap_any(struct sq_store *st, int64_t now, int *any)
 {
 	struct sq_conn *c;
 	int r;
@@ -566,7 +556,7 @@ reap_any(struct store *st, int64_t now, int *any)
 }
 
 int
-store_reap(struct store *st, int64_t now_ms, int64_t *n)
+sq_store_reap(struct sq_store *st, int64_t now_ms, int64_t *n)
 {
 	struct reap_arg a = { now_ms, st->max_attempts, 0 };
 	struct sq_op op;

@@ -91,7 +91,7 @@ batch_fail(struct sq_op *batch, int r)
 
 /* Returns 1 when the batch committed. */
 static int
-batch_run(struct store *st, struct sq_op *batch)
+batch_run(struct sq_store *st, struct sq_op *batch)
 {
 	struct sq_conn *c = st->wconn;
 	struct sq_op *op;
@@ -126,7 +126,7 @@ batch_run(struct store *st, struct sq_op *batch)
  * dropped while asynchronous completions run: they may free their op).
  */
 static void
-complete(struct store *st, struct sq_op *batch)
+complete(struct sq_store *st, struct sq_op *batch)
 {
 	struct sq_op *op, *next, *async = NULL, **atail = &async;
 
@@ -154,7 +154,7 @@ complete(struct store *st, struct sq_op *batch)
 
 /* Hand a run batch to the syncer (or, without one, answer it now). */
 static void
-finish_batch(struct store *st, struct sq_op *batch, int committed)
+finish_batch(struct sq_store *st, struct sq_op *batch, int committed)
 {
 	struct sq_op *last;
 
@@ -201,7 +201,7 @@ sq_cold_step(struct sq_coldwin *w, long blocks, int64_t now_us)
 
 /* After a batch, on the writer thread: has it been reading from the disk? */
 static void
-note_cold(struct store *st)
+note_cold(struct sq_store *st)
 {
 	struct rusage ru;
 	int64_t now = wj_mono_us();
@@ -213,7 +213,7 @@ note_cold(struct store *st)
 }
 
 int
-sq_cold(struct store *st)
+sq_cold(struct sq_store *st)
 {
 	return wj_mono_us() < __atomic_load_n(&st->cold_until_us,
 	    __ATOMIC_RELAXED);
@@ -224,7 +224,7 @@ sq_cold(struct store *st)
  * the first one that runs alone; that one, when it is first, by itself.
  */
 static struct sq_op *
-take_batch(struct store *st)
+take_batch(struct sq_store *st)
 {
 	struct sq_op *batch = st->qhead, *last = batch;
 	size_t n = 1;
@@ -245,7 +245,7 @@ take_batch(struct store *st)
 static void *
 writer_main(void *arg)
 {
-	struct store *st = arg;
+	struct sq_store *st = arg;
 	struct sq_op *batch;
 	struct rusage ru;
 	int ok;
@@ -280,7 +280,7 @@ writer_main(void *arg)
  * any process closes; ours stay open, but a restore could replace it).
  */
 static int
-wal_sync(struct store *st)
+wal_sync(struct sq_store *st)
 {
 	struct stat sb, fb;
 
@@ -309,7 +309,7 @@ wal_sync(struct store *st)
 static void *
 syncer_main(void *arg)
 {
-	struct store *st = arg;
+	struct sq_store *st = arg;
 	struct sq_op *list;
 	uint64_t upto;
 	int need, r;
@@ -350,7 +350,7 @@ syncer_main(void *arg)
  * and every transaction before a completed fdatasync is in that prefix.)
  */
 static void
-syncer_start(struct store *st)
+syncer_start(struct sq_store *st)
 {
 	if (pthread_create(&st->syncer, NULL, syncer_main, st) != 0)
 		return;
@@ -361,7 +361,7 @@ syncer_start(struct store *st)
 
 /* Append op to the queue; with the lock held.  0 or WJ_ERR_UNAVAILABLE. */
 static int
-enqueue(struct store *st, struct sq_op *op)
+enqueue(struct sq_store *st, struct sq_op *op)
 {
 	if (st->stop || st->qlen >= st->queue_max)
 		return WJ_ERR_UNAVAILABLE;
@@ -376,7 +376,7 @@ enqueue(struct store *st, struct sq_op *op)
 }
 
 int
-sq_submit_async(struct store *st, struct sq_op *op)
+sq_submit_async(struct sq_store *st, struct sq_op *op)
 {
 	int r;
 
@@ -392,7 +392,7 @@ sq_submit_async(struct store *st, struct sq_op *op)
 }
 
 int
-sq_submit(struct store *st, struct sq_op *op)
+sq_submit(struct sq_store *st, struct sq_op *op)
 {
 	if (!st->writer_running)
 		return WJ_ERR_UNAVAILABLE;	/* readonly store */
@@ -432,7 +432,7 @@ async_done(struct sq_op *op)
 }
 
 int
-sq_submit_done(struct store *st, struct sq_async *a,
+sq_submit_done(struct sq_store *st, struct sq_async *a,
     void (*finish)(struct sq_async *), store_done_fn done, void *arg)
 {
 	int r;
@@ -463,7 +463,7 @@ sq_submit_done(struct store *st, struct sq_async *a,
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
-	struct store *st = arg;
+	struct sq_store *st = arg;
 
 	if (pages >= SQ_CKPT_HARD_PAGES || !st->ckpt_running) {
 		if (pages >= SQ_CKPT_PAGES)
@@ -491,7 +491,7 @@ int64_t sq_test_idle_us;
  * left and cuts the file to zero bytes.
  */
 static void
-ckpt_idle(struct store *st)
+ckpt_idle(struct sq_store *st)
 {
 	struct stat sb;
 	int rc;
@@ -507,7 +507,7 @@ ckpt_idle(struct store *st)
 /* Wait (mu held) until a checkpoint is wanted, the store stops or
  * SQ_IDLE_US pass; returns 1 for the last. */
 static int
-ckpt_wait(struct store *st)
+ckpt_wait(struct sq_store *st)
 {
 	int64_t t = __atomic_load_n(&sq_test_idle_us, __ATOMIC_RELAXED);
 	int64_t us = t > 0 ? t : SQ_IDLE_US;
@@ -523,7 +523,7 @@ ckpt_wait(struct store *st)
 static void *
 ckpt_main(void *arg)
 {
-	struct store *st = arg;
+	struct sq_store *st = arg;
 	uint64_t seen = 0;	/* st->batches at the last idle tick */
 	int rc;
 
@@ -556,7 +556,7 @@ ckpt_main(void *arg)
 
 /* Start the checkpointer; without it the writer checkpoints itself. */
 static void
-ckpt_start(struct store *st)
+ckpt_start(struct sq_store *st)
 {
 	sqlite3_wal_hook(st->wconn->db, wal_hook, st);
 	if (sq_conn_open(st, 1, &st->cconn) != 0)
@@ -572,7 +572,7 @@ ckpt_start(struct store *st)
 /* ---- start and stop ---------------------------------------------------- */
 
 int
-sq_writer_start(struct store *st)
+sq_writer_start(struct sq_store *st)
 {
 	syncer_start(st);
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
@@ -584,7 +584,7 @@ sq_writer_start(struct store *st)
 
 /* Set *flag (and clear *paused) under the lock, wake cv, wait for t. */
 static void
-stop_thread(struct store *st, int *flag, int *paused, pthread_cond_t *cv,
+stop_thread(struct sq_store *st, int *flag, int *paused, pthread_cond_t *cv,
     pthread_t t)
 {
 	pthread_mutex_lock(&st->mu);
@@ -597,7 +597,7 @@ stop_thread(struct store *st, int *flag, int *paused, pthread_cond_t *cv,
 }
 
 void
-sq_writer_stop(struct store *st)
+sq_writer_stop(struct sq_store *st)
 {
 	/* The writer drains the queue before it exits; then the syncer
 	 * answers what the writer left it. */

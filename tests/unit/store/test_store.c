@@ -1307,14 +1307,14 @@ test_cold_cache_detected(void **state)
 	if (evict_file(f->s.path) != 0)
 		skip();		/* tmpfs and the like: nothing to read */
 	assert_int_equal(fx_open(f, 0, 0, 0), 0);
-	assert_false(sq_cold(f->s.st));
+	assert_false(sq_cold(f->s.st->sq));
 	for (i = 0; i < 25; i++) {
 		for (j = 0; j < 10; j++)
 			del[j] = first[i * 10 + j];
 		assert_int_equal(store_sub_jobs_delete(f->s.st, &actor, f->s.p.id,
 		    del, 10, &ei), WJ_ERR_INVALID);
 	}
-	assert_true(sq_cold(f->s.st));
+	assert_true(sq_cold(f->s.st->sq));
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 10000);
 }
 
@@ -1565,9 +1565,9 @@ wait_queued(struct store *st, size_t n)
 {
 	int i;
 
-	for (i = 0; i < 5000 && sq_test_queued(st) < n; i++)
+	for (i = 0; i < 5000 && sq_test_queued(st->sq) < n; i++)
 		usleep(1000);
-	assert_int_equal(sq_test_queued(st), n);
+	assert_int_equal(sq_test_queued(st->sq), n);
 }
 
 static void
@@ -1588,7 +1588,7 @@ test_group_commit_one_op_fails(void **state)
 	strcpy(lease[1], got.v[1].lease_id);
 	store_claimed_free(&got);
 
-	sq_test_pause(f->s.st, 1);
+	sq_test_pause(f->s.st->sq, 1);
 	memset(&del, 0, sizeof(del));
 	memset(&fin, 0, sizeof(fin));
 	memset(&cre, 0, sizeof(cre));
@@ -1610,14 +1610,14 @@ test_group_commit_one_op_fails(void **state)
 	wait_queued(f->s.st, 2);
 	bg_start(&cre);
 	wait_queued(f->s.st, 3);
-	before = sq_test_batches(f->s.st);
-	sq_test_pause(f->s.st, 0);
+	before = sq_test_batches(f->s.st->sq);
+	sq_test_pause(f->s.st->sq, 0);
 	pthread_join(fin.t, NULL);
 	pthread_join(del.t, NULL);
 	pthread_join(cre.t, NULL);
 	/* One transaction for all three, on disk before any answer. */
-	assert_int_equal(sq_test_batches(f->s.st), before + 1);
-	assert_true(sq_test_synced(f->s.st) >= before + 1);
+	assert_int_equal(sq_test_batches(f->s.st->sq), before + 1);
+	assert_true(sq_test_synced(f->s.st->sq) >= before + 1);
 	assert_int_equal(fin.r, 0);
 	assert_int_equal(del.r, WJ_ERR_INVALID);
 	assert_non_null(strstr(del.ei.detail, "is RUNNING"));
@@ -1657,7 +1657,7 @@ bg_alone(struct bg *b)
 
 	sq_op_init(&op, alone_op, b, 1, &actor, "test:alone", b->f->s.p.id);
 	op.alone = 1;
-	r = sq_submit(b->f->s.st, &op);
+	r = sq_submit(b->f->s.st->sq, &op);
 	sq_op_clear(&op);
 	return r;
 }
@@ -1682,7 +1682,7 @@ test_op_alone(void **state)
 	alone[0].fn = alone[1].fn = bg_alone;
 	alone[0].f = alone[1].f = f;
 	alone[0].n = 1;			/* fails */
-	sq_test_pause(f->s.st, 1);
+	sq_test_pause(f->s.st->sq, 1);
 	bg_start(&cre[0]);
 	wait_queued(f->s.st, 1);
 	bg_start(&cre[1]);
@@ -1691,13 +1691,13 @@ test_op_alone(void **state)
 	wait_queued(f->s.st, 3);
 	bg_start(&cre[2]);
 	wait_queued(f->s.st, 4);
-	before = sq_test_batches(f->s.st);
-	sq_test_pause(f->s.st, 0);
+	before = sq_test_batches(f->s.st->sq);
+	sq_test_pause(f->s.st->sq, 0);
 	for (i = 0; i < 3; i++)
 		pthread_join(cre[i].t, NULL);
 	pthread_join(alone[0].t, NULL);
 	/* create+create | alone (rolled back, then its audit row) | create */
-	assert_int_equal(sq_test_batches(f->s.st), before + 3);
+	assert_int_equal(sq_test_batches(f->s.st->sq), before + 3);
 	assert_int_equal(alone[0].r, WJ_ERR_INVALID);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(cre[i].r, 0);
@@ -1807,24 +1807,24 @@ test_answer_waits_for_sync(void **state)
 	cre.fn = bg_create;
 	cre.f = f;
 	cre.r = 1;
-	before = sq_test_batches(f->s.st);
-	sq_test_pause_sync(f->s.st, 1);
+	before = sq_test_batches(f->s.st->sq);
+	sq_test_pause_sync(f->s.st->sq, 1);
 	bg_start(&cre);
-	for (i = 0; i < 5000 && sq_test_batches(f->s.st) == before; i++)
+	for (i = 0; i < 5000 && sq_test_batches(f->s.st->sq) == before; i++)
 		usleep(1000);
-	assert_int_equal(sq_test_batches(f->s.st), before + 1);
-	assert_true(sq_test_synced(f->s.st) < before + 1);
+	assert_int_equal(sq_test_batches(f->s.st->sq), before + 1);
+	assert_true(sq_test_synced(f->s.st->sq) < before + 1);
 	usleep(50 * 1000);
 	/* Committed (a reader sees it), not answered. */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM jobs"), 1);
 	assert_int_equal(cre.r, 1);
 	assert_null(cre.body);
-	sq_test_pause_sync(f->s.st, 0);
+	sq_test_pause_sync(f->s.st->sq, 0);
 	pthread_join(cre.t, NULL);
 	assert_int_equal(cre.r, 0);
 	assert_non_null(cre.body);
 	free(cre.body);
-	assert_int_equal(sq_test_synced(f->s.st), before + 1);
+	assert_int_equal(sq_test_synced(f->s.st->sq), before + 1);
 }
 
 static void
@@ -1836,7 +1836,7 @@ test_queue_full_is_unavailable(void **state)
 
 	store_close(f->s.st);
 	assert_int_equal(fx_open(f, 0, 2, 0), 0);
-	sq_test_pause(f->s.st, 1);
+	sq_test_pause(f->s.st->sq, 1);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.fn = b.fn = bg_project;
@@ -1849,7 +1849,7 @@ test_queue_full_is_unavailable(void **state)
 	/* Full: refused at once, without waiting for the writer. */
 	assert_int_equal(store_project_create(f->s.st, f->s.d.id, "qc", &p),
 	    WJ_ERR_UNAVAILABLE);
-	sq_test_pause(f->s.st, 0);
+	sq_test_pause(f->s.st->sq, 0);
 	pthread_join(a.t, NULL);
 	pthread_join(b.t, NULL);
 	assert_int_equal(a.r, 0);
@@ -1869,7 +1869,7 @@ test_busy_is_unavailable(void **state)
 	int64_t t0;
 
 	mk_job(f, f->s.p.id, "createDesktops", 2, NULL, job, NULL);
-	assert_int_equal(sq_test_busy_timeout(f->s.st, 100), 0);
+	assert_int_equal(sq_test_busy_timeout(f->s.st->sq, 100), 0);
 	/* Another process holds the write lock. */
 	db = db_open(f);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
@@ -1891,7 +1891,7 @@ test_busy_is_unavailable(void **state)
 	sqlite3_close(db);
 	assert_int_equal(store_job_create(f->s.st, &actor, &in, &body), 0);
 	free(body);
-	assert_int_equal(sq_test_busy_timeout(f->s.st, SQ_BUSY_TIMEOUT_MS), 0);
+	assert_int_equal(sq_test_busy_timeout(f->s.st->sq, SQ_BUSY_TIMEOUT_MS), 0);
 	check_counts(f);
 }
 

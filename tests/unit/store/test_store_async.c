@@ -144,8 +144,8 @@ test_async_delete_group_commit(void **state)
 	b.n = 2;
 	c.ids[0] = ids[2];
 	c.n = 1;
-	sq_test_pause(f->s.st, 1);
-	before = sq_test_batches(f->s.st);
+	sq_test_pause(f->s.st->sq, 1);
+	before = sq_test_batches(f->s.st->sq);
 	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    a.ids, a.n, &a.ei, done, &a), 0);
 	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
@@ -153,12 +153,12 @@ test_async_delete_group_commit(void **state)
 	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    c.ids, c.n, &c.ei, done, &c), 0);
 	/* Queued, and nobody waits for them. */
-	assert_int_equal(sq_test_queued(f->s.st), 3);
+	assert_int_equal(sq_test_queued(f->s.st->sq), 3);
 	assert_int_equal(a.calls + b.calls + c.calls, 0);
-	sq_test_pause(f->s.st, 0);
+	sq_test_pause(f->s.st->sq, 0);
 	wait_calls(all, 3);
 	/* One transaction for the three; each answered once. */
-	assert_int_equal(sq_test_batches(f->s.st), before + 1);
+	assert_int_equal(sq_test_batches(f->s.st->sq), before + 1);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(c.calls, 1);
@@ -212,7 +212,7 @@ test_async_delete_answered_on_close(void **state)
 	mk_running(f, 1, 1, ids);
 	memset(&p, 0, sizeof(p));
 	p.ids[0] = ids[0];
-	sq_test_pause(f->s.st, 1);
+	sq_test_pause(f->s.st->sq, 1);
 	assert_int_equal(store_sub_jobs_delete_async(f->s.st, &actor, f->s.p.id,
 	    p.ids, 1, &p.ei, done, &p), 0);
 	/* Closing drains the queue: the delete commits and is answered. */

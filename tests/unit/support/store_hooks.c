@@ -7,7 +7,7 @@
 
 /* Set a hold flag of st's threads under its lock and wake the thread. */
 static void
-hold(struct store *st, int *flag, pthread_cond_t *cv, int paused)
+hold(struct sq_store *st, int *flag, pthread_cond_t *cv, int paused)
 {
 	pthread_mutex_lock(&st->mu);
 	*flag = paused;
@@ -17,7 +17,7 @@ hold(struct store *st, int *flag, pthread_cond_t *cv, int paused)
 
 /* A counter of st's threads, read under its lock. */
 static uint64_t
-counter(struct store *st, const uint64_t *n)
+counter(struct sq_store *st, const uint64_t *n)
 {
 	uint64_t v;
 
@@ -28,19 +28,19 @@ counter(struct store *st, const uint64_t *n)
 }
 
 void
-sq_test_pause(struct store *st, int paused)
+sq_test_pause(struct sq_store *st, int paused)
 {
 	hold(st, &st->paused, &st->work_cv, paused);
 }
 
 void
-sq_test_pause_sync(struct store *st, int paused)
+sq_test_pause_sync(struct sq_store *st, int paused)
 {
 	hold(st, &st->sync_paused, &st->sync_cv, paused);
 }
 
 size_t
-sq_test_queued(struct store *st)
+sq_test_queued(struct sq_store *st)
 {
 	size_t n;
 
@@ -51,13 +51,13 @@ sq_test_queued(struct store *st)
 }
 
 uint64_t
-sq_test_batches(struct store *st)
+sq_test_batches(struct sq_store *st)
 {
 	return counter(st, &st->batches);
 }
 
 uint64_t
-sq_test_synced(struct store *st)
+sq_test_synced(struct sq_store *st)
 {
 	return counter(st, &st->synced);
 }
@@ -72,7 +72,7 @@ busy_timeout_op(struct sq_conn *c, struct sq_op *op)
 }
 
 int
-sq_test_busy_timeout(struct store *st, int ms)
+sq_test_busy_timeout(struct sq_store *st, int ms)
 {
 	struct sq_op op;
 	int r;

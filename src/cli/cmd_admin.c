@@ -25,6 +25,7 @@
 
 static const struct opt admin_opts[] = {
 	{ "data", OPT_STR, 1, 4000, "./data", "data directory", 0 },
+	DATADIR_OPT_DATABASE,
 	{ "json", OPT_BOOL, 0, 1, "false", "print JSON", 0 },
 	{ "account", OPT_STR, 1, 64, NULL, "account (domain) to manage; "
 	    "default the first", 0 },
@@ -325,14 +326,23 @@ pick_account(struct admin *ad)
 	return EXIT_OK;
 }
 
+int
+admin_open(struct admin *ad)
+{
+	struct store_opts so;
+
+	datadir_db_opts(&ad->a, 3, &so);
+	return datadir_open(cmd_opt(&ad->a, "data")->s, &so, &ad->st,
+	    &ad->mk);
+}
+
 static int
 run_dircmd(struct admin *ad, const struct admin_cmd *c)
 {
 	int r;
 
 	ad->cmd = c;
-	if (c->flag && (r = datadir_open(cmd_opt(&ad->a, "data")->s, 3,
-	    &ad->st, &ad->mk)) != 0)
+	if (c->flag && (r = admin_open(ad)) != 0)
 		return r;
 	return c->exec(ad, NULL);
 }
@@ -358,8 +368,7 @@ admin_run(struct admin *ad)
 		return admin_usage_error("missing admin command");
 	if ((c = lookup(ad->a.pos, ad->a.n_pos, &noun)) == NULL)
 		return unknown_command(ad->a.pos);
-	if ((r = datadir_open(cmd_opt(&ad->a, "data")->s, 3, &ad->st,
-	    &ad->mk)) != 0)
+	if ((r = admin_open(ad)) != 0)
 		return r;
 	if ((r = pick_account(ad)) != EXIT_OK)
 		return r;

@@ -79,6 +79,8 @@ extern const struct admin_cmd admin_backup_cmd, admin_restore_cmd,
     admin_rotate_cmd;
 
 /* "wksjobs: what: <error>" on stderr; EXIT_FAIL. */
+/* Open the store and master key of --data (and --database). */
+int	admin_open(struct admin *) WJ_WUR;
 int	admin_fail(int r, const char *what);
 /* "wksjobs: what" and the usage on stderr; EXIT_USAGE. */
 int	admin_usage_error(const char *what);

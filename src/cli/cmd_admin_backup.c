@@ -28,6 +28,22 @@ suffixed(const char *base, const char *suffix, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* A PostgreSQL database is backed up by its own tools: say so. */
+static int
+pg_refused(struct admin *ad, const char *what)
+{
+	struct store_opts so;
+
+	datadir_db_opts(&ad->a, 3, &so);
+	if (!datadir_is_pg(&so))
+		return 0;
+	fprintf(stderr, "wksjobs: admin %s copies the embedded SQLite "
+	    "database; a PostgreSQL database is backed up with its own tools "
+	    "(pg_dump, or base backups with WAL archiving), and the master "
+	    "key of --data with it, kept apart\n", what);
+	return 1;
+}
+
 static int
 backup(struct admin *ad, char **arg)
 {
@@ -36,6 +52,8 @@ backup(struct admin *ad, char **arg)
 	int r;
 
 	(void)arg;
+	if (pg_refused(ad, "backup"))
+		return EXIT_FAIL;
 	if (!to->set)
 		return admin_usage_error("backup needs --to FILE");
 	if (suffixed(to->s, ".key", key, sizeof(key)) != 0 ||
@@ -147,11 +165,14 @@ restore(struct admin *ad, char **arg)
 	const struct opt_val *from = cmd_opt(&ad->a, "from");
 	const char *dir = cmd_opt(&ad->a, "data")->s;
 	struct store *st = NULL;
+	struct store_opts so;
 	struct wj_master_key mk;
 	char db[4096];
 	int r;
 
 	(void)arg;
+	if (pg_refused(ad, "restore"))
+		return EXIT_FAIL;
 	if (!from->set)
 		return admin_usage_error("restore needs --from FILE "
 		    "(and --data DIR)");
@@ -166,7 +187,8 @@ restore(struct admin *ad, char **arg)
 		return EXIT_FAIL;
 	}
 	/* Open it as serve would: keys, schema, a read. */
-	if ((r = datadir_open(dir, 3, &st, &mk)) != 0)
+	datadir_db_opts(&ad->a, 3, &so);
+	if ((r = datadir_open(dir, &so, &st, &mk)) != 0)
 		return r;
 	r = store_ping(st);
 	store_close(st);

@@ -1,8 +1,10 @@
 /*
- * cmd_init.c - "wksjobs init --data DIR": create the data directory with
- * its database, master key (0600), the account "admin" with its root user,
- * a default project and one AK/SK for that user, printed once.
- * Refuses an existing directory that holds either file, changing nothing.
+ * cmd_init.c - "wksjobs init --data DIR [--database URL]": create the
+ * data directory with its master key (0600) and the database (the SQLite
+ * file in DIR, or the schema in the PostgreSQL database of URL) with the
+ * account "admin", its root user, a default project and one AK/SK for
+ * that user, printed once.  Refuses an existing directory that holds
+ * either file, or a database initialised already, changing nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 static const struct opt init_opts[] = {
 	{ "data", OPT_STR, 1, 4000, "./data", "data directory", 0 },
+	DATADIR_OPT_DATABASE,
 	{ "json", OPT_BOOL, 0, 1, "false", "print the result as one JSON "
 	    "object", 0 },
 	{ "domain", OPT_STR, 1, 64, "admin", "account (domain) name", 0 },
@@ -69,6 +72,19 @@ prepare_dir(const char *dir, char *db, char *key, size_t cap)
 	return EXIT_OK;
 }
 
+static void
+init_failed(const struct store_opts *so, int r)
+{
+	if (r == WJ_ERR_EXISTS && datadir_is_pg(so))
+		fprintf(stderr, "wksjobs: init: the database of --database is "
+		    "initialised already (it holds an account); nothing "
+		    "changed.  Another node needs no init: copy the data "
+		    "directory of the first init (its master key) and run "
+		    "wksjobs serve --database URL --data COPY\n");
+	else
+		fprintf(stderr, "wksjobs: init failed: %s\n", wj_strerror(r));
+}
+
 static int
 bootstrap(struct cmd_args *a, const char *db, const char *key)
 {
@@ -88,6 +104,7 @@ bootstrap(struct cmd_args *a, const char *db, const char *key)
 		    wj_strerror(r));
 		return EXIT_FAIL;
 	}
+	datadir_db_opts(a, 0, &so);
 	so.path = db;
 	if ((r = authn_new_keypair(ak, sk)) != 0 ||
 	    (r = authn_seal_secret(&mk, ak, sk, sealed, sizeof(sealed),
@@ -96,9 +113,10 @@ bootstrap(struct cmd_args *a, const char *db, const char *key)
 	    (r = store_bootstrap(st, cmd_opt(a, "domain")->s,
 	    cmd_opt(a, "user")->s, cmd_opt(a, "project")->s, ak, sealed, slen,
 	    &d, &u, &p)) != 0) {
-		fprintf(stderr, "wksjobs: init failed: %s\n", wj_strerror(r));
+		init_failed(&so, r);
 		store_close(st);
-		(void)unlink(db);
+		if (!datadir_is_pg(&so))
+			(void)unlink(db);
 		(void)unlink(key);
 		OPENSSL_cleanse(&mk, sizeof(mk));
 		return EXIT_FAIL;
@@ -113,7 +131,8 @@ bootstrap(struct cmd_args *a, const char *db, const char *key)
 int
 cmd_init(int argc, char **argv)
 {
-	static const char *use = "wksjobs init [--data DIR] [--json] [--verbose]";
+	static const char *use = "wksjobs init [--data DIR] [--database URL] "
+	    "[--json] [--verbose]";
 	struct cmd_args a;
 	char db[4096], key[4096];
 	int r;

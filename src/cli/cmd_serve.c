@@ -39,6 +39,8 @@ static const struct opt serve_opts[] = {
 	    OPT_NOFILE },
 	{ "data", OPT_STR, 1, 4000, "./data", "data directory (wksjobs init)",
 	    0 },
+	DATADIR_OPT_DATABASE,
+	DATADIR_OPT_POOL,
 	{ "listen", OPT_ADDR, 0, 0, "127.0.0.1:8080", "public API address "
 	    "(port 0 picks a free one)", 0 },
 	{ "internal-listen", OPT_ADDR, 0, 0, "127.0.0.1:8081", "internal API "
@@ -488,8 +490,10 @@ static int
 check(const struct cmd_args *a, int problems)
 {
 	const char *dir = cmd_opt(a, "data")->s;
+	struct store_opts so;
 
-	problems += datadir_check(dir, (int)cmd_opt(a, "max-attempts")->i);
+	datadir_db_opts(a, (int)cmd_opt(a, "max-attempts")->i, &so);
+	problems += datadir_check(dir, &so);
 	if (problems > 0) {
 		fprintf(stderr, "wksjobs: serve --check: %d problem(s)\n",
 		    problems);
@@ -533,6 +537,7 @@ cmd_serve(int argc, char **argv)
 	    "Exit status: 0 ok, 1 failure (--check: a problem), 2 usage error.";
 	struct wj_master_key mk;
 	struct store *st = NULL;
+	struct store_opts so;
 	struct serve sv;
 	struct priv_user pu;
 	struct cmd_args a;
@@ -570,9 +575,9 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	set_logging(&a);
+	datadir_db_opts(&a, (int)cmd_opt(&a, "max-attempts")->i, &so);
 	if ((r = priv_lookup(cmd_opt(&a, "user")->s, &pu)) != 0 ||
-	    (r = datadir_open(cmd_opt(&a, "data")->s,
-	    (int)cmd_opt(&a, "max-attempts")->i, &st, &mk)) != 0)
+	    (r = datadir_open(cmd_opt(&a, "data")->s, &so, &st, &mk)) != 0)
 		goto out;
 	/* The files it opened, -wal and -shm too, become the user's. */
 	if (pu.set &&

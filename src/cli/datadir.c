@@ -35,13 +35,54 @@ datadir_shown(const char *dir, char *out, size_t cap)
 		(void)snprintf(out, cap, "%s/%s", cwd, dir);
 }
 
-int
-datadir_open(const char *dir, int max_attempts, struct store **st,
-    struct wj_master_key *mk)
+void
+datadir_db_opts(const struct cmd_args *a, int max_attempts,
+    struct store_opts *o)
 {
-	struct store_opts o = { 0 };
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	o->max_attempts = max_attempts;
+	for (i = 0; i < a->n_opts; i++) {
+		const char *n = a->opts[i].name;
+		const struct opt_val *v = &a->vals[i];
+
+		if (strcmp(n, "database") == 0 && v->set)
+			o->database = v->s;
+		else if (strcmp(n, "db-pool") == 0)
+			o->db_pool = (int)v->i;
+		else if (strcmp(n, "db-timeout-ms") == 0)
+			o->db_timeout_ms = (int)v->i;
+	}
+}
+
+int
+datadir_is_pg(const struct store_opts *o)
+{
+	return store_is_pg_url(o->database);
+}
+
+/* What a failed open of o says: the file, or the database without the
+ * password its URL may carry. */
+static void
+open_failed(const struct store_opts *o, const char *db, int r)
+{
+	if (datadir_is_pg(o))
+		fprintf(stderr, "wksjobs: cannot open the PostgreSQL database "
+		    "of --database: %s (the log line above says why)\n",
+		    wj_strerror(r));
+	else
+		fprintf(stderr, "wksjobs: cannot open %s: %s\n", db,
+		    wj_strerror(r));
+}
+
+int
+datadir_open(const char *dir, const struct store_opts *base,
+    struct store **st, struct wj_master_key *mk)
+{
+	struct store_opts o = *base;
 	char db[4096], key[4096], old[4096], shown[8200];
-	int r;
+	int r, pg = datadir_is_pg(base);
 
 	*st = NULL;
 	if (datadir_path(dir, DATADIR_DB, db, sizeof(db)) != 0 ||
@@ -50,12 +91,14 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
 		fprintf(stderr, "wksjobs: data directory path too long\n");
 		return EXIT_FAIL;
 	}
-	if (access(key, F_OK) != 0 || access(db, F_OK) != 0) {
+	if (access(key, F_OK) != 0 || (!pg && access(db, F_OK) != 0)) {
 		datadir_shown(dir, shown, sizeof(shown));
 		fprintf(stderr, "wksjobs: %s is not an initialised data "
 		    "directory: give the one in use with --data DIR or "
 		    "WKSJOBS_DATA (make run prints it), or make one with "
-		    "wksjobs init --data %s\n", shown, shown);
+		    "wksjobs init --data %s%s\n", shown, shown, pg ?
+		    " --database URL (or copy the master key of the "
+		    "directory init made, for another node)" : "");
 		return EXIT_FAIL;
 	}
 	if ((r = wj_master_key_load(key, mk)) != 0) {
@@ -69,10 +112,8 @@ datadir_open(const char *dir, int max_attempts, struct store **st,
 		return EXIT_FAIL;
 	}
 	o.path = db;
-	o.max_attempts = max_attempts;
 	if ((r = store_open(&o, st)) != 0) {
-		fprintf(stderr, "wksjobs: cannot open %s: %s\n", db,
-		    wj_strerror(r));
+		open_failed(&o, db, r);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

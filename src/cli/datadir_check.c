@@ -51,7 +51,7 @@ check_key(const char *dir, const char *key)
 }
 
 int
-datadir_check(const char *dir, int max_attempts)
+datadir_check(const char *dir, const struct store_opts *o)
 {
 	char db[4096], key[4096];
 	struct wj_master_key mk;
@@ -68,13 +68,13 @@ datadir_check(const char *dir, int max_attempts)
 	    datadir_path(dir, DATADIR_KEY, key, sizeof(key)) != 0)
 		return say("data directory path too long");
 	n += check_key(dir, key);
-	if (stat(db, &sb) != 0)
+	if (!datadir_is_pg(o) && stat(db, &sb) != 0)
 		n += say("%s: %s: no database (run: wksjobs init --data %s)",
 		    db, strerror(errno), dir);
 	if (n > 0)
 		return n;
 	/* Opening runs the schema check: a newer schema is refused. */
-	if (datadir_open(dir, max_attempts, &st, &mk) != 0)
+	if (datadir_open(dir, o, &st, &mk) != 0)
 		n++;
 	store_close(st);
 	OPENSSL_cleanse(&mk, sizeof(mk));

@@ -20,10 +20,6 @@ struct store {
 	struct pg_store	*pg;
 };
 
-/* Does database name a PostgreSQL database (a postgres:// or
- * postgresql:// URL)? */
-int	store_is_pg_url(const char *database);
-
 /* ---- src/store/sqlite/ -------------------------------------------------- */
 
 int	sq_store_open(const struct store_opts *, struct sq_store **) WJ_WUR;

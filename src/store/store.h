@@ -43,6 +43,10 @@ struct store_opts {
 	int	    db_timeout_ms;	/* PostgreSQL: per request; 0 = default */
 };
 
+/* Does database (store_opts.database) name a PostgreSQL database: a
+ * postgres:// or postgresql:// URL? */
+int	store_is_pg_url(const char *database);
+
 /*
  * Open the database o names (creating an SQLite file if absent, mode
  * 0600, WAL), apply the numbered migrations, start the writer.  *out on

@@ -91,6 +91,7 @@ field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$CREDS"; }
 if [ ! -f "$DATA/node1/master.key" ]; then
 	rm -rf "$DATA/node1"
 	"$BIN" init --database "$URL" --data "$DATA/node1" --json >"$CREDS.tmp" ||
+		{ rm -f "$CREDS.tmp"; rm -rf "$DATA/node1"; false; } ||
 		die "wksjobs init failed (a database initialised before? rm -rf $DATA starts afresh)"
 	mv "$CREDS.tmp" "$CREDS"
 	echo "initialised $URL (master key in $DATA/node1, credentials in $CREDS)"

@@ -89,11 +89,11 @@ test('PostgreSQL away for 10 s under load: 503 with Retry-After, no hang, no 500
   const load = [creator(0), creator(1), claimer(0), claimer(1), lister(0), ready()];
   await sleep(3000);
   const tDown = Date.now();
-  cl.stopPg(true);
+  await cl.stopPg(true);
   const tStopped = Date.now();
   await sleep(OUTAGE_MS);
   const tUp = Date.now();
-  cl.startPg();
+  await cl.startPg();
   // Recovery by themselves: every node ready again within a generous bound.
   const readyAgain = async () => {
     for (const node of nodes) {

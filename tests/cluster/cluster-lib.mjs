@@ -6,7 +6,7 @@
 // Nodes are lib.mjs servers: clients(node), raw() and the admin helpers
 // of tests/api (WKSJOBS_DATABASE is set for them) work on them.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,17 @@ export function pgsh(cmd, dir, ...args) {
   return r.stdout.trim();
 }
 
+// pgsh without blocking the event loop (requests in flight keep their
+// own timing while PostgreSQL stops or starts); resolves its stdout.
+export function pgshAsync(cmd, dir, ...args) {
+  return new Promise((resolve, reject) => {
+    execFile(PGSH, [cmd, dir, ...args], { encoding: 'utf8', timeout: 120000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`pg.sh ${cmd}: ${stderr || err.message}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
 // psql on url, unaligned tuples only; stdout.
 export function psql(url, sql) {
   const r = spawnSync('/usr/lib/postgresql/15/bin/psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
@@ -35,7 +46,7 @@ export function psql(url, sql) {
 /*
  * A cluster: PostgreSQL, one initialised database, n nodes.  serveArgs are
  * given to every node.  Returns { root, pgDir, url, creds, nodes: [node],
- * data(i), admin(args), addNode(), stopPg(immediate), startPg(),
+ * data(i), admin(args), startNode(i), stopPg(immediate), startPg(),
  * shutdown() }; a node is spawnServe's object plus creds and data.
  */
 export async function startCluster({ nodes = 3, serveArgs = [] } = {}) {
@@ -80,9 +91,10 @@ export async function startCluster({ nodes = 3, serveArgs = [] } = {}) {
       c.nodes[i] = { ...srv, creds, data, dir: root };
       return c.nodes[i];
     },
-    stopPg: (immediate = false) => pgsh('stop', pgDir, ...(immediate ? ['immediate'] : [])),
+    // Both resolve when pg.sh is done; the event loop runs meanwhile.
+    stopPg: (immediate = false) => pgshAsync('stop', pgDir, ...(immediate ? ['immediate'] : [])),
     // On the same port: the nodes keep their URL.
-    startPg: () => pgsh('start', pgDir, new URL(url).port),
+    startPg: () => pgshAsync('start', pgDir, new URL(url).port),
     // SIGTERM every node still running (exit codes), PostgreSQL, the files.
     shutdown: async () => {
       const codes = [];

@@ -114,6 +114,12 @@ export function progressBar(done, total, label) {
     el('span', { class: 'progress-text' }, `${done} / ${total} (${pct}%)`));
 }
 
+// A sub-job's entities as one line of text: "desktop_id: d-1 · user_name: a".
+export function entityText(e) {
+  if (!e || typeof e !== 'object') return '';
+  return Object.entries(e).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' · ');
+}
+
 // A status word as a badge (text only).
 export function statusBadge(status) {
   return el('span', { class: `badge s-${String(status).replace(/[^A-Z]/g, '')}` }, String(status));

@@ -1,7 +1,7 @@
 // job.js - one job (ShowJob): its fields, derived status, progress, its
 // sub-jobs with their error codes, fail reasons and entities, and Retry
 // on a FAILED job (RunActionsOnWorkspaceJob) after a confirmation.
-import { el, clear, confirmDialog, refusal, progressBar, statusBadge } from '../ui.js';
+import { el, clear, confirmDialog, entityText, refusal, progressBar, statusBadge } from '../ui.js';
 
 const REFRESH_MS = 5000;
 
@@ -43,7 +43,7 @@ export async function render(root, ctx) {
     }
     const rows = job.sub_jobs.map((s) => el('tr', {},
       el('td', { class: 'mono' }, s.id), el('td', {}, statusBadge(s.status)),
-      el('td', { class: 'pre' }, Object.entries(s.entities || {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')),
+      el('td', { class: 'entity' }, entityText(s.entities)),
       el('td', {}, s.error_code || ''), el('td', {}, s.fail_reason || ''),
       el('td', {}, s.begin_time || ''), el('td', {}, s.end_time || '')));
     body.append(el('table', { class: 'grid' }, el('caption', {}, 'Sub-jobs of the job'),

@@ -4,7 +4,7 @@
 // while the tab is visible (one call), with a pause switch; SUCCESS and
 // FAILED rows can be selected and deleted after a confirmation, in
 // batches of 10 (BatchDeleteSubJobs), or all of one status at once.
-import { el, clear, confirmDialog, dialogOpen, refusal, statusBadge } from '../ui.js';
+import { el, clear, confirmDialog, dialogOpen, entityText, refusal, statusBadge } from '../ui.js';
 
 const STATUSES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED'];
 const SIZES = [20, 50, 100];
@@ -12,12 +12,6 @@ const BATCH = 10;
 const REFRESH_MS = 5000;
 const OFFSET_MAX = 10000;	// ListItaSubJobs' bound on offset
 const DELETABLE = new Set(['SUCCESS', 'FAILED']);
-
-// The entities object as "key: value" lines of text.
-function entities(e) {
-  if (!e || typeof e !== 'object') return '';
-  return Object.entries(e).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
-}
 
 export async function render(root, ctx) {
   const base = `/v2/${encodeURIComponent(ctx.projectId)}`;
@@ -106,9 +100,9 @@ export async function render(root, ctx) {
         el('td', { class: 'mono' }, r.id),
         el('td', {}, el('a', { href: `#/job/${encodeURIComponent(r.job_id)}`, title: `Job ${r.job_id}` }, r.job_type)),
         el('td', {}, statusBadge(r.status)),
-        el('td', { class: 'pre' }, entities(r.entities)),
-        el('td', {}, r.begin_time || ''),
-        el('td', {}, r.end_time || ''),
+        el('td', { class: 'entity' }, entityText(r.entities)),
+        el('td', { class: 'nowrap' }, r.begin_time || ''),
+        el('td', { class: 'nowrap' }, r.end_time || ''),
         el('td', { title: r.fail_reason || '' }, r.error_code || '')));
     }
     const caption = el('caption', {}, `${total} sub-jobs`);

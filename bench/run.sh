@@ -263,8 +263,8 @@ read_scenario() {
 }
 
 L=workspace-sub-jobs
-# BENCH_ONLY=reads|writes runs one half (while working on it); the report
-# then lacks the other half's rows.
+# BENCH_ONLY=reads|writes|console runs one part (while working on it); the report
+# then lacks the other parts' rows.
 want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
 if want reads; then
 log "reads"

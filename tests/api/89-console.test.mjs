@@ -17,10 +17,12 @@
 // that route answers (anything but 404 APIGW.0101), and is skipped before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { BIN, startServer, clients, raw } from './lib.mjs';
+import { BIN, initData, startServer, clients, raw } from './lib.mjs';
 import { create, claim, finish, drive, waitFor, shutdown } from './helpers.mjs';
 import { admin, mkUser } from './iam-helpers.mjs';
 
@@ -225,6 +227,33 @@ test('serve --console=false: no /console/, and the cookie is no credential', asy
     assert.equal(r.json.error_code, 'APIGW.0101');
   } finally {
     await shutdown(off);
+  }
+});
+
+test('over HTTPS the session cookie is also Secure', async () => {
+  const env = initData();
+  const key = path.join(env.dir, 'tls.key');
+  const pem = path.join(env.dir, 'tls.pem');
+  const o = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', pem, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+  { encoding: 'utf8', timeout: 30000 });
+  assert.equal(o.status, 0, o.stderr);
+  chmodSync(key, 0o600);
+  const tlsSrv = await startServer(env, ['--tls-cert', pem, '--tls-key', key]);
+  try {
+    admin(tlsSrv, ['user', 'passwd', 'admin', '--password', PASSWORD]);
+    const cookie = await new Promise((resolve, reject) => {
+      const rq = https.request({ host: '127.0.0.1', port: tlsSrv.pubPort, method: 'POST', path: '/console/api/login',
+        ca: readFileSync(pem), headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? res.headers['set-cookie'][0] : `HTTP ${res.statusCode}`));
+      });
+      rq.on('error', reject);
+      rq.end(JSON.stringify({ account: 'admin', user: 'admin', password: PASSWORD }));
+    });
+    assert.match(cookie, /^wksjobs_session=\S+; Path=\/; Max-Age=86400; HttpOnly; SameSite=Strict; Secure$/);
+  } finally {
+    await shutdown(tlsSrv);
   }
 });
 

@@ -8,8 +8,8 @@
 // shown with its code; logout revoking the token (the old cookie no
 // longer works, and brings the login page back with a message).  Without
 // the browser: the console's headers, the login's answers, the cookie
-// accepted on the job API, a write without X-CSRF-Token refused, and
-// serve --console=false.  axe-core runs on every page: no serious or
+// accepted on the job API, a write without X-CSRF-Token refused, the
+// cookie Secure over HTTPS, and serve --console=false.  axe-core runs on every page: no serious or
 // critical violation.  Screenshots of each page go to
 // WJ_CONSOLE_SHOTS (default: console-shots beside the binary).
 //

@@ -275,9 +275,9 @@ api_console_login_reply(struct api_req *r, const struct token *t,
 	    t->expires_ms };
 	int e;
 
-	if ((e = set_cookie(r, session_cookie(r->api, text, age))) != 0)
+	if ((e = session_body(r, &s, text)) != 0)
 		return e;
-	return session_body(r, &s, text);
+	return set_cookie(r, session_cookie(r->api, text, age));
 }
 
 /* POST /console/api/login: no credentials, rate-limited by address. */

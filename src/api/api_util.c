@@ -128,6 +128,17 @@ api_reply(struct api_req *r, int status, struct buf *b)
 	return 0;
 }
 
+void
+api_json_named(struct jw *w, const char *key, const char *id,
+    const char *name)
+{
+	jw_key(w, key);
+	jw_obj_open(w);
+	jw_kv_str(w, "id", id);
+	jw_kv_str(w, "name", name);
+	jw_obj_close(w);
+}
+
 int
 api_reply_member(struct api_req *r, const char *key, const char *value)
 {

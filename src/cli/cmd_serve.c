@@ -78,6 +78,9 @@ static const struct opt serve_opts[] = {
 	    "after 5 consecutive signature failures", 0 },
 	{ "password-lock-s", OPT_INT, 1, 86400, "900", "seconds a user stays "
 	    "locked after 5 consecutive wrong passwords", 0 },
+	{ "console", OPT_BOOL, 0, 1, "true", "serve the web console at "
+	    "/console/ on the public listener (its session cookie is then a "
+	    "credential there)", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, say what is wrong, then exit", OPT_NOFILE },
 	{ "user", OPT_STR, 1, 63, NULL, "started as root: the service user "
@@ -203,6 +206,8 @@ configure(struct cmd_args *a, struct api *api)
 	o.token_lifetime_ms = cmd_opt(a, "token-lifetime-s")->i * 1000;
 	o.ak_lock_ms = cmd_opt(a, "ak-lock-s")->i * 1000;
 	o.password_lock_ms = cmd_opt(a, "password-lock-s")->i * 1000;
+	o.no_console = !cmd_opt(a, "console")->i;
+	o.console_secure = cmd_opt(a, "tls-cert")->set;
 	if ((r = api_configure(api, &o)) != 0)
 		return r;
 	return authz_sync_system_policies(api->store);

@@ -18,6 +18,7 @@ struct http_server;
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_PARAMS 4
+#define HTTP_EXTRA_HEADERS 8	/* http_add_header's room */
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
 /* Answered by the HTTP layer before routing (docs/API.md#limits):
  * a longer request-URI is 414, more or longer headers 494. */
@@ -71,6 +72,9 @@ struct http_req {
 	const char *resp_header;	/* name of one more header, or NULL */
 	char	   *resp_header_value;	/* its value: malloc'd, wiped and
 					   freed with the request */
+	const char *extra[HTTP_EXTRA_HEADERS][2]; /* more (name, value),
+					   both borrowed, static */
+	size_t	    n_extra;
 	/* log fields */
 	const char *op;			/* the route's name, NULL none */
 	char	    principal[160];
@@ -90,6 +94,12 @@ struct http_req {
 
 /* Case-insensitive header lookup; NULL if absent. */
 const char *http_header(const struct http_req *, const char *name);
+/*
+ * One more response header; name and value must outlive the request
+ * (string literals).  Past HTTP_EXTRA_HEADERS it is dropped: -1.
+ */
+int	http_add_header(struct http_req *, const char *name,
+	    const char *value);
 
 /*
  * Answer later, without holding a server thread: called during dispatch

@@ -82,6 +82,8 @@ int	sq_store_claim_async(struct sq_store *, const struct store_actor *actor, con
 int	sq_store_heartbeat_async(struct sq_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_finish_async(struct sq_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_reap(struct sq_store *, int64_t now_ms, int64_t *n) WJ_WUR;
+int	sq_store_traces_list(struct sq_store *, const struct store_trace_filter *f, store_trace_cb cb, void *arg) WJ_WUR;
+int	sq_store_audit_prune(struct sq_store *, int64_t before_ms, int max, int64_t *n) WJ_WUR;
 
 /* ---- src/store/pg/ ------------------------------------------------------ */
 
@@ -145,5 +147,7 @@ int	pg_store_claim_async(struct pg_store *, const struct store_actor *actor, con
 int	pg_store_heartbeat_async(struct pg_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_finish_async(struct pg_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reap(struct pg_store *, int64_t now_ms, int64_t *n) WJ_WUR;
+int	pg_store_traces_list(struct pg_store *, const struct store_trace_filter *f, store_trace_cb cb, void *arg) WJ_WUR;
+int	pg_store_audit_prune(struct pg_store *, int64_t before_ms, int max, int64_t *n) WJ_WUR;
 
 #endif

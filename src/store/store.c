@@ -526,3 +526,19 @@ store_reap(struct store *st, int64_t now_ms, int64_t *n)
 		return pg_store_reap(st->pg, now_ms, n);
 	return sq_store_reap(st->sq, now_ms, n);
 }
+
+int
+store_traces_list(struct store *st, const struct store_trace_filter *f, store_trace_cb cb, void *arg)
+{
+	if (st->pg != NULL)
+		return pg_store_traces_list(st->pg, f, cb, arg);
+	return sq_store_traces_list(st->sq, f, cb, arg);
+}
+
+int
+store_audit_prune(struct store *st, int64_t before_ms, int max, int64_t *n)
+{
+	if (st->pg != NULL)
+		return pg_store_audit_prune(st->pg, before_ms, max, n);
+	return sq_store_audit_prune(st->sq, before_ms, max, n);
+}

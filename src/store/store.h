@@ -101,8 +101,9 @@ struct store_actor {
 				   STORE_TRACE_REQUEST_MAX bytes */
 	int	    via;	/* enum store_via */
 	int64_t	    time_ms;	/* when the request came; 0 = now */
-	/* The status the caller answers for the write's result (0 or a
-	 * WJ_ERR_*); NULL: 200 for 0, else 500. */
+	int	    ok_status;	/* the HTTP status of a success; 0 = 200 */
+	/* The status the caller answers for a failed write's result (a
+	 * WJ_ERR_*); NULL: 500. */
 	int	  (*status_of)(int result);
 };
 

@@ -64,9 +64,9 @@ sq_res_end(struct sq_op *op)
 static int
 audit_code(const struct store_actor *a, int result)
 {
-	if (a != NULL && a->status_of != NULL)
-		return a->status_of(result);
-	return result == 0 ? 200 : 500;
+	if (result == 0)
+		return a->ok_status > 0 ? a->ok_status : 200;
+	return a->status_of != NULL ? a->status_of(result) : 500;
 }
 
 int

@@ -60,15 +60,6 @@ sq_res_end(struct sq_op *op)
 		buf_putc(&op->res, ']');
 }
 
-/* The HTTP status of result, as the actor's caller answers it. */
-static int
-audit_code(const struct store_actor *a, int result)
-{
-	if (result == 0)
-		return a->ok_status > 0 ? a->ok_status : 200;
-	return a->status_of != NULL ? a->status_of(result) : 500;
-}
-
 int
 sq_audit_insert(struct sq_conn *c, struct sq_op *op, int result)
 {
@@ -82,13 +73,8 @@ sq_audit_insert(struct sq_conn *c, struct sq_op *op, int result)
 		return WJ_ERR_NOMEM;
 	if (a->action != NULL)
 		action = a->action;
-	if (result == 0)
-		outcome = op->outcome != NULL ? op->outcome : "success";
-	else {
-		(void)snprintf(text, sizeof(text), "error: %s",
-		    wj_strerror(result));
-		outcome = text;
-	}
+	outcome = store_audit_outcome(result, op->outcome, text,
+	    sizeof(text));
 	return sq_run(c, NULL, "INSERT INTO audit_events (time_ms, "
 	    "request_id, user_id, action, project_id, resource_ids, outcome, "
 	    "trace_name, user_name, domain_id, domain_name, source_ip, via, "
@@ -99,5 +85,5 @@ sq_audit_insert(struct sq_conn *c, struct sq_op *op, int result)
 	    op->project[0] != '\0' ? op->project : NULL,
 	    op->res.len > 0 ? op->res.data : NULL, outcome, a->trace_name,
 	    a->user_name, a->domain_id, a->domain_name, a->source_ip, a->via,
-	    audit_code(a, result), a->request, now);
+	    store_actor_status(a, result), a->request, now);
 }

@@ -234,7 +234,16 @@ static const char schema_5[] =
 	"DEFAULT 0;";
 
 /*
- * 6: what the audit trail's readers need (store_traces_list): the
+ * 6: failed signatures counted in the access key row, like failed_logins
+ * in 2, so that the failures every server sees add up to one count and
+ * the lock they reach is the same on all of them.
+ */
+static const char schema_6[] =
+	"ALTER TABLE access_keys ADD COLUMN sig_failures INTEGER NOT NULL "
+	"DEFAULT 0;";
+
+/*
+ * 7: what the audit trail's readers need (store_traces_list): the
  * operation, the caller's names and address, how the request came
  * (via: enum store_via), the HTTP status, the request body (secrets
  * removed, at most STORE_TRACE_REQUEST_MAX bytes) and when the row was
@@ -242,7 +251,7 @@ static const char schema_5[] =
  * time, newest first, serve the list; the cost it adds to every audited
  * write is measured in bench/.
  */
-static const char schema_6[] =
+static const char schema_7[] =
 	"ALTER TABLE audit_events ADD COLUMN trace_name TEXT;"
 	"ALTER TABLE audit_events ADD COLUMN user_name TEXT;"
 	"ALTER TABLE audit_events ADD COLUMN domain_id TEXT;"
@@ -262,6 +271,7 @@ static const struct migration migrations[] = {
 	{ 4, schema_4 },
 	{ 5, schema_5 },
 	{ 6, schema_6 },
+	{ 7, schema_7 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -365,9 +375,10 @@ sq_migrate(sqlite3 *db)
 	if ((r = sq_schema_version(db, &have)) != 0)
 		return r;
 	if (have > SQ_SCHEMA_VERSION) {
-		log_error("store: schema version %d is newer than this "
-		    "program's %d", have, SQ_SCHEMA_VERSION);
-		return WJ_ERR_INTERNAL;
+		log_error("store: the database has schema version %d; this "
+		    "wksjobs knows up to %d: upgrade the binary", have,
+		    SQ_SCHEMA_VERSION);
+		return WJ_ERR_INVALID;
 	}
 	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
 		if ((r = apply(db, &migrations[i])) != 0)

@@ -60,26 +60,6 @@ trace_row(sqlite3_stmt *st, struct store_trace *t)
 	t->via = sqlite3_column_int(st, 15);
 }
 
-/*
- * The time range (lo, hi), both exclusive, that f selects: its from and
- * to, narrowed to the marker's millisecond and before, or to one row's.
- */
-static void
-traces_range(const struct store_trace_filter *f, int64_t *lo, int64_t *hi)
-{
-	*lo = f->from_ms;
-	*hi = f->to_ms > 0 ? f->to_ms : INT64_MAX;
-	if (f->after_id > 0 && f->after_time_ms < INT64_MAX &&
-	    f->after_time_ms + 1 < *hi)
-		*hi = f->after_time_ms + 1;
-	if (f->id > 0) {
-		if (f->id_time_ms - 1 > *lo)
-			*lo = f->id_time_ms - 1;
-		if (f->id_time_ms < INT64_MAX && f->id_time_ms + 1 < *hi)
-			*hi = f->id_time_ms + 1;
-	}
-}
-
 static int
 list_rows(struct sq_conn *c, const struct store_trace_filter *f,
     store_trace_cb cb, void *arg)
@@ -89,7 +69,7 @@ list_rows(struct sq_conn *c, const struct store_trace_filter *f,
 	int64_t lo, hi;
 	int r, row;
 
-	traces_range(f, &lo, &hi);
+	store_traces_range(f, &lo, &hi);
 	if (lo >= hi - 1)
 		return 0;
 	if ((r = sq_stmt(c, list_sql, &st)) != 0)
@@ -118,9 +98,7 @@ sq_store_traces_list(struct sq_store *st, const struct store_trace_filter *f,
 	struct sq_conn *c;
 	int r;
 
-	if (f == NULL || f->project_id == NULL || cb == NULL ||
-	    f->limit < 1 || f->limit > WJ_TRACES_LIMIT_MAX + 1 || f->from_ms < 0 ||
-	    f->to_ms < 0 || f->id < 0 || f->after_id < 0)
+	if (!store_traces_filter_ok(f) || cb == NULL)
 		return WJ_ERR_INVALID;
 	if ((r = sq_reader(st, &c)) != 0 || (r = sq_read_begin(c)) != 0)
 		return r;

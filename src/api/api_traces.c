@@ -142,7 +142,7 @@ api_trace_actor(struct api_pending *p, const struct api_req *r)
 	a->domain_name = p->domain_name[0] != '\0' ? p->domain_name : NULL;
 	a->source_ip = h->remote_ip[0] != '\0' ? h->remote_ip : NULL;
 	a->request = p->request[0] != '\0' ? p->request : NULL;
-	a->via = STORE_VIA_API;
+	a->via = r->who.via_console ? STORE_VIA_CONSOLE : STORE_VIA_API;
 	a->time_ms = wj_now_ms();
 	a->status_of = http_error_status;
 }

@@ -243,7 +243,19 @@ static const char schema_6[] =
 	"DEFAULT 0;";
 
 /*
- * 7: what the audit trail's readers need (store_traces_list): the
+ * 7: the claim index by project first.  A claim without a project filter
+ * takes sub-jobs fairly across the projects with WAITING work (each
+ * project's oldest ranked, work.c), so it probes each project's claimable
+ * set on its own: a project's oldest WAITING sub-jobs are found at once
+ * however many WAITING sub-jobs other projects have.
+ */
+static const char schema_7[] =
+	"DROP INDEX IF EXISTS sub_jobs_claim;"
+	"CREATE INDEX sub_jobs_claim"
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+
+/*
+ * 8: what the audit trail's readers need (store_traces_list): the
  * operation, the caller's names and address, how the request came
  * (via: enum store_via), the HTTP status, the request body (secrets
  * removed, at most STORE_TRACE_REQUEST_MAX bytes) and when the row was
@@ -251,7 +263,7 @@ static const char schema_6[] =
  * time, newest first, serve the list; the cost it adds to every audited
  * write is measured in bench/.
  */
-static const char schema_7[] =
+static const char schema_8[] =
 	"ALTER TABLE audit_events ADD COLUMN trace_name TEXT;"
 	"ALTER TABLE audit_events ADD COLUMN user_name TEXT;"
 	"ALTER TABLE audit_events ADD COLUMN domain_id TEXT;"
@@ -272,6 +284,7 @@ static const struct migration migrations[] = {
 	{ 5, schema_5 },
 	{ 6, schema_6 },
 	{ 7, schema_7 },
+	{ 8, schema_8 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -84,6 +84,10 @@ const struct api_route api_routes[] = {
 	{ { "POST", "/v5/decode-authorization-message", PUB },
 	    "DecodeAuthorizationMessage", 0,
 	    "sts::decodeAuthorizationMessage", api_sts_decode, HTTP_ERR_STS },
+	/* The audit trail, as Cloud Trace Service lists it. */
+	{ { "GET", "/v3/{project_id}/traces", PUB },
+	    "ListTraces", API_ROUTE_PROJECT,
+	    "cts:trace:list", api_traces_list, HTTP_ERR_CTS },
 	/* The OpenAPI description, on both listeners (distinct names keep
 	 * the metrics series apart). */
 	{ { "GET", "/openapi.json", PUB },

@@ -134,6 +134,9 @@ int	api_json_str(struct api_req *, json_t *obj, const char *key,
 /* Read member key as an integer in min..max; absent leaves *out. */
 int	api_json_int(struct api_req *, json_t *obj, const char *key,
 	    int64_t min, int64_t max, int required, int64_t *out) WJ_WUR;
+/* The request's query parameters (http_query_parse); a 400 that says
+ * why when there are too many. */
+int	api_query(struct api_req *, struct http_qparam **q, size_t *n) WJ_WUR;
 /* Reply with the JSON in b. */
 int	api_reply(struct api_req *, int status, struct buf *b);
 /* Write key: {"id": id, "name": name}. */
@@ -152,11 +155,18 @@ int	api_reply_member(struct api_req *, const char *key, const char *value);
  * reads until then lives in the endpoint's pending state, which starts
  * with this struct.
  */
+#define API_TRACE_NAME_MAX	63	/* an audit row's operation name */
+
 struct api_pending {
 	struct http_req	   *h;
 	struct store_actor  actor;	/* user_id points to user_id below */
 	char		    user_id[WJ_ID_LEN + 1];
 	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
+	/* what the audit row keeps (api_trace_actor) */
+	char		    trace_name[API_TRACE_NAME_MAX + 1];
+	char		    user_name[STORE_NAME_MAX + 1];
+	char		    domain_name[STORE_NAME_MAX + 1];
+	char		    request[STORE_TRACE_REQUEST_MAX + 1];
 	struct wj_errinfo   err;	/* the store's reason of a refusal */
 	int		    result;
 	json_t		   *doc;	/* the request body the write reads */
@@ -187,6 +197,21 @@ void	api_pending_reply(struct api_pending *, int status, struct buf *b);
 /* The same with the object {"key": "value", ...} of the (key, value)
  * string pairs that follow, up to a NULL key. */
 void	api_pending_reply_obj(struct api_pending *, int status, ...);
+
+/* ---- the audit trail (api_traces.c; docs/API.md#listtraces) ------- */
+
+/*
+ * Fill p's actor with what an audit row keeps of r: the operation (the
+ * route's name in lowerCamelCase), the caller's names and address, how
+ * the request came (console session, or signature/token), when, and the
+ * request body with secrets masked, cut to STORE_TRACE_REQUEST_MAX bytes.
+ */
+void	api_trace_actor(struct api_pending *p, const struct api_req *r);
+/* The one body rule: body with secret members masked, as text, in
+ * out[cap] (at most cap - 1 bytes); "" when it is not a JSON object. */
+void	api_trace_request(const char *body, size_t len, char *out,
+	    size_t cap);
+int	api_traces_list(struct api_req *);
 
 /* ---- handlers ---------------------------------------------------------- */
 

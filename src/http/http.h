@@ -244,13 +244,14 @@ enum http_err_style {
 	HTTP_ERR_WKS = 0,	/* {"error_code","error_msg","error_detail"} */
 	HTTP_ERR_IAM = 1,	/* {"error":{"code","message","title"}} */
 	HTTP_ERR_STS = 2,	/* {"error_code":"STS5.xxxx","error_msg"} */
+	HTTP_ERR_CTS = 3,	/* {"error_code":"CTS.xxxx","error_msg"} */
 };
 
 /*
  * http_reply_error in the body shape of another service.  Gateway
  * errors (APIGW.*) keep theirs.  IAM: the message is ei->detail when
- * there is one.  With HTTP_ERR_WKS, encoded (may be NULL) becomes the
- * encoded_authorization_message of a WJ_ERR_DENIED.
+ * there is one.  With HTTP_ERR_WKS and HTTP_ERR_CTS, encoded (may be
+ * NULL) becomes the encoded_authorization_message of a WJ_ERR_DENIED.
  */
 void	http_reply_error_as(struct http_req *, int style, int err,
 	    const struct wj_errinfo *ei, const char *encoded);

@@ -326,27 +326,19 @@ api_console_session(struct api_req *r)
 
 /*
  * POST /console/api/logout: the user's tokens issued until now stop
- * working on every node (the store keeps the mark on the users row: a
- * password set to the one it already is moves it), and the cookie goes.
+ * working on every node (the store keeps the mark on the users row), and
+ * the cookie goes.
  */
 int
 api_console_logout(struct api_req *r)
 {
-	struct store_user_auth *u;
 	char tok[TOKEN_TEXT_MAX + 1];
 	int e;
 
 	if ((e = session_token(r, tok, sizeof(tok))) != 0)
 		return e;
 	OPENSSL_cleanse(tok, sizeof(tok));
-	if ((u = calloc(1, sizeof(*u))) == NULL)
-		return WJ_ERR_NOMEM;
-	if ((e = store_user_auth_get(r->api->store, r->who.user_id, u)) == 0)
-		e = store_user_set_password(r->api->store, r->who.user_id,
-		    u->password_hash);
-	OPENSSL_cleanse(u, sizeof(*u));
-	free(u);
-	if (e != 0)
+	if ((e = store_user_revoke_tokens(r->api->store, r->who.user_id)) != 0)
 		return e;
 	if ((e = set_cookie(r, session_cookie(r->api, NULL, 0))) != 0)
 		return e;

@@ -88,6 +88,8 @@ int	sq_store_user_set_enabled(struct sq_store *, const char *user_id, int enable
 int	sq_store_user_set_password(struct sq_store *, const char *user_id, const char *password_hash) WJ_WUR;
 int	sq_store_user_login_failed_async(struct sq_store *, const char *user_id, int64_t now_ms, int threshold, int64_t lock_ms, int *locked, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_user_login_ok_async(struct sq_store *, const char *user_id, store_done_fn done, void *arg) WJ_WUR;
+int	sq_store_user_revoke_tokens(struct sq_store *, const char *user_id)
+	    WJ_WUR;
 int	sq_store_user_unlock(struct sq_store *, const char *user_id) WJ_WUR;
 int	sq_store_key_create(struct sq_store *, const char *user_id, const char *ak, const uint8_t *sk_sealed, size_t sk_sealed_len) WJ_WUR;
 int	sq_store_key_list(struct sq_store *, const char *domain_id, struct store_key **out, size_t *n) WJ_WUR;
@@ -155,6 +157,8 @@ int	pg_store_user_set_enabled(struct pg_store *, const char *user_id, int enable
 int	pg_store_user_set_password(struct pg_store *, const char *user_id, const char *password_hash) WJ_WUR;
 int	pg_store_user_login_failed_async(struct pg_store *, const char *user_id, int64_t now_ms, int threshold, int64_t lock_ms, int *locked, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_user_login_ok_async(struct pg_store *, const char *user_id, store_done_fn done, void *arg) WJ_WUR;
+int	pg_store_user_revoke_tokens(struct pg_store *, const char *user_id)
+	    WJ_WUR;
 int	pg_store_user_unlock(struct pg_store *, const char *user_id) WJ_WUR;
 int	pg_store_key_create(struct pg_store *, const char *user_id, const char *ak, const uint8_t *sk_sealed, size_t sk_sealed_len) WJ_WUR;
 int	pg_store_key_list(struct pg_store *, const char *domain_id, struct store_key **out, size_t *n) WJ_WUR;

@@ -433,6 +433,14 @@ store_user_login_ok_async(struct store *st, const char *user_id, store_done_fn d
 }
 
 int
+store_user_revoke_tokens(struct store *st, const char *user_id)
+{
+	if (st->pg != NULL)
+		return pg_store_user_revoke_tokens(st->pg, user_id);
+	return sq_store_user_revoke_tokens(st->sq, user_id);
+}
+
+int
 store_user_unlock(struct store *st, const char *user_id)
 {
 	if (st->pg != NULL)

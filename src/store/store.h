@@ -525,6 +525,9 @@ int	store_user_login_failed(struct store *, const char *user_id,
 int	store_user_login_failed_async(struct store *, const char *user_id,
 	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
 	    store_done_fn done, void *arg) WJ_WUR;
+/* Revoke every token of the user issued until now (logging out of the
+ * console; audited); WJ_ERR_NOT_FOUND for an unknown user. */
+int	store_user_revoke_tokens(struct store *, const char *user_id) WJ_WUR;
 /* Lift a password lockout: no lock, no failures counted (audited). */
 int	store_user_unlock(struct store *, const char *user_id) WJ_WUR;
 /* A right password: the count of failures goes back to 0. */

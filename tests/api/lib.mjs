@@ -143,11 +143,31 @@ export function withDatabase(args, opts = {}) {
     return { args: [...args.slice(0, at), '--database', url, ...args.slice(at)], opts };
   }
   const env = opts.env ?? process.env;
-  if (env.WKSJOBS_DATA && !env.WKSJOBS_DATABASE) {
+  if (env.WKSJOBS_DATABASE) return { args, opts };
+  if (env.WKSJOBS_DATA) {
     const url = databaseFor(path.resolve(cwd, env.WKSJOBS_DATA));
     return { args, opts: { ...opts, env: { ...env, WKSJOBS_DATABASE: url } } };
   }
-  return { args, opts };
+  const data = configData(args, env, cwd);
+  if (!data) return { args, opts };
+  return { args: [args[0], '--database', databaseFor(data), ...args.slice(1)], opts };
+}
+
+// The data directory a configuration file (--config FILE or
+// WKSJOBS_CONFIG) names, or ''.
+function configData(args, env, cwd) {
+  const i = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const file = i < 0 ? env.WKSJOBS_CONFIG
+    : (args[i].startsWith('--config=') ? args[i].slice('--config='.length) : args[i + 1]);
+  if (!file) return '';
+  let text;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch {
+    return '';
+  }
+  const m = text.match(/^[ \t]*data[ \t]*=[ \t]*"?([^"\n]*?)"?[ \t]*$/m);
+  return m ? path.resolve(cwd, m[1]) : '';
 }
 
 // Run the binary to completion; returns { status, stdout, stderr }.

@@ -27,6 +27,11 @@
 # /usr/lib/postgresql/15/bin), PG_WAIT.
 set -euo pipefail
 
+# The caller's libpq settings (PGHOST, PGSSLMODE, ...) must not redirect
+# the script's own connections: every one names its host, port and user.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGSSLMODE \
+    PGOPTIONS PGDATA PGPASSFILE
+
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_WAIT=${PG_WAIT:-60}
 PG_USER_WANTED=wksjobs-pg

@@ -41,7 +41,9 @@ static const struct opt admin_opts[] = {
 	    "user passwd, domain create) [prefer $WKSJOBS_PASSWORD]", 0 },
 	{ "file", OPT_STR, 1, 4000, NULL, "policy document (policy create)",
 	    0 },
-	{ "to", OPT_STR, 1, 4000, NULL, "backup file to write (backup)", 0 },
+	{ "to", OPT_STR, 1, 4000, NULL, "backup file to write (backup); the "
+	    "new database (migrate: a postgres:// URL or a new data "
+	    "directory)", 0 },
 	{ "from", OPT_STR, 1, 4000, NULL, "backup file to read (restore)", 0 },
 };
 
@@ -58,6 +60,7 @@ static const struct admin_noun *const nouns[] = {
  * the store is opened first (restore fills an empty directory). */
 static const struct admin_cmd *const dircmds[] = {
 	&admin_backup_cmd, &admin_restore_cmd, &admin_rotate_cmd,
+	&admin_migrate_cmd,
 };
 
 #define N_DIRCMDS (sizeof(dircmds) / sizeof(dircmds[0]))

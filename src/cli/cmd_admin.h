@@ -76,7 +76,7 @@ extern const struct admin_noun admin_domain, admin_project, admin_user,
 /* The commands of the whole data directory (cmd_admin_backup.c,
  * cmd_admin_master_key.c). */
 extern const struct admin_cmd admin_backup_cmd, admin_restore_cmd,
-    admin_rotate_cmd;
+    admin_rotate_cmd, admin_migrate_cmd;
 
 /* "wksjobs: what: <error>" on stderr; EXIT_FAIL. */
 /* Open the store and master key of --data (and --database). */

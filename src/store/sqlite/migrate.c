@@ -233,12 +233,22 @@ static const char schema_5[] =
 	"ALTER TABLE access_keys ADD COLUMN unlocked_ms INTEGER NOT NULL "
 	"DEFAULT 0;";
 
+/*
+ * 6: failed signatures counted in the access key row, like failed_logins
+ * in 2, so that the failures every server sees add up to one count and
+ * the lock they reach is the same on all of them.
+ */
+static const char schema_6[] =
+	"ALTER TABLE access_keys ADD COLUMN sig_failures INTEGER NOT NULL "
+	"DEFAULT 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
 	{ 3, schema_3 },
 	{ 4, schema_4 },
 	{ 5, schema_5 },
+	{ 6, schema_6 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -342,9 +352,10 @@ sq_migrate(sqlite3 *db)
 	if ((r = sq_schema_version(db, &have)) != 0)
 		return r;
 	if (have > SQ_SCHEMA_VERSION) {
-		log_error("store: schema version %d is newer than this "
-		    "program's %d", have, SQ_SCHEMA_VERSION);
-		return WJ_ERR_INTERNAL;
+		log_error("store: the database has schema version %d; this "
+		    "wksjobs knows up to %d: upgrade the binary", have,
+		    SQ_SCHEMA_VERSION);
+		return WJ_ERR_INVALID;
 	}
 	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
 		if ((r = apply(db, &migrations[i])) != 0)

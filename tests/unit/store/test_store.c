@@ -361,6 +361,28 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	    "'sub_job_counts')"), 7);
 }
 
+/* A file of a newer wksjobs: refused, untouched. */
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+
+	store_close(f->s.st);
+	f->s.st = NULL;
+	db = db_open(f);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES "
+	    "(" SQ_STR(SQ_SCHEMA_VERSION) " + 1, 0)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(fx_open(f, 0, 0, 0), WJ_ERR_INVALID);
+	assert_null(f->s.st);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_version WHERE "
+	    "version > " SQ_STR(SQ_SCHEMA_VERSION), NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(fx_open(f, 0, 0, 0), 0);
+}
+
 static void
 test_open_rejects_bad_options(void **state)
 {
@@ -1952,6 +1974,7 @@ main(void)
 #define T(name) \
 	cmocka_unit_test_setup_teardown(name, setup, store_fx_teardown)
 		T(test_open_creates_0600_wal_and_migrates_once),
+		T(test_newer_schema_refused),
 		cmocka_unit_test(test_open_rejects_bad_options),
 		T(test_identities),
 		T(test_create_show),

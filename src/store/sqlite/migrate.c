@@ -242,6 +242,18 @@ static const char schema_6[] =
 	"ALTER TABLE access_keys ADD COLUMN sig_failures INTEGER NOT NULL "
 	"DEFAULT 0;";
 
+/*
+ * 7: the claim index by project first.  A claim without a project filter
+ * takes sub-jobs fairly across the projects with WAITING work (each
+ * project's oldest ranked, work.c), so it probes each project's claimable
+ * set on its own: a project's oldest WAITING sub-jobs are found at once
+ * however many WAITING sub-jobs other projects have.
+ */
+static const char schema_7[] =
+	"DROP INDEX IF EXISTS sub_jobs_claim;"
+	"CREATE INDEX sub_jobs_claim"
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
@@ -249,6 +261,7 @@ static const struct migration migrations[] = {
 	{ 4, schema_4 },
 	{ 5, schema_5 },
 	{ 6, schema_6 },
+	{ 7, schema_7 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

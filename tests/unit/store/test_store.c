@@ -588,10 +588,12 @@ test_list_filters_paging_order(void **state)
 	mk_job(f, f->s.p.id, "deleteDesktops", 3, NULL, j2, NULL);
 	usleep(2000);
 	mk_job(f, f->p2.id, "createDesktops", 5, "pool-a", j3, NULL);
-	/* The 2 oldest sub-jobs over the domain: of j1. */
+	/* Over the domain, fairly: each project's oldest (of j1 and of j3),
+	 * oldest first. */
 	assert_int_equal(claim(f, 2, &got), 0);
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.v[0].job_id, j1);
+	assert_string_equal(got.v[1].job_id, j3);
 	store_claimed_free(&got);
 
 	memset(&lf, 0, sizeof(lf));
@@ -634,7 +636,7 @@ test_list_filters_paging_order(void **state)
 	memset(&lf, 0, sizeof(lf));
 	lf.statuses[0] = "RUNNING";
 	lf.n_statuses = 1;
-	assert_int_equal(listed(f, &lf), 2);
+	assert_int_equal(listed(f, &lf), 1);
 	lf.statuses[1] = "WAITING";
 	lf.n_statuses = 2;
 	assert_int_equal(listed(f, &lf), 7);
@@ -654,8 +656,8 @@ test_list_filters_paging_order(void **state)
 	lf.n_job_types = 2;
 	lf.statuses[0] = "WAITING";
 	lf.n_statuses = 1;
-	assert_int_equal(list(f, &lf, &rs), 5);
-	assert_int_equal(rs.n, 5);
+	assert_int_equal(list(f, &lf, &rs), 6);
+	assert_int_equal(rs.n, 6);
 	rows_free(&rs);
 	lf.job_types[0] = "noSuchType";
 	lf.n_job_types = 1;
@@ -671,7 +673,7 @@ test_list_filters_paging_order(void **state)
 	lf.desktop_pool_id = "pool-a";
 	lf.statuses[0] = "WAITING";
 	lf.n_statuses = 1;
-	assert_int_equal(listed(f, &lf), 2);
+	assert_int_equal(listed(f, &lf), 3);
 	memset(&lf, 0, sizeof(lf));
 	lf.project_id = f->p2.id;
 	lf.desktop_pool_id = "pool-a";

@@ -73,10 +73,11 @@ pg_fail(struct pg_conn *c, const PGresult *res, const char *what)
 		r = WJ_ERR_UNAVAILABLE;
 	}
 	/* Constraint failures are answers (exists, not found), not faults. */
+	/* The message first, then the start of the statement. */
 	if (strncmp(s, "23", 2) == 0 || strncmp(s, "40", 2) == 0)
-		log_debug("store: %s: %s", what, msg);
+		log_debug("store: %s [%s] in: %.160s", msg, s, what);
 	else
-		log_error("store: %s: %s [%s]", what, msg, s);
+		log_error("store: %s [%s] in: %.160s", msg, s, what);
 	return r;
 }
 

@@ -315,7 +315,7 @@ int	pg_audit_insert(struct pg_conn *, struct pg_op *, int result) WJ_WUR;
 
 /* ---- migrate.c --------------------------------------------------------- */
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 
 /* Apply the numbered migrations not yet in schema_version, under a lock
  * that serialises nodes starting at once; WJ_ERR_INVALID (logged) when

@@ -495,6 +495,19 @@ struct reap_arg {
  * error code).  The same CASE decides each row's fate; pg_apply keeps
  * the counts and the jobs' status.
  */
+/*
+ * The reaper's audit rows, one per project it touched, in the same
+ * statement: a system action on the sub-jobs whose leases expired.
+ * Each row returned carries the batch's count (none: nothing expired).
+ */
+_Static_assert(STORE_VIA_SYSTEM == 2, "the SQL below hard-codes it");
+static const char reap_audit_sql[] =
+	"INSERT INTO audit_events (time_ms, action, project_id, resource_ids, "
+	"outcome, trace_name, via, code, record_ms) SELECT $1, '"
+	STORE_REAP_ACTION "', project_id, json_agg(id)::text, 'success', '"
+	STORE_REAP_TRACE_NAME "', 2, 200, $1 FROM chg GROUP BY project_id "
+	"RETURNING (SELECT count(*) FROM chg)";
+
 static int
 reap_op(struct pg_conn *c, struct pg_op *op)
 {
@@ -524,11 +537,11 @@ reap_op(struct pg_conn *c, struct pg_op *op)
 	    "AND u.lease_expires_ms < $1 "
 	    "RETURNING u.id, u.project_id, u.job_id, u.job_type, "
 	    "1 AS old_status, u.status AS new_status, u.error_code, "
-	    "u.fail_reason, $1::bigint AS at_ms)", NULL, "Iit", a->now,
+	    "u.fail_reason, $1::bigint AS at_ms)", reap_audit_sql, "Iit", a->now,
 	    a->max_attempts, PG_REAP_ERROR_CODE)) != 0)
 		return r;
 	row.res = res;
-	a->n = pg_bigint(&row, 0);
+	a->n = PQntuples(res) > 0 ? pg_bigint(&row, 0) : 0;
 	PQclear(res);
 	return 0;
 }

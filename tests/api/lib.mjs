@@ -115,11 +115,11 @@ export const DB_SHELL = PG_DIR !== '' ||
 
 // The rows of one SELECT (no trailing ';') as objects, on either engine.
 export function dbRows(data, select) {
-  const out = PG_DIR
-    ? dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`)
-    : spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
-      { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 }).stdout;
-  return out.trim() ? JSON.parse(out) : [];
+  if (PG_DIR) return JSON.parse(dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`));
+  const r = spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr || r.error}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
 // Everything the database of data holds, as bytes (the SQLite file, or a

@@ -30,7 +30,7 @@ export async function render(root, ctx) {
     el('div', {}, el('label', { for: 'a-from' }, 'From'), from),
     el('div', {}, el('label', { for: 'a-to' }, 'To'), to),
     el('div', {}, el('button', { type: 'submit' }, 'Apply')));
-  const out = el('div', { class: 'table-wrap' });
+  const out = el('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Audit trail' });
   const more = el('div', {});
   root.append(el('h1', {}, 'Activity'), form, out, more);
   document.title = 'Activity - wksjobs console';

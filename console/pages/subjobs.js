@@ -52,7 +52,7 @@ export async function render(root, ctx) {
   const count = el('span', { class: 'muted', 'aria-live': 'polite' });
   const actions = el('div', { class: 'actions' }, delSel, count, delFailed, delSuccess);
   const notice = el('div', { class: 'notice', 'aria-live': 'polite' });
-  const table = el('div', { class: 'table-wrap' });
+  const table = el('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Sub-jobs table' });
   const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
   root.append(el('h1', {}, 'Sub-jobs'), filters, actions, notice, table, pager);
 

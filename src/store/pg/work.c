@@ -18,12 +18,6 @@
 #include "pg_int.h"
 #include "../claimed.h"
 
-/*
- * Candidates per project a claim ranks: its first max by (begin_ms, id)
- * and a margin, so that claimers racing in one project skip each other's
- * locked rows and still find max free ones.
- */
-#define PG_CLAIM_WINDOW(max)	(4 * (max) + 32)
 /* Expired leases one reaper transaction takes. */
 #define PG_REAP_BATCH		500
 
@@ -48,43 +42,59 @@ any_project(struct buf *b, const struct store_claim_in *in, int first)
 		    first + (in->n_job_types > 0));
 }
 
+/* The projects after (side 0) or up to (side 1) the cursor $3 that have
+ * WAITING work, in id order, at most max. */
+static void
+turn_sql(const struct store_claim_in *in, struct buf *b, int side)
+{
+	buf_printf(b, "(SELECT p.id, %d AS side FROM projects AS p WHERE "
+	    "p.domain_id = $1 AND p.id %s $3", side, side == 0 ? ">" : "<=");
+	any_project(b, in, 10);
+	buf_puts(b, " AND EXISTS (SELECT 1 FROM sub_jobs AS w "
+	    "WHERE w.project_id = p.id AND w.status = 0");
+	any_type(b, in, 10);
+	buf_puts(b, ") ORDER BY p.id LIMIT $2)");
+}
+
 /*
  * The claim, as pg_apply's WITH items: $1 the domain, $2 max, $3 the
- * window, $4 the lease IDs (text[] of max), $5 lease_expires_ms, $6
- * lease_seconds, $7 worker_id, $8 host, $9 now, then the job types and
- * the projects (text[]).  pick ranks each project's oldest (the LATERAL
- * walks sub_jobs_claim_project) as the SQLite engine does: the k-th k +
- * the project's RUNNING sub-jobs (from its sub_job_counts), into one
- * array in rank order; cand takes the first max of them by id and locks
+ * claim cursor, $4 the lease IDs (text[] of max), $5 lease_expires_ms,
+ * $6 lease_seconds, $7 worker_id, $8 host, $9 now, then the job types and
+ * the projects (text[]).  Projects take turns as in the SQLite engine
+ * (src/store/sqlite/work.c): turn is the projects with WAITING work from
+ * the one after the cursor, wrapping round, at most max; pick each one's
+ * oldest, its share of a window of 4 max + 32 (the LATERAL walks
+ * sub_jobs_claim_project); cand takes the
+ * first of each, then the second of each ..., max in all, and locks
  * them, LIMIT and lock in one query level: rows another claimer holds
- * are skipped and do not count.  chg leases them.
+ * are skipped and do not count.  chg leases them and returns each one's
+ * place in the turn (rn, po) for the next cursor.
  */
 static int
 claim_sql(const struct store_claim_in *in, struct buf *b)
 {
-	/* The projects with their RUNNING count, once each. */
-	buf_puts(b, "pick AS MATERIALIZED (SELECT array_agg(r.id ORDER BY "
-	    "r.rn + p.busy, r.begin_ms, r.id) AS ids FROM "
-	    "(SELECT p.id, (SELECT coalesce(sum(k.n), 0) FROM sub_job_counts "
-	    "AS k WHERE k.project_id = p.id AND k.status = 1) AS busy "
-	    "FROM projects AS p WHERE p.domain_id = $1");
-	any_project(b, in, 10);
-	/* (OFFSET 0: the counts are read once per project, not per row.)
-	 * Each one's oldest: ordered as sub_jobs_claim_project is, so
-	 * that it is the index the planner walks. */
-	buf_puts(b, " OFFSET 0) AS p CROSS JOIN LATERAL (SELECT w.id, w.begin_ms, "
+	buf_puts(b, "turn AS MATERIALIZED (SELECT t.id, row_number() OVER "
+	    "(ORDER BY t.side, t.id) AS po FROM (");
+	turn_sql(in, b, 0);
+	buf_puts(b, " UNION ALL ");
+	turn_sql(in, b, 1);
+	buf_puts(b, ") AS t ORDER BY t.side, t.id LIMIT $2), "
+	    "pick AS MATERIALIZED (SELECT r.project_id, r.id, r.rn, turn.po "
+	    "FROM turn CROSS JOIN LATERAL (SELECT w.project_id, w.id, "
 	    "row_number() OVER (ORDER BY w.begin_ms, w.id) AS rn "
-	    "FROM sub_jobs AS w WHERE w.project_id = p.id AND w.status = 0");
+	    "FROM sub_jobs AS w WHERE w.project_id = turn.id AND w.status = 0");
 	any_type(b, in, 10);
-	/* The ranked ids in one array: the rows to lock are then found
-	 * by id (sub_jobs_id), in rank order, whatever the planner thinks
-	 * of the table's size. */
-	buf_puts(b, " ORDER BY w.project_id, w.begin_ms, w.id LIMIT $3) AS r), "
-	    "cand AS MATERIALIZED (SELECT s.project_id, s.id FROM pick CROSS "
-	    "JOIN LATERAL unnest(pick.ids) WITH ORDINALITY AS o (id, ord) "
-	    "JOIN sub_jobs AS s ON s.id = o.id WHERE s.status = 0 "
-	    "ORDER BY o.ord LIMIT $2 FOR UPDATE OF s SKIP LOCKED), "
-	    "num AS (SELECT project_id, id, "
+	/* Each project's share of 4 max + 32 candidates, and one more: a
+	 * margin past the rows racing claimers hold, whatever their number
+	 * of projects. */
+	buf_puts(b, " ORDER BY w.project_id, w.begin_ms, w.id "
+	    "LIMIT (4 * $2 + 32) / greatest(1, (SELECT count(*) FROM turn)) "
+	    "+ 1) AS r), "
+	    "cand AS MATERIALIZED (SELECT s.project_id, s.id, pick.rn, pick.po "
+	    "FROM pick JOIN sub_jobs AS s ON s.project_id = pick.project_id "
+	    "AND s.id = pick.id WHERE s.status = 0 ORDER BY pick.rn, pick.po "
+	    "LIMIT $2 FOR UPDATE OF s SKIP LOCKED), "
+	    "num AS (SELECT project_id, id, rn, po, "
 	    "row_number() OVER (ORDER BY project_id, id) AS k FROM cand), "
 	    "chg AS (UPDATE sub_jobs AS u SET status = 1, "
 	    "lease_id = ($4::text[])[num.k::int], lease_expires_ms = $5, "
@@ -95,12 +105,13 @@ claim_sql(const struct store_claim_in *in, struct buf *b)
 	    "u.fail_reason, $9::bigint AS at_ms, u.status, u.begin_ms, "
 	    "u.end_ms, u.process, u.host, u.entities, u.attach_user, u.entity, "
 	    "u.ip_address, u.desktop_pool_id, u.attempts, u.lease_id, "
-	    "u.lease_expires_ms)");
+	    "u.lease_expires_ms, num.rn, num.po)");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
 /* The leased rows, oldest first: the answer. */
-#define CLAIM_TAIL "SELECT " PG_SUB_JOB_COLS " FROM chg ORDER BY begin_ms, id"
+#define CLAIM_TAIL "SELECT " PG_SUB_JOB_COLS ", rn, po FROM chg " \
+	"ORDER BY begin_ms, id"
 
 /* Whether anything waits for the caller: $1 the domain, then the
  * filters as in the claim. */
@@ -119,6 +130,7 @@ claim_any_sql(const struct store_claim_in *in, struct buf *b)
 struct claim_arg {
 	const struct store_claim_in *in;
 	struct claimed_pack pack;
+	char	 cursor[WJ_ID_LEN + 1];	/* the store's, when the op ran */
 	char	 lease[WJ_CLAIM_MAX][WJ_ID_LEN + 1];
 	const char *lease_p[WJ_CLAIM_MAX];
 };
@@ -144,8 +156,8 @@ claim_query(struct pg_conn *c, const struct store_claim_in *in,
 			    nj > 0 ? jt : pj, nj > 0 ? nj : np);
 		return pg_query(c, res, sql, "t", in->domain_id);
 	}
-#define CLAIM_FIXED "tiiaIittI"
-#define CLAIM_ARGS in->domain_id, in->max, PG_CLAIM_WINDOW(in->max), \
+#define CLAIM_FIXED "titaIittI"
+#define CLAIM_ARGS in->domain_id, in->max, a->cursor, \
 	a->lease_p, (size_t)in->max, expires, in->lease_seconds, \
 	in->worker_id, in->host, now
 	if (nj > 0 && np > 0)
@@ -159,11 +171,31 @@ claim_query(struct pg_conn *c, const struct store_claim_in *in,
 #undef CLAIM_ARGS
 }
 
-/* Pack the leased rows of res, naming each in the audit row. */
+/* Columns of CLAIM_TAIL after PG_SUB_JOB_COLS: the place in the turn. */
+#define CLAIM_COL_RN	19
+#define CLAIM_COL_PO	20
+
+/* The store's claim cursor: get a copy (set 0) or set it from cursor. */
+static void
+claim_cursor(struct pg_store *st, char cursor[WJ_ID_LEN + 1], int set)
+{
+	pthread_mutex_lock(&st->mu);
+	if (set)
+		memcpy(st->claim_cursor, cursor, WJ_ID_LEN + 1);
+	else
+		memcpy(cursor, st->claim_cursor, WJ_ID_LEN + 1);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* Pack the leased rows of res, naming each in the audit row; the cursor
+ * moves to the project of the last row in the turn's order. */
 static int
-claim_pack(struct pg_op *op, struct claim_arg *a, const PGresult *res)
+claim_pack(struct pg_conn *c, struct pg_op *op, struct claim_arg *a,
+    const PGresult *res)
 {
 	struct pg_row row = { res, 0 };
+	int64_t rn, po, best_rn = 0, best_po = 0;
+	char last[WJ_ID_LEN + 1] = "";
 	struct sub_job sj;
 	int r;
 
@@ -172,8 +204,17 @@ claim_pack(struct pg_op *op, struct claim_arg *a, const PGresult *res)
 		if ((r = claimed_add(&a->pack, &sj)) != 0)
 			return r;
 		pg_res_add(op, sj.id);
+		rn = pg_bigint(&row, CLAIM_COL_RN);
+		po = pg_bigint(&row, CLAIM_COL_PO);
+		if (rn > best_rn || (rn == best_rn && po > best_po)) {
+			best_rn = rn;
+			best_po = po;
+			if ((r = pg_copy(last, sizeof(last), sj.project_id)) != 0)
+				return r;
+		}
 	}
 	pg_res_end(op);
+	claim_cursor(c->store, last, 1);
 	return 0;
 }
 
@@ -190,6 +231,7 @@ claim_op(struct pg_conn *c, struct pg_op *op)
 	claimed_reset(&a->pack);
 	op->res.len = 0;
 	op->audit = 1;
+	claim_cursor(c->store, a->cursor, 0);
 	buf_init(&sql);
 	for (i = 0; i < a->in->max; i++)
 		if ((r = wj_id_new(a->lease[i])) != 0)
@@ -200,7 +242,7 @@ claim_op(struct pg_conn *c, struct pg_op *op)
 	if (PQntuples(res) == 0)
 		op->audit = 0;	/* an idle poll is not worth a record */
 	else
-		r = claim_pack(op, a, res);
+		r = claim_pack(c, op, a, res);
  out:
 	PQclear(res);
 	buf_free(&sql);

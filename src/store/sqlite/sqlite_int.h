@@ -124,6 +124,9 @@ struct sq_coldwin {
 
 struct sq_store {
 	char		*path;
+	/* The writer's: the project the last claim served last (claims
+	 * take projects in turns from the one after it; work.c). */
+	char		 claim_cursor[WJ_ID_LEN + 1];
 	int		 readonly;
 	int		 max_attempts;
 	size_t		 queue_max;

@@ -15,15 +15,19 @@
 /* ---- claim --------------------------------------------------------------- */
 
 /*
- * The WAITING sub-jobs the caller may take, fairly across projects: each
- * project of the domain (narrowed by project_ids) offers its oldest max
- * through the claim index, the k-th of them ranked k + the project's
- * RUNNING sub-jobs (sub_job_counts); the claim takes the first max by
- * (rank, begin_ms, id).  A project with few sub-jobs in flight goes
- * first, so one with many WAITING delays another's oldest by at most one
- * claim, and one project alone is served oldest first.  The chosen rows
- * come back oldest first, the order of the answer.  The PostgreSQL engine
- * claims in the same order.
+ * The WAITING sub-jobs the caller may take, fairly across projects, in
+ * turns: the projects of the domain (narrowed by project_ids) that have
+ * WAITING work, in id order from the one after the store's claim cursor
+ * (the project the previous claim served last), wrapping round, at most
+ * max of them; each offers its oldest through the claim index (its share
+ * of 4 max + 32, and one more), and
+ * the claim takes the first of each project, then the second of each,
+ * and so on, max in all.  A project with many WAITING sub-jobs thus
+ * delays another's oldest by at most one claim of max projects, and one
+ * project alone is served oldest first.  The chosen rows come back
+ * oldest first, the order of the answer; the cursor moves to the
+ * project of the last row taken.  The PostgreSQL engine claims in the
+ * same order.
  */
 /* " AND col IN (" and n parameters numbered from *k on, when n > 0. */
 static void
@@ -39,43 +43,73 @@ in_list(struct buf *b, const char *head, size_t n, size_t *k)
 	buf_putc(b, ')');
 }
 
+/* The projects after (side 0) or up to (side 1) the cursor ?3 that have
+ * WAITING work, in id order, at most max. */
+static void
+turn_sql(const struct store_claim_in *in, struct buf *b, int side)
+{
+	size_t k = 4 + in->n_job_types;	/* ?1 max, ?2 domain, ?3 cursor */
+	size_t t = 4;
+
+	buf_printf(b, "SELECT id, %d AS side FROM (SELECT p.id FROM projects "
+	    "AS p WHERE p.domain_id = ?2 AND p.id %s ?3", side,
+	    side == 0 ? ">" : "<=");
+	in_list(b, " AND p.id IN (", in->n_project_ids, &k);
+	buf_puts(b, " AND EXISTS (SELECT 1 FROM sub_jobs AS w INDEXED BY "
+	    "sub_jobs_claim WHERE w.project_id = p.id AND w.status = 0");
+	in_list(b, " AND w.job_type IN (", in->n_job_types, &t);
+	buf_puts(b, ") ORDER BY p.id LIMIT ?1)");
+}
+
 static int
 candidates_sql(const struct store_claim_in *in, struct buf *b)
 {
-	size_t k = 3;	/* ?1 max, ?2 the domain */
+	size_t t = 4;
 
-	buf_puts(b, "SELECT rid FROM (SELECT rid, b, id FROM ("
-	    "SELECT s.rowid AS rid, s.begin_ms AS b, s.id AS id, "
-	    "row_number() OVER (PARTITION BY s.project_id "
-	    "ORDER BY s.begin_ms, s.id) + (SELECT coalesce(sum(n), 0) FROM "
-	    "sub_job_counts WHERE project_id = p.id AND status = 1) AS rn "
-	    "FROM projects AS p JOIN sub_jobs AS s ON s.rowid IN ("
+	buf_puts(b, "WITH turn AS (SELECT id, row_number() OVER "
+	    "(ORDER BY side, id) AS po FROM (");
+	turn_sql(in, b, 0);
+	buf_puts(b, " UNION ALL ");
+	turn_sql(in, b, 1);
+	buf_puts(b, ") ORDER BY side, id LIMIT ?1) "
+	    "SELECT rid, pid, rn, po FROM (SELECT s.rowid AS rid, "
+	    "s.project_id AS pid, "
+	    "s.begin_ms AS b, s.id AS id, turn.po AS po, row_number() OVER "
+	    "(PARTITION BY s.project_id ORDER BY s.begin_ms, s.id) AS rn "
+	    "FROM turn JOIN sub_jobs AS s ON s.rowid IN ("
 	    "SELECT w.rowid FROM sub_jobs AS w INDEXED BY sub_jobs_claim "
-	    "WHERE w.project_id = p.id AND w.status = 0");
-	in_list(b, " AND w.job_type IN (", in->n_job_types, &k);
-	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT ?1) "
-	    "WHERE p.domain_id = ?2");
-	in_list(b, " AND p.id IN (", in->n_project_ids, &k);
-	buf_puts(b, ") ORDER BY rn, b, id LIMIT ?1) ORDER BY b, id");
+	    "WHERE w.project_id = turn.id AND w.status = 0");
+	in_list(b, " AND w.job_type IN (", in->n_job_types, &t);
+	/* Each project's share of 4 max + 32, and one more (the PostgreSQL
+	 * engine's window: the same candidates on both engines). */
+	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT (4 * ?1 + 32) / "
+	    "max(1, (SELECT count(*) FROM turn)) + 1) "
+	    "ORDER BY rn, po LIMIT ?1) ORDER BY b, id");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
-/* Up to max candidate rowids into rid[], *n of them. */
+/*
+ * Up to max candidate rowids into rid[], *n of them, from the turn after
+ * cursor ("" for the first); last (may be NULL) gets the project of the
+ * last one in the turn's order.
+ */
 static int
 candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
-    int64_t *rid, size_t *n)
+    const char *cursor, int64_t *rid, size_t *n, char *last, size_t lcap)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t rn, po, best_rn = 0, best_po = 0;
 	struct buf b;
 	size_t i;
-	int r, k = 3, row;
+	int r, k = 4, row;
 
 	*n = 0;
 	buf_init(&b);
-	/* ?1 max, ?2 the domain, ?3... the job types, then the projects. */
+	/* ?1 max, ?2 the domain, ?3 the cursor, ?4... the job types, then
+	 * the projects. */
 	if ((r = candidates_sql(in, &b)) != 0 ||
 	    (r = sq_stmt(c, b.data, &st)) != 0 ||
-	    (r = sq_bind(c, st, "it", max, in->domain_id)) != 0)
+	    (r = sq_bind(c, st, "itt", max, in->domain_id, cursor)) != 0)
 		goto out;
 	for (i = 0; i < in->n_job_types; i++)
 		if ((r = sq_bind_at(c, st, k++, "t", in->job_types[i])) != 0)
@@ -87,6 +121,16 @@ candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
 		if ((r = sq_step(c, st, &row)) != 0 || !row)
 			break;
 		rid[(*n)++] = sqlite3_column_int64(st, 0);
+		/* The last in the turn's order: the largest (rn, po). */
+		rn = sqlite3_column_int64(st, 2);
+		po = sqlite3_column_int64(st, 3);
+		if (last != NULL && (rn > best_rn || (rn == best_rn &&
+		    po > best_po))) {
+			best_rn = rn;
+			best_po = po;
+			if ((r = sq_copy(last, lcap, sq_text(st, 1))) != 0)
+				break;
+		}
 	}
  out:
 	sq_put(c, st);
@@ -141,10 +185,12 @@ claim_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct claim_arg *a = op->arg;
 	int64_t rid[WJ_CLAIM_MAX], now = wj_now_ms();
+	char last[WJ_ID_LEN + 1] = "";
 	size_t i, n;
 	int r;
 
-	if ((r = candidates(c, a->in, a->in->max, rid, &n)) != 0)
+	if ((r = candidates(c, a->in, a->in->max, c->store->claim_cursor, rid,
+	    &n, last, sizeof(last))) != 0)
 		return r;
 	if (n == 0) {
 		op->audit = 0;	/* an idle poll is not worth a record */
@@ -153,6 +199,7 @@ claim_op(struct sq_conn *c, struct sq_op *op)
 	for (i = 0; i < n; i++)
 		if ((r = claim_one(c, op, rid[i], now)) != 0)
 			return r;
+	memcpy(c->store->claim_cursor, last, sizeof(last));
 	sq_res_end(op);
 	return sq_apply_changes(c, now, 1);
 }
@@ -189,7 +236,7 @@ claim_any(struct sq_store *st, const struct store_claim_in *in, int *any)
 
 	*any = 0;
 	if ((r = sq_reader(st, &c)) != 0 ||
-	    (r = candidates(c, in, 1, &rid, &n)) != 0)
+	    (r = candidates(c, in, 1, "", &rid, &n, NULL, 0)) != 0)
 		return r;
 	*any = n > 0;
 	return 0;

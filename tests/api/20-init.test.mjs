@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { run, startServer, clients } from './lib.mjs';
+import { ENGINE, dbBytes, run, startServer, clients } from './lib.mjs';
 import { ID_RE } from './helpers.mjs';
 
 const dirs = [];
@@ -63,7 +63,8 @@ test('init creates the data directory with a 0600 master key', () => {
   assert.equal(r.status, 0, r.stderr);
   const files = readdirSync(data);
   assert.ok(files.includes('master.key'), files.join(','));
-  assert.ok(files.includes('wksjobs.db'), files.join(','));
+  // The SQLite file beside it; on PostgreSQL nothing but the key.
+  assert.equal(files.includes('wksjobs.db'), ENGINE === 'sqlite', files.join(','));
   assert.equal(statSync(path.join(data, 'master.key')).mode & 0o777, 0o600);
   // The secret is not written anywhere in clear.
   const o = JSON.parse(r.stdout);
@@ -71,6 +72,7 @@ test('init creates the data directory with a 0600 master key', () => {
     const bytes = readFileSync(path.join(data, f));
     assert.ok(!bytes.includes(Buffer.from(o.secret_key)), `${f} holds the secret key in clear`);
   }
+  assert.ok(!dbBytes(data).includes(Buffer.from(o.secret_key)), 'the database holds the secret key in clear');
 });
 
 test('a second init on the same directory fails and changes nothing', async () => {

@@ -4,9 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, clients, raw, sdkClient, call, run } from './lib.mjs';
+import { DB_SHELL, dbQuery, startServer, clients, raw, sdkClient, call, run } from './lib.mjs';
 import {
   MSG, assertGatewayRaw, assertWksError, signHeaders, signedRaw, mkKey, mkProject,
   create, fullClients, waitFor,
@@ -364,12 +362,11 @@ test("a project of another data directory's account: 403 APIGW.0306 both ways", 
 });
 
 // The admin CLI only manages the first account, so a second account and
-// its project are written straight into the database (schema of
-// src/store/sqlite/migrate.c) with the sqlite3 shell, while the server runs.
-const sqlite3 = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
+// its project are written straight into the database (the engine's schema)
+// with its shell (lib.mjs dbQuery), while the server runs.
 
 test('a project of another account in the same database: 403 APIGW.0306 on every route',
-  { skip: sqlite3 ? false : 'no sqlite3 shell' }, async () => {
+  { skip: DB_SHELL ? false : 'no sqlite3 shell' }, async () => {
     // Sorts after the init account by id, name and time: the admin CLI
     // ("first account") keeps working on the original one.
     const D = `ffff${hex32().slice(4)}`;
@@ -385,8 +382,7 @@ test('a project of another account in the same database: 403 APIGW.0306 on every
       INSERT INTO sub_jobs (project_id, id, job_id, job_type, status, begin_ms)
         VALUES ('${FP}', '${FS}', '${FJ}', 'createDesktops', 0, 1000);
       INSERT INTO sub_job_counts (project_id, job_type, status, n) VALUES ('${FP}', 'createDesktops', 0, 1);`;
-    const r0 = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'wksjobs.db'), sql], { encoding: 'utf8' });
-    assert.equal(r0.status, 0, r0.stderr);
+    dbQuery(srv.data, sql);
     const g = clients(srv, undefined, FP);
     await assertScopeDenied(g);
     const rr = await signedRaw(srv, srv.publicUrl, { method: 'GET', path: `/v2/${FP}/workspace-sub-jobs`,
@@ -407,9 +403,8 @@ test('a project of another account in the same database: 403 APIGW.0306 on every
     const fc = fullClients(srv);
     assertWksError(await fc.heartbeat(FS, { lease_id: hex32() }), 404, 'WKS.0202', MSG.notFound);
     assertWksError(await fc.finish(FS, { lease_id: hex32(), status: 'SUCCESS' }), 404, 'WKS.0202', MSG.notFound);
-    const row = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'wksjobs.db'),
-      `SELECT status FROM sub_jobs WHERE id = '${FS}'`], { encoding: 'utf8' });
-    assert.equal(row.stdout.trim(), '0', "another account's sub-job changed");
+    const row = dbQuery(srv.data, `SELECT status FROM sub_jobs WHERE id = '${FS}'`);
+    assert.equal(row.trim(), '0', "another account's sub-job changed");
   });
 
 test('path values over 255 characters are 400 WKS.00211102; 255 is looked up (404)', async () => {

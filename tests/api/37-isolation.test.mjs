@@ -9,10 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { startServer, clients } from './lib.mjs';
+import { DB_SHELL, dbQuery, startServer, clients } from './lib.mjs';
 import { fullClients, mkProject, drive, snapshot, create, shutdown, assertCountsConsistent } from './helpers.mjs';
-import { sqlite, sqlite3Available } from './reliability-lib.mjs';
 import { mkUser, getToken, tokenRoutes } from './iam-helpers.mjs';
 
 let srv;
@@ -26,7 +24,7 @@ const hex32 = () => randomBytes(16).toString('hex');
 
 before(async () => {
   srv = await startServer(undefined, ['--rate-limit', '0']);
-  db = path.join(srv.data, 'wksjobs.db');
+  db = srv.data;
   A = fullClients(srv);
   // Project A has a little data of its own.
   await drive(clients(srv), 'createDesktops', 1, 'SUCCESS');
@@ -43,7 +41,7 @@ before(async () => {
     jobs: [wait.job_id, run.job_id, ok.job_id, bad.job_id, prot.job_id, tokJob.job_id],
     subs: [...wait.sub_job_ids, ...run.sub_job_ids, ...ok.sub_job_ids, ...bad.sub_job_ids, ...prot.sub_job_ids],
     runLease: Object.values(run.leases)[0] };
-  if (sqlite3Available) X = foreignAccount();
+  if (DB_SHELL) X = foreignAccount();
 });
 
 after(async () => {
@@ -89,12 +87,12 @@ function foreignAccount() {
     const [type, st] = k.split('/');
     sql += `INSERT INTO sub_job_counts (project_id, job_type, status, n) VALUES ('${P}', '${type}', ${st}, ${n});`;
   }
-  sqlite(db, sql);
+  dbQuery(db, sql);
   return { D, P, lease, rows, jobs: rows.map((r) => r[0]), subs: rows.map((r) => r[1]), run: rows[1][1] };
 }
 
 function xRows() {
-  return sqlite(db, `SELECT id, status, lease_id, end_ms FROM sub_jobs WHERE project_id = '${X.P}' ORDER BY id;
+  return dbQuery(db, `SELECT id, status, lease_id, end_ms FROM sub_jobs WHERE project_id = '${X.P}' ORDER BY id;
     SELECT id, status, n_waiting, n_running, n_success, n_failed FROM jobs WHERE project_id = '${X.P}' ORDER BY id;`);
 }
 
@@ -220,7 +218,7 @@ test("CreateJob: another project's X-Client-Token creates a new job in A, it nev
 });
 
 test('internal API: a sub-job of another account is 404 to heartbeat and finish (even with its lease), like an unknown one',
-  { skip: sqlite3Available ? false : 'no sqlite3 shell' }, async () => {
+  { skip: DB_SHELL ? false : 'no sqlite3 shell' }, async () => {
     for (const s of X.subs) {
       for (const lease of [X.lease, hex32()]) {
         const hb = await same('heartbeat', ([id]) => A.heartbeat(id, { lease_id: lease, process: 50 }), [s]);
@@ -287,7 +285,7 @@ test("nothing of the other tenants changed, and their counts still match their r
   if (X) {
     const rows = xRows();
     for (const [, s, , st] of X.rows) assert.match(rows, new RegExp(`${s}\\|${st}\\|`), `sub-job ${s} of the other account changed`);
-    const chk = sqlite(db, `SELECT count(*) FROM audit_events WHERE project_id = '${X.P}'`).trim();
+    const chk = dbQuery(db, `SELECT count(*) FROM audit_events WHERE project_id = '${X.P}'`).trim();
     assert.equal(chk, '0', 'an audit event was written in the other account');
   }
 });

@@ -9,14 +9,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, initData, startServer, clients } from './lib.mjs';
+import { BIN, DB_SHELL, dbRows, initData, startServer, clients } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 require('log4js').configure({ appenders: { none: { type: 'stdout' } },
   categories: { default: { appenders: ['none'], level: 'off' } } });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const SQLITE = spawnSync('sqlite3', ['--version']).status === 0;
 
 function cleanEnv() {
   const env = {};
@@ -77,14 +76,9 @@ async function until(srv, pred, ms, what) {
 
 const finished = (s) => s.status === 'SUCCESS' || s.status === 'FAILED';
 
-function sql(srv, query) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', path.join(srv.data, 'wksjobs.db'), query],
-    { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
+const sql = (srv, query) => dbRows(srv.data, query);
 
-test('three workers finish every sub-job exactly once', { skip: !SQLITE && 'no sqlite3' }, async () => {
+test('three workers finish every sub-job exactly once', { skip: !DB_SHELL && 'no sqlite3' }, async () => {
   const srv = await server();
   const ws = [];
   try {
@@ -194,7 +188,7 @@ test('a worker killed mid-job loses its lease; another worker finishes the sub-j
     assert.match(b.log(), new RegExp(`${id}: SUCCESS`));
     assert.doesNotMatch(a.log(), new RegExp(`${id}: (SUCCESS|FAILED)`));
     assert.deepEqual(await b.stop(), { code: 0, signal: null });
-    if (SQLITE) {
+    if (DB_SHELL) {
       const [row] = sql(srv, 'SELECT worker_id, attempts FROM sub_jobs');
       assert.deepEqual(row, { worker_id: 'wb', attempts: 1 });
     }

@@ -7,10 +7,9 @@
 // stops opening.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { initData, startServer, clients, run } from './lib.mjs';
+import { ENGINE, dbQuery, initData, startServer, clients, run } from './lib.mjs';
 import { admin, mkUser, getToken, tokenRoutes, decodeMessage, shutdown } from './iam-helpers.mjs';
 
 const env = initData();
@@ -36,10 +35,8 @@ async function stop(s) {
 const keyId = (text) => Buffer.from(text.slice(text.indexOf('.') + 1), 'base64url')[0];
 
 function sealedKeyIds() {
-  const r = spawnSync('sqlite3', [path.join(env.data, 'wksjobs.db'),
-    'SELECT DISTINCT unicode(substr(secret_sealed, 1, 1)) FROM access_keys'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').map(Number);
+  const first = ENGINE === 'pg' ? 'get_byte(secret_sealed, 0)' : 'unicode(substr(secret_sealed, 1, 1))';
+  return dbQuery(env.data, `SELECT DISTINCT ${first} FROM access_keys`).trim().split('\n').map(Number);
 }
 
 test('rotate while stopped: old credentials, tokens and messages open; new ones use the new key id', async () => {

@@ -170,7 +170,7 @@ test(`SIGKILL at random moments (>= ${KILLS_MIN} times) under load loses nothing
     assert.ok(stats.kills >= KILLS_MIN, `only ${stats.kills} kills in ${TIME_MAX_MS} ms`);
     assert.equal(sqlite(db, 'PRAGMA integrity_check;').trim(), 'ok');
     assert.equal(sqlite(db, 'PRAGMA foreign_key_check;').trim(), '');
-    assert.equal(jobsWithWrongCounts(db), '', 'jobs whose counts differ from their sub-jobs');
+    assert.equal(jobsWithWrongCounts(env.data), '', 'jobs whose counts differ from their sub-jobs');
     const badCounts = sqlite(db, `WITH x AS (SELECT project_id, job_type, status, count(*) n FROM sub_jobs
         GROUP BY 1, 2, 3)
       SELECT 'counts', sc.job_type, sc.status FROM sub_job_counts sc LEFT JOIN x USING (project_id, job_type, status)

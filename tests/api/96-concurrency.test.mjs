@@ -17,9 +17,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, clients } from './lib.mjs';
+import { DB_SHELL, ENGINE, dbQuery, startServer, clients } from './lib.mjs';
 import { shutdown } from './helpers.mjs';
-import { sqlite, sqlite3Available, jobsWithWrongCounts } from './reliability-lib.mjs';
+import { jobsWithWrongCounts } from './reliability-lib.mjs';
 
 const PROCS = 4;
 const SECONDS = 20;
@@ -48,11 +48,11 @@ function runWorker(cfgFile, outFile) {
 }
 
 test(`${PROCS} processes claiming, finishing, retrying and deleting for ${SECONDS} s: a legal, complete history`,
-  { skip: sqlite3Available ? false : 'no sqlite3 shell', timeout: (SECONDS + 120) * 1000 }, async () => {
+  { skip: DB_SHELL ? false : 'no sqlite3 shell', timeout: (SECONDS + 120) * 1000 }, async () => {
     srv = await startServer(undefined, ['--rate-limit', '0']);
     work = mkdtempSync(path.join(tmpdir(), 'wksjobs-conc-'));
     const P = srv.creds.project_id;
-    const db = path.join(srv.data, 'wksjobs.db');
+    const db = srv.data;
     const logs = await Promise.all(Array.from({ length: PROCS }, (_, i) => {
       const cfg = path.join(work, `cfg${i}.json`);
       writeFileSync(cfg, JSON.stringify({ id: i + 1, publicUrl: srv.publicUrl, internalUrl: srv.internalUrl,
@@ -80,7 +80,7 @@ test(`${PROCS} processes claiming, finishing, retrying and deleting for ${SECOND
     }
 
     // Replay the audit trail in commit order.
-    const audit = sqlite(db, `SELECT id, request_id, action, coalesce(resource_ids, '[]'), outcome FROM audit_events
+    const audit = dbQuery(db, `SELECT id, request_id, action, coalesce(resource_ids, '[]'), outcome FROM audit_events
       ORDER BY id;`).trim().split('\n').filter(Boolean)
       .map((l) => {
         const [id, rid, action, res, ...outcome] = l.split('|');
@@ -146,11 +146,11 @@ test(`${PROCS} processes claiming, finishing, retrying and deleting for ${SECOND
     }
     // The database holds exactly what the history says.
     const names = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED'];
-    const rows = sqlite(db, `SELECT id, status FROM sub_jobs WHERE project_id = '${P}';`).trim();
+    const rows = dbQuery(db, `SELECT id, status FROM sub_jobs WHERE project_id = '${P}';`).trim();
     const dbState = new Map(rows ? rows.split('\n').map((l) => { const [id, st] = l.split('|'); return [id, names[st]]; }) : []);
     assert.equal(dbState.size, state.size, 'sub-jobs in the database differ from the history');
     for (const [s, st] of state) assert.equal(dbState.get(s), st, `sub-job ${s} (job ${jobOf.get(s)})`);
-    assert.equal(sqlite(db, 'PRAGMA integrity_check;').trim(), 'ok');
+    if (ENGINE === 'sqlite') assert.equal(dbQuery(db, 'PRAGMA integrity_check;').trim(), 'ok');
     assert.equal(jobsWithWrongCounts(db), '', 'jobs whose counts differ from their sub-jobs');
     const c = clients(srv);
     for (let st = 0; st < 4; st++) {

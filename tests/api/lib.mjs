@@ -2,8 +2,8 @@
 // with a fresh data directory, and clients that sign with the official
 // Huawei Cloud Node.js SDK core (@huaweicloud/huaweicloud-sdk-core).
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,8 +40,139 @@ process.on('exit', () => {
   process.exitCode = 1;
 });
 
+/*
+ * The engine the suite runs on.  SQLite in each data directory by default;
+ * when WKSJOBS_TEST_PG_DIR names the directory of a running scripts/pg.sh
+ * cluster (CTest's pg label starts one per run), PostgreSQL: every data
+ * directory gets a fresh database of its own, and every init, serve and
+ * admin started through run() or spawnServe() is given its URL, so that
+ * no test file has to know which engine it runs on.
+ */
+export const PG_DIR = process.env.WKSJOBS_TEST_PG_DIR || '';
+export const ENGINE = PG_DIR ? 'pg' : 'sqlite';
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const pgDatabases = new Map(); // absolute data directory -> database URL
+
+function pgBaseUrl() {
+  try {
+    return readFileSync(path.join(PG_DIR, 'url'), 'utf8').trim();
+  } catch (e) {
+    throw new Error(`WKSJOBS_TEST_PG_DIR=${PG_DIR}: no cluster (scripts/pg.sh start DIR): ${e.message}`);
+  }
+}
+
+// psql with the cluster's superuser on database url; returns stdout
+// (unaligned, tuples only: sqlite3's default output format).
+export function psql(url, sql) {
+  const r = spawnSync(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+// The database URL of data directory data (created on first use), or ''
+// on SQLite.
+export function databaseFor(data) {
+  if (!PG_DIR) return '';
+  const key = path.resolve(data);
+  let url = pgDatabases.get(key);
+  if (url) return url;
+  const base = pgBaseUrl();
+  const name = `wj_${process.pid}_${pgDatabases.size + 1}_${randomBytes(3).toString('hex')}`;
+  psql(base, `CREATE DATABASE ${name}`);
+  url = base.replace(/\/[^/]*$/, `/${name}`);
+  pgDatabases.set(key, url);
+  return url;
+}
+
+/*
+ * SQL on the database of data directory data, whichever the engine: the
+ * sqlite3 shell on DATA/wksjobs.db, or psql on its PostgreSQL database.
+ * Returns the rows one a line, columns separated by '|', NULL as '' (the
+ * two shells' default output).  Statements themselves must be valid on
+ * the engine they run on (ENGINE tells which).
+ */
+export function dbQuery(data, sql, { timeoutMs = 5000 } = {}) {
+  if (PG_DIR) return psql(databaseFor(data), sql);
+  const r = spawnSync('sqlite3', ['-cmd', `.timeout ${timeoutMs}`, path.join(data, 'wksjobs.db'), sql],
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+// Whether dbQuery can run: psql comes with the cluster, sqlite3 may be missing.
+export const DB_SHELL = PG_DIR !== '' ||
+  spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
+
+// The rows of one SELECT (no trailing ';') as objects, on either engine.
+export function dbRows(data, select) {
+  const out = PG_DIR
+    ? dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`)
+    : spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
+      { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 }).stdout;
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+// Everything the database of data holds, as bytes (the SQLite file, or a
+// pg_dump of the PostgreSQL database): for "no secret in the clear" checks.
+export function dbBytes(data) {
+  if (!PG_DIR) return readFileSync(path.join(data, 'wksjobs.db'));
+  const r = spawnSync(path.join(path.dirname(PSQL), 'pg_dump'), ['-d', databaseFor(data)],
+    { timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`pg_dump: ${r.stderr}`);
+  return r.stdout;
+}
+
+/*
+ * args and spawn options of a wksjobs command with the database of its
+ * data directory: `--database URL` right after `--data DIR`, or
+ * WKSJOBS_DATABASE beside a WKSJOBS_DATA of the environment.  Unchanged on
+ * SQLite, for other commands and where --database is given already.
+ */
+export function withDatabase(args, opts = {}) {
+  if (!PG_DIR || !['init', 'serve', 'admin'].includes(args[0]) ||
+      args.some((a) => a === '--database' || a.startsWith('--database='))) return { args, opts };
+  const cwd = opts.cwd ?? process.cwd();
+  const i = args.findIndex((a) => a === '--data' || a.startsWith('--data='));
+  if (i >= 0) {
+    const inline = args[i].startsWith('--data=');
+    const data = inline ? args[i].slice('--data='.length) : args[i + 1];
+    if (!data) return { args, opts };
+    const at = inline ? i + 1 : i + 2;
+    const url = databaseFor(path.resolve(cwd, data));
+    return { args: [...args.slice(0, at), '--database', url, ...args.slice(at)], opts };
+  }
+  const env = opts.env ?? process.env;
+  if (env.WKSJOBS_DATABASE) return { args, opts };
+  if (env.WKSJOBS_DATA) {
+    const url = databaseFor(path.resolve(cwd, env.WKSJOBS_DATA));
+    return { args, opts: { ...opts, env: { ...env, WKSJOBS_DATABASE: url } } };
+  }
+  const data = configData(args, env, cwd);
+  if (!data) return { args, opts };
+  return { args: [args[0], '--database', databaseFor(data), ...args.slice(1)], opts };
+}
+
+// The data directory a configuration file (--config FILE or
+// WKSJOBS_CONFIG) names, or ''.
+function configData(args, env, cwd) {
+  const i = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const file = i < 0 ? env.WKSJOBS_CONFIG
+    : (args[i].startsWith('--config=') ? args[i].slice('--config='.length) : args[i + 1]);
+  if (!file) return '';
+  let text;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch {
+    return '';
+  }
+  const m = text.match(/^[ \t]*data[ \t]*=[ \t]*"?([^"\n]*?)"?[ \t]*$/m);
+  return m ? path.resolve(cwd, m[1]) : '';
+}
+
 // Run the binary to completion; returns { status, stdout, stderr }.
-export function run(args, opts = {}) {
+export function run(cmdArgs, cmdOpts = {}) {
+  const { args, opts } = withDatabase(cmdArgs, cmdOpts);
   const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 60000, ...opts });
   sanitizerCheck(`wksjobs ${args.slice(0, 3).join(' ')}`, r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -63,8 +194,9 @@ export function initData() {
  * both resolving with the exit code or signal.  A sanitizer report on its
  * stderr fails the test file.
  */
-export async function spawnServe(args, envVars = {}) {
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...envVars } });
+export async function spawnServe(serveArgs, envVars = {}) {
+  const { args, opts } = withDatabase(serveArgs, { env: { ...process.env, ...envVars } });
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   proc.on('close', () => sanitizerCheck('wksjobs serve', stderr));

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { spawnServe } from './lib.mjs';
+import { dbQuery, spawnServe } from './lib.mjs';
 import { checkResponse, noteRequest } from './openapi.mjs';
 
 const require = createRequire(import.meta.url);
@@ -202,11 +202,13 @@ export function sqlite(file, sql, { timeoutMs = 5000 } = {}) {
   return r.stdout;
 }
 
-// The jobs of database file whose per-status counters differ from the
-// statuses of their sub-jobs: their IDs, one a line ('' when none).
-export function jobsWithWrongCounts(file) {
-  return sqlite(file, `SELECT j.id FROM jobs j LEFT JOIN (SELECT project_id, job_id,
-      sum(status = 0) w, sum(status = 1) r, sum(status = 2) s, sum(status = 3) f
+// The jobs of data directory data's database (either engine) whose
+// per-status counters differ from the statuses of their sub-jobs: their
+// IDs, one a line ('' when none).
+export function jobsWithWrongCounts(data) {
+  return dbQuery(data, `SELECT j.id FROM jobs j LEFT JOIN (SELECT project_id, job_id,
+      count(*) FILTER (WHERE status = 0) w, count(*) FILTER (WHERE status = 1) r,
+      count(*) FILTER (WHERE status = 2) s, count(*) FILTER (WHERE status = 3) f
       FROM sub_jobs GROUP BY project_id, job_id) c ON c.project_id = j.project_id AND c.job_id = j.id
     WHERE j.n_waiting != coalesce(c.w, 0) OR j.n_running != coalesce(c.r, 0)
        OR j.n_success != coalesce(c.s, 0) OR j.n_failed != coalesce(c.f, 0);`).trim();

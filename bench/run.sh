@@ -71,16 +71,6 @@ trap 'log "interrupted"; exit 1' INT TERM
   kill -TERM $$ ) 2>/dev/null &
 WATCHDOG_PID=$!
 
-free_port() {	# a free loopback TCP port below the ephemeral range
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		ss -Hatn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-}
-
-hz=$(getconf CLK_TCK)
-
 # ---- the machine ---------------------------------------------------------
 {
 	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
@@ -140,85 +130,10 @@ sleep 2
 idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 
 NGX=$WORK/nginx
-mkdir -p "$NGX/static" "$NGX/tmp"
-start_nginx() {	# on a free port; 0 when it runs
-	NGINX_PORT=$(free_port)
-	cat >"$NGX/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 100000000;
-	keepalive_timeout 120s;
-	client_body_temp_path $NGX/tmp;
-	proxy_temp_path $NGX/tmp;
-	fastcgi_temp_path $NGX/tmp;
-	uwsgi_temp_path $NGX/tmp;
-	scgi_temp_path $NGX/tmp;
-	server {
-		listen 127.0.0.1:$NGINX_PORT;
-		root $NGX/static;
-		default_type application/json;
-		location / {
-			# An empty 200 to a POST; else the file X-Bench-File names.
-			if (\$request_method = POST) { return 200; }
-			try_files /\$http_x_bench_file =404;
-		}
-	}
-}
-EOF
-	chmod -R a+rX "$NGX"
-	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>"$NGX/stderr" &
-	NGINX_PID=$!
-	sleep 0.5
-	kill -0 "$NGINX_PID" 2>/dev/null
-}
 start_nginx || start_nginx || start_nginx || { cat "$NGX/stderr" >&2; exit 1; }
 log "wksjobs on $PUB (internal $INT), nginx on 127.0.0.1:$NGINX_PORT"
 
 # ---- measuring -----------------------------------------------------------
-req() {		# req OUT ARGS...: precomputed signed requests
-	local out=$1
-	shift
-	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
-	    --out "$out" "$@"
-}
-
-curl_cfg() {	# curl_cfg CFG ARGS...: one signed request as curl config
-	local cfg=$1
-	shift
-	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
-	    --curl "$cfg" "$@"
-}
-
-# wrk_run NAME SERVER CONNS SECONDS SCRIPT URL ARGS...: one measurement,
-# appended to results.jsonl with the server's CPU per request.
-wrk_run() {
-	local name=$1 server=$2 conns=$3 secs=$4 script=$5 url=$6 t0 t1 line
-	shift 6
-	if [ "$server" = wksjobs ]; then
-		# Peak RSS of this run alone: reset the high-water mark.
-		echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
-		t0=$(cpu_ticks "$SERVER_PID")
-	fi
-	line=$(timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$conns" \
-	    -d"${secs}s" --timeout 10s -s "$HERE/$script" "$url" -- "$@" |
-	    sed -n 's/^BENCH //p')
-	[ -n "$line" ] || { log "$name: wrk gave no result"; return 0; }
-	if [ "$server" = wksjobs ]; then
-		t1=$(cpu_ticks "$SERVER_PID")
-		line="${line%\}},\"cpu_ms\":$(( (t1 - t0) * 1000 / hz )),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}"
-	fi
-	printf '{"kind":"wrk","scenario":"%s","server":"%s","conns":%s,"result":%s}\n' \
-	    "$name" "$server" "$conns" "$line" >>"$RES"
-	log "$name $server c=$conns: $line"
-}
-
 profile_start() {	# profile_start NAME: perf the server for a while
 	[ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null || return 0
 	perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" \
@@ -234,32 +149,6 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 	perf report -i "$WORK/perf.$1.data" --children --percent-limit 2 \
 	    --sort symbol --stdio -g none >"$OUT/profile-$1-inclusive.txt" 2>/dev/null || true
 	PERF_PID=
-}
-
-# read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
-# (PAGES=K: the requests ask for K different pages in turn, offsets 0, 1,
-# ... K-1; nginx serves the first page's bytes)
-read_scenario() {
-	local name=$1 path=$2 query=$3 code size c
-	shift 3
-	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000 \
-	    ${PAGES:+--pages "$PAGES"}
-	curl_cfg "$WORK/$name.cfg" --path "$path" --query "$query"
-	read -r code size < <(curl -s -K "$WORK/$name.cfg" --max-time 30 \
-	    -o "$NGX/static/$name.json" -w '%{http_code} %{size_download}\n')
-	chmod a+r "$NGX/static/$name.json"
-	[ "$code" = 200 ] || { log "$name: HTTP $code"; return 0; }
-	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" "$size" >>"$RES"
-	# Warm the server's caches for this query (not measured).
-	timeout 20 wrk -t"$WRK_THREADS" -c32 -d1s -s "$HERE/replay.lua" \
-	    "http://$PUB" -- "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
-	for c in "$@"; do
-		wrk_run "$name" wksjobs "$c" "$DUR" replay.lua "http://$PUB" \
-		    "$WORK/$name.req" "$WRK_THREADS" cycle
-		wrk_run "$name" nginx "$c" "$DUR" replay.lua \
-		    "http://127.0.0.1:$NGINX_PORT" "$WORK/$name.req" \
-		    "$WRK_THREADS" cycle "$name.json"
-	done
 }
 
 L=workspace-sub-jobs

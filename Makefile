@@ -6,6 +6,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 DATA       ?= ./data
+CLUSTER_DATA ?= ./data-cluster
+# make soak's length in minutes (scripts/soak.sh's default, 20, when not given).
+SOAK_MINUTES ?=
 # make run's simulating worker fails this share of sub-jobs (0..1; run.sh's
 # default, 0.25, when not given).
 FAIL_RATE  ?=
@@ -14,7 +17,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 DEB_BUILD  ?= build-deb
 
-.PHONY: all deps build run test test-fast test-asan bench clean format fuzz \
+.PHONY: all deps build run run-cluster soak test test-fast test-asan bench clean format fuzz \
 	install deb test-package
 
 all: build
@@ -28,6 +31,18 @@ build: deps
 
 run: build
 	@$(if $(FAIL_RATE),WKSJOBS_DEMO_FAIL_RATE=$(FAIL_RATE) )scripts/run.sh $(BUILD)/wksjobs $(DATA)
+
+# Three nodes on a throwaway PostgreSQL behind HAProxy, two simulating
+# workers and demo jobs (scripts/run-cluster.sh); Ctrl-C stops them all.
+run-cluster: build
+	@$(if $(FAIL_RATE),WKSJOBS_DEMO_FAIL_RATE=$(FAIL_RATE) )scripts/run-cluster.sh $(BUILD)/wksjobs $(CLUSTER_DATA)
+
+# Create -> claim -> finish -> delete at half the peak rate against a
+# cluster on PostgreSQL for SOAK_MINUTES (20), sampling sizes and claim
+# p99 every 30 s into a CSV and a PNG (scripts/soak.sh); not in make test.
+soak: build
+	@WKSJOBS_BENCH_DEPS=1 scripts/deps.sh
+	@$(if $(SOAK_MINUTES),SOAK_MINUTES=$(SOAK_MINUTES) )scripts/soak.sh $(BUILD)/wksjobs
 
 # Every test, in the normal build and again under ASan+UBSan(+LSan).
 test: build

@@ -11,7 +11,7 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libargon2-dev libcmocka-dev libcurl4-openssl-dev
       python3-yaml libsystemd-dev nodejs npm
       postgresql-15 libpq-dev haproxy)
-[ "${WKSJOBS_BENCH_DEPS:-0}" = 1 ] && PKGS+=(wrk nginx valgrind libmimalloc-dev)
+[ "${WKSJOBS_BENCH_DEPS:-0}" = 1 ] && PKGS+=(wrk nginx valgrind libmimalloc-dev gnuplot-nox)
 # make install / make deb / make test-package: man pages, the package's
 # checks and the chroot the package is tried in.
 [ "${WKSJOBS_PKG_DEPS:-0}" = 1 ] &&

@@ -25,6 +25,7 @@ DATA=$(realpath -m -- "$2")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CREDS="$DATA/demo-credentials.json"
 cd "$ROOT"
+. "$ROOT/scripts/run-common.sh"
 [ -x "$BIN" ] || die "$BIN is not built (make build)"
 PUB=${WKSJOBS_LISTEN:-127.0.0.1:8080}
 INT=${WKSJOBS_INTERNAL_LISTEN:-127.0.0.1:8081}
@@ -50,12 +51,7 @@ echo $$ >"$DATA/run.lock"
 # A fixed port something answers on (another wksjobs on other data, any
 # other server): say so now, not after the logs were rotated.
 for addr in "$PUB" "$INT"; do
-	host=${addr%:*} port=${addr##*:}
-	host=${host#[} host=${host%]}
-	[ "$port" = 0 ] && continue
-	if timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null; then
-		die "$addr is already in use (another make run or wksjobs serve?); stop that one, or choose other addresses: make run $ELSEWHERE"
-	fi
+	port_free "$addr" "(another make run or wksjobs serve?); stop that one, or choose other addresses: make run $ELSEWHERE"
 done
 
 # ---- credentials ------------------------------------------------------
@@ -94,18 +90,6 @@ SERVER=""
 WORKER=""
 READY=$(mktemp "${TMPDIR:-/tmp}/wksjobs-ready.XXXXXX")
 
-# Stop one process: SIGTERM, then SIGKILL after 20 s (bounded).
-stop() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 200); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 cleanup() {
 	trap - EXIT INT TERM
 	stop "$WORKER"
@@ -149,27 +133,12 @@ client() {
 		"$BIN" "$@" --internal-endpoint "$INT_URL"
 }
 
-# The demo jobs, once per data directory (the marker says they were made).
-DEMO=" none (WKSJOBS_DEMO_JOBS=0)"
-if [ -f "$DATA/demo-seeded" ]; then
-	DEMO=" created on the first start only"
-elif [ "${WKSJOBS_DEMO_JOBS:-1}" != 0 ]; then
-	DEMO=""
-	for spec in createDesktops:6 rebuildDesktops:3 expandVolumes:2 \
-	    createSnapshot:2; do
-		client job create --type "${spec%:*}" --count "${spec#*:}" \
-			--output json >/dev/null
-		DEMO="$DEMO ${spec%:*} x${spec#*:},"
-	done
-	DEMO=${DEMO%,}
-	: >"$DATA/demo-seeded"
-fi
+demo_jobs "$DATA"
 
 sleep 0.2
 kill -0 "$WORKER" 2>/dev/null ||
 	{ tail -n 5 "$DATA/worker.log" >&2; die "the worker did not start (its log: $DATA/worker.log)"; }
 
-q() { printf '%q' "$1"; }
 CALL="$ROOT/tests/api/call.mjs"
 HINT=""
 [ -d "$ROOT/tests/api/node_modules/@huaweicloud" ] ||

@@ -99,32 +99,60 @@ authn_new_keypair(char ak[21], char sk[41])
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
-/* The gateway's lock write: nobody waits for it. */
+/* The gateway's clear of a failure count: nobody waits for it. */
 static void
-lock_written(void *arg, int result)
+sig_ok_written(void *arg, int result)
 {
 	(void)arg;
 	if (result != 0)
-		log_warn("authn: AK lock not stored: %s", wj_strerror(result));
+		log_warn("authn: AK failure count not cleared: %s",
+		    wj_strerror(result));
 }
 
 /*
- * One more failure of ak; the one that locks it also writes the lock to
- * the store, where every server sees it (within the key cache's time)
- * and an operator can lift it.  This server refuses the key at once.
+ * One more failure of ak, counted in the store with every server's
+ * failures: the store decides the lock (store_key_sig_failed), which
+ * every server sees within the key cache's time and an operator can
+ * lift; this server refuses a key it saw locked at once (the guard).
+ * Only failures wait for the store: a good signature writes nothing
+ * unless failures were counted.  When the store cannot count, this
+ * server counts alone.
  */
 static void
 count_ak_failure(const struct authn *a, const char *ak, int64_t now_ms)
 {
-	int64_t until;
+	int64_t until = 0;
 	int r;
 
-	if (a->guard == NULL ||
-	    (until = guard_ak_failed(a->guard, ak, now_ms)) == 0)
+	if (a->guard == NULL)
 		return;
-	if ((r = store_key_lock_async(a->store, ak, until, lock_written,
-	    NULL)) != 0)
-		log_warn("authn: AK lock not stored: %s", wj_strerror(r));
+	if ((r = store_key_sig_failed(a->store, ak, now_ms,
+	    guard_ak_threshold(a->guard), guard_ak_lock_ms(a->guard),
+	    &until)) != 0) {
+		log_warn("authn: AK failure not stored: %s", wj_strerror(r));
+		(void)guard_ak_failed(a->guard, ak, now_ms);
+		return;
+	}
+	guard_ak_stored(a->guard, ak, now_ms, until);
+}
+
+/* A good signature: a count of failures (seen here or in the store's
+ * row) starts again, everywhere. */
+static void
+clear_ak_failures(const struct authn *a, const struct store_key *key)
+{
+	int r;
+
+	if (a->guard == NULL || (!guard_ak_ok(a->guard, key->access_key) &&
+	    key->sig_failures == 0))
+		return;
+	if ((r = store_key_sig_ok_async(a->store, key->access_key,
+	    sig_ok_written, NULL)) != 0) {
+		log_warn("authn: AK failure count not cleared: %s",
+		    wj_strerror(r));
+		return;
+	}
+	keycache_key_sig_cleared(a->store, key->access_key);
 }
 
 /* Locked in the store (by any server) or in this server's guard. */
@@ -203,8 +231,7 @@ authn_aksk(const struct authn *a, const struct sig_request *req,
 		wj_errinfo_set(ei, "verify aksk signature fail");
 		return WJ_ERR_AUTH;
 	}
-	if (a->guard != NULL)
-		guard_ak_ok(a->guard, key.access_key);
+	clear_ak_failures(a, &key);
 	memcpy(out->user_id, key.user.id, sizeof(out->user_id));
 	memcpy(out->user_name, key.user.name, sizeof(out->user_name));
 	memcpy(out->domain_id, key.user.domain_id, sizeof(out->domain_id));

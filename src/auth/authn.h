@@ -4,8 +4,9 @@
  * principal may act in the request's project.  Reports failures as
  * WJ_ERR_AUTH / WJ_ERR_TOKEN_EXPIRED / WJ_ERR_PROJECT with the gateway's
  * reason text (docs/API.md#errors); never says which part of a
- * signature was wrong.  An AK locks after consecutive signature failures
- * (auth/guard).  A token is checked against its user's row on every
+ * signature was wrong.  An AK locks after consecutive signature failures,
+ * counted in the store with every server's (store_key_sig_failed); the
+ * guard (auth/guard) refuses at once what this server saw locked.  A token is checked against its user's row on every
  * request (enabled, same account, issued after tokens_valid_after): no
  * cache, so revocations apply to the next request.
  */

@@ -24,9 +24,10 @@ struct entry {
 	int64_t	 seen_ms;	/* last use, for LRU */
 	union {
 		struct lock_state {
-			int64_t failures;	/* consecutive */
+			int64_t failures;	/* consecutive, counted here */
 			int64_t until_ms;	/* 0 = not locked */
 			int64_t since_ms;	/* when it locked */
+			int	stored;		/* failures the store counted */
 		} lock;
 		struct bucket_state {
 			int64_t micro;		/* micro-requests left */
@@ -184,7 +185,8 @@ guard_ak_check(struct guard *g, const char *ak, int64_t now_ms,
 		goto out;
 	/* An operator lifted the lock (and the count) since it was made. */
 	if (lifted_ms > 0 && e->u.lock.since_ms <= lifted_ms &&
-	    (e->u.lock.until_ms != 0 || e->u.lock.failures != 0)) {
+	    (e->u.lock.until_ms != 0 || e->u.lock.failures != 0 ||
+	    e->u.lock.stored)) {
 		memset(&e->u.lock, 0, sizeof(e->u.lock));
 		goto out;
 	}
@@ -222,16 +224,55 @@ guard_ak_failed(struct guard *g, const char *ak, int64_t now_ms)
 }
 
 void
-guard_ak_ok(struct guard *g, const char *ak)
+guard_ak_stored(struct guard *g, const char *ak, int64_t now_ms,
+    int64_t until_ms)
 {
 	struct entry *e;
 
-	if (ak == NULL)
-		return;
 	pthread_mutex_lock(&g->locks.mu);
-	if ((e = entry_find(&g->locks, ak, wj_hash_str(ak))) != NULL)
-		memset(e, 0, sizeof(*e));
+	if ((e = entry_get(&g->locks, ak, now_ms, 1)) != NULL) {
+		if (e->u.lock.until_ms != 0 && e->u.lock.until_ms <= now_ms)
+			e->u.lock.until_ms = 0;	/* an old lock ran out */
+		if (e->u.lock.failures == 0 && !e->u.lock.stored)
+			e->u.lock.since_ms = now_ms;	/* the first failure */
+		e->u.lock.stored = 1;
+		if (until_ms > now_ms && until_ms > e->u.lock.until_ms) {
+			e->u.lock.failures = 0;
+			e->u.lock.until_ms = until_ms;
+			e->u.lock.since_ms = now_ms;
+		}
+	}
 	pthread_mutex_unlock(&g->locks.mu);
+}
+
+int
+guard_ak_ok(struct guard *g, const char *ak)
+{
+	struct entry *e;
+	int had = 0;
+
+	if (ak == NULL)
+		return 0;
+	pthread_mutex_lock(&g->locks.mu);
+	if ((e = entry_find(&g->locks, ak, wj_hash_str(ak))) != NULL) {
+		had = e->u.lock.failures != 0 || e->u.lock.stored ||
+		    e->u.lock.until_ms != 0;
+		memset(e, 0, sizeof(*e));
+	}
+	pthread_mutex_unlock(&g->locks.mu);
+	return had;
+}
+
+int
+guard_ak_threshold(const struct guard *g)
+{
+	return g->ak_failures;
+}
+
+int64_t
+guard_ak_lock_ms(const struct guard *g)
+{
+	return g->ak_lock_ms;
 }
 
 /* ---- rate limits ------------------------------------------------------- */

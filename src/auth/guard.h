@@ -4,9 +4,14 @@
  * a while after consecutive signature failures, and every caller gets a
  * token bucket per route (N requests per second, bursts of N).
  *
- * The counts live in this process only (as on a gateway node); a lock
- * is also written to the store by the caller (auth/authn.c), where an
- * operator can lift it.  Tables are bounded,
+ * The AK failures of every server are counted in the store, which
+ * decides the lock (auth/authn.c, store_key_sig_failed); this table
+ * keeps what this server learnt from it, so that it refuses a key it saw
+ * locked at once, without a read, and knows when a success must clear a
+ * count.  It counts alone (guard_ak_failed) only when the store cannot.
+ * The rate buckets live in this process only (as on a gateway node: the
+ * cluster's limit is the number of servers times the rate; see
+ * docs/API.md#limits).  Tables are bounded,
  * set-associative tables under one mutex each, so memory never grows
  * with the number of keys or callers.  When a set is full the least
  * recently used entry goes (never a running lock while an unlocked
@@ -50,12 +55,27 @@ void	guard_free(struct guard *);
 int	guard_ak_check(struct guard *, const char *ak, int64_t now_ms,
 	    int64_t lifted_ms, int64_t *until_ms) WJ_WUR;
 /*
- * One more consecutive failure of ak; the threshold-th one locks it.
- * Returns the end of the lock it set then (for the store), else 0.
+ * One more consecutive failure of ak counted here alone (the store could
+ * not count it); the threshold-th one locks it on this server.  Returns
+ * the end of the lock it set then, else 0.
  */
 int64_t	guard_ak_failed(struct guard *, const char *ak, int64_t now_ms);
-/* A success: the count of consecutive failures of ak starts again. */
-void	guard_ak_ok(struct guard *, const char *ak);
+/*
+ * The store counted a failure of ak at now_ms: until_ms > now_ms when ak
+ * is locked until then (refused here from now on, without waiting for
+ * the key cache), else 0.
+ */
+void	guard_ak_stored(struct guard *, const char *ak, int64_t now_ms,
+	    int64_t until_ms);
+/*
+ * A success: the count of consecutive failures of ak starts again.
+ * Returns 1 when failures of ak were known here (the store's count is to
+ * be cleared too), else 0.
+ */
+int	guard_ak_ok(struct guard *, const char *ak);
+/* The failures that lock an AK, and for how long (guard_opts). */
+int	guard_ak_threshold(const struct guard *);
+int64_t	guard_ak_lock_ms(const struct guard *);
 
 /*
  * Take one request from key's bucket at now_ms.  0 when there was one;

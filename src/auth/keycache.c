@@ -87,6 +87,18 @@ keycache_key_get(struct store *st, const char *ak, struct store_key *out)
 	return 0;
 }
 
+void
+keycache_key_sig_cleared(struct store *st, const char *ak)
+{
+	struct key_slot *k = &keys[slot_index(ak, KEY_SLOTS)];
+
+	pthread_mutex_lock(&mu);
+	if (k->st == st && k->key_ms != 0 &&
+	    strcmp(k->key.access_key, ak) == 0)
+		k->key.sig_failures = 0;
+	pthread_mutex_unlock(&mu);
+}
+
 int
 keycache_open_secret(const struct wj_master_key *mk, const char *ak,
     const uint8_t *sealed, size_t sealed_len, char *sk, size_t cap)

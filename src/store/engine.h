@@ -77,6 +77,8 @@ int	sq_store_key_set_enabled(struct sq_store *, const char *ak, int enabled) WJ_
 int	sq_store_key_get(struct sq_store *, const char *ak, struct store_key *out) WJ_WUR;
 int	sq_store_key_lock_async(struct sq_store *, const char *ak, int64_t until_ms, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_key_unlock(struct sq_store *, const char *ak, int64_t now_ms) WJ_WUR;
+int	sq_store_key_sig_failed_async(struct sq_store *, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg) WJ_WUR;
+int	sq_store_key_sig_ok_async(struct sq_store *, const char *ak, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_reseal_secrets(struct sq_store *, store_reseal_fn fn, void *arg, int64_t *n) WJ_WUR;
 int	sq_store_claim_async(struct sq_store *, const struct store_actor *actor, const struct store_claim_in *in, struct store_claimed *out, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_heartbeat_async(struct sq_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
@@ -140,10 +142,28 @@ int	pg_store_key_set_enabled(struct pg_store *, const char *ak, int enabled) WJ_
 int	pg_store_key_get(struct pg_store *, const char *ak, struct store_key *out) WJ_WUR;
 int	pg_store_key_lock_async(struct pg_store *, const char *ak, int64_t until_ms, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_key_unlock(struct pg_store *, const char *ak, int64_t now_ms) WJ_WUR;
+int	pg_store_key_sig_failed_async(struct pg_store *, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg) WJ_WUR;
+int	pg_store_key_sig_ok_async(struct pg_store *, const char *ak, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reseal_secrets(struct pg_store *, store_reseal_fn fn, void *arg, int64_t *n) WJ_WUR;
 int	pg_store_claim_async(struct pg_store *, const struct store_actor *actor, const struct store_claim_in *in, struct store_claimed *out, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_heartbeat_async(struct pg_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_finish_async(struct pg_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reap(struct pg_store *, int64_t now_ms, int64_t *n) WJ_WUR;
+
+/* ---- filter.c: engine-neutral ------------------------------------------- */
+
+/* A list filter with statuses parsed and empty values dropped. */
+struct store_norm_filter {
+	const char *project_id;
+	int	    status[JOB_STATUS_COUNT];
+	size_t	    n_status;
+	const char *type[WJ_LIST_FILTER_VALUES];
+	size_t	    n_type;
+	const char *job_id;
+	const char *pool;
+	int	    none;	/* can match nothing */
+};
+void	store_norm_filter(const struct store_list_filter *,
+	    struct store_norm_filter *);
 
 #endif

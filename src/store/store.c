@@ -488,6 +488,22 @@ store_key_unlock(struct store *st, const char *ak, int64_t now_ms)
 }
 
 int
+store_key_sig_failed_async(struct store *st, const char *ak, int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms, store_done_fn done, void *arg)
+{
+	if (st->pg != NULL)
+		return pg_store_key_sig_failed_async(st->pg, ak, now_ms, threshold, lock_ms, until_ms, done, arg);
+	return sq_store_key_sig_failed_async(st->sq, ak, now_ms, threshold, lock_ms, until_ms, done, arg);
+}
+
+int
+store_key_sig_ok_async(struct store *st, const char *ak, store_done_fn done, void *arg)
+{
+	if (st->pg != NULL)
+		return pg_store_key_sig_ok_async(st->pg, ak, done, arg);
+	return sq_store_key_sig_ok_async(st->sq, ak, done, arg);
+}
+
+int
 store_reseal_secrets(struct store *st, store_reseal_fn fn, void *arg, int64_t *n)
 {
 	if (st->pg != NULL)

@@ -99,6 +99,8 @@ struct store_key {
 	int64_t	created_ms;
 	int64_t	locked_until_ms;	/* signature lockout; 0 = none */
 	int64_t	unlocked_ms;		/* when a lock was last lifted */
+	int	sig_failures;		/* bad signatures since the last good
+					 * one or lock, counted by every server */
 	uint8_t	secret_sealed[128];
 	size_t	secret_sealed_len;
 	struct store_user user;
@@ -146,10 +148,30 @@ int	store_key_lock_async(struct store *, const char *ak, int64_t until_ms,
 	    store_done_fn done, void *arg) WJ_WUR;
 /*
  * Lift ak's lock at now_ms (unlocked_ms = now_ms, which tells the servers
- * to drop the lock they keep in memory too); WJ_ERR_NOT_FOUND.
+ * to drop the lock they keep in memory too) and forget its failures;
+ * WJ_ERR_NOT_FOUND.
  */
 int	store_key_unlock(struct store *, const char *ak, int64_t now_ms)
 	    WJ_WUR;
+/*
+ * A bad signature of ak at now_ms, counted in the store so that every
+ * server's failures add up: sig_failures + 1, and the threshold-th locks
+ * ak until now_ms + lock_ms (a later lock is kept) and the count starts
+ * again; while ak is locked at now_ms nothing is counted.  One atomic
+ * step, however many servers count at once.  *until_ms (may be NULL)
+ * gets the end of ak's lock when it is locked after this failure (by it
+ * or before), else 0.  An unknown AK is no error.  Not audited.
+ */
+int	store_key_sig_failed(struct store *, const char *ak, int64_t now_ms,
+	    int threshold, int64_t lock_ms, int64_t *until_ms) WJ_WUR;
+int	store_key_sig_failed_async(struct store *, const char *ak,
+	    int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms,
+	    store_done_fn done, void *arg) WJ_WUR;
+/* A good signature: ak's sig_failures back to 0 (no row written when it
+ * is 0 already).  An unknown AK is no error. */
+int	store_key_sig_ok(struct store *, const char *ak) WJ_WUR;
+int	store_key_sig_ok_async(struct store *, const char *ak,
+	    store_done_fn done, void *arg) WJ_WUR;
 
 /*
  * The new sealed form of a stored secret (an access key's secret key,

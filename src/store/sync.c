@@ -150,3 +150,21 @@ store_key_lock(struct store *st, const char *ak, int64_t until_ms)
 
 	return wait_for(&w, store_key_lock_async(st, ak, until_ms, woken, &w));
 }
+
+int
+store_key_sig_failed(struct store *st, const char *ak, int64_t now_ms,
+    int threshold, int64_t lock_ms, int64_t *until_ms)
+{
+	struct waiter w = WAITER_INIT;
+
+	return wait_for(&w, store_key_sig_failed_async(st, ak, now_ms,
+	    threshold, lock_ms, until_ms, woken, &w));
+}
+
+int
+store_key_sig_ok(struct store *st, const char *ak)
+{
+	struct waiter w = WAITER_INIT;
+
+	return wait_for(&w, store_key_sig_ok_async(st, ak, woken, &w));
+}

@@ -65,7 +65,7 @@ function pgBaseUrl() {
 // (unaligned, tuples only: sqlite3's default output format).
 export function psql(url, sql) {
   const r = spawnSync(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
-    { encoding: 'utf8', timeout: 60000 });
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`psql: ${r.stderr || r.error}`);
   return r.stdout;
 }
@@ -130,6 +130,9 @@ export function dbBytes(data) {
  * SQLite, for other commands and where --database is given already.
  */
 export function withDatabase(args, opts = {}) {
+  // WKSJOBS_TEST_SQLITE=1 in a command's environment: its SQLite file,
+  // whatever the suite's engine (a test that moves between engines).
+  if ((opts.env ?? process.env).WKSJOBS_TEST_SQLITE === '1') return { args, opts };
   if (!PG_DIR || !['init', 'serve', 'admin'].includes(args[0]) ||
       args.some((a) => a === '--database' || a.startsWith('--database='))) return { args, opts };
   const cwd = opts.cwd ?? process.cwd();

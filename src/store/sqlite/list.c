@@ -11,59 +11,10 @@
 
 /* ---- list ---------------------------------------------------------------- */
 
-/* A list filter with statuses parsed and empty values dropped. */
-struct norm_filter {
-	const char *project_id;
-	int	    status[JOB_STATUS_COUNT];
-	size_t	    n_status;
-	const char *type[WJ_LIST_FILTER_VALUES];
-	size_t	    n_type;
-	const char *job_id;
-	const char *pool;
-	int	    none;	/* can match nothing */
-};
-
-static void
-norm_statuses(const struct store_list_filter *f, struct norm_filter *n)
-{
-	int seen[JOB_STATUS_COUNT] = { 0 }, s, given = 0;
-	size_t i;
-
-	for (i = 0; i < f->n_statuses && i < WJ_LIST_FILTER_VALUES; i++) {
-		if (f->statuses[i] == NULL || *f->statuses[i] == '\0')
-			continue;	/* an empty value is no filter */
-		given = 1;
-		/* Unknown values simply match nothing. */
-		if ((s = job_status_parse(f->statuses[i])) < 0 || seen[s])
-			continue;
-		seen[s] = 1;
-		n->status[n->n_status++] = s;
-	}
-	if (given && n->n_status == 0)
-		n->none = 1;
-}
-
-static void
-norm_filter(const struct store_list_filter *f, struct norm_filter *n)
-{
-	size_t i;
-
-	memset(n, 0, sizeof(*n));
-	n->project_id = f->project_id;
-	norm_statuses(f, n);
-	for (i = 0; i < f->n_job_types && i < WJ_LIST_FILTER_VALUES; i++)
-		if (f->job_types[i] != NULL && *f->job_types[i] != '\0')
-			n->type[n->n_type++] = f->job_types[i];
-	if (f->job_id != NULL && *f->job_id != '\0')
-		n->job_id = f->job_id;
-	if (f->desktop_pool_id != NULL && *f->desktop_pool_id != '\0')
-		n->pool = f->desktop_pool_id;
-}
-
 /* " WHERE project_id = ? AND ..." with statuses inline; by_counts leaves
  * out what sub_job_counts has no column for. */
 static void
-where_sql(const struct norm_filter *n, struct buf *b)
+where_sql(const struct store_norm_filter *n, struct buf *b)
 {
 	size_t i;
 
@@ -92,8 +43,8 @@ where_sql(const struct norm_filter *n, struct buf *b)
 
 /* Bind what where_sql asked for; *next = the next parameter index. */
 static int
-where_bind(struct sq_conn *c, sqlite3_stmt *st, const struct norm_filter *n,
-    int *next)
+where_bind(struct sq_conn *c, sqlite3_stmt *st,
+    const struct store_norm_filter *n, int *next)
 {
 	size_t i;
 	int r, k = 1;
@@ -122,7 +73,7 @@ where_bind(struct sq_conn *c, sqlite3_stmt *st, const struct norm_filter *n,
 	"entities, attach_user, entity, ip_address"
 
 static int
-page_sql(const struct norm_filter *n, struct buf *b)
+page_sql(const struct store_norm_filter *n, struct buf *b)
 {
 	buf_puts(b, "SELECT " LIST_COLS " FROM sub_jobs");
 	where_sql(n, b);
@@ -134,17 +85,17 @@ int
 sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
     int *none)
 {
-	struct norm_filter n;
+	struct store_norm_filter n;
 
-	norm_filter(f, &n);
+	store_norm_filter(f, &n);
 	*none = n.none;
 	return page_sql(&n, sql);
 }
 
 /* One-value query (COUNT/SUM) with the filter's parameters. */
 static int
-count_query(struct sq_conn *c, const struct norm_filter *n, const char *sql,
-    int64_t *total)
+count_query(struct sq_conn *c, const struct store_norm_filter *n,
+    const char *sql, int64_t *total)
 {
 	sqlite3_stmt *st = NULL;
 	int r, row, next;
@@ -164,7 +115,8 @@ count_query(struct sq_conn *c, const struct norm_filter *n, const char *sql,
  * job types (a few rows, no scan), else COUNT(*) over an index.
  */
 static int
-list_total(struct sq_conn *c, const struct norm_filter *n, int64_t *total)
+list_total(struct sq_conn *c, const struct store_norm_filter *n,
+    int64_t *total)
 {
 	struct buf b;
 	int r;
@@ -181,8 +133,8 @@ list_total(struct sq_conn *c, const struct norm_filter *n, int64_t *total)
 }
 
 static int
-list_page(struct sq_conn *c, const struct norm_filter *n, int64_t limit,
-    int64_t offset, store_sub_job_cb cb, void *arg)
+list_page(struct sq_conn *c, const struct store_norm_filter *n,
+    int64_t limit, int64_t offset, store_sub_job_cb cb, void *arg)
 {
 	sqlite3_stmt *st = NULL;
 	struct sub_job sj;
@@ -212,7 +164,7 @@ int
 sq_store_sub_jobs_list(struct sq_store *st, const struct store_list_filter *f,
     int64_t *total, store_sub_job_cb cb, void *arg)
 {
-	struct norm_filter n;
+	struct store_norm_filter n;
 	struct sq_conn *c;
 	int r;
 
@@ -220,7 +172,7 @@ sq_store_sub_jobs_list(struct sq_store *st, const struct store_list_filter *f,
 	if (f == NULL || f->project_id == NULL || f->limit < 0 ||
 	    f->offset < 0 || (f->limit > 0 && cb == NULL))
 		return WJ_ERR_INVALID;
-	norm_filter(f, &n);
+	store_norm_filter(f, &n);
 	if (n.none)
 		return 0;
 	if ((r = sq_reader(st, &c)) != 0 || (r = sq_read_begin(c)) != 0)

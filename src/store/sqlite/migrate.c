@@ -233,12 +233,35 @@ static const char schema_5[] =
 	"ALTER TABLE access_keys ADD COLUMN unlocked_ms INTEGER NOT NULL "
 	"DEFAULT 0;";
 
+/*
+ * 6: failed signatures counted in the access key row, like failed_logins
+ * in 2, so that the failures every server sees add up to one count and
+ * the lock they reach is the same on all of them.
+ */
+static const char schema_6[] =
+	"ALTER TABLE access_keys ADD COLUMN sig_failures INTEGER NOT NULL "
+	"DEFAULT 0;";
+
+/*
+ * 7: the claim index by project first.  A claim without a project filter
+ * takes sub-jobs fairly across the projects with WAITING work (each
+ * project's oldest ranked, work.c), so it probes each project's claimable
+ * set on its own: a project's oldest WAITING sub-jobs are found at once
+ * however many WAITING sub-jobs other projects have.
+ */
+static const char schema_7[] =
+	"DROP INDEX IF EXISTS sub_jobs_claim;"
+	"CREATE INDEX sub_jobs_claim"
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
 	{ 3, schema_3 },
 	{ 4, schema_4 },
 	{ 5, schema_5 },
+	{ 6, schema_6 },
+	{ 7, schema_7 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -342,9 +365,10 @@ sq_migrate(sqlite3 *db)
 	if ((r = sq_schema_version(db, &have)) != 0)
 		return r;
 	if (have > SQ_SCHEMA_VERSION) {
-		log_error("store: schema version %d is newer than this "
-		    "program's %d", have, SQ_SCHEMA_VERSION);
-		return WJ_ERR_INTERNAL;
+		log_error("store: the database has schema version %d; this "
+		    "wksjobs knows up to %d: upgrade the binary", have,
+		    SQ_SCHEMA_VERSION);
+		return WJ_ERR_INVALID;
 	}
 	for (i = 0; i < N_MIGRATIONS && have < SQ_SCHEMA_VERSION; i++)
 		if ((r = apply(db, &migrations[i])) != 0)

@@ -75,7 +75,8 @@ user_auth_row(sqlite3_stmt *st, void *arg)
 }
 
 #define KEY_SELECT "SELECT k.ak, k.enabled, k.created_ms, k.secret_sealed, " \
-	USER_COLS ", k.locked_until_ms, k.unlocked_ms FROM access_keys AS k " \
+	USER_COLS ", k.locked_until_ms, k.unlocked_ms, k.sig_failures " \
+	"FROM access_keys AS k " \
 	"JOIN users AS u ON u.id = k.user_id " \
 	"JOIN domains AS d ON d.id = u.domain_id"
 
@@ -102,6 +103,7 @@ key_row(sqlite3_stmt *st, void *arg)
 	k->secret_sealed_len = (size_t)n;
 	k->locked_until_ms = sqlite3_column_int64(st, 10);
 	k->unlocked_ms = sqlite3_column_int64(st, 11);
+	k->sig_failures = sqlite3_column_int(st, 12);
 	return user_at(st, 4, &k->user);
 }
 
@@ -390,7 +392,10 @@ struct key_arg {
 	const uint8_t *sk;
 	size_t sklen;
 	int enabled;
-	int64_t ms;		/* lock: until; unlock: when */
+	int64_t ms;		/* lock: until; unlock, sig_failed: now */
+	int threshold;		/* sig_failed */
+	int64_t lock_ms;	/* sig_failed */
+	int64_t until;		/* sig_failed: the lock in force after it */
 };
 
 static int
@@ -415,7 +420,8 @@ int
 sq_store_key_create(struct sq_store *st, const char *user_id, const char *ak,
     const uint8_t *sk_sealed, size_t sk_sealed_len)
 {
-	struct key_arg a = { user_id, ak, sk_sealed, sk_sealed_len, 1, 0 };
+	struct key_arg a = { .user_id = user_id, .ak = ak, .sk = sk_sealed,
+	    .sklen = sk_sealed_len, .enabled = 1 };
 
 	if (user_id == NULL || !sq_ak_ok(ak, sk_sealed, sk_sealed_len))
 		return WJ_ERR_INVALID;
@@ -445,7 +451,7 @@ key_enable_op(struct sq_conn *c, struct sq_op *op)
 int
 sq_store_key_set_enabled(struct sq_store *st, const char *ak, int enabled)
 {
-	struct key_arg a = { NULL, ak, NULL, 0, enabled, 0 };
+	struct key_arg a = { .ak = ak, .enabled = enabled };
 
 	if (ak == NULL)
 		return WJ_ERR_INVALID;
@@ -472,28 +478,127 @@ key_lock_op(struct sq_conn *c, struct sq_op *op)
 	    "max(locked_until_ms, ?) WHERE ak = ?", "It", a->ms, a->ak);
 }
 
-/* A lock nobody waits for: the gateway's, with its own copy of the AK. */
-struct key_lock_async {
+/* A gateway's write nobody waits for, with its own copy of the AK. */
+struct key_async {
 	struct sq_async	a;
 	struct key_arg	arg;
 	char		ak[WJ_ID_LEN + 1];
+	int64_t	       *until;		/* may be NULL */
 };
+
+static void
+key_finish(struct sq_async *a)
+{
+	struct key_async *k = (struct key_async *)(void *)a;
+
+	if (a->op.result == 0 && k->until != NULL)
+		*k->until = k->arg.until;
+}
+
+/* Queue fn for ak with a copy of *arg (its ak replaced by the copy). */
+static int
+key_queue(struct sq_store *st, sq_op_fn fn, const char *ak,
+    const struct key_arg *arg, int64_t *until, store_done_fn done,
+    void *darg)
+{
+	struct key_async *k;
+
+	if (ak == NULL || strlen(ak) < 1 || strlen(ak) > WJ_ID_LEN)
+		return WJ_ERR_INVALID;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return WJ_ERR_NOMEM;
+	memcpy(k->ak, ak, strlen(ak) + 1);
+	k->arg = *arg;
+	k->arg.ak = k->ak;
+	k->until = until;
+	sq_op_init(&k->a.op, fn, &k->arg, 0, NULL, NULL, NULL);
+	return sq_submit_done(st, &k->a, key_finish, done, darg);
+}
 
 int
 sq_store_key_lock_async(struct sq_store *st, const char *ak, int64_t until_ms,
     store_done_fn done, void *arg)
 {
-	struct key_lock_async *l;
+	struct key_arg a = { .ms = until_ms };
 
-	if (ak == NULL || strlen(ak) < 1 || strlen(ak) > WJ_ID_LEN ||
-	    until_ms < 0)
+	if (until_ms < 0)
 		return WJ_ERR_INVALID;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return WJ_ERR_NOMEM;
-	memcpy(l->ak, ak, strlen(ak) + 1);
-	l->arg = (struct key_arg){ .ak = l->ak, .ms = until_ms };
-	sq_op_init(&l->a.op, key_lock_op, &l->arg, 0, NULL, NULL, NULL);
-	return sq_submit_done(st, &l->a, NULL, done, arg);
+	return key_queue(st, key_lock_op, ak, &a, NULL, done, arg);
+}
+
+/* The lock of a->ak in force at a->ms into a->until (0: none). */
+static int
+key_lock_in_force(struct sq_conn *c, struct key_arg *a)
+{
+	sqlite3_stmt *st;
+	int r, row;
+
+	a->until = 0;
+	if ((r = sq_stmt(c, "SELECT locked_until_ms FROM access_keys "
+	    "WHERE ak = ? AND locked_until_ms > ?", &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "tI", a->ak, a->ms)) == 0 &&
+	    (r = sq_step(c, st, &row)) == 0 && row)
+		a->until = sqlite3_column_int64(st, 0);
+	sq_put(c, st);
+	return r;
+}
+
+/*
+ * One more failure unless locked; the threshold-th locks (and the count
+ * starts again).  One statement, as on PostgreSQL, where several servers
+ * count at once.
+ */
+static int
+key_sig_failed_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct key_arg *a = op->arg;
+	int r;
+
+	if ((r = sq_run(c, NULL, "UPDATE access_keys SET "
+	    "locked_until_ms = CASE WHEN sig_failures + 1 >= ?1 "
+	    "  THEN max(locked_until_ms, ?2) ELSE locked_until_ms END, "
+	    "sig_failures = CASE WHEN sig_failures + 1 >= ?1 THEN 0 "
+	    "  ELSE sig_failures + 1 END "
+	    "WHERE ak = ?3 AND locked_until_ms <= ?4", "iItI", a->threshold,
+	    a->ms + a->lock_ms, a->ak, a->ms)) != 0)
+		return r;
+	return key_lock_in_force(c, a);
+}
+
+int
+sq_store_key_sig_failed_async(struct sq_store *st, const char *ak,
+    int64_t now_ms, int threshold, int64_t lock_ms, int64_t *until_ms,
+    store_done_fn done, void *arg)
+{
+	struct key_arg a = { .ms = now_ms, .threshold = threshold,
+	    .lock_ms = lock_ms };
+
+	if (until_ms != NULL)
+		*until_ms = 0;
+	if (threshold < 1 || lock_ms < 0 || now_ms < 0 ||
+	    lock_ms > INT64_MAX - now_ms)
+		return WJ_ERR_INVALID;
+	return key_queue(st, key_sig_failed_op, ak, &a, until_ms, done,
+	    arg);
+}
+
+static int
+key_sig_ok_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct key_arg *a = op->arg;
+
+	return sq_run(c, NULL, "UPDATE access_keys SET sig_failures = 0 "
+	    "WHERE ak = ? AND sig_failures <> 0", "t", a->ak);
+}
+
+int
+sq_store_key_sig_ok_async(struct sq_store *st, const char *ak,
+    store_done_fn done, void *arg)
+{
+	struct key_arg a = { .ms = 0 };
+
+	return key_queue(st, key_sig_ok_op, ak, &a, NULL, done, arg);
 }
 
 static int
@@ -502,13 +607,14 @@ key_unlock_op(struct sq_conn *c, struct sq_op *op)
 	struct key_arg *a = op->arg;
 
 	return sq_change(c, "UPDATE access_keys SET locked_until_ms = 0, "
-	    "unlocked_ms = ? WHERE ak = ?", "It", a->ms, a->ak);
+	    "sig_failures = 0, unlocked_ms = ? WHERE ak = ?", "It", a->ms,
+	    a->ak);
 }
 
 int
 sq_store_key_unlock(struct sq_store *st, const char *ak, int64_t now_ms)
 {
-	struct key_arg a = { NULL, ak, NULL, 0, 0, now_ms };
+	struct key_arg a = { .ak = ak, .ms = now_ms };
 
 	if (ak == NULL || now_ms < 0)
 		return WJ_ERR_INVALID;

@@ -6,144 +6,57 @@
  * (which also serializes writers of other processes), and re-checks
  * status = WAITING as it updates each row.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_int.h"
-
-/* ---- owned copies of sub-jobs -------------------------------------------- */
-
-/* The string members of struct sub_job, packed into one arena. */
-static const size_t str_member[] = {
-	offsetof(struct sub_job, id),
-	offsetof(struct sub_job, job_id),
-	offsetof(struct sub_job, project_id),
-	offsetof(struct sub_job, job_type),
-	offsetof(struct sub_job, error_code),
-	offsetof(struct sub_job, fail_reason),
-	offsetof(struct sub_job, host),
-	offsetof(struct sub_job, entities),
-	offsetof(struct sub_job, attach_user),
-	offsetof(struct sub_job, entity),
-	offsetof(struct sub_job, ip_address),
-	offsetof(struct sub_job, desktop_pool_id),
-	offsetof(struct sub_job, lease_id),
-};
-#define N_STR (sizeof(str_member) / sizeof(str_member[0]))
-#define NO_STR SIZE_MAX
-
-static const char **
-member(struct sub_job *s, size_t i)
-{
-	return (const char **)(void *)((char *)s + str_member[i]);
-}
-
-/*
- * While claiming, strings go into arena and their offsets into off[]; the
- * pointers are set once the arena stops moving (pack_finish).
- */
-struct pack {
-	struct sub_job	*v;
-	size_t		(*off)[N_STR];
-	size_t		 n;
-	struct buf	 arena;
-};
-
-static int
-pack_init(struct pack *p, size_t max)
-{
-	memset(p, 0, sizeof(*p));
-	buf_init(&p->arena);
-	p->v = calloc(max, sizeof(*p->v));
-	p->off = calloc(max, sizeof(*p->off));
-	return p->v != NULL && p->off != NULL ? 0 : WJ_ERR_NOMEM;
-}
-
-static void
-pack_free(struct pack *p)
-{
-	free(p->v);
-	free(p->off);
-	buf_free(&p->arena);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Append a copy of s (strings borrowed from a row) as entry p->n. */
-static int
-pack_add(struct pack *p, const struct sub_job *s)
-{
-	struct sub_job *d = &p->v[p->n];
-	const char *str;
-	size_t i;
-
-	*d = *s;
-	for (i = 0; i < N_STR; i++) {
-		str = *member(d, i);
-		*member(d, i) = NULL;
-		p->off[p->n][i] = NO_STR;
-		if (str == NULL)
-			continue;
-		p->off[p->n][i] = p->arena.len;
-		if (buf_append(&p->arena, str, strlen(str) + 1) != 0)
-			return WJ_ERR_NOMEM;
-	}
-	p->n++;
-	return 0;
-}
-
-/* Hand the packed sub-jobs to out (all NULL when none); p is emptied. */
-static void
-pack_finish(struct pack *p, struct store_claimed *out)
-{
-	size_t i, k;
-
-	if (p->n == 0) {
-		pack_free(p);
-		return;
-	}
-	out->arena = buf_take(&p->arena, NULL);
-	for (i = 0; i < p->n; i++)
-		for (k = 0; k < N_STR; k++)
-			if (p->off[i][k] != NO_STR)
-				*member(&p->v[i], k) = out->arena +
-				    p->off[i][k];
-	out->v = p->v;
-	out->n = p->n;
-	p->v = NULL;
-	pack_free(p);
-}
+#include "../claimed.h"
 
 /* ---- claim --------------------------------------------------------------- */
 
 /*
- * Oldest WAITING sub-jobs the caller may take.  The claim index is named:
- * walked in order it stops after max matches, where the planner (without
- * statistics) would sort every WAITING row of the domain's projects.
- * XXX Many WAITING sub-jobs of other domains, older than this domain's,
- * are walked past; fine for the one-account deployments SQLite serves.
+ * The WAITING sub-jobs the caller may take, fairly across projects: each
+ * project of the domain (narrowed by project_ids) offers its oldest max
+ * through the claim index, the k-th of them ranked k + the project's
+ * RUNNING sub-jobs (sub_job_counts); the claim takes the first max by
+ * (rank, begin_ms, id).  A project with few sub-jobs in flight goes
+ * first, so one with many WAITING delays another's oldest by at most one
+ * claim, and one project alone is served oldest first.  The chosen rows
+ * come back oldest first, the order of the answer.  The PostgreSQL engine
+ * claims in the same order.
  */
-static int
-candidates_sql(const struct store_claim_in *in, struct buf *b)
+/* " AND col IN (" and n parameters numbered from *k on, when n > 0. */
+static void
+in_list(struct buf *b, const char *head, size_t n, size_t *k)
 {
 	size_t i;
 
-	buf_puts(b, "SELECT rowid FROM sub_jobs INDEXED BY sub_jobs_claim "
-	    "WHERE status = 0 AND "
-	    "project_id IN (SELECT id FROM projects WHERE domain_id = ?)");
-	if (in->n_project_ids > 0) {
-		buf_puts(b, " AND project_id IN (");
-		for (i = 0; i < in->n_project_ids; i++)
-			buf_puts(b, i ? ", ?" : "?");
-		buf_putc(b, ')');
-	}
-	if (in->n_job_types > 0) {
-		buf_puts(b, " AND job_type IN (");
-		for (i = 0; i < in->n_job_types; i++)
-			buf_puts(b, i ? ", ?" : "?");
-		buf_putc(b, ')');
-	}
-	buf_puts(b, " ORDER BY begin_ms, id LIMIT ?");
+	if (n == 0)
+		return;
+	buf_puts(b, head);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s?%zu", i ? ", " : "", (*k)++);
+	buf_putc(b, ')');
+}
+
+static int
+candidates_sql(const struct store_claim_in *in, struct buf *b)
+{
+	size_t k = 3;	/* ?1 max, ?2 the domain */
+
+	buf_puts(b, "SELECT rid FROM (SELECT rid, b, id FROM ("
+	    "SELECT s.rowid AS rid, s.begin_ms AS b, s.id AS id, "
+	    "row_number() OVER (PARTITION BY s.project_id "
+	    "ORDER BY s.begin_ms, s.id) + (SELECT coalesce(sum(n), 0) FROM "
+	    "sub_job_counts WHERE project_id = p.id AND status = 1) AS rn "
+	    "FROM projects AS p JOIN sub_jobs AS s ON s.rowid IN ("
+	    "SELECT w.rowid FROM sub_jobs AS w INDEXED BY sub_jobs_claim "
+	    "WHERE w.project_id = p.id AND w.status = 0");
+	in_list(b, " AND w.job_type IN (", in->n_job_types, &k);
+	buf_puts(b, " ORDER BY w.begin_ms, w.id LIMIT ?1) "
+	    "WHERE p.domain_id = ?2");
+	in_list(b, " AND p.id IN (", in->n_project_ids, &k);
+	buf_puts(b, ") ORDER BY rn, b, id LIMIT ?1) ORDER BY b, id");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
@@ -155,22 +68,21 @@ candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
 	sqlite3_stmt *st = NULL;
 	struct buf b;
 	size_t i;
-	int r, k = 1, row;
+	int r, k = 3, row;
 
 	*n = 0;
 	buf_init(&b);
+	/* ?1 max, ?2 the domain, ?3... the job types, then the projects. */
 	if ((r = candidates_sql(in, &b)) != 0 ||
 	    (r = sq_stmt(c, b.data, &st)) != 0 ||
-	    (r = sq_bind_at(c, st, k++, "t", in->domain_id)) != 0)
+	    (r = sq_bind(c, st, "it", max, in->domain_id)) != 0)
 		goto out;
-	for (i = 0; i < in->n_project_ids; i++)
-		if ((r = sq_bind_at(c, st, k++, "t", in->project_ids[i])) != 0)
-			goto out;
 	for (i = 0; i < in->n_job_types; i++)
 		if ((r = sq_bind_at(c, st, k++, "t", in->job_types[i])) != 0)
 			goto out;
-	if ((r = sq_bind_at(c, st, k, "i", max)) != 0)
-		goto out;
+	for (i = 0; i < in->n_project_ids; i++)
+		if ((r = sq_bind_at(c, st, k++, "t", in->project_ids[i])) != 0)
+			goto out;
 	while (*n < (size_t)max) {
 		if ((r = sq_step(c, st, &row)) != 0 || !row)
 			break;
@@ -184,7 +96,7 @@ candidates(struct sq_conn *c, const struct store_claim_in *in, int max,
 
 struct claim_arg {
 	const struct store_claim_in *in;
-	struct pack	 pack;
+	struct claimed_pack pack;
 };
 
 /* Lease one WAITING sub-job (rowid rid) and pack the leased row. */
@@ -210,7 +122,7 @@ claim_one(struct sq_conn *c, struct sq_op *op, int64_t rid, int64_t now)
 	    (r = sq_step(c, st, &row)) != 0 || !row)
 		goto out;
 	sq_sub_job_row(st, &sj);
-	if ((r = pack_add(&a->pack, &sj)) != 0 ||
+	if ((r = claimed_add(&a->pack, &sj)) != 0 ||
 	    (r = sq_run(c, NULL, "INSERT INTO temp.chg VALUES "
 	    "(?, ?, ?, ?, 0, 1)", "Ittt", rid, sj.project_id, sj.job_id,
 	    sj.job_type)) != 0)
@@ -295,8 +207,8 @@ claim_finish(struct sq_async *a)
 	struct claim_async *c = (struct claim_async *)(void *)a;
 
 	if (a->op.result == 0)
-		pack_finish(&c->arg.pack, c->out);
-	pack_free(&c->arg.pack);
+		claimed_finish(&c->arg.pack, c->out);
+	claimed_free(&c->arg.pack);
 }
 
 int
@@ -324,8 +236,8 @@ sq_store_claim_async(struct sq_store *st, const struct store_actor *actor,
 		return WJ_ERR_NOMEM;
 	c->arg.in = in;
 	c->out = out;
-	if ((r = pack_init(&c->arg.pack, (size_t)in->max)) != 0) {
-		pack_free(&c->arg.pack);
+	if ((r = claimed_init(&c->arg.pack, (size_t)in->max)) != 0) {
+		claimed_free(&c->arg.pack);
 		free(c);
 		return r;
 	}

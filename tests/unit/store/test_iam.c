@@ -5,7 +5,9 @@
  * attachments across accounts, the policies that apply in a project,
  * the project of a sub-job seen from an account, re-sealing every
  * secret at once and the online backup.  Decisions over
- * these rows are tested in tests/unit/auth/test_authz.c.
+ * these rows are tested in tests/unit/auth/test_authz.c.  All but the
+ * backup run on PostgreSQL too (test_pg_iam.c includes this file with
+ * TEST_IAM_SHARED defined and gives them its own setup).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@ struct fx {
 	struct store_user	 alice;
 };
 
+#ifndef TEST_IAM_SHARED	/* test_pg_iam.c: its own setup and main */
 static int
 setup(void **state)
 {
@@ -44,6 +47,7 @@ setup(void **state)
 	*state = f;
 	return 0;
 }
+#endif
 
 static int64_t
 valid_after(struct fx *f, const char *user_id)
@@ -240,6 +244,66 @@ test_unlock(void **state)
 	assert_int_equal(store_key_unlock(f->s.st, "NOSUCH", 1),
 	    WJ_ERR_NOT_FOUND);
 	assert_int_equal(store_key_lock(f->s.st, NULL, 1), WJ_ERR_INVALID);
+}
+
+/*
+ * Bad signatures counted in the key row: the threshold-th locks (a count
+ * that starts again), nothing is counted while locked, a good signature
+ * and an unlock clear the count, an unknown AK is no error.
+ */
+static void
+test_sig_failures(void **state)
+{
+	struct fx *f = *state;
+	struct store_key k;
+	int64_t until;
+	int i;
+
+	for (i = 1; i <= 4; i++) {
+		assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 1000,
+		    5, 60000, &until), 0);
+		assert_int_equal(until, 0);
+		assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+		assert_int_equal(k.sig_failures, i);
+	}
+	assert_int_equal(store_key_sig_ok(f->s.st, "AKROOT"), 0);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.sig_failures, 0);
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 2000,
+		    5, 60000, &until), 0);
+	assert_int_equal(until, 62000);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.locked_until_ms, 62000);
+	assert_int_equal(k.sig_failures, 0);
+	/* Locked: not counted, and the lock in force is told. */
+	assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 3000, 5,
+	    60000, &until), 0);
+	assert_int_equal(until, 62000);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.sig_failures, 0);
+	/* After the lock: counted again; an unlock forgets the count. */
+	assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 70000, 5,
+	    60000, &until), 0);
+	assert_int_equal(until, 0);
+	assert_int_equal(store_key_unlock(f->s.st, "AKROOT", 70001), 0);
+	assert_int_equal(store_key_get(f->s.st, "AKROOT", &k), 0);
+	assert_int_equal(k.sig_failures, 0);
+	assert_int_equal(k.locked_until_ms, 0);
+	/* A threshold of 1 locks at once; a later lock is kept. */
+	assert_int_equal(store_key_lock(f->s.st, "AKROOT", 900000), 0);
+	assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 900001, 1,
+	    10, &until), 0);
+	assert_int_equal(until, 900011);
+	assert_int_equal(store_key_sig_failed(f->s.st, "NOSUCH", 1, 5, 1,
+	    &until), 0);
+	assert_int_equal(until, 0);
+	assert_int_equal(store_key_sig_ok(f->s.st, "NOSUCH"), 0);
+	assert_int_equal(store_key_sig_failed(f->s.st, NULL, 1, 5, 1, NULL),
+	    WJ_ERR_INVALID);
+	assert_int_equal(store_key_sig_failed(f->s.st, "AKROOT", 1, 0, 1,
+	    NULL), WJ_ERR_INVALID);
+	assert_int_equal(store_key_sig_ok(f->s.st, ""), WJ_ERR_INVALID);
 }
 
 /* ---- groups and policies ------------------------------------------------- */
@@ -489,6 +553,7 @@ test_reseal_all_or_nothing(void **state)
 	assert_int_equal(first_byte(f, "AKROOT"), 9);
 }
 
+#ifndef TEST_IAM_SHARED
 static void
 test_backup(void **state)
 {
@@ -523,6 +588,7 @@ main(void)
 		T(test_users),
 		T(test_login_state),
 		T(test_unlock),
+		T(test_sig_failures),
 		T(test_groups),
 		T(test_policies),
 		T(test_attachments),
@@ -535,3 +601,4 @@ main(void)
 	wj_log_level = WJ_LOG_WARN;	/* not the store's start-up chatter */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif

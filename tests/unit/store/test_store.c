@@ -361,6 +361,28 @@ test_open_creates_0600_wal_and_migrates_once(void **state)
 	    "'sub_job_counts')"), 7);
 }
 
+/* A file of a newer wksjobs: refused, untouched. */
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+
+	store_close(f->s.st);
+	f->s.st = NULL;
+	db = db_open(f);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES "
+	    "(" SQ_STR(SQ_SCHEMA_VERSION) " + 1, 0)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(fx_open(f, 0, 0, 0), WJ_ERR_INVALID);
+	assert_null(f->s.st);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_version WHERE "
+	    "version > " SQ_STR(SQ_SCHEMA_VERSION), NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(fx_open(f, 0, 0, 0), 0);
+}
+
 static void
 test_open_rejects_bad_options(void **state)
 {
@@ -566,10 +588,12 @@ test_list_filters_paging_order(void **state)
 	mk_job(f, f->s.p.id, "deleteDesktops", 3, NULL, j2, NULL);
 	usleep(2000);
 	mk_job(f, f->p2.id, "createDesktops", 5, "pool-a", j3, NULL);
-	/* The 2 oldest sub-jobs over the domain: of j1. */
+	/* Over the domain, fairly: each project's oldest (of j1 and of j3),
+	 * oldest first. */
 	assert_int_equal(claim(f, 2, &got), 0);
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.v[0].job_id, j1);
+	assert_string_equal(got.v[1].job_id, j3);
 	store_claimed_free(&got);
 
 	memset(&lf, 0, sizeof(lf));
@@ -612,7 +636,7 @@ test_list_filters_paging_order(void **state)
 	memset(&lf, 0, sizeof(lf));
 	lf.statuses[0] = "RUNNING";
 	lf.n_statuses = 1;
-	assert_int_equal(listed(f, &lf), 2);
+	assert_int_equal(listed(f, &lf), 1);
 	lf.statuses[1] = "WAITING";
 	lf.n_statuses = 2;
 	assert_int_equal(listed(f, &lf), 7);
@@ -632,8 +656,8 @@ test_list_filters_paging_order(void **state)
 	lf.n_job_types = 2;
 	lf.statuses[0] = "WAITING";
 	lf.n_statuses = 1;
-	assert_int_equal(list(f, &lf, &rs), 5);
-	assert_int_equal(rs.n, 5);
+	assert_int_equal(list(f, &lf, &rs), 6);
+	assert_int_equal(rs.n, 6);
 	rows_free(&rs);
 	lf.job_types[0] = "noSuchType";
 	lf.n_job_types = 1;
@@ -649,7 +673,7 @@ test_list_filters_paging_order(void **state)
 	lf.desktop_pool_id = "pool-a";
 	lf.statuses[0] = "WAITING";
 	lf.n_statuses = 1;
-	assert_int_equal(listed(f, &lf), 2);
+	assert_int_equal(listed(f, &lf), 3);
 	memset(&lf, 0, sizeof(lf));
 	lf.project_id = f->p2.id;
 	lf.desktop_pool_id = "pool-a";
@@ -1952,6 +1976,7 @@ main(void)
 #define T(name) \
 	cmocka_unit_test_setup_teardown(name, setup, store_fx_teardown)
 		T(test_open_creates_0600_wal_and_migrates_once),
+		T(test_newer_schema_refused),
 		cmocka_unit_test(test_open_rejects_bad_options),
 		T(test_identities),
 		T(test_create_show),

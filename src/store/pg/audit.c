@@ -1,0 +1,89 @@
+/*
+ * audit.c - the PostgreSQL engine's write ops' envelope: setting an op up
+ * (pg_op_init), the resource ids it touches, and the audit_events row
+ * that goes into the same transaction as the op (who, what, which
+ * project, the outcome).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+void
+pg_op_init(struct pg_op *op, pg_op_fn fn, void *arg, int audit,
+    const struct store_actor *actor, const char *action,
+    const char *project_id)
+{
+	memset(op, 0, sizeof(*op));
+	op->fn = fn;
+	op->arg = arg;
+	op->audit = audit;
+	op->actor = actor;
+	op->action = action;
+	buf_init(&op->res);
+	/* Project IDs are at most WJ_PARAM_MAX; longer ones never match. */
+	if (project_id != NULL && pg_copy(op->project,
+	    sizeof(op->project), project_id) != 0)
+		op->project[0] = '\0';
+}
+
+void
+pg_op_clear(struct pg_op *op)
+{
+	buf_free(&op->res);
+}
+
+void
+pg_res_add(struct pg_op *op, const char *id)
+{
+	buf_putc(&op->res, op->res.len == 0 ? '[' : ',');
+	buf_json_string(&op->res, id, strlen(id));
+}
+
+void
+pg_res(struct pg_op *op, ...)
+{
+	const char *id;
+	va_list ap;
+
+	va_start(ap, op);
+	while ((id = va_arg(ap, const char *)) != NULL)
+		pg_res_add(op, id);
+	va_end(ap);
+	pg_res_end(op);
+}
+
+void
+pg_res_end(struct pg_op *op)
+{
+	if (op->res.len > 0)
+		buf_putc(&op->res, ']');
+}
+
+int
+pg_audit_insert(struct pg_conn *c, struct pg_op *op, int result)
+{
+	const struct store_actor *a = op->actor;
+	const char *action = op->action, *outcome;
+	char text[128];
+
+	if (op->res.failed)
+		return WJ_ERR_NOMEM;
+	if (a != NULL && a->action != NULL)
+		action = a->action;
+	if (result == 0)
+		outcome = op->outcome != NULL ? op->outcome : "success";
+	else {
+		(void)snprintf(text, sizeof(text), "error: %s",
+		    wj_strerror(result));
+		outcome = text;
+	}
+	return pg_run(c, NULL, "INSERT INTO audit_events (time_ms, "
+	    "request_id, user_id, action, project_id, resource_ids, outcome) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7)", "Itttttt", (int64_t)wj_now_ms(),
+	    a != NULL ? a->request_id : NULL, a != NULL ? a->user_id : NULL,
+	    action != NULL ? action : "unknown",
+	    op->project[0] != '\0' ? op->project : NULL,
+	    op->res.len > 0 ? op->res.data : NULL, outcome);
+}

@@ -570,13 +570,17 @@ run_workers(void *(*fn)(void *), const char *unit)
  * of the row: a backend waiting for a row another transaction holds
  * waits on that transaction's ID while holding the row's tuple lock, and
  * one queued behind it waits for the tuple lock itself; both name the
- * table.
+ * table.  Without a tuple lock (an UPDATE that found the row changed
+ * under it waits on the transaction alone) the start of the waiting
+ * statement says what it was doing.
  */
 static const char sample_sql[] =
 	"SELECT coalesce(a.wait_event_type, ''), coalesce(a.wait_event, ''), "
 	"CASE WHEN a.wait_event_type = 'Lock' THEN coalesce((SELECT "
 	"t.relation::regclass::text FROM pg_locks AS t WHERE t.pid = a.pid "
-	"AND t.locktype = 'tuple' ORDER BY t.granted LIMIT 1), '?') END "
+	"AND t.locktype = 'tuple' ORDER BY t.granted LIMIT 1), "
+	"'(statement) ' || regexp_replace(left(a.query, 60), "
+	"'[\\s\"\\\\]+', ' ', 'g')) END "
 	"FROM pg_stat_activity AS a WHERE a.application_name = $1 "
 	"AND a.state = 'active' AND a.pid <> pg_backend_pid()";
 

@@ -48,6 +48,23 @@ serve_start() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }	# utime + stime
 
+# watchdog NAME SECONDS: TERM this shell after SECONDS; sets WATCHDOG_PID
+watchdog() {
+	( sleep "$2"; echo "$1: deadline of ${2}s reached" >&2
+	  kill -TERM $$ ) 2>/dev/null &
+	WATCHDOG_PID=$!
+}
+
+# scratch_end: stop the watchdog, remove WORK unless BENCH_KEEP=1
+scratch_end() {
+	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		log "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
 hz=$(getconf CLK_TCK)
 
 # The CPU ticks of a PostgreSQL cluster (postmaster PG_PM): its own, its

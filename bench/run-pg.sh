@@ -77,19 +77,12 @@ cleanup() {
 	stop_pid "$NGINX_PID" QUIT
 	# The cluster by its postmaster's PID (SIGINT: fast shutdown).
 	stop_pid "$PG_PM" INT
-	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	scratch_end
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 1' INT TERM
 
-( sleep "$DEADLINE"; echo "bench-pg: deadline of ${DEADLINE}s reached" >&2
-  kill -TERM $$ ) 2>/dev/null &
-WATCHDOG_PID=$!
+watchdog bench-pg "$DEADLINE"
 
 want() { [ -z "${BENCH_PG_ONLY:-}" ] || [ "$BENCH_PG_ONLY" = "$1" ]; }
 secs_since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}'; }

@@ -19,7 +19,9 @@
 # BENCH_WRITE_DURATION (s per delete run, 3), BENCH_SUBJOBS (1000000),
 # BENCH_DIR (scratch parent, /tmp: the disk measured), BENCH_OUT,
 # BENCH_PROFILE=1 (perf profiles of the list and delete paths into
-# BENCH_OUT), BENCH_THREADS (server --threads, default: the server's).
+# BENCH_OUT), BENCH_THREADS (server --threads, default: the server's),
+# BENCH_PG=0 (no PostgreSQL rows; else bench/run-pg.sh runs after the
+# SQLite rows on the same seeded installation, BENCH_PG_DEADLINE 240 s).
 set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: bench/run.sh path/to/wksjobs}")
@@ -31,7 +33,10 @@ OUT=${BENCH_OUT:-$HERE/out}
 DUR=${BENCH_DURATION:-5}
 WDUR=${BENCH_WRITE_DURATION:-3}
 SUBJOBS=${BENCH_SUBJOBS:-1000000}
-DEADLINE=${BENCH_DEADLINE:-570}
+PG_PHASE=${BENCH_PG:-1}
+PG_DEADLINE=${BENCH_PG_DEADLINE:-240}
+# The PostgreSQL phase (bench/run-pg.sh) has a deadline of its own.
+DEADLINE=${BENCH_DEADLINE:-$((570 + (PG_PHASE != 0 ? PG_DEADLINE + 30 : 0)))}
 WRK_THREADS=2
 START=$(date +%s)
 
@@ -56,20 +61,13 @@ log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 cleanup() {
 	stop_pid "$SERVER_PID" TERM
 	stop_pid "$NGINX_PID" QUIT
-	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	scratch_end
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 1' INT TERM
 
 # The watchdog: the whole run stays under DEADLINE seconds.
-( sleep "$DEADLINE"; echo "bench: deadline of ${DEADLINE}s reached" >&2
-  kill -TERM $$ ) 2>/dev/null &
-WATCHDOG_PID=$!
+watchdog bench "$DEADLINE"
 
 # ---- the machine ---------------------------------------------------------
 {
@@ -284,6 +282,21 @@ total_s=$(( $(date +%s) - START ))
 printf '{"kind":"server","idle_rss_kb":%s,"peak_rss_kb":%s,"db_bytes":%s,"wal_bytes":%s,"bench_seconds":%s}\n' \
     "$idle_rss" "$peak_rss" "$db_bytes" "$wal_bytes" "$total_s" >>"$RES"
 grep -E ' (error|warn) ' "$WORK/serve.err" | head -5 >&2 || true
+
+# ---- PostgreSQL ----------------------------------------------------------
+# The same seeded installation, copied into a throwaway PostgreSQL; its
+# rows go into the same results.  A failure or its deadline leaves the
+# report without them.
+if [ "$PG_PHASE" != 0 ]; then
+	mkdir -p "$WORK/pgsrc"
+	mv "$WORK/seeded.db" "$WORK/pgsrc/wksjobs.db"
+	ln "$DATA"/master.key* "$DATA/seed.env" "$DATA/deletable.txt" \
+	    "$WORK/creds.json" "$WORK/pgsrc/"
+	BENCH_PG_RES=$RES BENCH_PG_DEADLINE=$PG_DEADLINE \
+	    "$HERE/run-pg.sh" "$BIN" "$WORK/pgsrc" ||
+		log "the PostgreSQL phase failed (above); its rows are missing"
+	total_s=$(( $(date +%s) - START ))
+fi
 
 cp "$RES" "$OUT/results.jsonl"
 cp "$WORK/machine.txt" "$OUT/machine.txt"

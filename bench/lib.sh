@@ -48,10 +48,16 @@ serve_start() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }	# utime + stime
 
-# watchdog NAME SECONDS: TERM this shell after SECONDS; sets WATCHDOG_PID
+# watchdog NAME SECONDS: TERM this shell after SECONDS; sets WATCHDOG_PID.
+# Killed (scratch_end), it ends its sleep too: nothing of it stays behind
+# holding the caller's output open.
 watchdog() {
-	( sleep "$2"; echo "$1: deadline of ${2}s reached" >&2
-	  kill -TERM $$ ) 2>/dev/null &
+	( sleep "$2" >/dev/null 2>&1 &
+	  s=$!
+	  trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	  wait "$s"
+	  echo "$1: deadline of ${2}s reached" >&2
+	  kill -TERM $$ ) &
 	WATCHDOG_PID=$!
 }
 

@@ -25,7 +25,8 @@
 # stopped by PID; a watchdog ends it after BENCH_PG_DEADLINE seconds.
 #
 # Knobs: BENCH_PG_DEADLINE (240), BENCH_DURATION (5), BENCH_WRITE_DURATION
-# (3), BENCH_PG_CLAIM_MAX (10), BENCH_PG_ONLY=claim|list|delete,
+# (3), BENCH_PG_CLAIM_MAX (10), BENCH_PG_POOL (each node's --db-pool, 8),
+# BENCH_PG_ONLY=claim|list|delete,
 # BENCH_PG_RES (results file to append to; alone: BENCH_OUT/results.jsonl,
 # and the report is written), BENCH_DIR, BENCH_KEEP=1.
 set -euo pipefail
@@ -66,7 +67,7 @@ fi
 RES=$BENCH_PG_RES
 PGDIR=$WORK/pg
 NGX=$WORK/nginx
-SERVER_PID= NODE2_PID= NGINX_PID= WATCHDOG_PID= SAMPLER_PID= PG_PM=
+SERVER_PID='' NODE2_PID='' NGINX_PID='' WATCHDOG_PID='' SAMPLER_PID='' PG_PM=''
 
 log() { printf '%s bench-pg: %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -150,7 +151,7 @@ printf '{"kind":"pg_setup","copy_seconds":%s,"vacuum_seconds":%s,"db_bytes":%s,"
 log "copied in ${copy_s}s, vacuumed in ${vac_s}s"
 
 # ---- nodes ---------------------------------------------------------------
-SERVE_ARGS=(--database "$URL" --db-pool 8)
+SERVE_ARGS=(--database "$URL" --db-pool "${BENCH_PG_POOL:-8}")
 "$BIN" serve --help 2>&1 | grep -q -- '--rate-limit' && SERVE_ARGS+=(--rate-limit 0)
 "$BIN" serve --help 2>&1 | grep -q -- '--max-inflight' && SERVE_ARGS+=(--max-inflight 0)
 node_dir() {	# node_dir N: a data directory with the master key only

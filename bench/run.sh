@@ -150,8 +150,8 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 }
 
 L=workspace-sub-jobs
-# BENCH_ONLY=reads|writes runs one half (while working on it); the report
-# then lacks the other half's rows.
+# BENCH_ONLY=reads|writes|console runs one part (while working on it); the report
+# then lacks the other parts' rows.
 want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
 if want reads; then
 log "reads"
@@ -174,6 +174,26 @@ read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario list_huge_100_failed "/v2/$HUGE_PROJECT/$L" "limit=100&status=FAILED" 32
 PAGES=100 read_scenario list_huge_100_pages "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario show_job "/v2/$SMALL_PROJECT/workspace-jobs/$SHOW_JOB" "" 32 256
+fi
+
+# ---- the web console ----------------------------------------------------
+# First render of the sub-jobs page on the project of 200,000 sub-jobs in
+# Debian's chromium (bench/console.mjs), and the calls of one refresh.
+if want console; then
+	if [ -x /usr/bin/chromium ] &&
+	    [ -d "$HERE/../tests/api/node_modules/playwright-core" ]; then
+		log "console"
+		CPW="bench-$(head -c 9 /dev/urandom | base64 | tr '+/' '-_')"
+		"$BIN" admin --data "$DATA" user passwd admin --password "$CPW" \
+		    >/dev/null
+		PNAME=$("$BIN" admin --data "$DATA" --json project list |
+		    grep -o "{\"id\":\"$HUGE_PROJECT\",\"name\":\"[^\"]*\"" |
+		    sed 's/.*"name":"\([^"]*\)"/\1/')
+		timeout 180 node "$HERE/console.mjs" "http://$PUB" admin admin \
+		    "$CPW" "$PNAME" >>"$RES" || log "console: failed"
+	else
+		log "console: skipped (needs /usr/bin/chromium and make deps)"
+	fi
 fi
 
 # ---- writes --------------------------------------------------------------

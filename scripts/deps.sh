@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libmicrohttpd-dev libgnutls28-dev openssl libjansson-dev
-      libsqlite3-dev sqlite3 libpq-dev
+      libsqlite3-dev sqlite3
       libssl-dev libargon2-dev libcmocka-dev libcurl4-openssl-dev
-      python3-yaml libsystemd-dev nodejs npm
+      python3-yaml libsystemd-dev nodejs npm chromium
       postgresql-15 libpq-dev haproxy)
 [ "${WKSJOBS_BENCH_DEPS:-0}" = 1 ] && PKGS+=(wrk nginx valgrind libmimalloc-dev gnuplot-nox)
 # make install / make deb / make test-package: man pages, the package's
@@ -34,7 +34,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
 
-# API test clients: the official Huawei signer, pinned with its lock file.
+# API test clients: the official Huawei signer, pinned with its lock file
+# (also playwright-core, which drives Debian's chromium: no browser is
+# downloaded, and axe-core).
 if [ -f tests/api/package-lock.json ]; then
 	if [ ! -d tests/api/node_modules/@huaweicloud/huaweicloud-sdk-core ] ||
 	   [ tests/api/package-lock.json -nt tests/api/node_modules/.package-lock.json ]; then

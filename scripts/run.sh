@@ -12,6 +12,10 @@
 #   WKSJOBS_DEMO_FAIL_RATE=0..1              share of sub-jobs the worker
 #                                            fails (default 0.25)
 #
+# The web console's login (account, user, password) is printed with the
+# other credentials; the password is set once and kept in
+# DATA/demo-console-password.
+#
 # Nothing of an instance that already runs on DATA or on the addresses
 # is touched: both are checked before any file is written.  Logs go to
 # DATA/serve.log and DATA/worker.log (the terminal stays readable); the
@@ -80,6 +84,23 @@ SK=$(field secret_key)
 PROJECT=$(field project_id)
 [ -n "$AK" ] && [ -n "$SK" ] && [ -n "$PROJECT" ] ||
 	die "no credentials in $CREDS (remove it to have a new access key made)"
+
+# The web console's login: the demo user gets a password once (kept in
+# DATA/demo-console-password, mode 0600), set with wksjobs admin user
+# passwd before the server starts.  The root user's account has its name.
+CUSER=$(field user_name)
+CUSER=${CUSER:-admin}
+CACCOUNT=$(field domain_name)
+CACCOUNT=${CACCOUNT:-$CUSER}
+CPASS_FILE="$DATA/demo-console-password"
+if [ ! -s "$CPASS_FILE" ]; then
+	CPASS=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')
+	"$BIN" admin --data "$DATA" --account "$CACCOUNT" user passwd "$CUSER" \
+		--password "$CPASS" >/dev/null ||
+		die "could not set the console password of $CUSER"
+	printf '%s\n' "$CPASS" >"$CPASS_FILE"
+fi
+CPASS=$(cat "$CPASS_FILE")
 
 # ---- logs: the previous start's are kept as *.1 ------------------------
 for f in serve worker; do
@@ -156,6 +177,7 @@ wksjobs is running on the embedded default (SQLite, $DATA/wksjobs.db)
   SK            $SK
   worker        simulating, 2 at a time, 1..4 s each, $PCT% FAILED (make run FAIL_RATE=0..1 chooses)
   demo jobs    $DEMO
+  console       $PUB_URL/console/   (account $CACCOUNT, user $CUSER, password $CPASS; wksjobs admin user passwd changes it)
   logs          $DATA/serve.log  $DATA/worker.log  (the previous start's: *.log.1)
   pids          server $SERVER, worker $WORKER
 

@@ -85,10 +85,10 @@ export async function render(root, ctx) {
     el('p', {}, el('label', { for: 'explorer-operation' }, 'Operation'), ' ', picker),
     summary, fieldsBox, formErr, el('p', {}, send));
 
-  const reqOut = el('pre', { class: 'explorer-request', tabindex: '0', 'aria-label': 'Request sent' });
+  const reqOut = el('pre', { class: 'explorer-request', role: 'region', tabindex: '0', 'aria-label': 'Request sent' });
   const status = el('p', { class: 'explorer-status', role: 'status' });
-  const respHeaders = el('pre', { class: 'explorer-response-headers', tabindex: '0', 'aria-label': 'Response headers' });
-  const respBody = el('pre', { class: 'explorer-response-body', tabindex: '0', 'aria-label': 'Response body' });
+  const respHeaders = el('pre', { class: 'explorer-response-headers', role: 'region', tabindex: '0', 'aria-label': 'Response headers' });
+  const respBody = el('pre', { class: 'explorer-response-body', role: 'region', tabindex: '0', 'aria-label': 'Response body' });
   const result = el('section', { class: 'explorer-result', 'aria-labelledby': 'explorer-result-h' },
     el('h2', { id: 'explorer-result-h' }, 'Call'),
     el('h3', {}, 'Request'), reqOut,
@@ -113,7 +113,7 @@ export async function render(root, ctx) {
       }
     });
     sampleBox.append(el('section', { class: 'explorer-sample' },
-      el('h3', {}, title), el('pre', { tabindex: '0', 'aria-label': `${title} sample` }, code), copy, ' ', copied));
+      el('h3', {}, title), el('pre', { role: 'region', tabindex: '0', 'aria-label': `${title} sample` }, code), copy, ' ', copied));
   }
 
   root.replaceChildren(el('h1', {}, 'API Explorer'),

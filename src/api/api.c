@@ -84,12 +84,40 @@ const struct api_route api_routes[] = {
 	{ { "POST", "/v5/decode-authorization-message", PUB },
 	    "DecodeAuthorizationMessage", 0,
 	    "sts::decodeAuthorizationMessage", api_sts_decode, HTTP_ERR_STS },
+	/* The audit trail, as Cloud Trace Service lists it. */
+	{ { "GET", "/v3/{project_id}/traces", PUB },
+	    "ListTraces", API_ROUTE_PROJECT,
+	    "cts:trace:list", api_traces_list, HTTP_ERR_CTS },
 	/* The OpenAPI description, on both listeners (distinct names keep
 	 * the metrics series apart). */
 	{ { "GET", "/openapi.json", PUB },
 	    "openapi", API_ROUTE_NO_AUTH, NULL, api_openapi_get, W },
 	{ { "GET", "/openapi.json", INT },
 	    "openapi_internal", API_ROUTE_NO_AUTH, NULL, api_openapi_get, W },
+	/* The web console (api_console.c): its files need no credentials;
+	 * its login is the IAM password flow, its other calls the cookie. */
+	{ { "GET", "/console", PUB },
+	    "console", API_ROUTE_NO_AUTH | API_ROUTE_CONSOLE,
+	    NULL, api_console_file, W },
+	{ { "GET", "/console/", PUB },
+	    "console", API_ROUTE_NO_AUTH | API_ROUTE_CONSOLE,
+	    NULL, api_console_file, W },
+	{ { "POST", "/console/api/login", PUB },
+	    "ConsoleLogin",
+	    API_ROUTE_NO_AUTH | API_ROUTE_LIMIT_IP | API_ROUTE_CONSOLE,
+	    NULL, api_console_login, HTTP_ERR_IAM },
+	{ { "POST", "/console/api/logout", PUB },
+	    "ConsoleLogout", API_ROUTE_CONSOLE,
+	    NULL, api_console_logout, W },
+	{ { "GET", "/console/api/session", PUB },
+	    "ConsoleSession", API_ROUTE_CONSOLE,
+	    NULL, api_console_session, W },
+	{ { "GET", "/console/{file}", PUB },
+	    "console", API_ROUTE_NO_AUTH | API_ROUTE_CONSOLE,
+	    NULL, api_console_file, W },
+	{ { "GET", "/console/{dir}/{file}", PUB },
+	    "console", API_ROUTE_NO_AUTH | API_ROUTE_CONSOLE,
+	    NULL, api_console_file, W },
 };
 
 const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -103,7 +131,7 @@ api_route_name(size_t i)
 int
 api_init(struct api *a, struct store *st, const struct wj_master_key *mk)
 {
-	const struct api_opts defaults = { GUARD_RATE_DEFAULT, 0, 0, 0 };
+	const struct api_opts defaults = { GUARD_RATE_DEFAULT, 0, 0, 0, 0, 0 };
 	int r;
 
 	memset(a, 0, sizeof(*a));
@@ -136,6 +164,8 @@ api_configure(struct api *a, const struct api_opts *o)
 	    o->token_lifetime_ms : API_TOKEN_LIFETIME_MS;
 	a->password_lock_ms = o->password_lock_ms > 0 ?
 	    o->password_lock_ms : API_PASSWORD_LOCK_MS;
+	a->console = !o->no_console;
+	a->console_secure = o->console_secure;
 	return 0;
 }
 
@@ -150,12 +180,32 @@ api_free(struct api *a)
 	OPENSSL_cleanse(&a->mk, sizeof(a->mk));
 }
 
+/*
+ * The console's session cookie stands for X-Auth-Token on the public
+ * listener when a request has neither credential header
+ * (docs/API.md#web-console); its writes must show the CSRF value.
+ */
+static const char *
+console_credential(struct api_req *r, char *buf, size_t cap)
+{
+	struct http_req *h = r->http;
+
+	if (!r->api->console || h->listener != API_LISTENER_PUBLIC ||
+	    http_header(h, "Authorization") != NULL ||
+	    http_header(h, "X-Auth-Token") != NULL ||
+	    api_console_cookie(h, buf, cap) != 0)
+		return NULL;
+	return buf;
+}
+
 static int
 authenticate(struct api_req *r)
 {
 	struct http_req *h = r->http;
 	struct sig_header hdr[HTTP_MAX_HEADERS];
 	struct sig_request sr;
+	char cookie[TOKEN_TEXT_MAX + 1];
+	const char *token;
 	size_t i;
 	int e;
 
@@ -171,9 +221,18 @@ authenticate(struct api_req *r)
 	sr.n_headers = h->n_headers;
 	sr.body = h->body.data;
 	sr.body_len = h->body.len;
+	if ((token = console_credential(r, cookie, sizeof(cookie))) == NULL)
+		token = http_header(h, "X-Auth-Token");
 	e = authn_request(&r->api->authn, &sr, http_header(h, "Authorization"),
-	    http_header(h, "X-Auth-Token"), http_header(h, "X-Sdk-Date"),
-	    wj_now_ms(), &r->who, &r->err);
+	    token, http_header(h, "X-Sdk-Date"), wj_now_ms(), &r->who,
+	    &r->err);
+	if (token == cookie) {
+		if (e == 0) {
+			r->who.via_console = 1;
+			e = api_console_csrf_check(r, cookie);
+		}
+		OPENSSL_cleanse(cookie, strlen(cookie));
+	}
 	if (e != 0)
 		return e;
 	(void)snprintf(h->principal, sizeof(h->principal), "%s/%s",
@@ -328,6 +387,14 @@ api_dispatch(void *arg, struct http_req *h)
 	    sizeof(api_routes[0]), h)) != 0)
 		goto out;
 	rt = &api_routes[h->route];
+	if (rt->flags & API_ROUTE_CONSOLE) {
+		if (!r.api->console) {
+			h->route = -1;
+			e = WJ_ERR_NO_ROUTE;
+			goto out;
+		}
+		api_console_headers(h);
+	}
 	h->op = rt->name;
 	r.actor.action = rt->action;
 	if (rt->flags & API_ROUTE_NO_AUTH)

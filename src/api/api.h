@@ -34,6 +34,9 @@ struct api_opts {
 	int64_t	token_lifetime_ms;
 	int64_t	ak_lock_ms;		/* after GUARD_AK_FAILURES failures */
 	int64_t	password_lock_ms;	/* after API_LOGIN_FAILURES */
+	int	no_console;		/* no /console/ (serve --console=false) */
+	int	console_secure;		/* the public listener is HTTPS: the
+					   session cookie is Secure */
 };
 
 struct api {
@@ -45,6 +48,8 @@ struct api {
 	struct api_memo	     *memo;		/* rendered answers (memo.c) */
 	int64_t		      token_lifetime_ms;
 	int64_t		      password_lock_ms;
+	int		      console;		/* /console/ served */
+	int		      console_secure;	/* Secure cookie */
 };
 
 /* Projects a claim may take sub-jobs from (set by the gate). */
@@ -78,6 +83,8 @@ enum api_route_flags {
 	API_ROUTE_CLAIM = 1 << 3,	/* the action is checked per project */
 	API_ROUTE_LIMIT_IP = 1 << 4,	/* no credentials: rate-limit the
 					   address */
+	API_ROUTE_CONSOLE = 1 << 5,	/* the web console's: absent unless
+					   it is on; its page headers */
 };
 
 /* One endpoint: where it is served, who may call it, what answers. */
@@ -127,8 +134,14 @@ int	api_json_str(struct api_req *, json_t *obj, const char *key,
 /* Read member key as an integer in min..max; absent leaves *out. */
 int	api_json_int(struct api_req *, json_t *obj, const char *key,
 	    int64_t min, int64_t max, int required, int64_t *out) WJ_WUR;
+/* The request's query parameters (http_query_parse); a 400 that says
+ * why when there are too many. */
+int	api_query(struct api_req *, struct http_qparam **q, size_t *n) WJ_WUR;
 /* Reply with the JSON in b. */
 int	api_reply(struct api_req *, int status, struct buf *b);
+/* Write key: {"id": id, "name": name}. */
+void	api_json_named(struct jw *, const char *key, const char *id,
+	    const char *name);
 /* Reply 200 with the object {key: value}. */
 int	api_reply_member(struct api_req *, const char *key, const char *value);
 
@@ -142,11 +155,18 @@ int	api_reply_member(struct api_req *, const char *key, const char *value);
  * reads until then lives in the endpoint's pending state, which starts
  * with this struct.
  */
+#define API_TRACE_NAME_MAX	63	/* an audit row's operation name */
+
 struct api_pending {
 	struct http_req	   *h;
 	struct store_actor  actor;	/* user_id points to user_id below */
 	char		    user_id[WJ_ID_LEN + 1];
 	char		    domain_id[WJ_ID_LEN + 1];	/* the caller's */
+	/* what the audit row keeps (api_trace_actor) */
+	char		    trace_name[API_TRACE_NAME_MAX + 1];
+	char		    user_name[STORE_NAME_MAX + 1];
+	char		    domain_name[STORE_NAME_MAX + 1];
+	char		    request[STORE_TRACE_REQUEST_MAX + 1];
 	struct wj_errinfo   err;	/* the store's reason of a refusal */
 	int		    result;
 	json_t		   *doc;	/* the request body the write reads */
@@ -178,6 +198,21 @@ void	api_pending_reply(struct api_pending *, int status, struct buf *b);
  * string pairs that follow, up to a NULL key. */
 void	api_pending_reply_obj(struct api_pending *, int status, ...);
 
+/* ---- the audit trail (api_traces.c; docs/API.md#listtraces) ------- */
+
+/*
+ * Fill p's actor with what an audit row keeps of r: the operation (the
+ * route's name in lowerCamelCase), the caller's names and address, how
+ * the request came (console session, or signature/token), when, and the
+ * request body with secrets masked, cut to STORE_TRACE_REQUEST_MAX bytes.
+ */
+void	api_trace_actor(struct api_pending *p, const struct api_req *r);
+/* The one body rule: body with secret members masked, as text, in
+ * out[cap] (at most cap - 1 bytes); "" when it is not a JSON object. */
+void	api_trace_request(const char *body, size_t len, char *out,
+	    size_t cap);
+int	api_traces_list(struct api_req *);
+
 /* ---- handlers ---------------------------------------------------------- */
 
 int	api_sub_jobs_list(struct api_req *);
@@ -189,6 +224,10 @@ int	api_internal_claim(struct api_req *);
 int	api_internal_heartbeat(struct api_req *);
 int	api_internal_finish(struct api_req *);
 int	api_health_healthz(struct api_req *);
+int	api_console_file(struct api_req *);
+int	api_console_login(struct api_req *);
+int	api_console_logout(struct api_req *);
+int	api_console_session(struct api_req *);
 int	api_health_readyz(struct api_req *);
 int	api_health_metrics(struct api_req *);
 int	api_iam_token_create(struct api_req *);
@@ -220,6 +259,36 @@ int	api_authorize_claim(struct api_req *, const char *action) WJ_WUR;
  * one becomes it.
  */
 int	api_claim_narrow(struct api_req *, struct store_claim_in *) WJ_WUR;
+
+/* ---- the web console (api_console.c; docs/API.md#web-console) ------ */
+
+#define API_CONSOLE_COOKIE	"wksjobs_session"
+
+/*
+ * The console's session token in the request's Cookie header, copied to
+ * out (cap bytes); 0 when there is one, -1 when not.
+ */
+int	api_console_cookie(const struct http_req *, char *out, size_t cap);
+/*
+ * A write authenticated by the session cookie carries X-CSRF-Token, the
+ * token's CSRF value: WJ_ERR_DENIED (reason in r->err) when it does not.
+ */
+int	api_console_csrf_check(struct api_req *, const char *token) WJ_WUR;
+/* The headers of every console answer: CSP, framing, sniffing. */
+void	api_console_headers(struct http_req *);
+/*
+ * The answer of a console login (api_iam.c's password flow calls it once
+ * the token t, sealed as text, is issued): the session cookie and the
+ * session's JSON.
+ */
+int	api_console_login_reply(struct api_req *, const struct token *t,
+	    const char *text, int is_root) WJ_WUR;
+/*
+ * The IAM password flow for the console's login: the body's account,
+ * user and password; a token of the account's scope, answered by
+ * api_console_login_reply (errors in IAM's shape).
+ */
+int	api_iam_console_login(struct api_req *) WJ_WUR;
 
 /* ---- metrics (api_metrics.c) ------------------------------------------- */
 

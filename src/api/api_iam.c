@@ -2,7 +2,8 @@
  * api_iam.c - the IAM (Keystone) calls clients make around the job API
  * (docs/API.md#identity-iam-and-sts): getting a token by password
  * (project or domain scope), validating one, and the project lookup the
- * SDKs do by name.
+ * SDKs do by name.  The web console's login takes the same password
+ * flow with its own form of body (api_iam_console_login).
  * Errors come out in IAM's own body shape (the route's style).
  *
  * Decisions: a user may get a token for any project of its account
@@ -192,6 +193,8 @@ struct token_pending {
 	int64_t			now;
 	int			wrong;	/* the password was wrong ... */
 	int			locked;	/* ... and that locked the user */
+	int			console; /* the console's login: a cookie */
+	char			first_project[WJ_ID_LEN + 1];
 };
 
 static void
@@ -381,16 +384,6 @@ write_catalog(struct api_req *r, const struct token *t, struct jw *w)
 	jw_arr_close(w);
 }
 
-static void
-write_named(struct jw *w, const char *key, const char *id, const char *name)
-{
-	jw_key(w, key);
-	jw_obj_open(w);
-	jw_kv_str(w, "id", id);
-	jw_kv_str(w, "name", name);
-	jw_obj_close(w);
-}
-
 /* The {"token": {...}} answer. */
 static int
 token_body(struct api_req *r, const struct token *t, int is_root,
@@ -416,7 +409,7 @@ token_body(struct api_req *r, const struct token *t, int is_root,
 	jw_obj_open(&w);
 	jw_kv_str(&w, "id", t->user_id);
 	jw_kv_str(&w, "name", t->user_name);
-	write_named(&w, "domain", t->domain_id, t->domain_name);
+	api_json_named(&w, "domain", t->domain_id, t->domain_name);
 	jw_kv_str(&w, "password_expires_at", "");
 	jw_obj_close(&w);
 	if (t->project_id[0] != '\0') {
@@ -424,10 +417,10 @@ token_body(struct api_req *r, const struct token *t, int is_root,
 		jw_obj_open(&w);
 		jw_kv_str(&w, "id", t->project_id);
 		jw_kv_str(&w, "name", t->project_name);
-		write_named(&w, "domain", t->domain_id, t->domain_name);
+		api_json_named(&w, "domain", t->domain_id, t->domain_name);
 		jw_obj_close(&w);
 	} else
-		write_named(&w, "domain", t->domain_id, t->domain_name);
+		api_json_named(&w, "domain", t->domain_id, t->domain_name);
 	if ((e = write_roles(r, t, is_root, &w)) != 0)
 		return e;
 	if (catalog)
@@ -504,7 +497,8 @@ issue_token(struct api_req *r, struct token_pending *t)
 		return e;
 	(void)snprintf(r->http->principal, sizeof(r->http->principal),
 	    "%s/%s", t->d.name, u->name);
-	e = reply_token(r, 201, &tok, text, u->is_root);
+	e = t->console ? api_console_login_reply(r, &tok, text, u->is_root) :
+	    reply_token(r, 201, &tok, text, u->is_root);
 	OPENSSL_cleanse(text, strlen(text));
 	free(text);
 	return e;
@@ -535,41 +529,124 @@ token_reply(struct http_req *h, void *arg)
 	token_pending_free(t);
 }
 
-int
-api_iam_token_create(struct api_req *r)
+/* Wipe the password (in the parsed body) and the raw body. */
+static void
+wipe_login(struct api_req *r, struct token_pending *t)
+{
+	if (t->in.password != NULL)
+		OPENSSL_cleanse((char *)t->in.password, strlen(t->in.password));
+	t->in.password = NULL;
+	if (r->http->body.data != NULL)
+		OPENSSL_cleanse(r->http->body.data, r->http->body.len);
+}
+
+/*
+ * A console login that names no project is scoped to the account's first
+ * one (the job API is per project); an account without any gets a token
+ * of the account.
+ */
+static int
+default_project(struct api_req *r, struct token_pending *t)
+{
+	struct store_project *p = NULL;
+	size_t n = 0;
+	int e;
+
+	if (!t->console || t->in.project_id != NULL ||
+	    t->in.project_name != NULL)
+		return 0;
+	if ((e = store_project_list(r->api->store, t->d.id, &p, &n)) != 0)
+		return e;
+	if (n > 0) {	/* the list is by name */
+		memcpy(t->first_project, p[0].id, sizeof(t->first_project));
+		t->in.project_id = t->first_project;
+		t->in.project_scope = 1;
+	}
+	free(p);
+	return 0;
+}
+
+/*
+ * The login of t->in, parsed by parse(r, doc, in): check the password and
+ * answer once its write is durable; errors in IAM's shape.
+ */
+static int
+login(struct api_req *r, int console,
+    int (*parse)(struct api_req *, json_t *, struct login *))
 {
 	struct token_pending *t;
-	json_t *auth;
 	int e;
 
 	if ((t = api_pending_new(r, sizeof(*t))) == NULL)
 		return WJ_ERR_NOMEM;
 	t->api = r->api;
 	t->now = wj_now_ms();
+	t->console = console;
 	if ((e = api_body_object(r, &t->p.doc)) != 0) {
 		e = iam_body_refusal(r, e);
 		goto out;
 	}
-	if ((auth = member_obj(t->p.doc, "auth")) == NULL) {
-		e = invalid_request(r, "auth is required");
-		goto out;
-	}
-	if ((e = parse_identity(r, auth, &t->in)) != 0 ||
-	    (e = parse_scope(r, auth, &t->in)) != 0 ||
+	if ((e = parse(r, t->p.doc, &t->in)) != 0 ||
 	    (e = find_user(r, &t->in, &t->d, &t->u)) != 0 ||
+	    (e = default_project(r, t)) != 0 ||
 	    (e = check_password(r, t)) != 0)
 		goto out;
 	api_defer(&t->p, token_reply);
  out:
 	/* The password lives in the parsed document: wipe it. */
-	if (t->in.password != NULL)
-		OPENSSL_cleanse((char *)t->in.password, strlen(t->in.password));
-	t->in.password = NULL;
-	if (r->http->body.data != NULL)
-		OPENSSL_cleanse(r->http->body.data, r->http->body.len);
+	wipe_login(r, t);
 	if (e != 0)
 		token_pending_free(t);
 	return e;
+}
+
+/* {"auth": {"identity": ..., "scope": ...}}, Keystone's body. */
+static int
+parse_keystone(struct api_req *r, json_t *doc, struct login *in)
+{
+	json_t *auth;
+	int e;
+
+	if ((auth = member_obj(doc, "auth")) == NULL)
+		return invalid_request(r, "auth is required");
+	if ((e = parse_identity(r, auth, in)) != 0)
+		return e;
+	return parse_scope(r, auth, in);
+}
+
+int
+api_iam_token_create(struct api_req *r)
+{
+	return login(r, 0, parse_keystone);
+}
+
+/*
+ * {"account", "user", "password"[, "project"]}: the console's form; the
+ * project by name (default_project when there is none).
+ */
+static int
+parse_console(struct api_req *r, json_t *doc, struct login *in)
+{
+	in->domain_name = member_str(doc, "account", STORE_NAME_MAX);
+	in->user = member_str(doc, "user", STORE_NAME_MAX);
+	in->password = member_str(doc, "password", PASSWD_MAX);
+	if (in->domain_name == NULL || in->user == NULL ||
+	    in->password == NULL)
+		return invalid_request(r, "account, user and password are "
+		    "required strings");
+	if (json_object_get(doc, "project") != NULL &&
+	    (in->project_name = member_str(doc, "project",
+	    STORE_NAME_MAX)) == NULL)
+		return invalid_request(r, "project must be a project name");
+	in->scope_domain_name = in->domain_name;
+	in->project_scope = in->project_name != NULL;
+	return 0;
+}
+
+int
+api_iam_console_login(struct api_req *r)
+{
+	return login(r, 1, parse_console);
 }
 
 int

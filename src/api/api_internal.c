@@ -199,6 +199,7 @@ api_internal_create(struct api_req *r)
 
 	if ((c = api_pending_new(r, sizeof(*c))) == NULL)
 		return WJ_ERR_NOMEM;
+	c->p.actor.ok_status = 201;
 	if ((e = create_parse(r, c)) == 0)
 		e = store_job_create_async(r->api->store, &c->p.actor, &c->in,
 		    &c->body, api_pending_done, c);

@@ -156,12 +156,8 @@ api_sub_jobs_list(struct api_req *r)
 	lr.store = r->api->store;
 	lr.f.project_id = r->project_id;
 	lr.f.limit = WJ_LIST_LIMIT_DEFAULT;
-	if ((e = http_query_parse(r->http->query, &q, &nq)) != 0) {
-		if (e == WJ_ERR_INVALID)
-			wj_errinfo_set(&r->err, "more than %d query parameters",
-			    HTTP_QUERY_MAX_PARAMS);
+	if ((e = api_query(r, &q, &nq)) != 0)
 		goto out;
-	}
 	for (i = 0; i < nq; i++)
 		if ((e = parse_param(r, &q[i], &lr.f)) != 0)
 			goto out;

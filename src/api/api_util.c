@@ -128,6 +128,17 @@ api_reply(struct api_req *r, int status, struct buf *b)
 	return 0;
 }
 
+void
+api_json_named(struct jw *w, const char *key, const char *id,
+    const char *name)
+{
+	jw_key(w, key);
+	jw_obj_open(w);
+	jw_kv_str(w, "id", id);
+	jw_kv_str(w, "name", name);
+	jw_obj_close(w);
+}
+
 int
 api_reply_member(struct api_req *r, const char *key, const char *value)
 {
@@ -142,6 +153,17 @@ api_reply_member(struct api_req *r, const char *key, const char *value)
 	return api_reply(r, 200, &b);
 }
 
+int
+api_query(struct api_req *r, struct http_qparam **q, size_t *n)
+{
+	int e;
+
+	if ((e = http_query_parse(r->http->query, q, n)) == WJ_ERR_INVALID)
+		wj_errinfo_set(&r->err, "more than %d query parameters",
+		    HTTP_QUERY_MAX_PARAMS);
+	return e;
+}
+
 static void
 pending_init(struct api_pending *p, const struct api_req *r)
 {
@@ -152,6 +174,7 @@ pending_init(struct api_pending *p, const struct api_req *r)
 	p->actor.user_id = r->actor.user_id != NULL ? p->user_id : NULL;
 	(void)snprintf(p->domain_id, sizeof(p->domain_id), "%s",
 	    r->who.domain_id);
+	api_trace_actor(p, r);
 	p->result = 0;
 }
 

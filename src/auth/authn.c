@@ -99,16 +99,6 @@ authn_new_keypair(char ak[21], char sk[41])
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
-/* The gateway's clear of a failure count: nobody waits for it. */
-static void
-sig_ok_written(void *arg, int result)
-{
-	(void)arg;
-	if (result != 0)
-		log_warn("authn: AK failure count not cleared: %s",
-		    wj_strerror(result));
-}
-
 /*
  * One more failure of ak, counted in the store with every server's
  * failures: the store decides the lock (store_key_sig_failed), which
@@ -136,8 +126,12 @@ count_ak_failure(const struct authn *a, const char *ak, int64_t now_ms)
 	guard_ak_stored(a->guard, ak, now_ms, until);
 }
 
-/* A good signature: a count of failures (seen here or in the store's
- * row) starts again, everywhere. */
+/*
+ * A good signature: a count of failures (seen here or in the store's
+ * row) starts again, everywhere.  The request waits for the clear, as a
+ * failure waits for its count: a clear still queued when the next
+ * failures are counted would undo them, and the key would not lock.
+ */
 static void
 clear_ak_failures(const struct authn *a, const struct store_key *key)
 {
@@ -146,8 +140,7 @@ clear_ak_failures(const struct authn *a, const struct store_key *key)
 	if (a->guard == NULL || (!guard_ak_ok(a->guard, key->access_key) &&
 	    key->sig_failures == 0))
 		return;
-	if ((r = store_key_sig_ok_async(a->store, key->access_key,
-	    sig_ok_written, NULL)) != 0) {
+	if ((r = store_key_sig_ok(a->store, key->access_key)) != 0) {
 		log_warn("authn: AK failure count not cleared: %s",
 		    wj_strerror(r));
 		return;

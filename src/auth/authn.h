@@ -29,6 +29,8 @@ struct principal {
 	char	access_key[SIG_AK_MAX + 1];
 	int	is_root;	/* the account's root user: allowed everything */
 	int	via_token;	/* authenticated by X-Auth-Token */
+	int	via_console;	/* ... or by the web console's session cookie
+				   (set by the gate; a console action) */
 	char	token_project_id[WJ_ID_LEN + 1]; /* its scope; "" = domain */
 };
 

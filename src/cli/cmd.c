@@ -30,6 +30,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "subjobs", cmd_subjobs, "list and delete sub-jobs (public API)" },
 	{ "job", cmd_job, "show, retry and create jobs" },
 	{ "worker", cmd_worker, "claim and run sub-jobs (internal API)" },
+	{ "traces", cmd_traces, "list the audit trail (public API)" },
 };
 
 static void

@@ -103,6 +103,7 @@ int	cmd_admin(int argc, char **argv);
 int	cmd_subjobs(int argc, char **argv);
 int	cmd_job(int argc, char **argv);
 int	cmd_worker(int argc, char **argv);
+int	cmd_traces(int argc, char **argv);
 
 /*
  * API client commands (cmd_subjobs.c, cmd_job.c, cmd_worker.c): the

@@ -59,6 +59,9 @@ static const struct opt serve_opts[] = {
 	    "sub-job is FAILED", 0 },
 	{ "reap-interval-ms", OPT_INT, 50, 60000, "1000", "how often expired "
 	    "leases are collected", 0 },
+	{ "audit-retention-days", OPT_INT, 0, 36500, "90", "audit rows "
+	    "(traces) older than this many days are deleted, in batches of "
+	    "1000; 0 = kept forever", 0 },
 	{ "drain-ms", OPT_INT, 0, 600000, "10000", "how long SIGTERM waits "
 	    "for requests in flight", 0 },
 	{ "access-log", OPT_BOOL, 0, 1, "true", "one log line per request on "
@@ -78,6 +81,9 @@ static const struct opt serve_opts[] = {
 	    "after 5 consecutive signature failures", 0 },
 	{ "password-lock-s", OPT_INT, 1, 86400, "900", "seconds a user stays "
 	    "locked after 5 consecutive wrong passwords", 0 },
+	{ "console", OPT_BOOL, 0, 1, "true", "serve the web console at "
+	    "/console/ on the public listener (its session cookie is then a "
+	    "credential there)", 0 },
 	{ "check", OPT_BOOL, 0, 1, "false", "validate the configuration and "
 	    "data directory, say what is wrong, then exit", OPT_NOFILE },
 	{ "user", OPT_STR, 1, 63, NULL, "started as root: the service user "
@@ -96,13 +102,50 @@ static const struct opt serve_opts[] = {
 
 #define N_OPTS (sizeof(serve_opts) / sizeof(serve_opts[0]))
 
+/* Audit rows pruned per transaction, and at most per pass. */
+#define PRUNE_BATCH		1000
+#define PRUNE_BATCHES_MAX	100
+#define PRUNE_INTERVAL_MS	60000
+
 struct reaper {
 	struct store	*st;
 	int		 interval_ms;
+	int64_t		 retention_ms;	/* 0 = keep audit rows forever */
+	int64_t		 pruned_ms;	/* last pruning pass */
 	int		 stop;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 };
+
+/*
+ * Delete audit rows past the retention, a batch per transaction so that
+ * no write waits long behind one; at most once a minute, and a bounded
+ * number of batches per pass (the next pass goes on).
+ */
+static void
+prune(struct reaper *rp)
+{
+	int64_t now = wj_now_ms(), n = 0, total = 0;
+	int i, r = 0;
+
+	if (rp->retention_ms <= 0 || now - rp->pruned_ms < PRUNE_INTERVAL_MS)
+		return;
+	rp->pruned_ms = now;
+	for (i = 0; i < PRUNE_BATCHES_MAX; i++) {
+		if ((r = store_audit_prune(rp->st, now - rp->retention_ms,
+		    PRUNE_BATCH, &n)) != 0)
+			break;
+		total += n;
+		if (n < PRUNE_BATCH)
+			break;
+	}
+	if (r != 0)
+		log_warn("audit retention: %s", wj_strerror(r));
+	if (total > 0)
+		log_info("audit retention: %lld audit row(s) older than %lld "
+		    "day(s) deleted", (long long)total,
+		    (long long)(rp->retention_ms / 86400000));
+}
 
 static void *
 reaper_main(void *arg)
@@ -124,6 +167,7 @@ reaper_main(void *arg)
 		else if (n > 0)
 			log_info("reaper: %lld expired lease(s) collected",
 			    (long long)n);
+		prune(rp);
 		pthread_mutex_lock(&rp->mu);
 	}
 	pthread_mutex_unlock(&rp->mu);
@@ -203,6 +247,8 @@ configure(struct cmd_args *a, struct api *api)
 	o.token_lifetime_ms = cmd_opt(a, "token-lifetime-s")->i * 1000;
 	o.ak_lock_ms = cmd_opt(a, "ak-lock-s")->i * 1000;
 	o.password_lock_ms = cmd_opt(a, "password-lock-s")->i * 1000;
+	o.no_console = !cmd_opt(a, "console")->i;
+	o.console_secure = cmd_opt(a, "tls-cert")->set;
 	if ((r = api_configure(api, &o)) != 0)
 		return r;
 	return authz_sync_system_policies(api->store);
@@ -446,6 +492,9 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
 	memset(&rp, 0, sizeof(rp));
 	rp.st = st;
 	rp.interval_ms = (int)cmd_opt(a, "reap-interval-ms")->i;
+	rp.retention_ms = cmd_opt(a, "audit-retention-days")->i * 86400000;
+	/* The first pass a minute after the start, not during it. */
+	rp.pruned_ms = wj_now_ms();
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.cv, NULL);
 	pthread_create(&rt, NULL, reaper_main, &rp);

@@ -18,6 +18,7 @@ struct http_server;
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_PARAMS 4
+#define HTTP_EXTRA_HEADERS 8	/* http_add_header's room */
 #define HTTP_PARAM_MAX 1024	/* longer path parameters are refused */
 /* Answered by the HTTP layer before routing (docs/API.md#limits):
  * a longer request-URI is 414, more or longer headers 494. */
@@ -71,6 +72,9 @@ struct http_req {
 	const char *resp_header;	/* name of one more header, or NULL */
 	char	   *resp_header_value;	/* its value: malloc'd, wiped and
 					   freed with the request */
+	const char *extra[HTTP_EXTRA_HEADERS][2]; /* more (name, value),
+					   both borrowed, static */
+	size_t	    n_extra;
 	/* log fields */
 	const char *op;			/* the route's name, NULL none */
 	char	    principal[160];
@@ -90,6 +94,12 @@ struct http_req {
 
 /* Case-insensitive header lookup; NULL if absent. */
 const char *http_header(const struct http_req *, const char *name);
+/*
+ * One more response header; name and value must outlive the request
+ * (string literals).  Past HTTP_EXTRA_HEADERS it is dropped: -1.
+ */
+int	http_add_header(struct http_req *, const char *name,
+	    const char *value);
 
 /*
  * Answer later, without holding a server thread: called during dispatch
@@ -234,13 +244,14 @@ enum http_err_style {
 	HTTP_ERR_WKS = 0,	/* {"error_code","error_msg","error_detail"} */
 	HTTP_ERR_IAM = 1,	/* {"error":{"code","message","title"}} */
 	HTTP_ERR_STS = 2,	/* {"error_code":"STS5.xxxx","error_msg"} */
+	HTTP_ERR_CTS = 3,	/* {"error_code":"CTS.xxxx","error_msg"} */
 };
 
 /*
  * http_reply_error in the body shape of another service.  Gateway
  * errors (APIGW.*) keep theirs.  IAM: the message is ei->detail when
- * there is one.  With HTTP_ERR_WKS, encoded (may be NULL) becomes the
- * encoded_authorization_message of a WJ_ERR_DENIED.
+ * there is one.  With HTTP_ERR_WKS and HTTP_ERR_CTS, encoded (may be
+ * NULL) becomes the encoded_authorization_message of a WJ_ERR_DENIED.
  */
 void	http_reply_error_as(struct http_req *, int style, int err,
 	    const struct wj_errinfo *ei, const char *encoded);

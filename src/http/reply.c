@@ -146,6 +146,18 @@ static const struct svc_err sts_map[] = {
 	{ WJ_ERR_INTERNAL, 500, "STS5.0500", "Internal server error" },
 };
 
+/* CTS bodies (Cloud Trace Service's codes). */
+static const struct svc_err cts_map[] = {
+	{ WJ_ERR_INVALID, 400, "CTS.0003", "The request is invalid." },
+	{ WJ_ERR_EMPTY_BODY, 400, "CTS.0003", "The request is invalid." },
+	{ WJ_ERR_MEDIA_TYPE, 400, "CTS.0003", "The request is invalid." },
+	{ WJ_ERR_DENIED, 403, "CTS.0002", "The user fails the "
+	    "authentication or does not have permission to this operation." },
+	{ WJ_ERR_UNAVAILABLE, 503, "CTS.0005", "Data read exception." },
+	{ WJ_ERR_IO, 503, "CTS.0005", "Data read exception." },
+	{ WJ_ERR_INTERNAL, 500, "CTS.0005", "Data read exception." },
+};
+
 /* The entry of err in t[0..n), or the last one (the internal error). */
 static const struct svc_err *
 svc_lookup(const struct svc_err *t, size_t n, int err)
@@ -174,10 +186,13 @@ iam_body(struct jw *w, int err, const char *detail, int *status)
 	jw_obj_close(w);
 }
 
+/* An STS or CTS body: {"error_code", "error_msg"} (the message and ":
+ * <reason>"), and a 403's encoded_authorization_message (may be NULL). */
 static void
-sts_body(struct jw *w, int err, const char *detail, int *status)
+svc_body(struct jw *w, const struct svc_err *t, size_t n, int err,
+    const char *detail, const char *encoded, int *status)
 {
-	const struct svc_err *m = svc_lookup(sts_map, NELEM(sts_map), err);
+	const struct svc_err *m = svc_lookup(t, n, err);
 	char msg[WJ_DETAIL_MAX + 128];
 
 	*status = m->status;
@@ -186,6 +201,8 @@ sts_body(struct jw *w, int err, const char *detail, int *status)
 	jw_obj_open(w);
 	jw_kv_str(w, "error_code", m->code);
 	jw_kv_str(w, "error_msg", detail != NULL ? msg : m->msg);
+	if (err == WJ_ERR_DENIED && encoded != NULL)
+		jw_kv_str(w, "encoded_authorization_message", encoded);
 	jw_obj_close(w);
 }
 
@@ -231,7 +248,11 @@ http_reply_error_as(struct http_req *req, int style, int err,
 	if (style == HTTP_ERR_IAM && (!m->gateway || err == WJ_ERR_AUTH))
 		iam_body(&w, err, detail, &status);
 	else if (style == HTTP_ERR_STS && !m->gateway)
-		sts_body(&w, err, detail, &status);
+		svc_body(&w, sts_map, NELEM(sts_map), err, detail, NULL,
+		    &status);
+	else if (style == HTTP_ERR_CTS && !m->gateway)
+		svc_body(&w, cts_map, NELEM(cts_map), err, detail, encoded,
+		    &status);
 	else
 		status = wks_body(&w, req, m, err, detail, encoded);
 	if (err == WJ_ERR_UNAVAILABLE || err == WJ_ERR_IO ||

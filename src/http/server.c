@@ -54,6 +54,17 @@ http_header(const struct http_req *req, const char *name)
 	return NULL;
 }
 
+int
+http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->n_extra >= HTTP_EXTRA_HEADERS)
+		return -1;
+	req->extra[req->n_extra][0] = name;
+	req->extra[req->n_extra][1] = value;
+	req->n_extra++;
+	return 0;
+}
+
 static void
 req_free(struct http_req *req)
 {
@@ -72,12 +83,14 @@ req_free(struct http_req *req)
 	free(req);
 }
 
-/* Until a request shows credentials, tighter caps apply. */
+/* Until a request shows credentials (a console write shows its CSRF
+ * token), tighter caps apply. */
 static int
 credentialed(const struct http_req *req)
 {
 	return http_header(req, "Authorization") != NULL ||
-	    http_header(req, "X-Auth-Token") != NULL;
+	    http_header(req, "X-Auth-Token") != NULL ||
+	    http_header(req, "X-CSRF-Token") != NULL;
 }
 
 /* Called by libmicrohttpd with the raw request-URI, before parsing. */
@@ -158,7 +171,7 @@ send_reply(struct MHD_Connection *c, struct http_req *req)
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char ra[16];
-	size_t len;
+	size_t i, len;
 	void *body;
 
 	body = buf_take(&req->resp, &len);
@@ -181,6 +194,9 @@ send_reply(struct MHD_Connection *c, struct http_req *req)
 	if (req->resp_header != NULL && req->resp_header_value != NULL)
 		MHD_add_response_header(resp, req->resp_header,
 		    req->resp_header_value);
+	for (i = 0; i < req->n_extra; i++)
+		MHD_add_response_header(resp, req->extra[i][0],
+		    req->extra[i][1]);
 	ret = MHD_queue_response(c, (unsigned int)req->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

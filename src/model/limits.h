@@ -10,6 +10,8 @@
 #define WJ_LIST_LIMIT_DEFAULT	1000
 #define WJ_LIST_OFFSET_MAX	10000	/* list offset */
 #define WJ_LIST_FILTER_VALUES	16	/* repeated status/job_type keys kept */
+#define WJ_TRACES_LIMIT_MAX	200	/* ListTraces limit 1..200 */
+#define WJ_TRACES_LIMIT_DEFAULT	10
 #define WJ_DELETE_IDS_MAX	10	/* batch delete: job_ids 1..10 */
 #define WJ_DELETE_STATUS_MAX	55	/* delete_by_status 0..55 */
 #define WJ_JOB_TYPE_MAX		55	/* job_type 1..55 */

@@ -20,6 +20,24 @@ struct store {
 	struct pg_store	*pg;
 };
 
+/* The HTTP status an audit row records for a write's result (either
+ * engine's audit insert): the actor's ok_status or status_of. */
+int	store_actor_status(const struct store_actor *, int result);
+/* An audit row's outcome: given (NULL: "success") for 0, else "error:
+ * <why>" written into text[cap]. */
+const char *store_audit_outcome(int result, const char *given, char *text,
+	    size_t cap);
+
+/*
+ * The time range (*lo, *hi), both exclusive, that a traces filter
+ * selects: its from and to, narrowed to the marker's millisecond and
+ * before, or to one row's.  Empty when *hi - *lo <= 1.
+ */
+void	store_traces_range(const struct store_trace_filter *, int64_t *lo,
+	    int64_t *hi);
+/* Whether a traces filter is within its bounds. */
+int	store_traces_filter_ok(const struct store_trace_filter *);
+
 /* ---- src/store/sqlite/ -------------------------------------------------- */
 
 int	sq_store_open(const struct store_opts *, struct sq_store **) WJ_WUR;
@@ -70,6 +88,8 @@ int	sq_store_user_set_enabled(struct sq_store *, const char *user_id, int enable
 int	sq_store_user_set_password(struct sq_store *, const char *user_id, const char *password_hash) WJ_WUR;
 int	sq_store_user_login_failed_async(struct sq_store *, const char *user_id, int64_t now_ms, int threshold, int64_t lock_ms, int *locked, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_user_login_ok_async(struct sq_store *, const char *user_id, store_done_fn done, void *arg) WJ_WUR;
+int	sq_store_user_revoke_tokens(struct sq_store *, const char *user_id)
+	    WJ_WUR;
 int	sq_store_user_unlock(struct sq_store *, const char *user_id) WJ_WUR;
 int	sq_store_key_create(struct sq_store *, const char *user_id, const char *ak, const uint8_t *sk_sealed, size_t sk_sealed_len) WJ_WUR;
 int	sq_store_key_list(struct sq_store *, const char *domain_id, struct store_key **out, size_t *n) WJ_WUR;
@@ -84,6 +104,8 @@ int	sq_store_claim_async(struct sq_store *, const struct store_actor *actor, con
 int	sq_store_heartbeat_async(struct sq_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_finish_async(struct sq_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	sq_store_reap(struct sq_store *, int64_t now_ms, int64_t *n) WJ_WUR;
+int	sq_store_traces_list(struct sq_store *, const struct store_trace_filter *f, store_trace_cb cb, void *arg) WJ_WUR;
+int	sq_store_audit_prune(struct sq_store *, int64_t before_ms, int max, int64_t *n) WJ_WUR;
 
 /* ---- src/store/pg/ ------------------------------------------------------ */
 
@@ -135,6 +157,8 @@ int	pg_store_user_set_enabled(struct pg_store *, const char *user_id, int enable
 int	pg_store_user_set_password(struct pg_store *, const char *user_id, const char *password_hash) WJ_WUR;
 int	pg_store_user_login_failed_async(struct pg_store *, const char *user_id, int64_t now_ms, int threshold, int64_t lock_ms, int *locked, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_user_login_ok_async(struct pg_store *, const char *user_id, store_done_fn done, void *arg) WJ_WUR;
+int	pg_store_user_revoke_tokens(struct pg_store *, const char *user_id)
+	    WJ_WUR;
 int	pg_store_user_unlock(struct pg_store *, const char *user_id) WJ_WUR;
 int	pg_store_key_create(struct pg_store *, const char *user_id, const char *ak, const uint8_t *sk_sealed, size_t sk_sealed_len) WJ_WUR;
 int	pg_store_key_list(struct pg_store *, const char *domain_id, struct store_key **out, size_t *n) WJ_WUR;
@@ -149,6 +173,8 @@ int	pg_store_claim_async(struct pg_store *, const struct store_actor *actor, con
 int	pg_store_heartbeat_async(struct pg_store *, const char *domain_id, const char *sub_job_id, const char *lease_id, int process, int64_t *lease_expires_ms, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_finish_async(struct pg_store *, const struct store_actor *actor, const char *domain_id, const char *sub_job_id, const char *lease_id, int status, const char *error_code, const char *fail_reason, const char *host, store_done_fn done, void *arg) WJ_WUR;
 int	pg_store_reap(struct pg_store *, int64_t now_ms, int64_t *n) WJ_WUR;
+int	pg_store_traces_list(struct pg_store *, const struct store_trace_filter *f, store_trace_cb cb, void *arg) WJ_WUR;
+int	pg_store_audit_prune(struct pg_store *, int64_t before_ms, int max, int64_t *n) WJ_WUR;
 
 /* ---- filter.c: engine-neutral ------------------------------------------- */
 

@@ -3,6 +3,7 @@
  * (PostgreSQL for a postgres:// or postgresql:// URL, else the embedded
  * SQLite file) and hands every call of store.h to it (engine.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -432,6 +433,14 @@ store_user_login_ok_async(struct store *st, const char *user_id, store_done_fn d
 }
 
 int
+store_user_revoke_tokens(struct store *st, const char *user_id)
+{
+	if (st->pg != NULL)
+		return pg_store_user_revoke_tokens(st->pg, user_id);
+	return sq_store_user_revoke_tokens(st->sq, user_id);
+}
+
+int
 store_user_unlock(struct store *st, const char *user_id)
 {
 	if (st->pg != NULL)
@@ -541,4 +550,62 @@ store_reap(struct store *st, int64_t now_ms, int64_t *n)
 	if (st->pg != NULL)
 		return pg_store_reap(st->pg, now_ms, n);
 	return sq_store_reap(st->sq, now_ms, n);
+}
+
+int
+store_traces_list(struct store *st, const struct store_trace_filter *f, store_trace_cb cb, void *arg)
+{
+	if (st->pg != NULL)
+		return pg_store_traces_list(st->pg, f, cb, arg);
+	return sq_store_traces_list(st->sq, f, cb, arg);
+}
+
+int
+store_audit_prune(struct store *st, int64_t before_ms, int max, int64_t *n)
+{
+	if (st->pg != NULL)
+		return pg_store_audit_prune(st->pg, before_ms, max, n);
+	return sq_store_audit_prune(st->sq, before_ms, max, n);
+}
+
+int
+store_actor_status(const struct store_actor *a, int result)
+{
+	if (result == 0)
+		return a != NULL && a->ok_status > 0 ? a->ok_status : 200;
+	return a != NULL && a->status_of != NULL ? a->status_of(result) : 500;
+}
+
+const char *
+store_audit_outcome(int result, const char *given, char *text, size_t cap)
+{
+	if (result == 0)
+		return given != NULL ? given : "success";
+	(void)snprintf(text, cap, "error: %s", wj_strerror(result));
+	return text;
+}
+
+void
+store_traces_range(const struct store_trace_filter *f, int64_t *lo,
+    int64_t *hi)
+{
+	*lo = f->from_ms;
+	*hi = f->to_ms > 0 ? f->to_ms : INT64_MAX;
+	if (f->after_id > 0 && f->after_time_ms < INT64_MAX &&
+	    f->after_time_ms + 1 < *hi)
+		*hi = f->after_time_ms + 1;
+	if (f->id > 0) {
+		if (f->id_time_ms - 1 > *lo)
+			*lo = f->id_time_ms - 1;
+		if (f->id_time_ms < INT64_MAX && f->id_time_ms + 1 < *hi)
+			*hi = f->id_time_ms + 1;
+	}
+}
+
+int
+store_traces_filter_ok(const struct store_trace_filter *f)
+{
+	return f != NULL && f->project_id != NULL && f->limit >= 1 &&
+	    f->limit <= WJ_TRACES_LIMIT_MAX + 1 && f->from_ms >= 0 &&
+	    f->to_ms >= 0 && f->id >= 0 && f->after_id >= 0;
 }

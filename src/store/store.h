@@ -69,11 +69,42 @@ void	store_close(struct store *);
  */
 typedef void (*store_done_fn)(void *arg, int result);
 
-/* Who asked for a write; recorded in audit_events with it. */
+/* How a write came in: its audit row's trace type (store_traces_list). */
+enum store_via {
+	STORE_VIA_API = 0,	/* signed with AK/SK, or a token: ApiCall */
+	STORE_VIA_CONSOLE = 1,	/* the web console's session: ConsoleAction */
+	STORE_VIA_SYSTEM = 2,	/* the server itself (the lease reaper):
+				   SystemAction */
+};
+
+/* The lease reaper's audit rows: their action and operation. */
+#define STORE_REAP_ACTION	"system:leases:reap"
+#define STORE_REAP_TRACE_NAME	"reapExpiredLeases"
+
+/* The request body an audit row keeps, at most (bytes). */
+#define STORE_TRACE_REQUEST_MAX	4096
+
+/*
+ * Who asked for a write; recorded in audit_events with it.  Every
+ * member but action may be NULL (or 0).
+ */
 struct store_actor {
 	const char *request_id;
 	const char *user_id;
 	const char *action;	/* e.g. workspace:jobs:deleteSubJobRecords */
+	const char *trace_name;	/* the operation, e.g. batchDeleteSubJobs */
+	const char *user_name;
+	const char *domain_id;
+	const char *domain_name;
+	const char *source_ip;
+	const char *request;	/* the body, secrets removed, at most
+				   STORE_TRACE_REQUEST_MAX bytes */
+	int	    via;	/* enum store_via */
+	int64_t	    time_ms;	/* when the request came; 0 = now */
+	int	    ok_status;	/* the HTTP status of a success; 0 = 200 */
+	/* The status the caller answers for a failed write's result (a
+	 * WJ_ERR_*); NULL: 500. */
+	int	  (*status_of)(int result);
 };
 
 /* ---- identities ---------------------------------------------------- */
@@ -494,6 +525,9 @@ int	store_user_login_failed(struct store *, const char *user_id,
 int	store_user_login_failed_async(struct store *, const char *user_id,
 	    int64_t now_ms, int threshold, int64_t lock_ms, int *locked,
 	    store_done_fn done, void *arg) WJ_WUR;
+/* Revoke every token of the user issued until now (logging out of the
+ * console; audited); WJ_ERR_NOT_FOUND for an unknown user. */
+int	store_user_revoke_tokens(struct store *, const char *user_id) WJ_WUR;
 /* Lift a password lockout: no lock, no failures counted (audited). */
 int	store_user_unlock(struct store *, const char *user_id) WJ_WUR;
 /* A right password: the count of failures goes back to 0. */
@@ -566,6 +600,63 @@ typedef int (*store_policy_cb)(void *arg, const struct store_policy_ref *);
  */
 int	store_user_policies(struct store *, const char *user_id,
 	    const char *project_id, store_policy_cb cb, void *arg) WJ_WUR;
+
+/* ---- the audit trail (docs/API.md#listtraces) ------------------------ */
+
+/* A filter of store_traces_list; NULL or 0 members do not filter. */
+struct store_trace_filter {
+	const char *project_id;		/* required */
+	int64_t	    from_ms;		/* time > from_ms */
+	int64_t	    to_ms;		/* time < to_ms; 0 = no bound */
+	const char *user_name;
+	const char *trace_name;
+	const char *resource_id;	/* one of the row's resources */
+	int64_t	    id;			/* that row only (with time_ms) */
+	int64_t	    id_time_ms;
+	/* After the row (after_time_ms, after_id) in the list's order: the
+	 * marker of the previous page; after_id 0 = from the newest. */
+	int64_t	    after_time_ms;
+	int64_t	    after_id;
+	/* rows, 1..WJ_TRACES_LIMIT_MAX + 1 (one more than a page tells
+	 * whether there is a next one) */
+	int	    limit;
+};
+
+/* One audit row; strings borrowed for the callback, NULL when absent. */
+struct store_trace {
+	int64_t	    id;
+	int64_t	    time_ms;
+	int64_t	    record_ms;
+	const char *request_id;
+	const char *user_id;
+	const char *user_name;
+	const char *domain_id;
+	const char *domain_name;
+	const char *action;
+	const char *trace_name;
+	const char *resource_ids;	/* a JSON array of strings */
+	const char *outcome;
+	const char *source_ip;
+	const char *request;
+	int	    code;		/* 0 = not recorded */
+	int	    via;		/* enum store_via */
+};
+typedef int (*store_trace_cb)(void *arg, const struct store_trace *);
+
+/*
+ * The audit rows of f->project_id that f selects, newest first (time_ms
+ * descending, then id descending), at most f->limit, each to cb (a
+ * non-zero return stops the walk and is passed back).
+ */
+int	store_traces_list(struct store *, const struct store_trace_filter *f,
+	    store_trace_cb cb, void *arg) WJ_WUR;
+/*
+ * Delete up to max audit rows older than before_ms, oldest first (by
+ * insertion order), in one transaction; *n counts them.  A caller prunes
+ * in bounded batches until *n < max.
+ */
+int	store_audit_prune(struct store *, int64_t before_ms, int max,
+	    int64_t *n) WJ_WUR;
 
 /* The job of a sub-job of project_id (to tell a user who gave a sub-job
  * ID where a job ID belongs); WJ_ERR_NOT_FOUND. */

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DB_SHELL, dbQuery, startServer, clients, raw, sdkClient, call, run } from './lib.mjs';
+import { DB_SHELL, countsInsert, dbQuery, startServer, clients, raw, sdkClient, call, run } from './lib.mjs';
 import {
   MSG, assertGatewayRaw, assertWksError, signHeaders, signedRaw, mkKey, mkProject,
   create, fullClients, waitFor,
@@ -381,7 +381,7 @@ test('a project of another account in the same database: 403 APIGW.0306 on every
         VALUES ('${FP}', '${FJ}', 'createDesktops', 0, 1000, 1);
       INSERT INTO sub_jobs (project_id, id, job_id, job_type, status, begin_ms)
         VALUES ('${FP}', '${FS}', '${FJ}', 'createDesktops', 0, 1000);
-      INSERT INTO sub_job_counts (project_id, job_type, status, n) VALUES ('${FP}', 'createDesktops', 0, 1);`;
+      ${countsInsert(FP, 'createDesktops', 0, 1)}`;
     dbQuery(srv.data, sql);
     const g = clients(srv, undefined, FP);
     await assertScopeDenied(g);

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DB_SHELL, dbQuery, startServer, clients } from './lib.mjs';
+import { DB_SHELL, countsInsert, dbQuery, startServer, clients } from './lib.mjs';
 import { fullClients, mkProject, drive, snapshot, create, shutdown, assertCountsConsistent } from './helpers.mjs';
 import { mkUser, getToken, tokenRoutes } from './iam-helpers.mjs';
 
@@ -85,7 +85,7 @@ function foreignAccount() {
   }
   for (const [k, n] of Object.entries(counts)) {
     const [type, st] = k.split('/');
-    sql += `INSERT INTO sub_job_counts (project_id, job_type, status, n) VALUES ('${P}', '${type}', ${st}, ${n});`;
+    sql += countsInsert(P, type, st, n);
   }
   dbQuery(db, sql);
   return { D, P, lease, rows, jobs: rows.map((r) => r[0]), subs: rows.map((r) => r[1]), run: rows[1][1] };

@@ -62,6 +62,15 @@ test('make run: the printed commands work when pasted; Ctrl-C stops server and w
     const body = JSON.parse(n.stdout.slice(n.stdout.indexOf('\n') + 1));
     assert.equal(body.total_count, 18);
 
+    // The console's URL and login, as printed, let one in.
+    const cm = out.match(/console +(http:\/\/\S+\/console\/) +\(account (\S+), user (\S+), password (\S+);/);
+    assert.ok(cm, out);
+    assert.equal((await fetch(cm[1])).status, 200);
+    const login = await fetch(new URL('api/login', cm[1]), { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ account: cm[2], user: cm[3], password: cm[4] }) });
+    assert.equal(login.status, 200, await login.clone().text());
+    assert.match(login.headers.get('set-cookie'), /^wksjobs_session=/);
+
     // Ctrl-C: SIGINT to the script stops the worker and the server.
     r.proc.kill('SIGINT');
     const ex = await r.exited;

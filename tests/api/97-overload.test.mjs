@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { initData, clients } from './lib.mjs';
+import { ENGINE, initData, clients } from './lib.mjs';
 import { checkResponse, noteRequest } from './openapi.mjs';
 import { shutdown, sleep } from './helpers.mjs';
 import { accessLog, byteSign, percentile, serveOn } from './reliability-lib.mjs';
@@ -25,7 +25,11 @@ const MAX_INFLIGHT = 4;
 // The sanitizer build (make test's second run sets ASAN_OPTIONS) is several
 // times slower; its bound only proves that latency stays bounded.
 const SANITIZED = process.env.ASAN_OPTIONS !== undefined;
-const P99_MS = SANITIZED ? 1000 : 100;
+// On PostgreSQL the database's processes share the two cores with the
+// server and the flood (its backends, WAL writer and the autovacuum of
+// the suite's other databases): alone it stays near 40 ms, in a whole
+// ctest run it was seen at 214 ms.
+const P99_MS = SANITIZED ? 1000 : ENGINE === 'pg' ? 250 : 100;
 
 let srv;
 after(async () => { if (srv) await shutdown(srv); });

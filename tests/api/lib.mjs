@@ -3,7 +3,7 @@
 // Huawei Cloud Node.js SDK core (@huaweicloud/huaweicloud-sdk-core).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,17 +100,26 @@ export function dbQuery(data, sql, { timeoutMs = 5000 } = {}) {
   return r.stdout;
 }
 
+// The INSERT of a project's count of sub-jobs of a type in a status, for
+// tests that write rows themselves: PostgreSQL keeps each count in stripes
+// (summed when read), SQLite in one row.
+export function countsInsert(project, type, status, n) {
+  return PG_DIR
+    ? `INSERT INTO sub_job_counts (project_id, job_type, status, stripe, n) VALUES ('${project}', '${type}', ${status}, 0, ${n});`
+    : `INSERT INTO sub_job_counts (project_id, job_type, status, n) VALUES ('${project}', '${type}', ${status}, ${n});`;
+}
+
 // Whether dbQuery can run: psql comes with the cluster, sqlite3 may be missing.
 export const DB_SHELL = PG_DIR !== '' ||
   spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
 
 // The rows of one SELECT (no trailing ';') as objects, on either engine.
 export function dbRows(data, select) {
-  const out = PG_DIR
-    ? dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`)
-    : spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
-      { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 }).stdout;
-  return out.trim() ? JSON.parse(out) : [];
+  if (PG_DIR) return JSON.parse(dbQuery(data, `SELECT coalesce(json_agg(t), '[]') FROM (${select}) t`));
+  const r = spawnSync('sqlite3', ['-readonly', '-json', path.join(data, 'wksjobs.db'), select],
+    { encoding: 'utf8', timeout: 60000, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr || r.error}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
 // Everything the database of data holds, as bytes (the SQLite file, or a
@@ -125,8 +134,10 @@ export function dbBytes(data) {
 
 /*
  * args and spawn options of a wksjobs command with the database of its
- * data directory: `--database URL` right after `--data DIR`, or
- * WKSJOBS_DATABASE beside a WKSJOBS_DATA of the environment.  Unchanged on
+ * data directory: `--database URL` right after `--data DIR`,
+ * WKSJOBS_DATABASE beside a WKSJOBS_DATA of the environment, or `--database
+ * URL` for the data directory of the configuration file or the default
+ * one, found as the command would find it.  Unchanged on
  * SQLite, for other commands and where --database is given already.
  */
 export function withDatabase(args, opts = {}) {
@@ -151,7 +162,10 @@ export function withDatabase(args, opts = {}) {
     const url = databaseFor(path.resolve(cwd, env.WKSJOBS_DATA));
     return { args, opts: { ...opts, env: { ...env, WKSJOBS_DATABASE: url } } };
   }
-  const data = configData(args, env, cwd);
+  // The configuration file's data directory, else the default ./data
+  // when it is an initialised one.
+  let data = configData(args, env, cwd);
+  if (!data && existsSync(path.join(cwd, 'data', 'master.key'))) data = path.join(cwd, 'data');
   if (!data) return { args, opts };
   return { args: [args[0], '--database', databaseFor(data), ...args.slice(1)], opts };
 }

@@ -46,6 +46,9 @@ test('eight claimers on three nodes, 10,000 sub-jobs: zero double claims', async
     }
   }
   await Promise.all(Array.from({ length: CLAIMERS }, (_, i) => claimer(i)));
+  if (errors.length > 0) {
+    for (const n of cl.nodes) console.error(`--- node log:\n${n.stderr().slice(-4000)}`);
+  }
   assert.deepEqual(errors, []);
 
   const seen = new Map();

@@ -72,11 +72,14 @@ pg_fail(struct pg_conn *c, const PGresult *res, const char *what)
 		c->bad = 1;
 		r = WJ_ERR_UNAVAILABLE;
 	}
-	/* Constraint failures are answers (exists, not found), not faults. */
-	if (strncmp(s, "23", 2) == 0 || strncmp(s, "40", 2) == 0)
-		log_debug("store: %s: %s", what, msg);
+	/* Constraint failures are answers (exists, not found), and reruns
+	 * follow a deadlock or a batch's lock wait: not faults.  The message
+	 * first, then the start of the statement. */
+	if (strncmp(s, "23", 2) == 0 || strncmp(s, "40", 2) == 0 ||
+	    strcmp(s, "55P03") == 0)
+		log_debug("store: %s [%s] in: %.160s", msg, s, what);
 	else
-		log_error("store: %s: %s [%s]", what, msg, s);
+		log_error("store: %s [%s] in: %.160s", msg, s, what);
 	return r;
 }
 
@@ -90,7 +93,8 @@ int
 pg_retryable(const struct pg_conn *c)
 {
 	return c->bad || strcmp(c->sqlstate, "40001") == 0 ||
-	    strcmp(c->sqlstate, "40P01") == 0;
+	    strcmp(c->sqlstate, "40P01") == 0 ||
+	    strcmp(c->sqlstate, "55P03") == 0;
 }
 
 int

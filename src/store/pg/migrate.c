@@ -220,9 +220,25 @@ static const char schema_2[] =
 	"ALTER TABLE access_keys ADD COLUMN sig_failures integer NOT NULL "
 	"DEFAULT 0;";
 
+/*
+ * 3: what the audit trail's readers need (store_traces_list), as in
+ * SQLite's 7: the operation, the caller's names and address, how the
+ * request came (via), the HTTP status, the masked request body and when
+ * the row was written; the project's rows by time, newest first.
+ */
+static const char schema_3[] =
+	"ALTER TABLE audit_events ADD COLUMN trace_name " T ","
+	"  ADD COLUMN user_name " T ", ADD COLUMN domain_id " T ","
+	"  ADD COLUMN domain_name " T ", ADD COLUMN source_ip " T ","
+	"  ADD COLUMN via integer NOT NULL DEFAULT 0, ADD COLUMN code integer,"
+	"  ADD COLUMN request " T ", ADD COLUMN record_ms bigint;"
+	"CREATE INDEX audit_events_trace"
+	"  ON audit_events (project_id, time_ms DESC, id DESC);";
+
 static const char *const migrations[] = {
 	schema_1,
 	schema_2,
+	schema_3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

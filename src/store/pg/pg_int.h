@@ -58,6 +58,7 @@
 #define PG_NO_DEADLINE		(INT64_MAX / 2)
 #define PG_RETRIES		5	/* reruns of a deadlocked/lost op */
 #define PG_BATCH_MAX		256	/* ops in one transaction */
+#define PG_BATCH_LOCK_MS	50	/* a batch's longest lock wait */
 /* Idle in a transaction longer than this: the server ends the session. */
 #define PG_IDLE_TX_MS		60000
 #define PG_APP_NAME		"wksjobs"
@@ -184,8 +185,9 @@ void	pg_set_down(struct pg_store *);
 int	pg_fail(struct pg_conn *, const PGresult *, const char *what);
 /* The SQLSTATE of the last failure of c ("" when none). */
 const char *pg_sqlstate(const struct pg_conn *);
-/* Was the last failure of c a deadlock / serialization failure, or a
- * lost connection: worth rerunning the transaction? */
+/* Was the last failure of c a deadlock / serialization failure, a
+ * batch's lock wait past PG_BATCH_LOCK_MS (55P03), or a lost connection:
+ * worth rerunning the transaction? */
 int	pg_retryable(const struct pg_conn *);
 
 /* Check out an idle connection of the pool (or open one), waiting at most
@@ -315,7 +317,7 @@ int	pg_audit_insert(struct pg_conn *, struct pg_op *, int result) WJ_WUR;
 
 /* ---- migrate.c --------------------------------------------------------- */
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 
 /* Apply the numbered migrations not yet in schema_version, under a lock
  * that serialises nodes starting at once; WJ_ERR_INVALID (logged) when

@@ -248,6 +248,30 @@ pg_store_user_set_enabled(struct pg_store *st, const char *user_id,
 }
 
 static int
+user_revoke_op(struct pg_conn *c, struct pg_op *op)
+{
+	struct user_arg *a = op->arg;
+	int r;
+
+	pg_res(op, a->user_id, NULL);
+	if ((r = pg_found(c, "SELECT 1 FROM users WHERE id = $1",
+	    a->user_id)) != 0)
+		return r;
+	return pg_revoke_user(c, a->user_id);
+}
+
+int
+pg_store_user_revoke_tokens(struct pg_store *st, const char *user_id)
+{
+	struct user_arg a;
+
+	if (!pg_id_ok(user_id))
+		return WJ_ERR_INVALID;
+	a = (struct user_arg){ .user_id = user_id };
+	return pg_write(st, user_revoke_op, &a, "iam:tokens:revoke");
+}
+
+static int
 user_password_op(struct pg_conn *c, struct pg_op *op)
 {
 	struct user_arg *a = op->arg;

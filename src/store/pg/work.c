@@ -52,18 +52,19 @@ any_project(struct buf *b, const struct store_claim_in *in, int first)
  * The claim, as pg_apply's WITH items: $1 the domain, $2 max, $3 the
  * window, $4 the lease IDs (text[] of max), $5 lease_expires_ms, $6
  * lease_seconds, $7 worker_id, $8 host, $9 now, then the job types and
- * the projects (text[]).  cand ranks each project's oldest (the LATERAL
+ * the projects (text[]).  pick ranks each project's oldest (the LATERAL
  * walks sub_jobs_claim_project) as the SQLite engine does: the k-th k +
- * the project's RUNNING sub-jobs (from its sub_job_counts), takes the
- * first max by (rank, begin_ms, id) and locks them, LIMIT and lock in one
- * query level: rows another claimer holds are skipped and do not count.
- * chg leases them.
+ * the project's RUNNING sub-jobs (from its sub_job_counts), into one
+ * array in rank order; cand takes the first max of them by id and locks
+ * them, LIMIT and lock in one query level: rows another claimer holds
+ * are skipped and do not count.  chg leases them.
  */
 static int
 claim_sql(const struct store_claim_in *in, struct buf *b)
 {
 	/* The projects with their RUNNING count, once each. */
-	buf_puts(b, "cand AS MATERIALIZED (SELECT s.project_id, s.id FROM "
+	buf_puts(b, "pick AS MATERIALIZED (SELECT array_agg(r.id ORDER BY "
+	    "r.rn + p.busy, r.begin_ms, r.id) AS ids FROM "
 	    "(SELECT p.id, (SELECT coalesce(sum(k.n), 0) FROM sub_job_counts "
 	    "AS k WHERE k.project_id = p.id AND k.status = 1) AS busy "
 	    "FROM projects AS p WHERE p.domain_id = $1");
@@ -75,11 +76,14 @@ claim_sql(const struct store_claim_in *in, struct buf *b)
 	    "row_number() OVER (ORDER BY w.begin_ms, w.id) AS rn "
 	    "FROM sub_jobs AS w WHERE w.project_id = p.id AND w.status = 0");
 	any_type(b, in, 10);
-	buf_puts(b, " ORDER BY w.project_id, w.begin_ms, w.id LIMIT $3) AS r "
-	    "JOIN sub_jobs AS s ON s.project_id = p.id AND s.id = r.id "
-	    "WHERE s.status = 0 "
-	    "ORDER BY r.rn + p.busy, r.begin_ms, r.id LIMIT $2 "
-	    "FOR UPDATE OF s SKIP LOCKED), "
+	/* The ranked ids in one array: the rows to lock are then found
+	 * by id (sub_jobs_id), in rank order, whatever the planner thinks
+	 * of the table's size. */
+	buf_puts(b, " ORDER BY w.project_id, w.begin_ms, w.id LIMIT $3) AS r), "
+	    "cand AS MATERIALIZED (SELECT s.project_id, s.id FROM pick CROSS "
+	    "JOIN LATERAL unnest(pick.ids) WITH ORDINALITY AS o (id, ord) "
+	    "JOIN sub_jobs AS s ON s.id = o.id WHERE s.status = 0 "
+	    "ORDER BY o.ord LIMIT $2 FOR UPDATE OF s SKIP LOCKED), "
 	    "num AS (SELECT project_id, id, "
 	    "row_number() OVER (ORDER BY project_id, id) AS k FROM cand), "
 	    "chg AS (UPDATE sub_jobs AS u SET status = 1, "
@@ -495,6 +499,19 @@ struct reap_arg {
  * error code).  The same CASE decides each row's fate; pg_apply keeps
  * the counts and the jobs' status.
  */
+/*
+ * The reaper's audit rows, one per project it touched, in the same
+ * statement: a system action on the sub-jobs whose leases expired.
+ * Each row returned carries the batch's count (none: nothing expired).
+ */
+_Static_assert(STORE_VIA_SYSTEM == 2, "the SQL below hard-codes it");
+static const char reap_audit_sql[] =
+	"INSERT INTO audit_events (time_ms, action, project_id, resource_ids, "
+	"outcome, trace_name, via, code, record_ms) SELECT $1, '"
+	STORE_REAP_ACTION "', project_id, json_agg(id)::text, 'success', '"
+	STORE_REAP_TRACE_NAME "', 2, 200, $1 FROM chg GROUP BY project_id "
+	"RETURNING (SELECT count(*) FROM chg)";
+
 static int
 reap_op(struct pg_conn *c, struct pg_op *op)
 {
@@ -524,11 +541,11 @@ reap_op(struct pg_conn *c, struct pg_op *op)
 	    "AND u.lease_expires_ms < $1 "
 	    "RETURNING u.id, u.project_id, u.job_id, u.job_type, "
 	    "1 AS old_status, u.status AS new_status, u.error_code, "
-	    "u.fail_reason, $1::bigint AS at_ms)", NULL, "Iit", a->now,
+	    "u.fail_reason, $1::bigint AS at_ms)", reap_audit_sql, "Iit", a->now,
 	    a->max_attempts, PG_REAP_ERROR_CODE)) != 0)
 		return r;
 	row.res = res;
-	a->n = pg_bigint(&row, 0);
+	a->n = PQntuples(res) > 0 ? pg_bigint(&row, 0) : 0;
 	PQclear(res);
 	return 0;
 }

@@ -13,6 +13,12 @@
  *   batch whose transaction is lost before COMMIT (connection gone, or a
  *   failure of the savepoint machinery) reruns every op that way.  At
  *   most PG_RETRIES runs; then WJ_ERR_UNAVAILABLE (503), never 500.
+ * - A batch of several ops waits at most PG_BATCH_LOCK_MS for any row
+ *   lock (SET LOCAL lock_timeout): two batches that take the same rows
+ *   (a job's counts) in another order would otherwise deadlock, and the
+ *   server finds a deadlock only after deadlock_timeout (a second by
+ *   default).  An op whose wait times out (55P03) is rerun alone, like a
+ *   deadlocked one: a transaction of one op takes its rows in order.
  * - A connection lost during COMMIT leaves the outcome unknown: its ops
  *   answer WJ_ERR_UNAVAILABLE and are not rerun (the client retries).
  * - While the store is down (pool.c) ops fail at once with
@@ -135,8 +141,11 @@ batch_run(struct pg_store *st, struct pg_conn **cp, struct pg_op *batch)
 		return TX_DONE;
 	}
 	c = *cp;
-	if ((r = pg_exec(c, "BEGIN")) != 0)
-		return c->bad ? TX_RERUN : (batch_fail(batch, r), TX_DONE);
+	if ((r = pg_exec(c, "BEGIN")) != 0 || (batch->next != NULL &&
+	    (r = pg_exec(c, "SET LOCAL lock_timeout = '"
+	    PG_STR(PG_BATCH_LOCK_MS) "ms'")) != 0))
+		return c->bad ? TX_RERUN : (pg_rollback(c), batch_fail(batch, r),
+		    TX_DONE);
 	for (op = batch; op != NULL; op = op->next)
 		if ((r = op->alone ? op_run_alone(c, op) : op_run(c, op)) != 0) {
 			log_warn("store: write transaction lost: %s",

@@ -63,26 +63,27 @@ sq_res_end(struct sq_op *op)
 int
 sq_audit_insert(struct sq_conn *c, struct sq_op *op, int result)
 {
-	const struct store_actor *a = op->actor;
+	static const struct store_actor none;
+	const struct store_actor *a = op->actor != NULL ? op->actor : &none;
 	const char *action = op->action, *outcome;
 	char text[128];
+	int64_t now = wj_now_ms();
 
 	if (op->res.failed)
 		return WJ_ERR_NOMEM;
-	if (a != NULL && a->action != NULL)
+	if (a->action != NULL)
 		action = a->action;
-	if (result == 0)
-		outcome = op->outcome != NULL ? op->outcome : "success";
-	else {
-		(void)snprintf(text, sizeof(text), "error: %s",
-		    wj_strerror(result));
-		outcome = text;
-	}
+	outcome = store_audit_outcome(result, op->outcome, text,
+	    sizeof(text));
 	return sq_run(c, NULL, "INSERT INTO audit_events (time_ms, "
-	    "request_id, user_id, action, project_id, resource_ids, outcome) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "Itttttt", (int64_t)wj_now_ms(),
-	    a != NULL ? a->request_id : NULL, a != NULL ? a->user_id : NULL,
-	    action != NULL ? action : "unknown",
+	    "request_id, user_id, action, project_id, resource_ids, outcome, "
+	    "trace_name, user_name, domain_id, domain_name, source_ip, via, "
+	    "code, request, record_ms) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ItttttttttttiitI", a->time_ms > 0 ? a->time_ms : now,
+	    a->request_id, a->user_id, action != NULL ? action : "unknown",
 	    op->project[0] != '\0' ? op->project : NULL,
-	    op->res.len > 0 ? op->res.data : NULL, outcome);
+	    op->res.len > 0 ? op->res.data : NULL, outcome, a->trace_name,
+	    a->user_name, a->domain_id, a->domain_name, a->source_ip, a->via,
+	    store_actor_status(a, result), a->request, now);
 }

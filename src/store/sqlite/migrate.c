@@ -254,6 +254,28 @@ static const char schema_7[] =
 	"CREATE INDEX sub_jobs_claim"
 	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
 
+/*
+ * 8: what the audit trail's readers need (store_traces_list): the
+ * operation, the caller's names and address, how the request came
+ * (via: enum store_via), the HTTP status, the request body (secrets
+ * removed, at most STORE_TRACE_REQUEST_MAX bytes) and when the row was
+ * written (time_ms is when the request came).  The project's rows by
+ * time, newest first, serve the list; the cost it adds to every audited
+ * write is measured in bench/.
+ */
+static const char schema_8[] =
+	"ALTER TABLE audit_events ADD COLUMN trace_name TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN user_name TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN domain_id TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN domain_name TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN source_ip TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN via INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE audit_events ADD COLUMN code INTEGER;"
+	"ALTER TABLE audit_events ADD COLUMN request TEXT;"
+	"ALTER TABLE audit_events ADD COLUMN record_ms INTEGER;"
+	"CREATE INDEX audit_events_trace"
+	"  ON audit_events (project_id, time_ms DESC, id DESC);";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
@@ -262,6 +284,7 @@ static const struct migration migrations[] = {
 	{ 5, schema_5 },
 	{ 6, schema_6 },
 	{ 7, schema_7 },
+	{ 8, schema_8 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

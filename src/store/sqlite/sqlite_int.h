@@ -304,7 +304,7 @@ int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 
 /* ---- migrate.c --------------------------------------------------------- */
 
-#define SQ_SCHEMA_VERSION 7
+#define SQ_SCHEMA_VERSION 8
 
 /* Apply the numbered migrations not yet in schema_version. */
 int	sq_migrate(sqlite3 *) WJ_WUR;

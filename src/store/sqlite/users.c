@@ -249,6 +249,30 @@ sq_store_user_set_enabled(struct sq_store *st, const char *user_id, int enabled)
 }
 
 static int
+user_revoke_op(struct sq_conn *c, struct sq_op *op)
+{
+	struct user_arg *a = op->arg;
+	int r;
+
+	sq_res(op, a->user_id, NULL);
+	if ((r = sq_found(c, "SELECT 1 FROM users WHERE id = ?",
+	    a->user_id)) != 0)
+		return r;
+	return sq_revoke_user(c, a->user_id);
+}
+
+int
+sq_store_user_revoke_tokens(struct sq_store *st, const char *user_id)
+{
+	struct user_arg a;
+
+	if (!sq_id_ok(user_id))
+		return WJ_ERR_INVALID;
+	a = (struct user_arg){ .user_id = user_id };
+	return sq_write(st, user_revoke_op, &a, "iam:tokens:revoke");
+}
+
+static int
 user_password_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct user_arg *a = op->arg;

@@ -423,6 +423,21 @@ struct reap_arg {
 	int64_t	n;		/* out */
 };
 
+/*
+ * The reaper's audit rows, one per project it touched, in its
+ * transaction: a system action on the sub-jobs whose leases expired.
+ */
+static int
+reap_audit(struct sq_conn *c, int64_t now)
+{
+	return sq_run(c, NULL, "INSERT INTO audit_events (time_ms, action, "
+	    "project_id, resource_ids, outcome, trace_name, via, code, "
+	    "record_ms) SELECT ?1, ?2, c.project_id, json_group_array(s.id), "
+	    "'success', ?3, ?4, 200, ?1 FROM temp.chg c "
+	    "JOIN sub_jobs s ON s.rowid = c.rid GROUP BY c.project_id", "Itti",
+	    now, STORE_REAP_ACTION, STORE_REAP_TRACE_NAME, STORE_VIA_SYSTEM);
+}
+
 static int
 reap_op(struct sq_conn *c, struct sq_op *op)
 {
@@ -448,7 +463,8 @@ reap_op(struct sq_conn *c, struct sq_op *op)
 	    "END, attempts = attempts + 1, lease_id = NULL, "
 	    "lease_expires_ms = NULL, lease_seconds = NULL, worker_id = NULL "
 	    "WHERE rowid IN (SELECT rid FROM temp.chg)", "Iti", a->now,
-	    SQ_REAP_ERROR_CODE, a->max_attempts)) != 0)
+	    SQ_REAP_ERROR_CODE, a->max_attempts)) != 0 ||
+	    (r = reap_audit(c, a->now)) != 0)
 		return r;
 	return sq_apply_changes(c, a->now, 1);
 }

@@ -4,8 +4,10 @@
  * answer as the server does) and answered by a real store on a temp
  * SQLite file.
  * Covers the route table (404/405 before authentication, 401 without
- * credentials) and every validator of the public and internal API at
- * min, max and max + 1.
+ * credentials), every validator of the public and internal API at
+ * min, max and max + 1, and the web console's pieces (the session
+ * cookie, the CSRF value and its check across a master key rotation, the
+ * files and their headers, --console=false).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +359,188 @@ test_retry_body(void **state)
 	assert_int_equal(f->h.status, 404);
 }
 
+/* ---- the web console ---------------------------------------------------- */
+
+#define TOKEN "WJT1.not-opened-by-these-tests"
+
+/* A request with one header (name NULL: none). */
+static struct api_req *
+req1(struct fx *f, const char *method, const char *path, const char *name,
+    const char *value)
+{
+	buf_free(&f->h.body);
+	buf_free(&f->h.resp);
+	memset(&f->h, 0, sizeof(f->h));
+	memset(&f->r, 0, sizeof(f->r));
+	f->h.method = method;
+	f->h.path = (char *)path;
+	f->h.route = -1;
+	if (name != NULL) {
+		f->h.headers[0].name = name;
+		f->h.headers[0].value = value;
+		f->h.n_headers = 1;
+	}
+	f->r.api = &f->api;
+	f->r.http = &f->h;
+	return &f->r;
+}
+
+static void
+test_console_cookie(void **state)
+{
+	struct fx *f = *state;
+	char out[64];
+	static const struct { const char *hdr, *want; } cases[] = {
+		{ "wksjobs_session=abc", "abc" },
+		{ "a=1; wksjobs_session=abc; b=2", "abc" },
+		{ "x_wksjobs_session=no; wksjobs_session=yes", "yes" },
+		{ "wksjobs_session2=no", NULL },
+		{ "wksjobs_session=", NULL },
+		{ "wksjobs_session", NULL },
+		{ "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		req1(f, "GET", "/", "Cookie", cases[i].hdr);
+		if (cases[i].want == NULL) {
+			assert_int_equal(api_console_cookie(&f->h, out,
+			    sizeof(out)), -1);
+			continue;
+		}
+		assert_int_equal(api_console_cookie(&f->h, out, sizeof(out)),
+		    0);
+		assert_string_equal(out, cases[i].want);
+	}
+	/* Longer than the room given: refused, not cut. */
+	req1(f, "GET", "/", "Cookie", "wksjobs_session=0123456789");
+	assert_int_equal(api_console_cookie(&f->h, out, 10), -1);
+	/* No Cookie header at all. */
+	req1(f, "GET", "/", NULL, NULL);
+	assert_int_equal(api_console_cookie(&f->h, out, sizeof(out)), -1);
+}
+
+/* The csrf_token the session handler answers for TOKEN (malloc'd). */
+static char *
+session_csrf(struct fx *f)
+{
+	struct api_req *r = req1(f, "GET", "/console/api/session", "Cookie",
+	    "wksjobs_session=" TOKEN);
+	json_t *j;
+	char *v;
+
+	r->who.via_console = 1;
+	memcpy(r->who.user_id, f->s.u.id, sizeof(r->who.user_id));
+	memcpy(r->who.domain_id, f->s.d.id, sizeof(r->who.domain_id));
+	assert_int_equal(api_console_session(r), 0);
+	assert_int_equal(f->h.status, 200);
+	j = json_loadb(f->h.resp.data, f->h.resp.len, 0, NULL);
+	assert_non_null(j);
+	v = strdup(json_string_value(json_object_get(j, "csrf_token")));
+	json_decref(j);
+	assert_non_null(v);
+	assert_int_equal(strlen(v), 43);
+	return v;
+}
+
+static int
+csrf_check(struct fx *f, const char *method, const char *sent)
+{
+	struct api_req *r = req1(f, method, "/x", sent != NULL ?
+	    "X-CSRF-Token" : NULL, sent);
+
+	return api_console_csrf_check(r, TOKEN);
+}
+
+static void
+test_console_csrf(void **state)
+{
+	struct fx *f = *state;
+	char *v = session_csrf(f), *other, c0;
+
+	assert_int_equal(csrf_check(f, "GET", NULL), 0);
+	assert_int_equal(csrf_check(f, "HEAD", NULL), 0);
+	assert_int_equal(csrf_check(f, "POST", v), 0);
+	assert_int_equal(csrf_check(f, "POST", NULL), WJ_ERR_DENIED);
+	assert_non_null(strstr(f->r.err.detail, "X-CSRF-Token"));
+	assert_int_equal(csrf_check(f, "POST", ""), WJ_ERR_DENIED);
+	c0 = v[0];
+	v[0] = c0 == 'A' ? 'B' : 'A';
+	assert_int_equal(csrf_check(f, "POST", v), WJ_ERR_DENIED);
+	v[0] = c0;
+	/* Without a session the session handler refuses. */
+	req1(f, "GET", "/console/api/session", NULL, NULL);
+	assert_int_equal(api_console_session(&f->r), WJ_ERR_AUTH);
+	/* A rotation: the old value still counts, the new one differs. */
+	f->api.mk.old[0].id = f->api.mk.id;
+	memcpy(f->api.mk.old[0].key, f->api.mk.key, sizeof(f->api.mk.key));
+	f->api.mk.n_old = 1;
+	f->api.mk.id = 2;
+	memset(f->api.mk.key, 9, sizeof(f->api.mk.key));
+	assert_int_equal(csrf_check(f, "DELETE", v), 0);
+	other = session_csrf(f);
+	assert_string_not_equal(other, v);
+	assert_int_equal(csrf_check(f, "POST", other), 0);
+	f->api.mk.n_old = 0;
+	assert_int_equal(csrf_check(f, "POST", v), WJ_ERR_DENIED);
+	free(other);
+	free(v);
+}
+
+static const char *
+extra_header(const struct http_req *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_extra; i++)
+		if (strcmp(h->extra[i][0], name) == 0)
+			return h->extra[i][1];
+	return NULL;
+}
+
+static int
+console_gate(struct fx *f, const char *path, const char *name,
+    const char *value)
+{
+	const struct http_app app = { api_dispatch, NULL, &f->api };
+
+	req1(f, "GET", path, name, value);
+	f->h.listener = API_LISTENER_PUBLIC;
+	http_req_run(&app, &f->h);
+	return f->h.status;
+}
+
+static void
+test_console_files(void **state)
+{
+	struct fx *f = *state;
+	char etag[64];
+
+	assert_int_equal(console_gate(f, "/console/", NULL, NULL), 200);
+	assert_string_equal(f->h.content_type, "text/html; charset=utf-8");
+	assert_non_null(strstr(extra_header(&f->h, "Content-Security-Policy"),
+	    "default-src 'self'"));
+	assert_string_equal(extra_header(&f->h, "X-Frame-Options"), "DENY");
+	assert_string_equal(extra_header(&f->h, "X-Content-Type-Options"), "nosniff");
+	(void)snprintf(etag, sizeof(etag), "%s", extra_header(&f->h, "ETag"));
+	assert_int_equal(console_gate(f, "/console/", "If-None-Match", etag), 304);
+	assert_int_equal(f->h.resp.len, 0);
+	assert_int_equal(console_gate(f, "/console/pages/subjobs.js", NULL, NULL),
+	    200);
+	assert_string_equal(f->h.content_type,
+	    "text/javascript; charset=utf-8");
+	assert_int_equal(console_gate(f, "/console/none.js", NULL, NULL), 404);
+	assert_int_equal(console_gate(f, "/console/../api.js", NULL, NULL), 404);
+	assert_int_equal(console_gate(f, "/console", NULL, NULL), 308);
+	assert_string_equal(extra_header(&f->h, "Location"), "/console/");
+	/* --console=false: none of it. */
+	f->api.console = 0;
+	assert_int_equal(console_gate(f, "/console/", NULL, NULL), 404);
+	assert_int_equal(console_gate(f, "/console/api/session", "Cookie",
+	    "wksjobs_session=" TOKEN), 404);
+	assert_null(extra_header(&f->h, "X-Frame-Options"));
+}
+
 int
 main(void)
 {
@@ -370,6 +554,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create_bounds, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_bounds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_console_cookie, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_console_csrf, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_console_files, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retry_body, setup,
 		    teardown),

@@ -51,7 +51,7 @@ fresh(void **state)
 	return r;
 }
 
-static const struct store_actor actor = { "req-pgjobs", NULL, NULL };
+static const struct store_actor actor = { .request_id = "req-pgjobs" };
 
 struct eng {
 	struct store		*st;

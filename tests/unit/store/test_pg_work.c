@@ -34,7 +34,7 @@
 #define N_SUBS 2000
 #define THREADS 8
 
-static const struct store_actor actor = { "req-test", NULL, NULL };
+static const struct store_actor actor = { .request_id = "req-test" };
 static const char *base_url;
 static char url[1024];
 

@@ -34,9 +34,7 @@ struct fx {
 	struct store_project	 p2;	/* a second project, same domain */
 };
 
-static const struct store_actor actor = {
-	"req-0001", NULL, NULL
-};
+static const struct store_actor actor = { .request_id = "req-0001" };
 
 /* ---- fixture ------------------------------------------------------------- */
 

@@ -28,7 +28,7 @@ struct fx {
 	struct store_fx		 s;
 };
 
-static const struct store_actor actor = { "req-async", NULL, NULL };
+static const struct store_actor actor = { .request_id = "req-async" };
 
 static int
 setup(void **state)

@@ -82,7 +82,7 @@ store_fx_teardown(void **state)
 int
 store_fx_job(struct store *st, const char *project_id)
 {
-	static const struct store_actor actor = { "req-fixture", NULL, NULL };
+	static const struct store_actor actor = { .request_id = "req-fixture" };
 	struct store_sub_job_in sub = { 0 };
 	struct store_job_in in = { 0 };
 	char *body = NULL;

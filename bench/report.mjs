@@ -190,7 +190,7 @@ if (pgSetup) {
     out.push(`| Claim → finish, 8 workers over 2 nodes (4 each), claims of ${pgClaim.max} | PostgreSQL | ${f0(pgClaim.rate)} sub-jobs/s | ` +
       `${f2(pgClaim.p50)} | ${f2(pgClaim.p99)} | the loop | ${pgBaseClaim ? f2(pgClaim.rate / pgBaseClaim.rps) : '—'} | ` +
       `${f0(perUnit(pgClaim.cpu + pgClaim.db, pgClaim.cycles))} (${f0(perUnit(pgClaim.cpu, pgClaim.cycles))} + ${f0(perUnit(pgClaim.db, pgClaim.cycles))}) | ` +
-      `p50/p99 per request (claim or finish)${pgClaim.bad ? `; ${pgClaim.bad} errors or non-2xx` : ''}${pgClaim.empty ? `; ${pgClaim.empty} empty claims` : ''} |`);
+      `p50/p99 per request (claim or finish)${pgClaim.cycles === 0 ? '; NO sub-job finished within the run' : ''}${pgClaim.bad ? `; ${pgClaim.bad} errors or non-2xx` : ''}${pgClaim.empty ? `; ${pgClaim.empty} empty claims` : ''} |`);
   }
   for (const [name, label] of [['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000, one page polled, 32 conns'],
     ['list_huge_100_pages', 'same, 100 different pages in turn']]) {

@@ -3,9 +3,12 @@
 -- so these requests cannot be precomputed: each is signed here, at send
 -- time, with SDK-HMAC-SHA256 (SHA-256 and HMAC in pure Lua on LuaJIT's
 -- bit library; wrk bundles no crypto).  Each connection acts as a worker:
--- a claim of one sub-job, then its finish as SUCCESS, then the next claim.
+-- a claim of up to MAX sub-jobs (1 by default), then the finish of each
+-- as SUCCESS, then the next claim.  WORKER names the workers (worker_id
+-- WORKER-<thread>; "bench" by default), so that several wrk processes
+-- can drive one cluster.
 --
---   wrk -t T -c C -d D -s claim.lua http://HOST:INTERNAL_PORT -- AK SK
+--   wrk -t T -c C -d D -s claim.lua http://HOST:INTERNAL_PORT -- AK SK [MAX [WORKER]]
 --
 -- done() prints "BENCH {json}" with cycles (finished sub-jobs) per second.
 
@@ -122,8 +125,9 @@ function init(args)
    ak = args[1]
    ipad, opad = xor_pad(args[2], 0x36), xor_pad(args[2], 0x5c)
    host = wrk.host .. ":" .. wrk.port
-   claim_body = '{"worker_id":"bench-' .. tid .. '","host":"10.9.0.' .. (tid + 1) ..
-      '","max":1,"lease_seconds":600}'
+   claim_body = '{"worker_id":"' .. (args[4] or "bench") .. '-' .. tid ..
+      '","host":"10.9.0.' .. (tid + 1) .. '","max":' .. (tonumber(args[3]) or 1) ..
+      ',"lease_seconds":600}'
    -- Self-check of the hash on FIPS 180-2's "abc" vector.
    assert(sha256_hex("abc") ==
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -141,14 +145,15 @@ end
 function response(status, headers, body)
    if status ~= 200 then return end
    if body:find('"sub_jobs"', 1, true) then
-      local id = body:match('"id":"(%x+)"')
-      local lease = body:match('"lease_id":"(%x+)"')
-      if id and lease then
-         claimed = claimed + 1
+      -- Each claimed sub-job's object starts with its id and holds its
+      -- lease_id (its entities object has no "id").
+      local n = 0
+      for id, lease in body:gmatch('{"id":"(%x+)".-"lease_id":"(%x+)"') do
+         n = n + 1
          table.insert(leased, { id, lease })
-      else
-         empty = empty + 1
       end
+      claimed = claimed + n
+      if n == 0 then empty = empty + 1 end
    else
       finished = finished + 1
    end

@@ -1,7 +1,12 @@
 # shellcheck shell=bash
-# lib.sh - shell functions shared by bench/run.sh and bench/paired.sh:
-# stopping a process by PID, starting `wksjobs serve` on free loopback
-# ports, the server's CPU ticks.  Sourced, not run.
+# lib.sh - shell functions shared by bench/run.sh, bench/run-pg.sh and
+# bench/paired.sh: stopping a process by PID, starting `wksjobs serve` on
+# free loopback ports, the server's CPU ticks, nginx serving saved
+# answers, and one wrk measurement or read scenario appended to the
+# results (these use the caller's globals: WORK, NGX, RES, HERE, TOOLS,
+# AK, SK, PUB, SERVER_PID, NGINX_PORT, DUR, WRK_THREADS and log; ENGINE
+# tags the rows, PG_PM adds the PostgreSQL cluster's CPU).  Sourced, not
+# run.
 
 stop_pid() {	# stop_pid PID SIGNAL: signal, wait up to 15 s, then KILL
 	local pid=$1 sig=$2 _
@@ -42,3 +47,153 @@ serve_start() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }	# utime + stime
+
+# watchdog NAME SECONDS: TERM this shell after SECONDS; sets WATCHDOG_PID.
+# Killed (scratch_end), it ends its sleep too: nothing of it stays behind
+# holding the caller's output open.
+watchdog() {
+	( sleep "$2" >/dev/null 2>&1 &
+	  s=$!
+	  trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	  wait "$s"
+	  echo "$1: deadline of ${2}s reached" >&2
+	  kill -TERM $$ ) &
+	WATCHDOG_PID=$!
+}
+
+# scratch_end: stop the watchdog, remove WORK unless BENCH_KEEP=1
+scratch_end() {
+	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		log "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+hz=$(getconf CLK_TCK)
+
+# The CPU ticks of a PostgreSQL cluster (postmaster PG_PM): its own, its
+# exited children's (reaped: cutime + cstime) and its live children's.
+pg_ticks() {
+	local t c
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$PG_PM/stat")
+	for c in $(ps -o pid= --ppid "$PG_PM"); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
+free_port() {	# a free loopback TCP port below the ephemeral range
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		ss -Hatn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+start_nginx() {	# on a free port; 0 when it runs
+	mkdir -p "$NGX/static" "$NGX/tmp"
+	NGINX_PORT=$(free_port)
+	cat >"$NGX/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 100000000;
+	keepalive_timeout 120s;
+	client_body_temp_path $NGX/tmp;
+	proxy_temp_path $NGX/tmp;
+	fastcgi_temp_path $NGX/tmp;
+	uwsgi_temp_path $NGX/tmp;
+	scgi_temp_path $NGX/tmp;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $NGX/static;
+		default_type application/json;
+		location / {
+			# An empty 200 to a POST; else the file X-Bench-File names.
+			if (\$request_method = POST) { return 200; }
+			try_files /\$http_x_bench_file =404;
+		}
+	}
+}
+EOF
+	chmod -R a+rX "$NGX"
+	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>"$NGX/stderr" &
+	NGINX_PID=$!
+	sleep 0.5
+	kill -0 "$NGINX_PID" 2>/dev/null
+}
+
+req() {		# req OUT ARGS...: precomputed signed requests
+	local out=$1
+	shift
+	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
+	    --out "$out" "$@"
+}
+
+curl_cfg() {	# curl_cfg CFG ARGS...: one signed request as curl config
+	local cfg=$1
+	shift
+	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
+	    --curl "$cfg" "$@"
+}
+
+# wrk_run NAME SERVER CONNS SECONDS SCRIPT URL ARGS...: one measurement,
+# appended to results.jsonl with the server's CPU per request.
+wrk_run() {
+	local name=$1 server=$2 conns=$3 secs=$4 script=$5 url=$6 t0 t1 d0 line
+	shift 6
+	if [ "$server" = wksjobs ]; then
+		# Peak RSS of this run alone: reset the high-water mark.
+		echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
+		t0=$(cpu_ticks "$SERVER_PID")
+		[ -n "${PG_PM:-}" ] && d0=$(pg_ticks)
+	fi
+	line=$(timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$conns" \
+	    -d"${secs}s" --timeout 10s -s "$HERE/$script" "$url" -- "$@" |
+	    sed -n 's/^BENCH //p')
+	[ -n "$line" ] || { log "$name: wrk gave no result"; return 0; }
+	if [ "$server" = wksjobs ]; then
+		t1=$(cpu_ticks "$SERVER_PID")
+		line="${line%\}},\"cpu_ms\":$(( (t1 - t0) * 1000 / hz )),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}"
+		[ -n "${PG_PM:-}" ] &&
+			line="${line%\}},\"db_cpu_ms\":$(( ($(pg_ticks) - d0) * 1000 / hz ))}"
+	fi
+	printf '{"kind":"wrk","scenario":"%s","server":"%s","conns":%s,%s"result":%s}\n' \
+	    "$name" "$server" "$conns" "${ENGINE:+\"engine\":\"$ENGINE\",}" \
+	    "$line" >>"$RES"
+	log "$name $server c=$conns: $line"
+}
+
+# read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
+# (PAGES=K: the requests ask for K different pages in turn, offsets 0, 1,
+# ... K-1; nginx serves the first page's bytes)
+read_scenario() {
+	local name=$1 path=$2 query=$3 code size c
+	shift 3
+	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000 \
+	    ${PAGES:+--pages "$PAGES"}
+	curl_cfg "$WORK/$name.cfg" --path "$path" --query "$query"
+	read -r code size < <(curl -s -K "$WORK/$name.cfg" --max-time 30 \
+	    -o "$NGX/static/$name.json" -w '%{http_code} %{size_download}\n')
+	chmod a+r "$NGX/static/$name.json"
+	[ "$code" = 200 ] || { log "$name: HTTP $code"; return 0; }
+	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" "$size" >>"$RES"
+	# Warm the server's caches for this query (not measured).
+	timeout 20 wrk -t"$WRK_THREADS" -c32 -d1s -s "$HERE/replay.lua" \
+	    "http://$PUB" -- "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
+	for c in "$@"; do
+		wrk_run "$name" wksjobs "$c" "$DUR" replay.lua "http://$PUB" \
+		    "$WORK/$name.req" "$WRK_THREADS" cycle
+		wrk_run "$name" nginx "$c" "$DUR" replay.lua \
+		    "http://127.0.0.1:$NGINX_PORT" "$WORK/$name.req" \
+		    "$WRK_THREADS" cycle "$name.json"
+	done
+}

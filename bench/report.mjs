@@ -9,9 +9,12 @@ const [resPath, machinePath] = process.argv.slice(2);
 const rows = readFileSync(resPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const machine = machinePath ? readFileSync(machinePath, 'utf8').trim() : '';
 const one = (kind) => rows.find((r) => r.kind === kind);
-const wrk = (scenario, server, conns) => rows.find((r) => r.kind === 'wrk' &&
-  r.scenario === scenario && r.server === server && r.conns === conns)?.result;
+// Rows without an engine are SQLite's (bench/run.sh); bench/run-pg.sh tags its own.
+const wrk = (scenario, server, conns, engine = 'sqlite') => rows.find((r) => r.kind === 'wrk' &&
+  r.scenario === scenario && r.server === server && r.conns === conns &&
+  (r.engine ?? 'sqlite') === engine)?.result;
 const bytes = (scenario) => rows.find((r) => r.kind === 'response' && r.scenario === scenario)?.bytes;
+const pgRow = (kind) => rows.find((r) => r.kind === kind)?.result;
 
 const f0 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '—' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '—' : x.toFixed(1));
@@ -142,6 +145,101 @@ if (srv) {
     `${mb(peakAll)} MiB. Whole run: ${srv.bench_seconds} s.`, '');
 }
 
+// ---- PostgreSQL (bench/run-pg.sh), beside SQLite ------------------------
+const pgSetup = one('pg_setup');
+const pgCl = one('pg_claim');
+const pgBaseClaim = pgRow('pg_baseline_claim');
+const pgDel = wrk('delete_10', 'wksjobs', 32, 'pg');
+const pgBaseDel = pgRow('pg_baseline_delete');
+const pgBaseDel1 = pgRow('pg_baseline_delete_1');
+const pgLocks = (name) => rows.find((r) => r.kind === 'pg_locks' && r.scenario === name)?.result;
+const perUnit = (ms, n) => (ms !== undefined && n > 0 ? (ms * 1000) / n : undefined);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+let pgClaim;
+if (pgCl) {
+  const n = pgCl.nodes;
+  const secs = Math.max(...n.map((x) => x.duration_us)) / 1e6;
+  pgClaim = {
+    rate: sum(n.map((x) => x.cycles_per_s)), cycles: sum(n.map((x) => x.cycles)),
+    p50: Math.max(...n.map((x) => x.p50_ms)), p99: Math.max(...n.map((x) => x.p99_ms)),
+    bad: sum(n.map((x) => x.non2xx + x.errors)), empty: sum(n.map((x) => x.empty_claims)),
+    secs, cpu: pgCl.cpu_ms, db: pgCl.db_cpu_ms, max: pgCl.max,
+  };
+}
+if (pgSetup) {
+  const tot = one('pg_totals');
+  out.push('## PostgreSQL, beside SQLite (bench/run-pg.sh)', '');
+  out.push(`${pgSetup.settings}. The seeded installation copied in by \`wksjobs admin migrate\` in ` +
+    `${pgSetup.copy_seconds} s, then VACUUM (ANALYZE) and CHECKPOINT in ${pgSetup.vacuum_seconds} s; database ` +
+    `${f0(pgSetup.db_bytes / 1048576)} MiB` + (tot ? ` (${f0(tot.db_bytes / 1048576)} MiB at the end); phase ${tot.bench_seconds} s.` : '.'), '');
+  out.push('CPU per unit counts the wksjobs processes and the PostgreSQL cluster (postmaster, its backends ' +
+    'and background processes, live and exited); for a plain loop, the cluster only.', '');
+  out.push('| Row | Engine | Rate | p50 ms | p99 ms | Against | Ratio | CPU µs per unit (server + database) | Notes |');
+  out.push('|---|---|---:|---:|---:|---|---:|---:|---|');
+  const cf8 = wrk('claim_finish', 'wksjobs', 8);
+  if (cf8) {
+    out.push(`| Claim → finish, 8 workers, claims of 1, one node | SQLite | ${f0(cf8.cycles_per_s)} sub-jobs/s | ` +
+      `${f2(cf8.p50_ms)} | ${f2(cf8.p99_ms)} | — | — | ${f0(cpuPerReq(cf8, cf8.cycles))} | ${flag(cf8)} |`);
+  }
+  if (pgBaseClaim) {
+    out.push(`| Plain libpq loop: one transaction per claim (LIMIT 1 FOR UPDATE SKIP LOCKED + UPDATE, counts, audit) and one per finish, 8 connections | PostgreSQL | ` +
+      `${f0(pgBaseClaim.rps)} sub-jobs/s | ${f2(pgBaseClaim.p50_ms)} | ${f2(pgBaseClaim.p99_ms)} | — | 1.00 | ` +
+      `${f0(perUnit(pgBaseClaim.db_cpu_ms, pgBaseClaim.sub_jobs))} (database) | p50/p99 of a claim + finish; ${pgBaseClaim.retries} retries |`);
+  }
+  if (pgClaim) {
+    out.push(`| Claim → finish, 8 workers over 2 nodes (4 each), claims of ${pgClaim.max} | PostgreSQL | ${f0(pgClaim.rate)} sub-jobs/s | ` +
+      `${f2(pgClaim.p50)} | ${f2(pgClaim.p99)} | the loop | ${pgBaseClaim ? f2(pgClaim.rate / pgBaseClaim.rps) : '—'} | ` +
+      `${f0(perUnit(pgClaim.cpu + pgClaim.db, pgClaim.cycles))} (${f0(perUnit(pgClaim.cpu, pgClaim.cycles))} + ${f0(perUnit(pgClaim.db, pgClaim.cycles))}) | ` +
+      `p50/p99 per request (claim or finish)${pgClaim.cycles === 0 ? '; NO sub-job finished within the run' : ''}${pgClaim.bad ? `; ${pgClaim.bad} errors or non-2xx` : ''}${pgClaim.empty ? `; ${pgClaim.empty} empty claims` : ''} |`);
+  }
+  for (const [name, label] of [['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000, one page polled, 32 conns'],
+    ['list_huge_100_pages', 'same, 100 different pages in turn']]) {
+    for (const engine of ['sqlite', 'pg']) {
+      const w = wrk(name, 'wksjobs', 32, engine);
+      const n = wrk(name, 'nginx', 32, engine);
+      if (!w) continue;
+      out.push(`| ${label} | ${engine === 'pg' ? 'PostgreSQL' : 'SQLite'} | ${f0(w.rps)} req/s | ${f2(w.p50_ms)} | ${f2(w.p99_ms)} | ` +
+        `nginx, same bytes (${f0(n?.rps)} req/s) | ${n ? f2(w.rps / n.rps) : '—'} | ` +
+        `${f0(perUnit((w.cpu_ms ?? 0) + (w.db_cpu_ms ?? 0), w.requests))}` +
+        `${w.db_cpu_ms !== undefined ? ` (${f0(perUnit(w.cpu_ms, w.requests))} + ${f0(perUnit(w.db_cpu_ms, w.requests))})` : ''} | ${[flag(w), flag(n)].filter(Boolean).join('; ')} |`);
+    }
+  }
+  const sd = wrk('delete_10', 'wksjobs', 32);
+  if (sd) {
+    out.push(`| BatchDeleteSubJobs, 10 IDs, durable, 32 conns | SQLite | ${f0(sd.rps)} req/s | ${f2(sd.p50_ms)} | ${f2(sd.p99_ms)} | ` +
+      `its loop (1 conn) | ${baseOf(32) ? f2(sd.rps / baseOf(32).rps) : '—'} | ${f0(cpuPerReq(sd, sd.requests))} | ${flag(sd)} |`);
+  }
+  for (const [b, label] of [[pgBaseDel1, '1 connection'], [pgBaseDel, '32 connections']]) {
+    if (!b) continue;
+    out.push(`| Plain libpq loop: one transaction per 10-ID delete (rows locked and checked, deleted, counts, audit), ${label} | PostgreSQL | ` +
+      `${f0(b.rps)} req/s | ${f2(b.p50_ms)} | ${f2(b.p99_ms)} | — | 1.00 | ${f0(perUnit(b.db_cpu_ms, b.requests))} (database) | ` +
+      `${b.requests} requests; ${b.retries} retries |`);
+  }
+  if (pgDel) {
+    out.push(`| BatchDeleteSubJobs, 10 IDs, durable, 32 conns | PostgreSQL | ${f0(pgDel.rps)} req/s | ${f2(pgDel.p50_ms)} | ${f2(pgDel.p99_ms)} | ` +
+      `the loop on 32 (on 1) | ${pgBaseDel ? f2(pgDel.rps / pgBaseDel.rps) : '—'} (${pgBaseDel1 ? f2(pgDel.rps / pgBaseDel1.rps) : '—'}) | ` +
+      `${f0(perUnit(pgDel.cpu_ms + pgDel.db_cpu_ms, pgDel.requests))} (${f0(perUnit(pgDel.cpu_ms, pgDel.requests))} + ${f0(perUnit(pgDel.db_cpu_ms, pgDel.requests))}) | ${flag(pgDel)} |`);
+  }
+  out.push('');
+  const lk = [['baseline_claim', 'plain loop, claim → finish'], ['claim_finish', 'wksjobs, claim → finish']]
+    .map(([k, label]) => [label, pgLocks(k)]).filter(([, l]) => l);
+  if (lk.length) {
+    out.push('### Lock waits during claim → finish', '',
+      `Sampled every ${lk[0][1].interval_ms} ms from \`pg_stat_activity\` (sessions of the measured side, \`wait_event_type = 'Lock'\`) ` +
+      'and `pg_locks` (the table of the row waited for: the tuple lock the waiter holds or waits for; without one, the start of the waiting statement).', '');
+    out.push('| Side | Samples | Samples with a lock wait | Lock waiters per sample | Active sessions per sample | Lock waits by kind (session-samples) | Other waits (session-samples) |');
+    out.push('|---|---:|---:|---:|---:|---|---|');
+    for (const [label, l] of lk) {
+      const kinds = Object.entries(l.locks).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join('; ');
+      const waits = Object.entries(l.waits).filter(([k]) => !k.startsWith('Lock:')).sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}: ${n}`).join('; ');
+      out.push(`| ${label} | ${l.samples} | ${l.samples_waiting} (${f0((100 * l.samples_waiting) / l.samples)} %) | ` +
+        `${f2(l.lock_waiters / l.samples)} | ${f2(l.active / l.samples)} | ${kinds || 'none'} | ${waits || 'none'} |`);
+    }
+    out.push('');
+  }
+}
+
 // The performance targets.
 const t = [];
 const ratio32 = (name) => {
@@ -169,6 +267,31 @@ if (srv) {
   t.push(['Peak RSS < 64 MiB at 256 connections (lists of 100, ShowJob, deletes)', `${mb(p100)} MiB`, p100 > 0 && p100 < 64 * 1024]);
   t.push(['Peak RSS < 64 MiB at 256 connections, limit=1000 (≈0.5 MB answers)', `${mb(p1000)} MiB`, p1000 > 0 && p1000 < 64 * 1024]);
   t.push(['Idle RSS < 16 MiB', `${mb(srv.idle_rss_kb)} MiB`, srv.idle_rss_kb < 16 * 1024]);
+}
+if (pgClaim && pgBaseClaim) {
+  t.push(['PostgreSQL claim → finish, 8 workers over 2 nodes: ≥ 2× the plain loop',
+    `${f2(pgClaim.rate / pgBaseClaim.rps)}× (${f0(pgClaim.rate)} against ${f0(pgBaseClaim.rps)} sub-jobs/s)`,
+    pgClaim.bad === 0 && pgClaim.rate >= 2 * pgBaseClaim.rps]);
+}
+for (const name of ['list_huge_100', 'list_huge_100_pages']) {
+  const w = wrk(name, 'wksjobs', 32, 'pg');
+  const n = wrk(name, 'nginx', 32, 'pg');
+  const sw = wrk(name, 'wksjobs', 32);
+  const sn = wrk(name, 'nginx', 32);
+  if (w && n) {
+    const r = w.rps / n.rps;
+    const sr = sw && sn ? sw.rps / sn.rps : undefined;
+    t.push([`PostgreSQL ${name} @32: the ratio to nginx of SQLite's`, `${f2(r)}${sr !== undefined ? ` (SQLite ${f2(sr)})` : ''}, ` +
+      `${f0(perUnit(w.cpu_ms + w.db_cpu_ms, w.requests))} µs CPU/req with the database's`, valid(w) && sr !== undefined && r >= sr]);
+  }
+}
+if (pgDel && pgBaseDel) {
+  t.push(['PostgreSQL BatchDeleteSubJobs @32, durable: ≥ 2× the plain loop on as many connections',
+    `${f2(pgDel.rps / pgBaseDel.rps)}× (${f0(pgDel.rps)} against ${f0(pgBaseDel.rps)} req/s)`, valid(pgDel) && pgDel.rps >= 2 * pgBaseDel.rps]);
+}
+if (pgDel && pgBaseDel1) {
+  t.push(['PostgreSQL BatchDeleteSubJobs @32, durable: ≥ 2× the plain loop on one connection',
+    `${f2(pgDel.rps / pgBaseDel1.rps)}×`, valid(pgDel) && pgDel.rps >= 2 * pgBaseDel1.rps]);
 }
 const con = one('console');
 if (con) {

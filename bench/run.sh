@@ -19,7 +19,9 @@
 # BENCH_WRITE_DURATION (s per delete run, 3), BENCH_SUBJOBS (1000000),
 # BENCH_DIR (scratch parent, /tmp: the disk measured), BENCH_OUT,
 # BENCH_PROFILE=1 (perf profiles of the list and delete paths into
-# BENCH_OUT), BENCH_THREADS (server --threads, default: the server's).
+# BENCH_OUT), BENCH_THREADS (server --threads, default: the server's),
+# BENCH_PG=0 (no PostgreSQL rows; else bench/run-pg.sh runs after the
+# SQLite rows on the same seeded installation, BENCH_PG_DEADLINE 240 s).
 set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: bench/run.sh path/to/wksjobs}")
@@ -31,7 +33,10 @@ OUT=${BENCH_OUT:-$HERE/out}
 DUR=${BENCH_DURATION:-5}
 WDUR=${BENCH_WRITE_DURATION:-3}
 SUBJOBS=${BENCH_SUBJOBS:-1000000}
-DEADLINE=${BENCH_DEADLINE:-570}
+PG_PHASE=${BENCH_PG:-1}
+PG_DEADLINE=${BENCH_PG_DEADLINE:-240}
+# The PostgreSQL phase (bench/run-pg.sh) has a deadline of its own.
+DEADLINE=${BENCH_DEADLINE:-$((570 + (PG_PHASE != 0 ? PG_DEADLINE + 30 : 0)))}
 WRK_THREADS=2
 START=$(date +%s)
 
@@ -56,30 +61,13 @@ log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 cleanup() {
 	stop_pid "$SERVER_PID" TERM
 	stop_pid "$NGINX_PID" QUIT
-	[ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null || true
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	scratch_end
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 1' INT TERM
 
 # The watchdog: the whole run stays under DEADLINE seconds.
-( sleep "$DEADLINE"; echo "bench: deadline of ${DEADLINE}s reached" >&2
-  kill -TERM $$ ) 2>/dev/null &
-WATCHDOG_PID=$!
-
-free_port() {	# a free loopback TCP port below the ephemeral range
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		ss -Hatn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-}
-
-hz=$(getconf CLK_TCK)
+watchdog bench "$DEADLINE"
 
 # ---- the machine ---------------------------------------------------------
 {
@@ -140,85 +128,10 @@ sleep 2
 idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 
 NGX=$WORK/nginx
-mkdir -p "$NGX/static" "$NGX/tmp"
-start_nginx() {	# on a free port; 0 when it runs
-	NGINX_PORT=$(free_port)
-	cat >"$NGX/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 100000000;
-	keepalive_timeout 120s;
-	client_body_temp_path $NGX/tmp;
-	proxy_temp_path $NGX/tmp;
-	fastcgi_temp_path $NGX/tmp;
-	uwsgi_temp_path $NGX/tmp;
-	scgi_temp_path $NGX/tmp;
-	server {
-		listen 127.0.0.1:$NGINX_PORT;
-		root $NGX/static;
-		default_type application/json;
-		location / {
-			# An empty 200 to a POST; else the file X-Bench-File names.
-			if (\$request_method = POST) { return 200; }
-			try_files /\$http_x_bench_file =404;
-		}
-	}
-}
-EOF
-	chmod -R a+rX "$NGX"
-	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>"$NGX/stderr" &
-	NGINX_PID=$!
-	sleep 0.5
-	kill -0 "$NGINX_PID" 2>/dev/null
-}
 start_nginx || start_nginx || start_nginx || { cat "$NGX/stderr" >&2; exit 1; }
 log "wksjobs on $PUB (internal $INT), nginx on 127.0.0.1:$NGINX_PORT"
 
 # ---- measuring -----------------------------------------------------------
-req() {		# req OUT ARGS...: precomputed signed requests
-	local out=$1
-	shift
-	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
-	    --out "$out" "$@"
-}
-
-curl_cfg() {	# curl_cfg CFG ARGS...: one signed request as curl config
-	local cfg=$1
-	shift
-	"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
-	    --curl "$cfg" "$@"
-}
-
-# wrk_run NAME SERVER CONNS SECONDS SCRIPT URL ARGS...: one measurement,
-# appended to results.jsonl with the server's CPU per request.
-wrk_run() {
-	local name=$1 server=$2 conns=$3 secs=$4 script=$5 url=$6 t0 t1 line
-	shift 6
-	if [ "$server" = wksjobs ]; then
-		# Peak RSS of this run alone: reset the high-water mark.
-		echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
-		t0=$(cpu_ticks "$SERVER_PID")
-	fi
-	line=$(timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$conns" \
-	    -d"${secs}s" --timeout 10s -s "$HERE/$script" "$url" -- "$@" |
-	    sed -n 's/^BENCH //p')
-	[ -n "$line" ] || { log "$name: wrk gave no result"; return 0; }
-	if [ "$server" = wksjobs ]; then
-		t1=$(cpu_ticks "$SERVER_PID")
-		line="${line%\}},\"cpu_ms\":$(( (t1 - t0) * 1000 / hz )),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}"
-	fi
-	printf '{"kind":"wrk","scenario":"%s","server":"%s","conns":%s,"result":%s}\n' \
-	    "$name" "$server" "$conns" "$line" >>"$RES"
-	log "$name $server c=$conns: $line"
-}
-
 profile_start() {	# profile_start NAME: perf the server for a while
 	[ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null || return 0
 	perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" \
@@ -234,32 +147,6 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 	perf report -i "$WORK/perf.$1.data" --children --percent-limit 2 \
 	    --sort symbol --stdio -g none >"$OUT/profile-$1-inclusive.txt" 2>/dev/null || true
 	PERF_PID=
-}
-
-# read_scenario NAME PATH QUERY CONNS...: signed GETs against both servers
-# (PAGES=K: the requests ask for K different pages in turn, offsets 0, 1,
-# ... K-1; nginx serves the first page's bytes)
-read_scenario() {
-	local name=$1 path=$2 query=$3 code size c
-	shift 3
-	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000 \
-	    ${PAGES:+--pages "$PAGES"}
-	curl_cfg "$WORK/$name.cfg" --path "$path" --query "$query"
-	read -r code size < <(curl -s -K "$WORK/$name.cfg" --max-time 30 \
-	    -o "$NGX/static/$name.json" -w '%{http_code} %{size_download}\n')
-	chmod a+r "$NGX/static/$name.json"
-	[ "$code" = 200 ] || { log "$name: HTTP $code"; return 0; }
-	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" "$size" >>"$RES"
-	# Warm the server's caches for this query (not measured).
-	timeout 20 wrk -t"$WRK_THREADS" -c32 -d1s -s "$HERE/replay.lua" \
-	    "http://$PUB" -- "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
-	for c in "$@"; do
-		wrk_run "$name" wksjobs "$c" "$DUR" replay.lua "http://$PUB" \
-		    "$WORK/$name.req" "$WRK_THREADS" cycle
-		wrk_run "$name" nginx "$c" "$DUR" replay.lua \
-		    "http://127.0.0.1:$NGINX_PORT" "$WORK/$name.req" \
-		    "$WRK_THREADS" cycle "$name.json"
-	done
 }
 
 L=workspace-sub-jobs
@@ -415,6 +302,21 @@ total_s=$(( $(date +%s) - START ))
 printf '{"kind":"server","idle_rss_kb":%s,"peak_rss_kb":%s,"db_bytes":%s,"wal_bytes":%s,"bench_seconds":%s}\n' \
     "$idle_rss" "$peak_rss" "$db_bytes" "$wal_bytes" "$total_s" >>"$RES"
 grep -E ' (error|warn) ' "$WORK/serve.err" | head -5 >&2 || true
+
+# ---- PostgreSQL ----------------------------------------------------------
+# The same seeded installation, copied into a throwaway PostgreSQL; its
+# rows go into the same results.  A failure or its deadline leaves the
+# report without them.
+if [ "$PG_PHASE" != 0 ]; then
+	mkdir -p "$WORK/pgsrc"
+	mv "$WORK/seeded.db" "$WORK/pgsrc/wksjobs.db"
+	ln "$DATA"/master.key* "$DATA/seed.env" "$DATA/deletable.txt" \
+	    "$WORK/creds.json" "$WORK/pgsrc/"
+	BENCH_PG_RES=$RES BENCH_PG_DEADLINE=$PG_DEADLINE \
+	    "$HERE/run-pg.sh" "$BIN" "$WORK/pgsrc" ||
+		log "the PostgreSQL phase failed (above); its rows are missing"
+	total_s=$(( $(date +%s) - START ))
+fi
 
 cp "$RES" "$OUT/results.jsonl"
 cp "$WORK/machine.txt" "$OUT/machine.txt"

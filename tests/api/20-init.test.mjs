@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ENGINE, dbBytes, run, startServer, clients } from './lib.mjs';
+import { ENGINE, databaseFor, dbBytes, run, startServer, clients } from './lib.mjs';
 import { ID_RE } from './helpers.mjs';
 
 const dirs = [];
@@ -137,4 +137,24 @@ test('admin outside the data directory names the directory it looked for and the
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `wksjobs: ${dir}/data is not an initialised data directory: give the one in use with ` +
     `--data DIR or WKSJOBS_DATA (make run prints it), or make one with wksjobs init --data ${dir}/data\n`);
+});
+
+// PostgreSQL: init of a second directory on a database that holds an
+// account already fails, writes no master key, and changes nothing.
+test('init on an initialised database fails and changes nothing', { skip: ENGINE !== 'pg' && 'PostgreSQL only' }, async () => {
+  const dir = tmp();
+  const data = path.join(dir, 'data');
+  const first = run(['init', '--data', data, '--json']);
+  assert.equal(first.status, 0, first.stderr);
+  const creds = JSON.parse(first.stdout);
+  const url = databaseFor(data);
+  const other = path.join(dir, 'other');
+  const again = run(['init', '--data', other, '--database', url, '--json']);
+  assert.equal(again.status, 1, again.stdout);
+  assert.equal(again.stdout, '');
+  assert.match(again.stderr, /initialised already.*nothing changed/);
+  assert.deepEqual(readdirSync(other), [], 'a master key was left behind');
+  const keys = run(['admin', 'key', 'list', '--data', data, '--json']);
+  assert.equal(keys.status, 0, keys.stderr);
+  assert.deepEqual(JSON.parse(keys.stdout).map((k) => k.access_key), [creds.access_key]);
 });

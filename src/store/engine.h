@@ -11,6 +11,7 @@
 #define WJ_STORE_ENGINE_H
 
 #include "store.h"
+#include "../util/buf.h"
 
 struct sq_store;
 struct pg_store;
@@ -19,6 +20,46 @@ struct store {
 	struct sq_store	*sq;	/* one of the two is set */
 	struct pg_store	*pg;
 };
+
+/*
+ * The audit part of a write op, the same for every engine (envelope.c):
+ * whether the op leaves an audit_events row in its transaction, who asked,
+ * the action, the project, the resource ids it touched (a JSON array) and
+ * an outcome the op may set instead of "success".
+ */
+struct store_audit {
+	int		 audit;
+	const struct store_actor *actor;	/* may be NULL */
+	const char	*action;	/* used when actor->action is NULL */
+	char		 project[WJ_PARAM_MAX + 1];	/* "" = none */
+	struct buf	 res;		/* resource ids as a JSON array */
+	const char	*outcome;	/* set by the op to override "success" */
+};
+void	store_audit_init(struct store_audit *, int audit,
+	    const struct store_actor *, const char *action,
+	    const char *project_id);
+void	store_audit_clear(struct store_audit *);
+/* Add id to the resource list; store_res_end closes the list. */
+void	store_res_add(struct store_audit *, const char *id);
+void	store_res_end(struct store_audit *);
+/* The whole resource list: the ids that follow, up to NULL. */
+void	store_res(struct store_audit *, ...);
+
+/* An audit_events row, in the order of both engines' INSERT. */
+struct store_audit_row {
+	int64_t	    time_ms;
+	const char *request_id, *user_id, *action, *project_id, *resource_ids,
+		   *outcome, *trace_name, *user_name, *domain_id, *domain_name,
+		   *source_ip;
+	int	    via, code;
+	const char *request;
+	int64_t	    record_ms;
+	char	    text[128];		/* backs outcome on an error */
+};
+/* The row of an op that ended with result; WJ_ERR_NOMEM when its
+ * resource list could not be built. */
+int	store_audit_row(const struct store_audit *, int result,
+	    struct store_audit_row *) WJ_WUR;
 
 /* The HTTP status an audit row records for a write's result (either
  * engine's audit insert): the actor's ok_status or status_of. */

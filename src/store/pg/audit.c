@@ -1,11 +1,8 @@
 /*
  * audit.c - the PostgreSQL engine's write ops' envelope: setting an op up
- * (pg_op_init), the resource ids it touches, and the audit_events row
- * that goes into the same transaction as the op (who, what, which
- * project, the outcome).
+ * (pg_op_init; its audit part is the engines' shared one, envelope.c)
+ * and writing its audit_events row into the op's transaction.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "pg_int.h"
@@ -18,73 +15,28 @@ pg_op_init(struct pg_op *op, pg_op_fn fn, void *arg, int audit,
 	memset(op, 0, sizeof(*op));
 	op->fn = fn;
 	op->arg = arg;
-	op->audit = audit;
-	op->actor = actor;
-	op->action = action;
-	buf_init(&op->res);
-	/* Project IDs are at most WJ_PARAM_MAX; longer ones never match. */
-	if (project_id != NULL && pg_copy(op->project,
-	    sizeof(op->project), project_id) != 0)
-		op->project[0] = '\0';
+	store_audit_init(&op->aud, audit, actor, action, project_id);
 }
 
 void
 pg_op_clear(struct pg_op *op)
 {
-	buf_free(&op->res);
-}
-
-void
-pg_res_add(struct pg_op *op, const char *id)
-{
-	buf_putc(&op->res, op->res.len == 0 ? '[' : ',');
-	buf_json_string(&op->res, id, strlen(id));
-}
-
-void
-pg_res(struct pg_op *op, ...)
-{
-	const char *id;
-	va_list ap;
-
-	va_start(ap, op);
-	while ((id = va_arg(ap, const char *)) != NULL)
-		pg_res_add(op, id);
-	va_end(ap);
-	pg_res_end(op);
-}
-
-void
-pg_res_end(struct pg_op *op)
-{
-	if (op->res.len > 0)
-		buf_putc(&op->res, ']');
+	store_audit_clear(&op->aud);
 }
 
 int
 pg_audit_insert(struct pg_conn *c, struct pg_op *op, int result)
 {
-	static const struct store_actor none;
-	const struct store_actor *a = op->actor != NULL ? op->actor : &none;
-	const char *action = op->action, *outcome;
-	char text[128];
-	int64_t now = wj_now_ms();
+	struct store_audit_row w;
+	int r;
 
-	if (op->res.failed)
-		return WJ_ERR_NOMEM;
-	if (a->action != NULL)
-		action = a->action;
-	outcome = store_audit_outcome(result, op->outcome, text,
-	    sizeof(text));
+	if ((r = store_audit_row(&op->aud, result, &w)) != 0)
+		return r;
 	return pg_run(c, NULL, "INSERT INTO audit_events (time_ms, "
 	    "request_id, user_id, action, project_id, resource_ids, outcome, "
 	    "trace_name, user_name, domain_id, domain_name, source_ip, via, "
-	    "code, request, record_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10, $11, $12, $13, $14, $15, $16)", "ItttttttttttiitI",
-	    a->time_ms > 0 ? a->time_ms : now, a->request_id, a->user_id,
-	    action != NULL ? action : "unknown",
-	    op->project[0] != '\0' ? op->project : NULL,
-	    op->res.len > 0 ? op->res.data : NULL, outcome, a->trace_name,
-	    a->user_name, a->domain_id, a->domain_name, a->source_ip, a->via,
-	    store_actor_status(a, result), a->request, now);
+	    "code, request, record_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)", "ItttttttttttiitI",
+	    w.time_ms, w.request_id, w.user_id, w.action, w.project_id,
+	    w.resource_ids, w.outcome, w.trace_name, w.user_name, w.domain_id,
+	    w.domain_name, w.source_ip, w.via, w.code, w.request, w.record_ms);
 }

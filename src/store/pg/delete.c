@@ -215,9 +215,9 @@ delete_status_op(struct pg_conn *c, struct pg_op *op)
 	PGresult *res = NULL;
 	int r;
 
-	op->res.len = 0;
+	op->aud.res.len = 0;
 	a->deleted = 0;
-	buf_printf(&op->res, "[\"status:%s\"]", job_status_name(a->status));
+	buf_printf(&op->aud.res, "[\"status:%s\"]", job_status_name(a->status));
 	/* One set-based pass however many rows match, with the counts. */
 	if ((r = pg_apply(c, &res, 0, DELETE_CHG("status = $2 AND "
 	    "wj_type_protected(job_type) = 0"), NULL, "ti", a->project_id,

@@ -343,7 +343,7 @@ create_op(struct pg_conn *c, struct pg_op *op)
 	/* An op may run again (a retried transaction): start afresh. */
 	free(a->body);
 	a->body = NULL;
-	op->outcome = NULL;
+	op->aud.outcome = NULL;
 	buf_init(&body);
 	buf_init(&subs);
 	if ((r = create_json(in, job_id, &body, &subs)) != 0 ||
@@ -351,7 +351,7 @@ create_op(struct pg_conn *c, struct pg_op *op)
 	    &made)) != 0)
 		goto out;
 	if (!made) {
-		op->outcome = "replayed";
+		op->aud.outcome = "replayed";
 		r = token_body(c, in->project_id, in->client_token, &a->body);
 		goto out;
 	}

@@ -104,13 +104,8 @@ typedef int (*pg_op_fn)(struct pg_conn *, struct pg_op *);
 struct pg_op {
 	pg_op_fn	 fn;
 	void		*arg;
-	/* audit_events row, written in the same transaction when audit */
-	int		 audit;
-	const struct store_actor *actor;	/* may be NULL */
-	const char	*action;	/* used when actor->action is NULL */
-	char		 project[WJ_PARAM_MAX + 1];	/* "" = none */
-	struct buf	 res;		/* resource ids as a JSON array */
-	const char	*outcome;	/* set by fn to override "success" */
+	/* its audit_events row, written in the same transaction */
+	struct store_audit aud;
 	/* alone: runs in a transaction of its own, without a savepoint */
 	int		 alone;
 	/* filled by the executor */
@@ -312,9 +307,10 @@ void	pg_op_init(struct pg_op *, pg_op_fn fn, void *arg, int audit,
 	    const struct store_actor *, const char *action,
 	    const char *project_id);
 void	pg_op_clear(struct pg_op *);
-void	pg_res_add(struct pg_op *, const char *id);
-void	pg_res_end(struct pg_op *);
-void	pg_res(struct pg_op *, ...);
+/* The op's audit resource list (store_res_add, store_res_end, store_res). */
+#define pg_res_add(op, id)	store_res_add(&(op)->aud, (id))
+#define pg_res_end(op)	store_res_end(&(op)->aud)
+#define pg_res(op, ...)	store_res(&(op)->aud, __VA_ARGS__)
 /* The op's audit_events row, with result as its outcome. */
 int	pg_audit_insert(struct pg_conn *, struct pg_op *, int result) WJ_WUR;
 

@@ -229,8 +229,8 @@ claim_op(struct pg_conn *c, struct pg_op *op)
 
 	/* An op may run again: start from the arguments alone. */
 	claimed_reset(&a->pack);
-	op->res.len = 0;
-	op->audit = 1;
+	op->aud.res.len = 0;
+	op->aud.audit = 1;
 	claim_cursor(c->store, a->cursor, 0);
 	buf_init(&sql);
 	for (i = 0; i < a->in->max; i++)
@@ -240,7 +240,7 @@ claim_op(struct pg_conn *c, struct pg_op *op)
 	    (r = claim_query(c, a->in, sql.data, a, now, &res)) != 0)
 		goto out;
 	if (PQntuples(res) == 0)
-		op->audit = 0;	/* an idle poll is not worth a record */
+		op->aud.audit = 0;	/* an idle poll is not worth a record */
 	else
 		r = claim_pack(c, op, a, res);
  out:
@@ -348,7 +348,7 @@ pg_store_claim_async(struct pg_store *st, const struct store_actor *actor,
 /*
  * The leased row changed nothing: WJ_ERR_NOT_FOUND when sub_job_id is no
  * sub-job of domain_id, else WJ_ERR_CONFLICT (finished, reaped or leased
- * again); its project into op->project when op is given.
+ * again); its project into op->aud.project when op is given.
  */
 static int
 lease_lost(struct pg_conn *c, struct pg_op *op, const char *domain_id,
@@ -366,9 +366,9 @@ lease_lost(struct pg_conn *c, struct pg_op *op, const char *domain_id,
 	r = WJ_ERR_NOT_FOUND;
 	if (PQntuples(res) > 0) {
 		row = (struct pg_row){ res, 0 };
-		if (op != NULL && pg_copy(op->project, sizeof(op->project),
+		if (op != NULL && pg_copy(op->aud.project, sizeof(op->aud.project),
 		    pg_text(&row, 0)) != 0)
-			op->project[0] = '\0';
+			op->aud.project[0] = '\0';
 		r = WJ_ERR_CONFLICT;
 	}
 	PQclear(res);
@@ -478,8 +478,8 @@ finish_op(struct pg_conn *c, struct pg_op *op)
 	struct pg_row row = { NULL, 0 };
 	int r;
 
-	op->res.len = 0;
-	op->project[0] = '\0';
+	op->aud.res.len = 0;
+	op->aud.project[0] = '\0';
 	pg_res(op, a->id, NULL);
 	if ((r = pg_apply(c, &res, 1, "chg AS (UPDATE sub_jobs AS s SET "
 	    "status = $4, end_ms = $5, "
@@ -497,9 +497,9 @@ finish_op(struct pg_conn *c, struct pg_op *op)
 	row.res = res;
 	if (PQntuples(res) == 0)
 		r = lease_lost(c, op, a->domain_id, a->id);
-	else if (pg_copy(op->project, sizeof(op->project),
+	else if (pg_copy(op->aud.project, sizeof(op->aud.project),
 	    pg_text(&row, 0)) != 0)
-		op->project[0] = '\0';
+		op->aud.project[0] = '\0';
 	PQclear(res);
 	return r;
 }

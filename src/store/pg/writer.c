@@ -57,7 +57,7 @@ op_run(struct pg_conn *c, struct pg_op *op)
 		op->result = r;
 		return pg_exec(c, "RELEASE SAVEPOINT op");
 	}
-	if (op->audit && (r2 = pg_audit_insert(c, op, r)) != 0 && r == 0) {
+	if (op->aud.audit && (r2 = pg_audit_insert(c, op, r)) != 0 && r == 0) {
 		r = r2;
 		if ((r2 = pg_exec(c, "ROLLBACK TO SAVEPOINT op")) != 0)
 			return r2;
@@ -77,7 +77,7 @@ op_run_alone(struct pg_conn *c, struct pg_op *op)
 
 	op->retry = 0;
 	r = op->fn(c, op);
-	if (r == 0 && op->audit)
+	if (r == 0 && op->aud.audit)
 		r = pg_audit_insert(c, op, 0);
 	op->result = r;
 	if (r == 0)
@@ -90,7 +90,7 @@ op_run_alone(struct pg_conn *c, struct pg_op *op)
 	pg_rollback(c);
 	if ((r2 = pg_exec(c, "BEGIN")) != 0)
 		return r2;
-	return op->audit ? pg_audit_insert(c, op, r) : 0;
+	return op->aud.audit ? pg_audit_insert(c, op, r) : 0;
 }
 
 /* Give r to every op of the batch that has no error of its own. */

@@ -397,7 +397,7 @@ delete_status_op(struct sq_conn *c, struct sq_op *op)
 	struct delete_arg *a = op->arg;
 	int r;
 
-	buf_printf(&op->res, "[\"status:%s\"]", job_status_name(a->status));
+	buf_printf(&op->aud.res, "[\"status:%s\"]", job_status_name(a->status));
 	/* One set-based pass however many rows match. */
 	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "
 	    "project_id, job_id, job_type, status, -1 FROM sub_jobs "

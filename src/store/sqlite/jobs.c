@@ -195,7 +195,7 @@ create_op(struct sq_conn *c, struct sq_op *op)
 	buf_init(&b);
 	if (in->client_token != NULL && ((r = token_lookup(c, in->project_id,
 	    in->client_token, &a->body)) != 0 || a->body != NULL)) {
-		op->outcome = "replayed";
+		op->aud.outcome = "replayed";
 		return r;
 	}
 	if ((r = project_exists(c, in->project_id)) != 0 ||

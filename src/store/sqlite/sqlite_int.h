@@ -91,13 +91,8 @@ typedef int (*sq_op_fn)(struct sq_conn *, struct sq_op *);
 struct sq_op {
 	sq_op_fn	 fn;
 	void		*arg;
-	/* audit_events row, written in the same transaction when audit */
-	int		 audit;
-	const struct store_actor *actor;	/* may be NULL */
-	const char	*action;	/* used when actor->action is NULL */
-	char		 project[WJ_PARAM_MAX + 1];	/* "" = none */
-	struct buf	 res;		/* resource ids as a JSON array */
-	const char	*outcome;	/* set by fn to override "success" */
+	/* its audit_events row, written in the same transaction */
+	struct store_audit aud;
 	/*
 	 * alone: runs in a transaction of its own, without a savepoint (a
 	 * failure rolls the transaction back).  For ops of unbounded size:
@@ -297,11 +292,10 @@ void	sq_op_init(struct sq_op *, sq_op_fn fn, void *arg, int audit,
 	    const char *project_id);
 /* Release what sq_op_init and the op allocated. */
 void	sq_op_clear(struct sq_op *);
-/* Add id to the op's audit resource list; sq_res_end closes the list. */
-void	sq_res_add(struct sq_op *, const char *id);
-void	sq_res_end(struct sq_op *);
-/* The op's whole resource list: the ids that follow, up to NULL. */
-void	sq_res(struct sq_op *, ...);
+/* The op's audit resource list (store_res_add, store_res_end, store_res). */
+#define sq_res_add(op, id)	store_res_add(&(op)->aud, (id))
+#define sq_res_end(op)	store_res_end(&(op)->aud)
+#define sq_res(op, ...)	store_res(&(op)->aud, __VA_ARGS__)
 /* The op's audit_events row, with result as its outcome. */
 int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 

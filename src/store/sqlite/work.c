@@ -193,7 +193,7 @@ claim_op(struct sq_conn *c, struct sq_op *op)
 	    &n, last, sizeof(last))) != 0)
 		return r;
 	if (n == 0) {
-		op->audit = 0;	/* an idle poll is not worth a record */
+		op->aud.audit = 0;	/* an idle poll is not worth a record */
 		return 0;
 	}
 	for (i = 0; i < n; i++)
@@ -303,7 +303,7 @@ struct leased {
 
 /*
  * Find sub_job_id in a project of domain_id (else WJ_ERR_NOT_FOUND) held
- * by lease_id (else WJ_ERR_CONFLICT); copy its project into op->project.
+ * by lease_id (else WJ_ERR_CONFLICT); copy its project into op->aud.project.
  */
 static int
 leased_get(struct sq_conn *c, struct sq_op *op, const char *domain_id,
@@ -326,9 +326,9 @@ leased_get(struct sq_conn *c, struct sq_op *op, const char *domain_id,
 	}
 	l->rid = sqlite3_column_int64(st, 0);
 	l->lease_seconds = sqlite3_column_int(st, 2);
-	if (op != NULL && sq_copy(op->project, sizeof(op->project),
+	if (op != NULL && sq_copy(op->aud.project, sizeof(op->aud.project),
 	    sq_text(st, 3)) != 0)
-		op->project[0] = '\0';
+		op->aud.project[0] = '\0';
 	if (!sqlite3_column_int(st, 1))
 		r = WJ_ERR_CONFLICT;	/* finished, reaped or re-leased */
  out:

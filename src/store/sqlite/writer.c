@@ -44,7 +44,7 @@ op_run(struct sq_conn *c, struct sq_op *op)
 		op->result = r;
 		return r2;
 	}
-	if (op->audit && (r2 = sq_audit_insert(c, op, r)) != 0 && r == 0) {
+	if (op->aud.audit && (r2 = sq_audit_insert(c, op, r)) != 0 && r == 0) {
 		r = r2;
 		if ((r2 = sq_run(c, NULL, "ROLLBACK TO op", "")) != 0) {
 			op->result = r;
@@ -67,7 +67,7 @@ op_run_alone(struct sq_conn *c, struct sq_op *op)
 
 	if ((r = sq_run(c, NULL, "DELETE FROM temp.chg", "")) == 0)
 		r = op->fn(c, op);
-	if (r == 0 && op->audit)
+	if (r == 0 && op->aud.audit)
 		r = sq_audit_insert(c, op, 0);
 	op->result = r;
 	if (r == 0)
@@ -75,7 +75,7 @@ op_run_alone(struct sq_conn *c, struct sq_op *op)
 	if ((r2 = sq_run(c, NULL, "ROLLBACK", "")) != 0 ||
 	    (r2 = sq_run(c, NULL, "BEGIN IMMEDIATE", "")) != 0)
 		return r2;
-	return op->audit ? sq_audit_insert(c, op, r) : 0;
+	return op->aud.audit ? sq_audit_insert(c, op, r) : 0;
 }
 
 /* Give r to every op of the batch that has no error of its own. */

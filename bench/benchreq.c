@@ -14,9 +14,9 @@
  *                                       one request per ID line: body
  *                                       {"job_ids":[...]} of that line
  *   ... --pages K (with --query)       request i asks for the page at
- *                                       offset i mod K: K different
- *                                       pages in turn, each near the
- *                                       top (no long OFFSET walk)
+ *                                       offset B + (i mod K) * S: K
+ *                                       different pages in turn
+ *       [--page-base B] [--page-step S] (0 and 1: K pages near the top)
  *   ... --body JSON --curl FILE         a curl -K config instead
  *
  * Output for wrk: for each request its length in decimal, '\n', then the
@@ -34,7 +34,7 @@
 struct opts {
 	const char *ak, *sk, *host, *method, *path, *path_fmt, *query, *body;
 	const char *ids, *out, *curl;
-	long	    count, skip, spread, pages;
+	long	    count, skip, spread, pages, page_base, page_step;
 };
 
 static void
@@ -168,6 +168,8 @@ main(int argc, char **argv)
 		{ "skip", required_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "pages", required_argument, NULL, 'G' },
+		{ "page-base", required_argument, NULL, 'B' },
+		{ "page-step", required_argument, NULL, 'S' },
 		{ "date-spread", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "curl", required_argument, NULL, 'c' },
@@ -185,6 +187,7 @@ main(int argc, char **argv)
 	o.method = "GET";
 	o.count = 1;
 	o.spread = 60;
+	o.page_step = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': o.ak = optarg; break;
@@ -199,6 +202,8 @@ main(int argc, char **argv)
 		case 'k': o.skip = atol(optarg); break;
 		case 'n': o.count = atol(optarg); break;
 		case 'G': o.pages = atol(optarg); break;
+		case 'B': o.page_base = atol(optarg); break;
+		case 'S': o.page_step = atol(optarg); break;
 		case 'd': o.spread = atol(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'c': o.curl = optarg; break;
@@ -209,6 +214,7 @@ main(int argc, char **argv)
 	    (o.out == NULL) == (o.curl == NULL) || o.count < 1 ||
 	    o.spread < 1 || (o.ids != NULL && o.path_fmt == NULL) ||
 	    (o.pages != 0 && (o.pages < 1 || o.query == NULL)) ||
+	    o.page_base < 0 || o.page_step < 1 ||
 	    (o.ids == NULL && o.path == NULL))
 		die("need --ak --sk --host, --path or --ids with --path-fmt, "
 		    "and one of --out / --curl");
@@ -233,7 +239,7 @@ main(int argc, char **argv)
 			char q[2048];
 
 			snprintf(q, sizeof(q), "%s&offset=%ld", o.query,
-			    i % o.pages);
+			    o.page_base + (i % o.pages) * o.page_step);
 			p.query = q;
 			emit_raw(f, &p, o.path, o.body, ms);
 			continue;

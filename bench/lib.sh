@@ -176,7 +176,7 @@ wrk_run() {
 # (PAGES=K: the requests ask for K different pages in turn, offsets 0, 1,
 # ... K-1; nginx serves the first page's bytes)
 read_scenario() {
-	local name=$1 path=$2 query=$3 code size c
+	local name=$1 path=$2 query=$3 code size
 	shift 3
 	req "$WORK/$name.req" --path "$path" --query "$query" --count 4000 \
 	    ${PAGES:+--pages "$PAGES"}
@@ -186,7 +186,15 @@ read_scenario() {
 	chmod a+r "$NGX/static/$name.json"
 	[ "$code" = 200 ] || { log "$name: HTTP $code"; return 0; }
 	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" "$size" >>"$RES"
-	# Warm the server's caches for this query (not measured).
+	against_nginx "$name" "$name.json" "$@"
+}
+
+# against_nginx NAME STATIC CONNS...: warm the server's caches with
+# WORK/NAME.req (not measured), then measure it on both servers at each
+# CONNS, nginx serving STATIC (see replay.lua).
+against_nginx() {
+	local name=$1 static=$2 c
+	shift 2
 	timeout 20 wrk -t"$WRK_THREADS" -c32 -d1s -s "$HERE/replay.lua" \
 	    "http://$PUB" -- "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
 	for c in "$@"; do
@@ -194,6 +202,66 @@ read_scenario() {
 		    "$WORK/$name.req" "$WRK_THREADS" cycle
 		wrk_run "$name" nginx "$c" "$DUR" replay.lua \
 		    "http://127.0.0.1:$NGINX_PORT" "$WORK/$name.req" \
-		    "$WRK_THREADS" cycle "$name.json"
+		    "$WRK_THREADS" cycle "$static"
+	done
+}
+
+# pages_scenario NAME PATH "QUERY|QUERY..." BASE STEP K CONNS...: signed
+# GETs, each a different page: for every QUERY the K pages at offsets
+# BASE, BASE+STEP, ..., one QUERY's requests after the other's.  nginx
+# serves each page its own saved bytes (replay.lua's static_file names
+# them), so both servers send the same bytes for every request.
+pages_scenario() {
+	local name=$1 path=$2 queries=$3 base=$4 step=$5 k=$6 q qq i code
+	local size total=0 n=0 dir=$NGX/static/$name
+	local -a qs
+	shift 6
+	IFS='|' read -ra qs <<<"$queries"
+	mkdir -p "$dir"
+	: >"$WORK/$name.req"
+	for q in "${qs[@]}"; do
+		req "$WORK/$name.part" --path "$path" --query "$q" \
+		    --count $((k * 10)) --pages "$k" --page-base "$base" \
+		    --page-step "$step"
+		cat "$WORK/$name.part" >>"$WORK/$name.req"
+		for ((i = 0; i < k; i++)); do
+			qq="$q&offset=$((base + i * step))"
+			curl_cfg "$WORK/$name.cfg" --path "$path" --query "$qq"
+			read -r code size < <(curl -s -K "$WORK/$name.cfg" \
+			    --max-time 30 -o "$dir/${qq//[^A-Za-z0-9]/_}.json" \
+			    -w '%{http_code} %{size_download}\n')
+			[ "$code" = 200 ] || { log "$name: HTTP $code ($qq)"; return 0; }
+			total=$((total + size)) n=$((n + 1))
+		done
+	done
+	chmod -R a+rX "$dir"
+	printf '{"kind":"response","scenario":"%s","bytes":%s}\n' "$name" \
+	    "$((total / n))" >>"$RES"
+	against_nginx "$name" "$name/" "$@"
+}
+
+# offset_scenarios PREFIX PATH: the server's CPU per request for pages at
+# offset 0 and at 9,900 (64 different pages from each: BASE, BASE+1, ...,
+# more than the memo of answers keeps), with no filter and each status
+# filter, limit 100 and 1000; wrk at 8 connections for OFFSET_DUR seconds
+# (3).  Rows "PREFIX_FILTER_LIMIT_BASE" (bench/report.mjs pairs them).
+offset_scenarios() {
+	local prefix=$1 path=$2 f lim base q name
+	for f in all SUCCESS FAILED WAITING; do
+		for lim in 100 1000; do
+			q="limit=$lim"
+			[ "$f" = all ] || q="$q&status=$f"
+			for base in 0 9900; do
+				name=${prefix}_${f}_${lim}_$base
+				req "$WORK/$name.req" --path "$path" --query "$q" \
+				    --count 4000 --pages 64 --page-base "$base"
+				timeout 20 wrk -t"$WRK_THREADS" -c8 -d1s \
+				    -s "$HERE/replay.lua" "http://$PUB" -- \
+				    "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
+				wrk_run "$name" wksjobs 8 "${OFFSET_DUR:-3}" \
+				    replay.lua "http://$PUB" "$WORK/$name.req" \
+				    "$WRK_THREADS" cycle
+			done
+		done
 	done
 }

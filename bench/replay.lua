@@ -8,8 +8,9 @@
 -- repeat); "once" does too, but counts the requests sent a second time
 -- (deletes: every request must name different IDs, so the share must
 -- outlast the run; done() reports "recycled").  STATIC, for nginx, adds the header
--- X-Bench-File: STATIC (bench/run.sh's nginx serves that file; the
--- request is otherwise byte for byte the one wksjobs gets).
+-- X-Bench-File: STATIC (bench/run.sh's nginx serves that file, or each
+-- page's own file, see static_file; the request is otherwise byte for byte
+-- the one wksjobs gets).
 -- done() prints one line "BENCH {json}" for bench/run.sh.
 
 local threads, nthread = {}, 0
@@ -18,6 +19,16 @@ function setup(thread)
    thread:set("tid", nthread)
    nthread = nthread + 1
    table.insert(threads, thread)
+end
+
+-- The file nginx serves for request r: STATIC itself, or, when STATIC
+-- ends in "/" (a scenario of many pages), the file of r's own page in that
+-- directory: its query string with every character but letters and digits
+-- made "_", then ".json" (bench/lib.sh saves the pages under these names).
+function static_file(static, r)
+   if static:sub(-1) ~= "/" then return static end
+   local q = r:match("^%S+ [^?%s]*%?(%S*) HTTP/") or ""
+   return static .. q:gsub("[^%w]", "_") .. ".json"
 end
 
 local reqs, n, idx, once, sent = {}, 0, 0, false, 0
@@ -36,7 +47,7 @@ function init(args)
       local r = data:sub(nl + 1, nl + len)
       if i % nthreads == tid then
          if static then
-            r = r:gsub("\r\n", "\r\nX-Bench-File: " .. static .. "\r\n", 1)
+            r = r:gsub("\r\n", "\r\nX-Bench-File: " .. static_file(static, r) .. "\r\n", 1)
          end
          n = n + 1
          reqs[n] = r

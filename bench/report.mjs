@@ -50,6 +50,7 @@ const reads = [
   ['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000'],
   ['list_huge_100_failed', 'ListItaSubJobs limit=100 status=FAILED, project of 200,000'],
   ['list_huge_100_pages', 'ListItaSubJobs limit=100, project of 200,000, 100 different pages (offset 0–99) in turn'],
+  ['list_huge_400_pages', 'ListItaSubJobs limit=100, project of 200,000, 400 different pages in turn (offsets 0–9,900 by 100 × no filter / SUCCESS / FAILED / WAITING)'],
   ['show_job', 'ShowJob, 10 sub-jobs'],
 ];
 out.push('## Reads: wksjobs against nginx serving the same bytes', '');
@@ -193,7 +194,8 @@ if (pgSetup) {
       `p50/p99 per request (claim or finish)${pgClaim.cycles === 0 ? '; NO sub-job finished within the run' : ''}${pgClaim.bad ? `; ${pgClaim.bad} errors or non-2xx` : ''}${pgClaim.empty ? `; ${pgClaim.empty} empty claims` : ''} |`);
   }
   for (const [name, label] of [['list_huge_100', 'ListItaSubJobs limit=100, project of 200,000, one page polled, 32 conns'],
-    ['list_huge_100_pages', 'same, 100 different pages in turn']]) {
+    ['list_huge_100_pages', 'same, 100 different pages in turn'],
+    ['list_huge_400_pages', 'same, 400 different pages in turn (offsets 0–9,900 by 100 × 4 filters)']]) {
     for (const engine of ['sqlite', 'pg']) {
       const w = wrk(name, 'wksjobs', 32, engine);
       const n = wrk(name, 'nginx', 32, engine);
@@ -240,15 +242,55 @@ if (pgSetup) {
   }
 }
 
+// Offsets: the server's CPU per request (with the database's on
+// PostgreSQL) for 64 different pages from offset 9,900 against 64 from 0.
+const offsetRows = (engine) => {
+  const res = [];
+  for (const f of ['all', 'SUCCESS', 'FAILED', 'WAITING']) {
+    for (const lim of [100, 1000]) {
+      const a = wrk(`offset_${f}_${lim}_0`, 'wksjobs', 8, engine);
+      const b = wrk(`offset_${f}_${lim}_9900`, 'wksjobs', 8, engine);
+      if (!a || !b) continue;
+      const cpu = (w) => perUnit((w.cpu_ms ?? 0) + (w.db_cpu_ms ?? 0), w.requests);
+      res.push({ f, lim, a, b, ca: cpu(a), cb: cpu(b), ok: valid(a) && valid(b) });
+    }
+  }
+  return res;
+};
+for (const engine of ['sqlite', 'pg']) {
+  const rs = offsetRows(engine);
+  if (!rs.length) continue;
+  out.push(`## Deep pages on ${engine === 'pg' ? 'PostgreSQL' : 'SQLite'}: offset 9,900 against offset 0`, '');
+  out.push('Project of 200,000 sub-jobs; 64 different pages from each offset (more than the memo keeps), 8 connections. ' +
+    `CPU per request is the server's${engine === 'pg' ? ' and the database cluster\'s' : ''}.`, '');
+  out.push('| Filter | limit | Offset 0: req/s | CPU µs/req | Offset 9,900: req/s | CPU µs/req | CPU ratio | Notes |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const x of rs) {
+    out.push(`| ${x.f === 'all' ? 'none' : `status=${x.f}`} | ${x.lim} | ${f0(x.a.rps)} | ${f0(x.ca)} | ${f0(x.b.rps)} | ` +
+      `${f0(x.cb)} | ${f2(x.cb / x.ca)} | ${[flag(x.a), flag(x.b)].filter(Boolean).join('; ')} |`);
+  }
+  out.push('');
+}
+
 // The performance targets.
 const t = [];
+for (const engine of ['sqlite', 'pg']) {
+  const rs = offsetRows(engine);
+  if (!rs.length) continue;
+  const worst = rs.reduce((m, x) => (x.cb / x.ca > m.cb / m.ca ? x : m));
+  t.push([`${engine === 'pg' ? 'PostgreSQL' : 'SQLite'}: a page at offset 9,900 costs ≤ 1.2× the page at offset 0 (CPU per request; ` +
+    'no filter and each status filter, limit 100 and 1000)',
+    `worst ${f2(worst.cb / worst.ca)} (${worst.f === 'all' ? 'no filter' : worst.f}, limit ${worst.lim}); ` +
+    `${rs.filter((x) => x.cb / x.ca <= 1.2).length} of ${rs.length} rows within`,
+    rs.length === 8 && rs.every((x) => x.ok && x.cb / x.ca <= 1.2)]);
+}
 const ratio32 = (name) => {
   const w = wrk(name, 'wksjobs', 32);
   const n = wrk(name, 'nginx', 32);
   return w && n ? { r: w.rps / n.rps, p99: w.p99_ms, ok: valid(w) } : undefined;
 };
 for (const name of ['list_big_100', 'list_big_100_failed', 'list_huge_100', 'list_huge_100_failed',
-  'list_big_100_pages', 'list_big_100_failed_pages', 'list_huge_100_pages']) {
+  'list_big_100_pages', 'list_big_100_failed_pages', 'list_huge_100_pages', 'list_huge_400_pages']) {
   const x = ratio32(name);
   if (x) {
     t.push([`${name} @32: ≥ 0.50 of nginx, p99 < 10 ms`, `${f2(x.r)}, p99 ${f2(x.p99)} ms`,
@@ -273,7 +315,7 @@ if (pgClaim && pgBaseClaim) {
     `${f2(pgClaim.rate / pgBaseClaim.rps)}× (${f0(pgClaim.rate)} against ${f0(pgBaseClaim.rps)} sub-jobs/s)`,
     pgClaim.bad === 0 && pgClaim.rate >= 2 * pgBaseClaim.rps]);
 }
-for (const name of ['list_huge_100', 'list_huge_100_pages']) {
+for (const name of ['list_huge_100', 'list_huge_100_pages', 'list_huge_400_pages']) {
   const w = wrk(name, 'wksjobs', 32, 'pg');
   const n = wrk(name, 'nginx', 32, 'pg');
   const sw = wrk(name, 'wksjobs', 32);

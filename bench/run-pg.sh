@@ -24,7 +24,7 @@
 # Every process it starts (cluster, nodes, nginx, samplers, watchdog) is
 # stopped by PID; a watchdog ends it after BENCH_PG_DEADLINE seconds.
 #
-# Knobs: BENCH_PG_DEADLINE (240), BENCH_DURATION (5), BENCH_WRITE_DURATION
+# Knobs: BENCH_PG_DEADLINE (360), BENCH_DURATION (5), BENCH_WRITE_DURATION
 # (3), BENCH_PG_CLAIM_MAX (10), BENCH_PG_POOL (each node's --db-pool, 8),
 # BENCH_PG_ONLY=claim|list|delete,
 # BENCH_PG_RES (results file to append to; alone: BENCH_OUT/results.jsonl,
@@ -40,7 +40,7 @@ TOOLS=$(dirname "$BIN")/bench
 OUT=${BENCH_OUT:-$HERE/out}
 DUR=${BENCH_DURATION:-5}
 WDUR=${BENCH_WRITE_DURATION:-3}
-DEADLINE=${BENCH_PG_DEADLINE:-240}
+DEADLINE=${BENCH_PG_DEADLINE:-360}
 CLAIM_MAX=${BENCH_PG_CLAIM_MAX:-10}
 WRK_THREADS=2
 ENGINE=pg
@@ -242,6 +242,10 @@ if want list; then
 	log "lists"
 	read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 	PAGES=100 read_scenario list_huge_100_pages "/v2/$HUGE_PROJECT/$L" "limit=100" 32
+	pages_scenario list_huge_400_pages "/v2/$HUGE_PROJECT/$L" \
+	    "limit=100|limit=100&status=SUCCESS|limit=100&status=FAILED|limit=100&status=WAITING" \
+	    0 100 100 32
+	offset_scenarios offset "/v2/$HUGE_PROJECT/$L"
 fi
 
 # ---- deletes -------------------------------------------------------------

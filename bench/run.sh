@@ -21,7 +21,7 @@
 # BENCH_PROFILE=1 (perf profiles of the list and delete paths into
 # BENCH_OUT), BENCH_THREADS (server --threads, default: the server's),
 # BENCH_PG=0 (no PostgreSQL rows; else bench/run-pg.sh runs after the
-# SQLite rows on the same seeded installation, BENCH_PG_DEADLINE 240 s).
+# SQLite rows on the same seeded installation, BENCH_PG_DEADLINE 360 s).
 set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: bench/run.sh path/to/wksjobs}")
@@ -34,9 +34,9 @@ DUR=${BENCH_DURATION:-5}
 WDUR=${BENCH_WRITE_DURATION:-3}
 SUBJOBS=${BENCH_SUBJOBS:-1000000}
 PG_PHASE=${BENCH_PG:-1}
-PG_DEADLINE=${BENCH_PG_DEADLINE:-240}
+PG_DEADLINE=${BENCH_PG_DEADLINE:-360}
 # The PostgreSQL phase (bench/run-pg.sh) has a deadline of its own.
-DEADLINE=${BENCH_DEADLINE:-$((570 + (PG_PHASE != 0 ? PG_DEADLINE + 30 : 0)))}
+DEADLINE=${BENCH_DEADLINE:-$((720 + (PG_PHASE != 0 ? PG_DEADLINE + 30 : 0)))}
 WRK_THREADS=2
 START=$(date +%s)
 
@@ -150,7 +150,8 @@ profile_end() {		# profile_end NAME: wait for perf, write its report
 }
 
 L=workspace-sub-jobs
-# BENCH_ONLY=reads|writes|console runs one part (while working on it); the report
+# BENCH_ONLY=reads|offsets|writes|console runs one part (while working on it: offsets,
+# the deep and different pages, are a part of reads); the report
 # then lacks the other parts' rows.
 want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
 if want reads; then
@@ -174,6 +175,17 @@ read_scenario list_huge_100 "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario list_huge_100_failed "/v2/$HUGE_PROJECT/$L" "limit=100&status=FAILED" 32
 PAGES=100 read_scenario list_huge_100_pages "/v2/$HUGE_PROJECT/$L" "limit=100" 32
 read_scenario show_job "/v2/$SMALL_PROJECT/workspace-jobs/$SHOW_JOB" "" 32 256
+fi
+if want reads || want offsets; then
+# Each request a different page anywhere in the first 10,000 rows, as an
+# operator paging, a script walking offsets or many console users ask:
+# offsets 0 to 9,900 by 100 with no filter and with each of three status
+# filters, 400 pages.
+pages_scenario list_huge_400_pages "/v2/$HUGE_PROJECT/$L" \
+    "limit=100|limit=100&status=SUCCESS|limit=100&status=FAILED|limit=100&status=WAITING" \
+    0 100 100 32
+# What a deep page costs: CPU per request at offset 9,900 against 0.
+offset_scenarios offset "/v2/$HUGE_PROJECT/$L"
 fi
 
 # ---- the web console ----------------------------------------------------

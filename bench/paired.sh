@@ -33,7 +33,11 @@
 # closely, those of the HTTP and timer threads move a little with the
 # timing: key cache refreshes, polls), PAIRED_NAME (the label in
 # bench/out/paired-NAME.jsonl, where every figure goes, with the CPU
-# ticks and write syscalls of each server thread).
+# ticks and write syscalls of each server thread), PAIRED_WALFRAMES=N
+# (writes rows: then once per side, N deletes sent by send.mjs over
+# PAIRED_CONNS connections from the seeded file, and the WAL frames they
+# wrote per request, B-tree by B-tree, by wksjobs-walframes; N below the
+# checkpoint threshold, 1,000 deletes write ~13,500 frames).
 set -euo pipefail
 
 ROW=${1:?usage: bench/paired.sh ROW BIN_A ENV_A BIN_B ENV_B}
@@ -58,7 +62,8 @@ case $ROW in
 writes | writes_cold | list | list_pages) ;;
 *) echo "paired: unknown row $ROW" >&2; exit 2 ;;
 esac
-for t in wrk node curl "$TOOLS/wksjobs-seed" "$TOOLS/wksjobs-benchreq"; do
+for t in wrk node curl "$TOOLS/wksjobs-seed" "$TOOLS/wksjobs-benchreq" \
+    "$TOOLS/wksjobs-walframes"; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "paired: $t not found (WKSJOBS_BENCH_DEPS=1 scripts/deps.sh)" >&2
 		exit 1
@@ -221,6 +226,26 @@ cg_side() {	# cg_side SIDE RUN: callgrind instructions of a fixed sequence
 	rm -f "$WORK"/cg.*
 }
 
+wal_side() {	# wal_side SIDE: the WAL frames of PAIRED_WALFRAMES deletes
+	local side=$1 bin envs n=$PAIRED_WALFRAMES
+	if [ "$side" = A ]; then bin=$BIN_A envs=$ENV_A; else bin=$BIN_B envs=$ENV_B; fi
+	restore
+	start_server "$bin" "$envs"
+	reqs "$WORK/wal.req" "$n"
+	node "$HERE/send.mjs" "$PUB" "$WORK/wal.req" "$n" "$CONNS" >/dev/null
+	# A copy while the server runs: its close checkpoints the WAL away.
+	rm -rf "$WORK/walcopy"
+	mkdir "$WORK/walcopy"
+	cp "$DATA/wksjobs.db" "$DATA/wksjobs.db-wal" "$WORK/walcopy/"
+	stop_pid "$SERVER_PID" TERM
+	SERVER_PID=
+	printf '{"kind":"walframes","side":"%s","env":"%s","result":%s}\n' \
+	    "$side" "$envs" "$("$TOOLS/wksjobs-walframes" \
+	    --db "$WORK/walcopy/wksjobs.db" --requests "$n")" >>"$RES"
+	log "walframes $side: $(tail -n1 "$RES")"
+	rm -rf "$WORK/walcopy"
+}
+
 log "$NAME ($ROW): A = $BIN_A [$ENV_A], B = $BIN_B [$ENV_B], $PAIRS pairs"
 case $ROW in list*) restore ;; esac	# the reads change nothing: once
 for p in $(seq "$PAIRS"); do
@@ -235,5 +260,11 @@ if [ -n "${PAIRED_CALLGRIND:-}" ]; then	# A, B, B, A, ...
 		if [ $((p % 2)) = 1 ]; then cg_side A "$p"; cg_side B "$p"
 		else cg_side B "$p"; cg_side A "$p"; fi
 	done
+fi
+if [ -n "${PAIRED_WALFRAMES:-}" ]; then
+	case $ROW in
+	writes*) wal_side A; wal_side B ;;
+	*) log "PAIRED_WALFRAMES: writes rows only" ;;
+	esac
 fi
 node "$HERE/paired_report.mjs" "$RES"

@@ -26,6 +26,10 @@ const metrics = {
 	syscw: { name: "write syscalls/req", d: 2,
 		f: (r) => r.syscw / r.requests },
 	p99: { name: "p99 ms", d: 2, f: (r) => r.p99_ms },
+	loop: { name: "the plain loop's requests/s", d: 0,
+		f: (r) => r.loop_rps || 0, high: true },
+	ratio: { name: "requests/s ÷ the loop's", d: 3,
+		f: (r) => r.loop_rps ? r.rps / r.loop_rps : 0, high: true },
 };
 // CPU and write syscalls per request of each server thread (by name)
 // that used any: threads_before/after hold [CPU ticks, write syscalls].

@@ -3,7 +3,7 @@
  * BatchDeleteSubJobs is measured against.  One SQLite transaction per
  * 10-ID delete request, one request after the other, on the same
  * database file with the store's pragmas (WAL, synchronous = FULL,
- * foreign keys, temp store in memory, busy timeout): check each ID as the
+ * foreign keys, temp store in memory, secure delete, busy timeout): check each ID as the
  * store does (exists, is a sub-job, not WAITING/RUNNING, not a protected
  * type), delete, update the job counts and sub_job_counts, append the
  * audit row, COMMIT (durable).  No HTTP, no threads, no savepoints.
@@ -208,7 +208,8 @@ main(int argc, char **argv)
 	/* The store's connection setup (src/store/sqlite/conn.c conn_setup). */
 	sqlite3_busy_timeout(db, 5000);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY");
+	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+	    "PRAGMA secure_delete = ON");
 	if (nosync)
 		exec("PRAGMA synchronous = OFF");
 	s.check = prep("SELECT rowid, job_id, job_type, status FROM sub_jobs "

@@ -23,7 +23,10 @@
 #                (5) s after a 1 s warm-up
 #   list_pages   the same, 100 different pages in turn
 #
-# Knobs: PAIRS (5), PAIRED_CONNS (32), BENCH_SUBJOBS (1000000), BENCH_DIR
+# Knobs: PAIRED_LOOP=1 (writes rows: before each server run, the plain
+# one-transaction-per-request loop of that side's build, from the seeded
+# file, for as long: each run's ratio to its loop, as bench/run.sh pairs
+# them), PAIRS (5), PAIRED_CONNS (32), BENCH_SUBJOBS (1000000), BENCH_DIR
 # (/tmp), PAIRED_DATA (a directory: seed into it once and reuse it in
 # later calls; else a scratch one, removed), PAIRED_CALLGRIND=N (then
 # PAIRED_CG_RUNS (2) runs per side, interleaved, of N requests from
@@ -33,7 +36,11 @@
 # closely, those of the HTTP and timer threads move a little with the
 # timing: key cache refreshes, polls), PAIRED_NAME (the label in
 # bench/out/paired-NAME.jsonl, where every figure goes, with the CPU
-# ticks and write syscalls of each server thread).
+# ticks and write syscalls of each server thread), PAIRED_WALFRAMES=N
+# (writes rows: then once per side, N deletes sent by send.mjs over
+# PAIRED_CONNS connections from the seeded file, and the WAL frames they
+# wrote per request, B-tree by B-tree, by wksjobs-walframes; N small
+# enough that the WAL stays below the checkpoint threshold, SQ_CKPT_PAGES).
 set -euo pipefail
 
 ROW=${1:?usage: bench/paired.sh ROW BIN_A ENV_A BIN_B ENV_B}
@@ -58,7 +65,8 @@ case $ROW in
 writes | writes_cold | list | list_pages) ;;
 *) echo "paired: unknown row $ROW" >&2; exit 2 ;;
 esac
-for t in wrk node curl "$TOOLS/wksjobs-seed" "$TOOLS/wksjobs-benchreq"; do
+for t in wrk node curl "$TOOLS/wksjobs-seed" "$TOOLS/wksjobs-benchreq" \
+    "$TOOLS/wksjobs-walframes"; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "paired: $t not found (WKSJOBS_BENCH_DEPS=1 scripts/deps.sh)" >&2
 		exit 1
@@ -151,11 +159,25 @@ threads() {	# threads PID: {"thread name": [CPU ticks, write syscalls], ...}
 }
 hz=$(getconf CLK_TCK)
 
+loop_side() {	# loop_side BIN "ENV": with PAIRED_LOOP=1, the plain loop of
+	# BIN's build (bench/baseline_delete.c) from the seeded file for as
+	# long as the server's run, just before it; sets LOOP_RPS
+	LOOP_RPS=
+	[ "${PAIRED_LOOP:-0}" = 1 ] || return 0
+	restore
+	# shellcheck disable=SC2086
+	LOOP_RPS=$(env $2 timeout $((WDUR + 60)) \
+	    "$(dirname "$1")/bench/wksjobs-baseline-delete" \
+	    --db "$DATA/wksjobs.db" --ids "$DATA/deletable.txt" \
+	    --max "$SEED_DELETE_GROUPS" --seconds "$WDUR" |
+	    sed -n 's/.*"rps":\([0-9.]*\).*/\1/p')
+}
+
 run_side() {	# run_side SIDE PAIR: one timed run, one line in RES
 	local side=$1 pair=$2 bin envs mode secs c0 c1 w0 w1 t0 t1 line
 	if [ "$side" = A ]; then bin=$BIN_A envs=$ENV_A; else bin=$BIN_B envs=$ENV_B; fi
 	case $ROW in
-	writes*) restore; mode=once secs=$WDUR ;;
+	writes*) loop_side "$bin" "$envs"; restore; mode=once secs=$WDUR ;;
 	*) mode=cycle secs=$DUR ;;
 	esac
 	start_server "$bin" "$envs"
@@ -174,7 +196,7 @@ run_side() {	# run_side SIDE PAIR: one timed run, one line in RES
 	stop_pid "$SERVER_PID" TERM
 	SERVER_PID=
 	[ -n "$line" ] || { log "$side: wrk gave no result"; exit 1; }
-	line="${line%\}},\"cpu_ms\":$(( (c1 - c0) * 1000 / hz )),\"syscw\":$((w1 - w0)),\"hz\":$hz,\"threads_before\":$t0,\"threads_after\":$t1}"
+	line="${line%\}}${LOOP_RPS:+,\"loop_rps\":$LOOP_RPS},\"cpu_ms\":$(( (c1 - c0) * 1000 / hz )),\"syscw\":$((w1 - w0)),\"hz\":$hz,\"threads_before\":$t0,\"threads_after\":$t1}"
 	printf '{"kind":"run","pair":%s,"side":"%s","env":"%s","result":%s}\n' \
 	    "$pair" "$side" "$envs" "$line" >>"$RES"
 	log "pair $pair $side: $line"
@@ -221,6 +243,26 @@ cg_side() {	# cg_side SIDE RUN: callgrind instructions of a fixed sequence
 	rm -f "$WORK"/cg.*
 }
 
+wal_side() {	# wal_side SIDE: the WAL frames of PAIRED_WALFRAMES deletes
+	local side=$1 bin envs n=$PAIRED_WALFRAMES
+	if [ "$side" = A ]; then bin=$BIN_A envs=$ENV_A; else bin=$BIN_B envs=$ENV_B; fi
+	restore
+	start_server "$bin" "$envs"
+	reqs "$WORK/wal.req" "$n"
+	node "$HERE/send.mjs" "$PUB" "$WORK/wal.req" "$n" "$CONNS" >/dev/null
+	# A copy while the server runs: its close checkpoints the WAL away.
+	rm -rf "$WORK/walcopy"
+	mkdir "$WORK/walcopy"
+	cp "$DATA/wksjobs.db" "$DATA/wksjobs.db-wal" "$WORK/walcopy/"
+	stop_pid "$SERVER_PID" TERM
+	SERVER_PID=
+	printf '{"kind":"walframes","side":"%s","env":"%s","result":%s}\n' \
+	    "$side" "$envs" "$("$TOOLS/wksjobs-walframes" \
+	    --db "$WORK/walcopy/wksjobs.db" --requests "$n")" >>"$RES"
+	log "walframes $side: $(tail -n1 "$RES")"
+	rm -rf "$WORK/walcopy"
+}
+
 log "$NAME ($ROW): A = $BIN_A [$ENV_A], B = $BIN_B [$ENV_B], $PAIRS pairs"
 case $ROW in list*) restore ;; esac	# the reads change nothing: once
 for p in $(seq "$PAIRS"); do
@@ -235,5 +277,11 @@ if [ -n "${PAIRED_CALLGRIND:-}" ]; then	# A, B, B, A, ...
 		if [ $((p % 2)) = 1 ]; then cg_side A "$p"; cg_side B "$p"
 		else cg_side B "$p"; cg_side A "$p"; fi
 	done
+fi
+if [ -n "${PAIRED_WALFRAMES:-}" ]; then
+	case $ROW in
+	writes*) wal_side A; wal_side B ;;
+	*) log "PAIRED_WALFRAMES: writes rows only" ;;
+	esac
 fi
 node "$HERE/paired_report.mjs" "$RES"

@@ -11,6 +11,7 @@ const lines = readFileSync(process.argv[2], "utf8").trim().split("\n")
 	.map((l) => JSON.parse(l));
 const runs = lines.filter((l) => l.kind === "run");
 const cg = lines.filter((l) => l.kind === "callgrind");
+const wal = lines.filter((l) => l.kind === "walframes");
 
 const median = (a) => {
 	const s = [...a].sort((x, y) => x - y), m = s.length >> 1;
@@ -25,6 +26,10 @@ const metrics = {
 	syscw: { name: "write syscalls/req", d: 2,
 		f: (r) => r.syscw / r.requests },
 	p99: { name: "p99 ms", d: 2, f: (r) => r.p99_ms },
+	loop: { name: "the plain loop's requests/s", d: 0,
+		f: (r) => r.loop_rps || 0, high: true },
+	ratio: { name: "requests/s ÷ the loop's", d: 3,
+		f: (r) => r.loop_rps ? r.rps / r.loop_rps : 0, high: true },
 };
 // CPU and write syscalls per request of each server thread (by name)
 // that used any: threads_before/after hold [CPU ticks, write syscalls].
@@ -98,4 +103,19 @@ if (cg.length) {
 			`${fig(Math.min(...b), 0)}–${fig(Math.max(...b), 0)} | ` +
 			`${fig(median(b) / median(a), 3)} |`);
 	}
+}
+// The WAL frames per request of each side, and of each B-tree.
+if (wal.length) {
+	const trees = [...new Set(wal.flatMap((w) =>
+		Object.keys(w.result.per_request)))];
+	console.log("\n| WAL per request | " + wal.map((w) => w.side)
+		.join(" | ") + " |");
+	console.log("|---|" + wal.map(() => "---:").join("|") + "|");
+	console.log("| bytes | " + wal.map((w) =>
+		fig(w.result.bytes_per_request, 0)).join(" | ") + " |");
+	console.log("| frames | " + wal.map((w) =>
+		fig(w.result.frames_per_request, 2)).join(" | ") + " |");
+	for (const t of trees)
+		console.log(`| frames: ${t} | ` + wal.map((w) =>
+			fig(w.result.per_request[t] || 0, 2)).join(" | ") + " |");
 }

@@ -14,6 +14,14 @@
  *   WJ_ERR_UNAVAILABLE without touching the database.
  * - Reader connections are PRAGMA query_only and live until store_close,
  *   also when their thread exits earlier (threads are few and long-lived).
+ * - The writer deletes with PRAGMA secure_delete = ON, whatever SQLite's
+ *   build default: a deleted sub-job's bytes are overwritten with zeros
+ *   in its page, and a page the delete frees is zeroed before it joins
+ *   the free list, so a deleted record cannot be read back from the
+ *   database file (old page images stay in the WAL only until it is
+ *   written over or truncated).  FAST would skip the zeroing of freed
+ *   pages; deletes by IDs free almost none (they rebalance leaves), so it
+ *   would save no WAL bytes (docs/ARCHITECTURE.md#security).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -365,8 +373,8 @@ conn_setup(struct sq_conn *c, int writer)
 	if (!writer)
 		return sq_exec(c, "PRAGMA query_only = ON; "
 		    "PRAGMA cache_size = -" SQ_STR(SQ_READER_CACHE_KB));
-	return sq_exec(c, "PRAGMA cache_size = -"
-	    SQ_STR(SQ_WRITER_CACHE_KB));
+	return sq_exec(c, "PRAGMA secure_delete = ON;"
+	    "PRAGMA cache_size = -" SQ_STR(SQ_WRITER_CACHE_KB));
 }
 
 void

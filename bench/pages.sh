@@ -103,7 +103,8 @@ run_side() {	# run_side SIDE PAIR
 	stop_pid "$SERVER_PID" TERM
 	SERVER_PID=
 	[ -n "$line" ] || { log "$side: wrk gave no result"; exit 1; }
-	n=$(echo "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+	n=${line#*\"requests\":}
+	n=${n%%,*}
 	line="${line%\}},\"cpu_us_per_req\":$(awk -v t=$((c1 - c0)) -v n="$n" \
 	    -v hz="$hz" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')}"
 	echo "{\"mode\":\"$MODE\",\"pair\":$pair,\"side\":\"$side\",\"args\":\"$args\",\"result\":$line}" |

@@ -45,8 +45,8 @@ static const struct opt serve_opts[] = {
 	    "(port 0 picks a free one)", 0 },
 	{ "internal-listen", OPT_ADDR, 0, 0, "127.0.0.1:8081", "internal API "
 	    "address (workers, producers, health, metrics)", 0 },
-	{ "threads", OPT_INT, 1, 256, "8", "HTTP worker threads per listener",
-	    0 },
+	{ "threads", OPT_INT, 0, 256, "0", "HTTP worker threads per listener "
+	    "(0: one per online core, at least 2)", 0 },
 	{ "max-connections", OPT_INT, 1, 65536, "1024", "concurrent "
 	    "connections per listener", 0 },
 	{ "max-inflight", OPT_INT, 0, 65536, "256", "requests in progress per "
@@ -369,6 +369,23 @@ text_of(const struct cmd_args *a, size_t i)
 }
 
 /*
+ * HTTP threads per listener: n, or for 0 one per online core (at least
+ * 2).  Requests do not block their thread (writes wait for their commit
+ * suspended), so threads beyond the cores only add context switches
+ * and queueing to the tail latency (docs/ARCHITECTURE.md#threads).
+ */
+static int
+http_threads(int n)
+{
+	long cores;
+
+	if (n > 0)
+		return n;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores < 2 ? 2 : cores > 256 ? 256 : (int)cores;
+}
+
+/*
  * SIGHUP: parse flags, environment and configuration file again; apply
  * the OPT_RELOAD settings that changed and log each, and log every other
  * changed one as needing a restart.  A configuration with a problem
@@ -463,7 +480,7 @@ run(struct serve *sv, struct store *st, const struct wj_master_key *mk,
 		return EXIT_FAIL;
 	}
 	memset(&ho, 0, sizeof(ho));
-	ho.threads = (int)cmd_opt(a, "threads")->i;
+	ho.threads = http_threads((int)cmd_opt(a, "threads")->i);
 	ho.max_connections = (int)cmd_opt(a, "max-connections")->i;
 	ho.max_inflight = (int)cmd_opt(a, "max-inflight")->i;
 	ho.timeout_s = 60;

@@ -60,21 +60,35 @@ job_total(const struct job *j)
 }
 
 /*
- * Time rendering with a per-thread memo of the last second: the sub-jobs
- * of a page share their job's begin time, and list pages are hot.
+ * Time rendering with a per-thread memo of the last day ("YYYY-MM-DD "):
+ * the sub-jobs of a page begin and end on few days, and list pages are
+ * hot; the time of day is a few divisions.
  */
 static void
 time_fmt_memo(int64_t ms, char out[20])
 {
-	static _Thread_local int64_t last_s = -1;
-	static _Thread_local char last[20];
-	int64_t sec = ms / 1000;
+	static _Thread_local int64_t last_day = -1;
+	static _Thread_local char day[20];
+	int64_t d = ms / 86400000, s = ms % 86400000 / 1000;
 
-	if (sec != last_s) {
-		wj_time_fmt(ms, last);
-		last_s = sec;
+	if (ms < 0) {
+		wj_time_fmt(ms, out);
+		return;
 	}
-	memcpy(out, last, 20);
+	if (d != last_day) {
+		wj_time_fmt(d * 86400000, day);
+		last_day = d;
+	}
+	memcpy(out, day, 11);
+	out[11] = (char)('0' + s / 36000);
+	out[12] = (char)('0' + s / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + s / 600 % 6);
+	out[15] = (char)('0' + s / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + s % 60 / 10);
+	out[18] = (char)('0' + s % 10);
+	out[19] = '\0';
 }
 
 static void
@@ -94,11 +108,29 @@ kv_time(struct jw *w, const char *k, int64_t ms)
  */
 #define PUT_STR(b, first, lit, v) do {					\
 	if ((v) != NULL) {						\
-		buf_append((b), &(lit)[(first)], sizeof(lit) - 1 - (first)); \
-		buf_json_string((b), (v), strlen(v));			\
+		buf_json_member((b), &(lit)[(first)],			\
+		    sizeof(lit) - 1 - (first), (v), strlen(v));	\
 		(first) = 0;						\
 	}								\
 } while (0)
+
+/* A member's ,"key": (lit) and its value v[0..n), in one append. */
+static void
+put_raw(struct buf *b, int *first, const char *lit, size_t litlen,
+    const char *v, size_t n)
+{
+	char t[64];
+	size_t k = litlen - (size_t)*first;
+
+	if (k + n > sizeof(t)) {
+		b->failed = 1;
+		return;
+	}
+	memcpy(t, lit + *first, k);
+	memcpy(t + k, v, n);
+	*first = 0;
+	buf_append(b, t, k + n);
+}
 
 static void
 put_time(struct buf *b, int *first, const char *lit, size_t litlen,
@@ -108,12 +140,10 @@ put_time(struct buf *b, int *first, const char *lit, size_t litlen,
 
 	if (ms <= 0)
 		return;
-	buf_append(b, lit + *first, litlen - (size_t)*first);
-	*first = 0;
 	t[0] = '"';
 	time_fmt_memo(ms, t + 1);
 	t[20] = '"';
-	buf_append(b, t, 21);
+	put_raw(b, first, lit, litlen, t, 21);
 }
 
 static void
@@ -128,9 +158,7 @@ put_int(struct buf *b, int *first, const char *lit, size_t litlen, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	buf_append(b, lit + *first, litlen - (size_t)*first);
-	*first = 0;
-	buf_append(b, p, (size_t)(d + sizeof(d) - p));
+	put_raw(b, first, lit, litlen, p, (size_t)(d + sizeof(d) - p));
 }
 
 #define LIT(s) s, sizeof(s) - 1

@@ -194,6 +194,53 @@ buf_json_string(struct buf *b, const char *s, size_t n)
 	return buf_putc(b, '"');
 }
 
+/* Whether s[0..n) goes into a JSON string literal as it is. */
+static int
+json_plain(const unsigned char *u, size_t n)
+{
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8)
+		if (word_needs_escape(u + i))
+			return 0;
+	for (; i < n; i++)
+		if (json_esc[u[i]])
+			return 0;
+	return 1;
+}
+
+int
+buf_json_member(struct buf *b, const char *lit, size_t litlen, const char *s,
+    size_t n)
+{
+	char *p;
+	int r;
+
+	/* lit, the quotes and the NUL, when s needs no escape. */
+	if (b->failed)
+		return WJ_ERR_NOMEM;
+	if (n > BUF_MAX || litlen > BUF_MAX - n - 3) {
+		b->failed = 1;
+		return WJ_ERR_NOMEM;
+	}
+	if (b->cap - b->len <= litlen + n + 2 &&
+	    (r = buf_reserve(b, litlen + n + 2)) != 0)
+		return r;
+	p = b->data + b->len;
+	memcpy(p, lit, litlen);
+	p += litlen;
+	if (!json_plain((const unsigned char *)s, n)) {
+		b->len += litlen;
+		return buf_json_string(b, s, n);
+	}
+	*p++ = '"';
+	memcpy(p, s, n);
+	p[n] = '"';
+	p[n + 1] = '\0';
+	b->len += litlen + n + 2;
+	return 0;
+}
+
 void
 jw_init(struct jw *w, struct buf *b)
 {

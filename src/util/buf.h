@@ -67,5 +67,12 @@ void	jw_kv_int(struct jw *, const char *, int64_t);
 
 /* Append s as a JSON string literal with escapes. */
 int	buf_json_string(struct buf *, const char *, size_t);
+/*
+ * Append lit[0..litlen) (already JSON, e.g. ,"key":) and then s[0..n) as
+ * a string literal: one bounds check and two copies when s needs no
+ * escape, as most values do.
+ */
+int	buf_json_member(struct buf *, const char *lit, size_t litlen,
+	    const char *s, size_t n);
 
 #endif

@@ -67,7 +67,7 @@ test('serve --check names file and line of every problem, and the data directory
     const at = (n) => `wksjobs: ${conf}:${n}: `;
     assert.deepEqual(lines, [
       `${at(1)}unknown key 'listn' (did you mean 'listen'?)`,
-      `${at(2)}bad value for 'threads': must be an integer from 1 to 256`,
+      `${at(2)}bad value for 'threads': must be an integer from 0 to 256`,
       `${at(3)}expected 'key = value'`,
       `${at(5)}'check' is a flag only, not a key of the configuration file`,
       `${at(6)}bad value for 'log-format': must be one of text|json`,
@@ -129,7 +129,7 @@ test('SIGHUP reloads the reloadable keys, names the rest, and keeps serving; JSO
     assert.match(log, /reload: access-log: false -> true/);
     assert.match(log, /reload: log-format: text -> json/);
     assert.match(log, /reload: rate-limit: 200 -> 100/);
-    assert.match(log, /reload: threads: 3 in the configuration, 8 running: takes a restart/);
+    assert.match(log, /reload: threads: 3 in the configuration, 0 running: takes a restart/);
     // Still serving, now with JSON access lines.
     const listed = await c.list();
     assert.equal(listed.status, 200);

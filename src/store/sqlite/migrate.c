@@ -276,6 +276,140 @@ static const char schema_8[] =
 	"CREATE INDEX audit_events_trace"
 	"  ON audit_events (project_id, time_ms DESC, id DESC);";
 
+/*
+ * 9: list pages placed without walking the rows before them
+ * (docs/ARCHITECTURE.md#list-pages).  nb (-begin_ms) gives the list
+ * order begin_ms DESC, id as (nb, id) ascending, which SQLite can seek as
+ * a row value; the page and status indexes are rebuilt on it, the page
+ * index with the status so that a filter of several statuses is checked
+ * in the index.  sub_job_blocks cuts each project's sub-jobs, in that
+ * order, into blocks: a block's first key and its counts per status
+ * (n0..n3), covering the rows up to the next block's key.  Triggers keep
+ * it in step with every write of sub_jobs, in the write's transaction:
+ * an insert counts in the block before it (or moves the first block's
+ * key down to it), a status change moves one count, a delete removes
+ * one; a block over 2 * SQ_BLOCK_ROWS rows splits at its SQ_BLOCK_ROWS-th
+ * row (the halves recounted from sub_jobs_page), one under half of
+ * SQ_BLOCK_ROWS joins the block before it (the first block: the one
+ * after it).  The blocks of the rows already there are cut from the
+ * rows numbered in list order.
+ */
+#define SQ_BLOCK_OF(p, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
+	" AND (nb, id) <= " k " ORDER BY nb DESC, id DESC LIMIT 1"
+#define SQ_BLOCK_FIRST(p) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
+	" ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_NEXT(p, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
+	" AND (nb, id) > " k " ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_PREV(p, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
+	" AND (nb, id) < " k " ORDER BY nb DESC, id DESC LIMIT 1"
+#define SQ_BLOCK_ROWS_IN(x) \
+	"(" x ".n0 + " x ".n1 + " x ".n2 + " x ".n3)"
+
+static const char schema_9[] =
+	"ALTER TABLE sub_jobs ADD COLUMN nb INTEGER "
+	"  GENERATED ALWAYS AS (-begin_ms) VIRTUAL;"
+	"DROP INDEX IF EXISTS sub_jobs_page;"
+	"DROP INDEX IF EXISTS sub_jobs_status;"
+	"CREATE INDEX sub_jobs_page ON sub_jobs (project_id, nb, id, status);"
+	"CREATE INDEX sub_jobs_status"
+	"  ON sub_jobs (project_id, status, nb, id);"
+	"CREATE TABLE sub_job_blocks ("
+	"  project_id TEXT NOT NULL,"
+	"  nb INTEGER NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  n0 INTEGER NOT NULL CHECK (n0 >= 0),"
+	"  n1 INTEGER NOT NULL CHECK (n1 >= 0),"
+	"  n2 INTEGER NOT NULL CHECK (n2 >= 0),"
+	"  n3 INTEGER NOT NULL CHECK (n3 >= 0),"
+	"  PRIMARY KEY (project_id, nb, id)) WITHOUT ROWID;"
+	/* The rows there: numbered per project, SQ_BLOCK_ROWS a block. */
+	"INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3) "
+	"SELECT project_id, nb, id, n0, n1, n2, n3 FROM ("
+	"  SELECT project_id, min(rn), nb, id, sum(status = 0) AS n0,"
+	"    sum(status = 1) AS n1, sum(status = 2) AS n2,"
+	"    sum(status = 3) AS n3"
+	"  FROM (SELECT project_id, nb, id, status, row_number() OVER ("
+	"    PARTITION BY project_id ORDER BY nb, id) - 1 AS rn FROM sub_jobs)"
+	"  GROUP BY project_id, rn / " SQ_STR(SQ_BLOCK_ROWS) ");"
+	"CREATE TRIGGER sub_jobs_blocks_insert AFTER INSERT ON sub_jobs BEGIN"
+	"  INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3)"
+	"    SELECT new.project_id, new.nb, new.id, 0, 0, 0, 0 WHERE NOT EXISTS"
+	"    (SELECT 1 FROM sub_job_blocks WHERE project_id = new.project_id);"
+	"  UPDATE sub_job_blocks SET nb = new.nb, id = new.id"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_FIRST("new.project_id") ") AND (nb, id) > (new.nb, new.id);"
+	"  UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0),"
+	"    n1 = n1 + (new.status = 1), n2 = n2 + (new.status = 2),"
+	"    n3 = n3 + (new.status = 3)"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_OF("new.project_id", "(new.nb, new.id)") ");"
+	"END;"
+	"CREATE TRIGGER sub_jobs_blocks_status AFTER UPDATE OF status ON sub_jobs"
+	"  WHEN new.status <> old.status BEGIN"
+	"  UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0) - (old.status = 0),"
+	"    n1 = n1 + (new.status = 1) - (old.status = 1),"
+	"    n2 = n2 + (new.status = 2) - (old.status = 2),"
+	"    n3 = n3 + (new.status = 3) - (old.status = 3)"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_OF("new.project_id", "(new.nb, new.id)") ");"
+	"END;"
+	"CREATE TRIGGER sub_jobs_blocks_delete AFTER DELETE ON sub_jobs BEGIN"
+	"  UPDATE sub_job_blocks SET n0 = n0 - (old.status = 0),"
+	"    n1 = n1 - (old.status = 1), n2 = n2 - (old.status = 2),"
+	"    n3 = n3 - (old.status = 3)"
+	"    WHERE project_id = old.project_id AND (nb, id) = ("
+	SQ_BLOCK_OF("old.project_id", "(old.nb, old.id)") ");"
+	"END;"
+	/* The new block first holds all; then the first half is recounted
+	 * and taken from it.  Neither update fires this again (the halves
+	 * are small enough), with or without recursive triggers. */
+	"CREATE TRIGGER sub_job_blocks_split AFTER UPDATE ON sub_job_blocks"
+	"  WHEN " SQ_BLOCK_ROWS_IN("new") " > 2 * " SQ_STR(SQ_BLOCK_ROWS)
+	"  BEGIN"
+	"  INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3)"
+	"    SELECT project_id, nb, id, new.n0, new.n1, new.n2, new.n3"
+	"    FROM sub_jobs WHERE project_id = new.project_id"
+	"    AND (nb, id) >= (new.nb, new.id) ORDER BY nb, id"
+	"    LIMIT 1 OFFSET " SQ_STR(SQ_BLOCK_ROWS) ";"
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT sum(status = 0),"
+	"    sum(status = 1), sum(status = 2), sum(status = 3) FROM sub_jobs"
+	"    WHERE project_id = new.project_id AND (nb, id) >= (new.nb, new.id)"
+	"    AND (nb, id) < ("
+	SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") "))"
+	"    WHERE project_id = new.project_id AND nb = new.nb AND id = new.id;"
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT"
+	"    sub_job_blocks.n0 - h.n0, sub_job_blocks.n1 - h.n1,"
+	"    sub_job_blocks.n2 - h.n2, sub_job_blocks.n3 - h.n3"
+	"    FROM sub_job_blocks AS h WHERE h.project_id = new.project_id"
+	"    AND h.nb = new.nb AND h.id = new.id)"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") ");"
+	"END;"
+	/* Only after a count went down; an only block stays unless empty. */
+	"CREATE TRIGGER sub_job_blocks_merge AFTER UPDATE ON sub_job_blocks"
+	"  WHEN " SQ_BLOCK_ROWS_IN("new") " < " SQ_BLOCK_ROWS_IN("old")
+	"  AND " SQ_BLOCK_ROWS_IN("new") " < " SQ_STR(SQ_BLOCK_ROWS) " / 2"
+	"  AND (" SQ_BLOCK_ROWS_IN("new") " = 0"
+	"  OR EXISTS (" SQ_BLOCK_PREV("new.project_id", "(new.nb, new.id)") ")"
+	"  OR EXISTS (" SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") "))"
+	"  BEGIN"
+	"  DELETE FROM sub_job_blocks WHERE project_id = new.project_id"
+	"    AND nb = new.nb AND id = new.id;"
+	"  UPDATE sub_job_blocks SET n0 = n0 + new.n0, n1 = n1 + new.n1,"
+	"    n2 = n2 + new.n2, n3 = n3 + new.n3"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_PREV("new.project_id", "(new.nb, new.id)") ");"
+	"  UPDATE sub_job_blocks SET nb = new.nb, id = new.id,"
+	"    n0 = n0 + new.n0, n1 = n1 + new.n1, n2 = n2 + new.n2,"
+	"    n3 = n3 + new.n3"
+	"    WHERE project_id = new.project_id AND (nb, id) = ("
+	SQ_BLOCK_FIRST("new.project_id") ") AND (nb, id) > (new.nb, new.id);"
+	"END;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
@@ -285,6 +419,7 @@ static const struct migration migrations[] = {
 	{ 6, schema_6 },
 	{ 7, schema_7 },
 	{ 8, schema_8 },
+	{ 9, schema_9 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "../engine.h"
+#include "blocks.h"
 #include "../../util/buf.h"
 #include "../../util/perthread.h"
 
@@ -302,14 +303,6 @@ int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 /* ---- migrate.c --------------------------------------------------------- */
 
 #define SQ_SCHEMA_VERSION 9
-
-/*
- * sub_job_blocks (migration 9): a block of a project's sub-jobs in list
- * order holds SQ_BLOCK_ROWS to 2 * SQ_BLOCK_ROWS rows once split; one
- * under half of it is merged into its neighbour.  The triggers of
- * migration 9 carry the number: changing it takes a migration.
- */
-#define SQ_BLOCK_ROWS	128
 /* Pages from this offset on are placed by the blocks (list.c). */
 #define SQ_SEEK_MIN	SQ_BLOCK_ROWS
 

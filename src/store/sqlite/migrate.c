@@ -41,6 +41,19 @@ struct migration {
 	"  worker_id TEXT,"
 #define SUB_JOBS_FOREIGN_KEY \
 	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
+/* By type, job and pool: the list's other filters, in list order. */
+#define SUB_JOBS_FILTER_INDEXES \
+	"CREATE INDEX sub_jobs_type" \
+	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_job" \
+	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_pool" \
+	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)" \
+	"  WHERE desktop_pool_id IS NOT NULL;"
+/* The reaper: RUNNING sub-jobs by lease expiry. */
+#define SUB_JOBS_LEASE_INDEX \
+	"CREATE INDEX sub_jobs_lease" \
+	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
 #define SUB_JOBS_INDEXES \
 	/* The internal API names sub-jobs by id alone. */ \
 	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);" \
@@ -49,19 +62,11 @@ struct migration {
 	"  ON sub_jobs (project_id, begin_ms DESC, id);" \
 	"CREATE INDEX sub_jobs_status" \
 	"  ON sub_jobs (project_id, status, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_type" \
-	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_job" \
-	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_pool" \
-	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)" \
-	"  WHERE desktop_pool_id IS NOT NULL;" \
+	SUB_JOBS_FILTER_INDEXES \
 	/* Claims: oldest WAITING first; covering the claim filters. */ \
 	"CREATE INDEX sub_jobs_claim" \
 	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;" \
-	/* The reaper: RUNNING sub-jobs by lease expiry. */ \
-	"CREATE INDEX sub_jobs_lease" \
-	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+	SUB_JOBS_LEASE_INDEX
 
 static const char schema_1[] =
 	/* ---- identities ---- */
@@ -249,10 +254,12 @@ static const char schema_6[] =
  * set on its own: a project's oldest WAITING sub-jobs are found at once
  * however many WAITING sub-jobs other projects have.
  */
+#define SUB_JOBS_CLAIM_INDEX_7 \
+	"CREATE INDEX sub_jobs_claim" \
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;"
 static const char schema_7[] =
 	"DROP INDEX IF EXISTS sub_jobs_claim;"
-	"CREATE INDEX sub_jobs_claim"
-	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+	SUB_JOBS_CLAIM_INDEX_7;
 
 /*
  * 8: what the audit trail's readers need (store_traces_list): the
@@ -324,17 +331,9 @@ static const char schema_9[] =
 	"CREATE INDEX sub_jobs_page ON sub_jobs (project_id, nb, id, status);"
 	"CREATE INDEX sub_jobs_status"
 	"  ON sub_jobs (project_id, status, nb, id);"
-	"CREATE INDEX sub_jobs_type"
-	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_job"
-	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);"
-	"CREATE INDEX sub_jobs_pool"
-	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)"
-	"  WHERE desktop_pool_id IS NOT NULL;"
-	"CREATE INDEX sub_jobs_claim"
-	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;"
-	"CREATE INDEX sub_jobs_lease"
-	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+	SUB_JOBS_FILTER_INDEXES
+	SUB_JOBS_CLAIM_INDEX_7
+	SUB_JOBS_LEASE_INDEX
 	"CREATE TABLE sub_job_blocks ("
 	"  project_id TEXT NOT NULL,"
 	"  nb INTEGER NOT NULL,"

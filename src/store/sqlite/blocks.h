@@ -12,21 +12,25 @@
  * under half of it is merged into its neighbour.  The triggers of
  * migration 9 carry the number: changing it takes a migration.
  */
-#define SQ_BLOCK_ROWS	128
+#define SQ_BLOCK_ROWS	256
 
 #define SQ_BLOCK_STR_(x) #x
 #define SQ_BLOCK_STR(x) SQ_BLOCK_STR_(x)
 
-/* Every project's sub-jobs numbered in list order, SQ_BLOCK_ROWS a
- * block; the table must be empty. */
+/* Every project's sub-jobs numbered in list order, SQ_BLOCK_ROWS a block:
+ * all of them (set 4) and those of each status (sets 0..3); the table
+ * must be empty. */
 #define SQ_BLOCKS_BUILD \
-	"INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3) " \
-	"SELECT project_id, nb, id, n0, n1, n2, n3 FROM (" \
-	"  SELECT project_id, min(rn), nb, id, sum(status = 0) AS n0," \
+	"INSERT INTO sub_job_blocks (project_id, s, nb, id, n0, n1, n2, n3) " \
+	"SELECT project_id, s, nb, id, n0, n1, n2, n3 FROM (" \
+	"  SELECT project_id, s, min(rn), nb, id, sum(status = 0) AS n0," \
 	"    sum(status = 1) AS n1, sum(status = 2) AS n2," \
 	"    sum(status = 3) AS n3" \
-	"  FROM (SELECT project_id, nb, id, status, row_number() OVER (" \
-	"    PARTITION BY project_id ORDER BY nb, id) - 1 AS rn FROM sub_jobs)" \
-	"  GROUP BY project_id, rn / " SQ_BLOCK_STR(SQ_BLOCK_ROWS) ");"
+	"  FROM (SELECT project_id, 4 AS s, nb, id, status, row_number() " \
+	"    OVER (PARTITION BY project_id ORDER BY nb, id) - 1 AS rn " \
+	"    FROM sub_jobs UNION ALL SELECT project_id, status, nb, id, " \
+	"    status, row_number() OVER (PARTITION BY project_id, status " \
+	"    ORDER BY nb, id) - 1 FROM sub_jobs)" \
+	"  GROUP BY project_id, s, rn / " SQ_BLOCK_STR(SQ_BLOCK_ROWS) ");"
 
 #endif

@@ -5,10 +5,10 @@
  * status for /metrics.
  *
  * Where the page starts: a filter of statuses only (or none) is placed by
- * the blocks of sub_job_blocks (their counts summed up to the block that
- * holds the offset), then at most a block's rows are skipped from that
- * block's first key; other filters skip every row before the page
- * (docs/ARCHITECTURE.md#list-pages).
+ * the blocks of sub_job_blocks (the counts of the blocks of one status,
+ * or of all sub-jobs, summed up to the block that holds the offset), then
+ * at most a block's rows are skipped from that block's first key; other
+ * filters skip every row before the page (docs/ARCHITECTURE.md#list-pages).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,21 +167,29 @@ struct page_start {
 	int64_t	skip;
 };
 
-/* The filter's count in a row of sub_job_blocks: "n0 + n1 ...". */
-static void
-block_count_sql(const struct store_norm_filter *n, struct buf *b)
+/*
+ * The set of sub_job_blocks that places the filter (one status: its own;
+ * none or several: 4, all sub-jobs) and the filter's count in a row of it.
+ */
+static int
+block_set_sql(const struct store_norm_filter *n, struct buf *b)
 {
 	size_t i;
 
+	if (n->n_status == 1) {
+		buf_printf(b, "n%d", n->status[0]);
+		return n->status[0];
+	}
 	if (n->n_status == 0)
 		buf_puts(b, "n0 + n1 + n2 + n3");
 	for (i = 0; i < n->n_status; i++)
 		buf_printf(b, "%sn%d", i ? " + " : "", n->status[i]);
+	return 4;
 }
 
 /*
  * The block holding the offset-th row of the filter: the filter's counts
- * of the project's blocks summed in list order.  Not found (the blocks
+ * of the blocks of its set summed in list order.  Not found (the blocks
  * hold fewer rows): ps->skip = -1.
  */
 static int
@@ -192,21 +200,21 @@ block_find(struct sq_conn *c, const struct store_norm_filter *n,
 	const unsigned char *id;
 	struct buf b;
 	int64_t sum = 0, k;
-	int r, row;
+	int r, row, set;
 
 	ps->seek = 1;
 	ps->skip = -1;
 	buf_init(&b);
 	buf_puts(&b, "SELECT nb, id, ");
-	block_count_sql(n, &b);
-	buf_puts(&b, " FROM sub_job_blocks WHERE project_id = ? "
+	set = block_set_sql(n, &b);
+	buf_puts(&b, " FROM sub_job_blocks WHERE project_id = ? AND s = ? "
 	    "ORDER BY nb, id");
 	if (b.failed) {
 		r = WJ_ERR_NOMEM;
 		goto out;
 	}
 	if ((r = sq_stmt(c, b.data, &st)) != 0 ||
-	    (r = sq_bind(c, st, "t", n->project_id)) != 0)
+	    (r = sq_bind(c, st, "ti", n->project_id, set)) != 0)
 		goto out;
 	while ((r = sq_step(c, st, &row)) == 0 && row) {
 		k = sqlite3_column_int64(st, 2);

@@ -290,31 +290,87 @@ static const char schema_8[] =
  * a row value; the page and status indexes are rebuilt on it, the page
  * index with the status so that a filter of several statuses is checked
  * in the index.  sub_job_blocks cuts each project's sub-jobs, in that
- * order, into blocks: a block's first key and its counts per status
- * (n0..n3), covering the rows up to the next block's key.  Triggers keep
- * it in step with every write of sub_jobs, in the write's transaction:
- * an insert counts in the block before it (or moves the first block's
- * key down to it), a status change moves one count, a delete removes
- * one; a block over 2 * SQ_BLOCK_ROWS rows splits at its SQ_BLOCK_ROWS-th
- * row (the halves recounted from sub_jobs_page), one under half of
- * SQ_BLOCK_ROWS joins the block before it (the first block: the one
- * after it).  The blocks of the rows already there are cut from the
- * rows numbered in list order.
+ * order, into blocks: set s = 4 all of them (counts per status n0..n3),
+ * set s = 0..3 those of status s (its count in n<s>).  A block is its
+ * first key and the counts of the set's rows from it up to the next
+ * block's key.  Triggers keep the sets in step with every write of
+ * sub_jobs, in the write's transaction: a row counts in the block of its
+ * set before it (or moves the set's first key down to it), a status
+ * change moves it from one status set to another, a delete uncounts it;
+ * a block over 2 * SQ_BLOCK_ROWS rows splits at its SQ_BLOCK_ROWS-th row
+ * (the first half recounted from an index), one under half of
+ * SQ_BLOCK_ROWS joins the block before it (a set's first block: the one
+ * after it).  The blocks of the rows already there are cut from the rows
+ * numbered in list order (SQ_BLOCKS_BUILD).
  */
-#define SQ_BLOCK_OF(p, k) \
-	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
-	" AND (nb, id) <= " k " ORDER BY nb DESC, id DESC LIMIT 1"
-#define SQ_BLOCK_FIRST(p) \
-	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
-	" ORDER BY nb, id LIMIT 1"
-#define SQ_BLOCK_NEXT(p, k) \
-	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
-	" AND (nb, id) > " k " ORDER BY nb, id LIMIT 1"
-#define SQ_BLOCK_PREV(p, k) \
-	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p \
-	" AND (nb, id) < " k " ORDER BY nb DESC, id DESC LIMIT 1"
+/* The key of set S's block that holds key K of project P, its first,
+ * next and previous block. */
+#define SQ_BLOCK_OF(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) <= " k " ORDER BY nb DESC, id DESC LIMIT 1"
+#define SQ_BLOCK_FIRST(p, S) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_NEXT(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) > " k " ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_PREV(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) < " k " ORDER BY nb DESC, id DESC LIMIT 1"
 #define SQ_BLOCK_ROWS_IN(x) \
 	"(" x ".n0 + " x ".n1 + " x ".n2 + " x ".n3)"
+#define SQ_BLOCK_IS(S, k) \
+	" WHERE project_id = new.project_id AND s = " S " AND (nb, id) = (" k ")"
+/* The sub-job new counted in set S: a first block for the set, the first
+ * key moved down to it, one more in its block. */
+#define SQ_SET_ADD(S) \
+	"INSERT INTO sub_job_blocks (project_id, s, nb, id, n0, n1, n2, n3)" \
+	"  SELECT new.project_id, " S ", new.nb, new.id, 0, 0, 0, 0" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM sub_job_blocks" \
+	"  WHERE project_id = new.project_id AND s = " S ");" \
+	"UPDATE sub_job_blocks SET nb = new.nb, id = new.id" \
+	SQ_BLOCK_IS(S, SQ_BLOCK_FIRST("new.project_id", S)) \
+	"  AND (nb, id) > (new.nb, new.id);" \
+	"UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0)," \
+	"  n1 = n1 + (new.status = 1), n2 = n2 + (new.status = 2)," \
+	"  n3 = n3 + (new.status = 3)" \
+	SQ_BLOCK_IS(S, SQ_BLOCK_OF("new.project_id", S, "(new.nb, new.id)")) ";"
+/* The sub-job old no longer counted in set S. */
+#define SQ_SET_SUB(S) \
+	"UPDATE sub_job_blocks SET n0 = n0 - (old.status = 0)," \
+	"  n1 = n1 - (old.status = 1), n2 = n2 - (old.status = 2)," \
+	"  n3 = n3 - (old.status = 3)" \
+	"  WHERE project_id = old.project_id AND s = " S " AND (nb, id) = (" \
+	SQ_BLOCK_OF("old.project_id", S, "(old.nb, old.id)") ");"
+/* A block of new.s over 2 * SQ_BLOCK_ROWS rows (those of sub_jobs
+ * matching WHERE_SET): the new block first holds all, then the first
+ * half is recounted and taken from it.  Neither update fires a split
+ * again (the halves are small enough), with or without recursive
+ * triggers. */
+#define SQ_SPLIT(name, when, where_set) \
+	"CREATE TRIGGER " name " AFTER UPDATE ON sub_job_blocks" \
+	"  WHEN " when " AND " SQ_BLOCK_ROWS_IN("new") " > 2 * " \
+	SQ_STR(SQ_BLOCK_ROWS) " BEGIN" \
+	"  INSERT INTO sub_job_blocks (project_id, s, nb, id, n0, n1, n2, n3)" \
+	"    SELECT project_id, new.s, nb, id, new.n0, new.n1, new.n2, new.n3" \
+	"    FROM sub_jobs WHERE project_id = new.project_id" where_set \
+	"    AND (nb, id) >= (new.nb, new.id) ORDER BY nb, id" \
+	"    LIMIT 1 OFFSET " SQ_STR(SQ_BLOCK_ROWS) ";" \
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT" \
+	"    sum(status = 0), sum(status = 1), sum(status = 2)," \
+	"    sum(status = 3) FROM sub_jobs WHERE project_id = new.project_id" \
+	where_set " AND (nb, id) >= (new.nb, new.id) AND (nb, id) < (" \
+	SQ_BLOCK_NEXT("new.project_id", "new.s", "(new.nb, new.id)") "))" \
+	"    WHERE project_id = new.project_id AND s = new.s" \
+	"    AND nb = new.nb AND id = new.id;" \
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT" \
+	"    sub_job_blocks.n0 - h.n0, sub_job_blocks.n1 - h.n1," \
+	"    sub_job_blocks.n2 - h.n2, sub_job_blocks.n3 - h.n3" \
+	"    FROM sub_job_blocks AS h WHERE h.project_id = new.project_id" \
+	"    AND h.s = new.s AND h.nb = new.nb AND h.id = new.id)" \
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_NEXT("new.project_id", "new.s", \
+	"(new.nb, new.id)")) ";" \
+	"END;"
 
 static const char schema_9[] =
 	"ALTER TABLE sub_jobs ADD COLUMN nb INTEGER "
@@ -336,27 +392,17 @@ static const char schema_9[] =
 	SUB_JOBS_LEASE_INDEX
 	"CREATE TABLE sub_job_blocks ("
 	"  project_id TEXT NOT NULL,"
+	"  s INTEGER NOT NULL CHECK (s BETWEEN 0 AND 4),"
 	"  nb INTEGER NOT NULL,"
 	"  id TEXT NOT NULL,"
 	"  n0 INTEGER NOT NULL CHECK (n0 >= 0),"
 	"  n1 INTEGER NOT NULL CHECK (n1 >= 0),"
 	"  n2 INTEGER NOT NULL CHECK (n2 >= 0),"
 	"  n3 INTEGER NOT NULL CHECK (n3 >= 0),"
-	"  PRIMARY KEY (project_id, nb, id)) WITHOUT ROWID;"
-	/* The rows there: numbered per project, SQ_BLOCK_ROWS a block. */
+	"  PRIMARY KEY (project_id, s, nb, id)) WITHOUT ROWID;"
 	SQ_BLOCKS_BUILD
-	"CREATE TRIGGER sub_jobs_blocks_insert AFTER INSERT ON sub_jobs BEGIN"
-	"  INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3)"
-	"    SELECT new.project_id, new.nb, new.id, 0, 0, 0, 0 WHERE NOT EXISTS"
-	"    (SELECT 1 FROM sub_job_blocks WHERE project_id = new.project_id);"
-	"  UPDATE sub_job_blocks SET nb = new.nb, id = new.id"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_FIRST("new.project_id") ") AND (nb, id) > (new.nb, new.id);"
-	"  UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0),"
-	"    n1 = n1 + (new.status = 1), n2 = n2 + (new.status = 2),"
-	"    n3 = n3 + (new.status = 3)"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_OF("new.project_id", "(new.nb, new.id)") ");"
+	"CREATE TRIGGER sub_jobs_blocks_insert AFTER INSERT ON sub_jobs BEGIN "
+	SQ_SET_ADD("4") SQ_SET_ADD("new.status")
 	"END;"
 	"CREATE TRIGGER sub_jobs_blocks_status AFTER UPDATE OF status ON sub_jobs"
 	"  WHEN new.status <> old.status BEGIN"
@@ -364,60 +410,36 @@ static const char schema_9[] =
 	"    n1 = n1 + (new.status = 1) - (old.status = 1),"
 	"    n2 = n2 + (new.status = 2) - (old.status = 2),"
 	"    n3 = n3 + (new.status = 3) - (old.status = 3)"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_OF("new.project_id", "(new.nb, new.id)") ");"
+	SQ_BLOCK_IS("4", SQ_BLOCK_OF("new.project_id", "4", "(new.nb, new.id)"))
+	";" SQ_SET_SUB("old.status") SQ_SET_ADD("new.status")
 	"END;"
-	"CREATE TRIGGER sub_jobs_blocks_delete AFTER DELETE ON sub_jobs BEGIN"
-	"  UPDATE sub_job_blocks SET n0 = n0 - (old.status = 0),"
-	"    n1 = n1 - (old.status = 1), n2 = n2 - (old.status = 2),"
-	"    n3 = n3 - (old.status = 3)"
-	"    WHERE project_id = old.project_id AND (nb, id) = ("
-	SQ_BLOCK_OF("old.project_id", "(old.nb, old.id)") ");"
+	"CREATE TRIGGER sub_jobs_blocks_delete AFTER DELETE ON sub_jobs BEGIN "
+	SQ_SET_SUB("4") SQ_SET_SUB("old.status")
 	"END;"
-	/* The new block first holds all; then the first half is recounted
-	 * and taken from it.  Neither update fires this again (the halves
-	 * are small enough), with or without recursive triggers. */
-	"CREATE TRIGGER sub_job_blocks_split AFTER UPDATE ON sub_job_blocks"
-	"  WHEN " SQ_BLOCK_ROWS_IN("new") " > 2 * " SQ_STR(SQ_BLOCK_ROWS)
-	"  BEGIN"
-	"  INSERT INTO sub_job_blocks (project_id, nb, id, n0, n1, n2, n3)"
-	"    SELECT project_id, nb, id, new.n0, new.n1, new.n2, new.n3"
-	"    FROM sub_jobs WHERE project_id = new.project_id"
-	"    AND (nb, id) >= (new.nb, new.id) ORDER BY nb, id"
-	"    LIMIT 1 OFFSET " SQ_STR(SQ_BLOCK_ROWS) ";"
-	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT sum(status = 0),"
-	"    sum(status = 1), sum(status = 2), sum(status = 3) FROM sub_jobs"
-	"    WHERE project_id = new.project_id AND (nb, id) >= (new.nb, new.id)"
-	"    AND (nb, id) < ("
-	SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") "))"
-	"    WHERE project_id = new.project_id AND nb = new.nb AND id = new.id;"
-	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT"
-	"    sub_job_blocks.n0 - h.n0, sub_job_blocks.n1 - h.n1,"
-	"    sub_job_blocks.n2 - h.n2, sub_job_blocks.n3 - h.n3"
-	"    FROM sub_job_blocks AS h WHERE h.project_id = new.project_id"
-	"    AND h.nb = new.nb AND h.id = new.id)"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") ");"
-	"END;"
-	/* Only after a count went down; an only block stays unless empty. */
+	SQ_SPLIT("sub_job_blocks_split", "new.s = 4", "")
+	SQ_SPLIT("sub_job_blocks_split_status", "new.s < 4",
+	    " AND status = new.s")
+	/* Only after a count went down; a set's only block stays unless it
+	 * is empty. */
 	"CREATE TRIGGER sub_job_blocks_merge AFTER UPDATE ON sub_job_blocks"
 	"  WHEN " SQ_BLOCK_ROWS_IN("new") " < " SQ_BLOCK_ROWS_IN("old")
 	"  AND " SQ_BLOCK_ROWS_IN("new") " < " SQ_STR(SQ_BLOCK_ROWS) " / 2"
-	"  AND (" SQ_BLOCK_ROWS_IN("new") " = 0"
-	"  OR EXISTS (" SQ_BLOCK_PREV("new.project_id", "(new.nb, new.id)") ")"
-	"  OR EXISTS (" SQ_BLOCK_NEXT("new.project_id", "(new.nb, new.id)") "))"
+	"  AND (" SQ_BLOCK_ROWS_IN("new") " = 0 OR EXISTS ("
+	SQ_BLOCK_PREV("new.project_id", "new.s", "(new.nb, new.id)")
+	") OR EXISTS ("
+	SQ_BLOCK_NEXT("new.project_id", "new.s", "(new.nb, new.id)") "))"
 	"  BEGIN"
 	"  DELETE FROM sub_job_blocks WHERE project_id = new.project_id"
-	"    AND nb = new.nb AND id = new.id;"
+	"    AND s = new.s AND nb = new.nb AND id = new.id;"
 	"  UPDATE sub_job_blocks SET n0 = n0 + new.n0, n1 = n1 + new.n1,"
 	"    n2 = n2 + new.n2, n3 = n3 + new.n3"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_PREV("new.project_id", "(new.nb, new.id)") ");"
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_PREV("new.project_id", "new.s",
+	    "(new.nb, new.id)")) ";"
 	"  UPDATE sub_job_blocks SET nb = new.nb, id = new.id,"
 	"    n0 = n0 + new.n0, n1 = n1 + new.n1, n2 = n2 + new.n2,"
 	"    n3 = n3 + new.n3"
-	"    WHERE project_id = new.project_id AND (nb, id) = ("
-	SQ_BLOCK_FIRST("new.project_id") ") AND (nb, id) > (new.nb, new.id);"
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_FIRST("new.project_id", "new.s"))
+	"    AND (nb, id) > (new.nb, new.id);"
 	"END;";
 
 static const struct migration migrations[] = {

@@ -79,36 +79,40 @@ exec(sqlite3 *db, const char *sql)
 }
 
 /*
- * Every block's counts are those of the rows from its key up to the next
- * block's; no row lies before a project's first block; no block is empty
- * or over 2 * SQ_BLOCK_ROWS rows; the totals are the counts by status.
+ * Every block's counts are those of its set's rows (all of them, or one
+ * status) from its key up to the next block's; no row lies before its
+ * sets' first blocks; no block is empty or over 2 * SQ_BLOCK_ROWS rows;
+ * each set's totals are the counts by status.
  */
 static void
 check_blocks(const struct store_fx *f)
 {
-	assert_int_equal(store_fx_int(f, "WITH b AS (SELECT project_id, nb, id, "
-	    "n0, n1, n2, n3, lead(nb) OVER w AS xnb, lead(id) OVER w AS xid "
-	    "FROM sub_job_blocks WINDOW w AS (PARTITION BY project_id "
-	    "ORDER BY nb, id)) SELECT count(*) FROM b WHERE (n0, n1, n2, n3) "
-	    "IS NOT (SELECT total(status = 0), total(status = 1), "
-	    "total(status = 2), total(status = 3) FROM sub_jobs AS s WHERE "
-	    "s.project_id = b.project_id AND (s.nb, s.id) >= (b.nb, b.id) "
-	    "AND (b.xnb IS NULL OR (s.nb, s.id) < (b.xnb, b.xid)))"), 0);
-	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM sub_jobs AS s WHERE "
-	    "NOT EXISTS (SELECT 1 FROM sub_job_blocks AS b WHERE "
-	    "b.project_id = s.project_id AND (b.nb, b.id) <= (s.nb, s.id))"),
-	    0);
-	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM sub_job_blocks WHERE "
-	    "n0 + n1 + n2 + n3 NOT BETWEEN 1 AND 2 * "
+	assert_int_equal(store_fx_int(f, "WITH b AS (SELECT project_id, s, "
+	    "nb, id, n0, n1, n2, n3, lead(nb) OVER w AS xnb, lead(id) OVER w "
+	    "AS xid FROM sub_job_blocks WINDOW w AS (PARTITION BY project_id, "
+	    "s ORDER BY nb, id)) SELECT count(*) FROM b WHERE (n0, n1, n2, "
+	    "n3) IS NOT (SELECT total(status = 0), total(status = 1), "
+	    "total(status = 2), total(status = 3) FROM sub_jobs AS r WHERE "
+	    "r.project_id = b.project_id AND (b.s = 4 OR r.status = b.s) AND "
+	    "(r.nb, r.id) >= (b.nb, b.id) AND (b.xnb IS NULL OR "
+	    "(r.nb, r.id) < (b.xnb, b.xid)))"), 0);
+	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM sub_jobs AS r "
+	    "WHERE NOT EXISTS (SELECT 1 FROM sub_job_blocks AS b WHERE "
+	    "b.project_id = r.project_id AND b.s = 4 AND (b.nb, b.id) <= "
+	    "(r.nb, r.id)) OR NOT EXISTS (SELECT 1 FROM sub_job_blocks AS b "
+	    "WHERE b.project_id = r.project_id AND b.s = r.status AND "
+	    "(b.nb, b.id) <= (r.nb, r.id))"), 0);
+	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM sub_job_blocks "
+	    "WHERE n0 + n1 + n2 + n3 NOT BETWEEN 1 AND 2 * "
 	    SQ_BLOCK_STR(SQ_BLOCK_ROWS)), 0);
-	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM (SELECT project_id, "
-	    "status, count(*) FROM sub_jobs GROUP BY 1, 2 EXCEPT "
-	    "SELECT project_id, 0, sum(n0) FROM sub_job_blocks GROUP BY 1 "
-	    "HAVING sum(n0) > 0 EXCEPT SELECT project_id, 1, sum(n1) FROM "
-	    "sub_job_blocks GROUP BY 1 HAVING sum(n1) > 0 EXCEPT SELECT "
-	    "project_id, 2, sum(n2) FROM sub_job_blocks GROUP BY 1 HAVING "
-	    "sum(n2) > 0 EXCEPT SELECT project_id, 3, sum(n3) FROM "
-	    "sub_job_blocks GROUP BY 1 HAVING sum(n3) > 0)"), 0);
+	assert_int_equal(store_fx_int(f, "SELECT count(*) FROM (SELECT "
+	    "project_id, s, sum(n0), sum(n1), sum(n2), sum(n3) FROM "
+	    "sub_job_blocks GROUP BY 1, 2 EXCEPT SELECT project_id, 4, "
+	    "sum(status = 0), sum(status = 1), sum(status = 2), "
+	    "sum(status = 3) FROM sub_jobs GROUP BY 1 EXCEPT SELECT "
+	    "project_id, status, sum(status = 0), sum(status = 1), "
+	    "sum(status = 2), sum(status = 3) FROM sub_jobs GROUP BY 1, 2)"),
+	    0);
 }
 
 /* ---- writes -------------------------------------------------------------- */
@@ -348,7 +352,7 @@ offsets(sqlite3 *db, const struct filt *fl, const char *project_id,
 	char sql[256];
 	int64_t sum = 0;
 	size_t n = 0;
-	int s, k;
+	int s, k, set;
 
 	static const int64_t fixed[] = { 0, 1, SQ_BLOCK_ROWS - 1,
 	    SQ_BLOCK_ROWS, SQ_BLOCK_ROWS + 1, 2 * SQ_BLOCK_ROWS, 999, 1000 };
@@ -358,14 +362,18 @@ offsets(sqlite3 *db, const struct filt *fl, const char *project_id,
 	out[n++] = total;
 	for (k = 0; k < 6 && total > 0; k++)
 		out[n++] = rnd_below((uint32_t)total);
-	/* Where the filter's blocks begin and end. */
+	/* Where the filter's blocks begin and end (one status: its set;
+	 * else the set of all). */
+	set = 4;
 	k = snprintf(sql, sizeof(sql), "SELECT 0");
 	for (s = 0; s < 4; s++)
-		if (fl->statuses == 0 || (fl->statuses & (1u << s)))
+		if (fl->statuses == 0 || (fl->statuses & (1u << s))) {
 			k += snprintf(sql + k, sizeof(sql) - (size_t)k, " + n%d",
 			    s);
+			set = fl->statuses == (1u << s) ? s : set;
+		}
 	snprintf(sql + k, sizeof(sql) - (size_t)k, " FROM sub_job_blocks "
-	    "WHERE project_id = ? ORDER BY nb, id");
+	    "WHERE project_id = ? AND s = %d ORDER BY nb, id", set);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);

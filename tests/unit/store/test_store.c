@@ -1263,9 +1263,9 @@ test_delete_prefetch(void **state)
 		    del, 5, &ei), 0);
 	}
 	sq_test_prefetch_always = 0;
-	/* j1: page, status, type, job, pool, jobs row, counts row, block,
-	 * table around it; j2: no pool. */
-	assert_int_equal(sq_test_prefetch_found() - before, 9 + 8);
+	/* j1: page, status, type, job, pool, jobs row, counts row, two
+	 * blocks, table around it; j2: no pool. */
+	assert_int_equal(sq_test_prefetch_found() - before, 10 + 9);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM sub_jobs"), 31);
 	check_counts(f);
 	/* Not forced: only while the writer reads from the disk (a warm

@@ -11,10 +11,12 @@
 #
 # Each binary gets a data set seeded by its own build's seeder (the schema
 # is the binary's); with several, the rounds alternate between them.
-# Prints one line per binary, filter, limit and base: CPU microseconds
-# per request and requests/s.  Hold the bench lock around it (flock).
+# For each filter and limit, runs near 0 and near 9,900 alternate
+# (OFFSETS_PAIRS times); each run is logged (CPU microseconds per request,
+# requests/s) and one line per binary, filter and limit gives the medians
+# and their ratio.  Hold the bench lock around it (flock).
 # Env: OFFSETS_SUBJOBS (300000), OFFSETS_DURATION (3 s a run),
-# OFFSETS_ROUNDS (2), OFFSETS_FILTERS ("- SUCCESS FAILED WAITING
+# OFFSETS_PAIRS (3), OFFSETS_ROUNDS (1), OFFSETS_FILTERS ("- SUCCESS FAILED WAITING
 # SUCCESS,FAILED"), OFFSETS_LIMITS ("100 1000").
 set -euo pipefail
 
@@ -23,7 +25,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 SUBJOBS=${OFFSETS_SUBJOBS:-300000}
 DUR=${OFFSETS_DURATION:-3}
-ROUNDS=${OFFSETS_ROUNDS:-2}
+ROUNDS=${OFFSETS_ROUNDS:-1}
+PAIRS=${OFFSETS_PAIRS:-3}
 FILTERS=${OFFSETS_FILTERS:-- SUCCESS FAILED WAITING SUCCESS,FAILED}
 LIMITS=${OFFSETS_LIMITS:-100 1000}
 BASES="0 9900"
@@ -88,9 +91,23 @@ fs.writeFileSync(process.argv[process.argv.length - 1], Buffer.concat(out));
 	rm -f "${files[@]}"
 }
 
-# run I BIN: every scenario once against BIN on installation I
+# measure R: one run of request file R; prints CPU us per request and req/s
+measure() {
+	local t0 t1 line n
+	t0=$(cpu_ticks "$SERVER_PID")
+	line=$(timeout $((DUR + 30)) wrk -t1 -c1 -d"${DUR}s" \
+	    -s "$HERE/replay.lua" "http://$PUB" -- "$1" 1 cycle |
+	    sed -n 's/^BENCH //p')
+	t1=$(cpu_ticks "$SERVER_PID")
+	n=$(printf '%s' "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+	awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v d="$DUR" \
+	    'BEGIN { printf "%.0f %.0f\n", t / hz * 1e6 / n, n / d }'
+}
+
+# run I BIN: every scenario against BIN on installation I; the pages near
+# each base in turn, PAIRS times, and the medians
 run() {
-	local i=$1 bin=$2 f l b r t0 t1 line n
+	local i=$1 bin=$2 f l b k r cpu rps
 	# shellcheck disable=SC1090
 	. "$WORK/$i/data/seed.env"
 	serve_start "$WORK/$i.out" "$WORK/$i.err" "$WORK/$i/data" \
@@ -98,30 +115,38 @@ run() {
 	for f in $FILTERS; do
 		for l in $LIMITS; do
 			for b in $BASES; do
-				r=$WORK/req.$i
-				reqs "$i" "$bin" "$r" "$f" "$l" "$b"
+				reqs "$i" "$bin" "$WORK/req.$i.$b" "$f" "$l" "$b"
 				timeout 20 wrk -t1 -c1 -d1s -s "$HERE/replay.lua" \
-				    "http://$PUB" -- "$r" 1 cycle >/dev/null
-				t0=$(cpu_ticks "$SERVER_PID")
-				line=$(timeout $((DUR + 30)) wrk -t1 -c1 -d"${DUR}s" \
-				    -s "$HERE/replay.lua" "http://$PUB" -- "$r" 1 cycle |
-				    sed -n 's/^BENCH //p')
-				t1=$(cpu_ticks "$SERVER_PID")
-				n=$(printf '%s' "$line" | sed 's/.*"requests":\([0-9]*\).*/\1/')
-				awk -v bin="$i" -v f="$f" -v l="$l" -v b="$b" \
-				    -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" \
-				    -v d="$DUR" 'BEGIN {
-					printf "%s filter=%s limit=%s offset=%s+0..15 " \
-					    "cpu_us=%.0f rps=%.0f\n", bin, f, l, b,
-					    t / hz * 1e6 / n, n / d }'
+				    "http://$PUB" -- "$WORK/req.$i.$b" 1 cycle \
+				    >/dev/null
+				: >"$WORK/runs.$b"
 			done
+			for k in $(seq "$PAIRS"); do
+				for b in $BASES; do
+					read -r cpu rps < <(measure "$WORK/req.$i.$b")
+					echo "$cpu $rps" >>"$WORK/runs.$b"
+					log "$i filter=$f limit=$l offset=$b+0..15" \
+					    "run $k: cpu_us=$cpu rps=$rps"
+				done
+			done
+			r=
+			for b in $BASES; do
+				r="$r $(sort -n "$WORK/runs.$b" | awk '{ c[NR] = $1 }
+				    END { print c[int((NR + 1) / 2)] }')"
+			done
+			# shellcheck disable=SC2086
+			set -- $r
+			printf '%s filter=%s limit=%s cpu_us(median of %s) ' \
+			    "$i" "$f" "$l" "$PAIRS"
+			printf 'offset~0=%s offset~9900=%s ratio=%s\n' "$1" "$2" \
+			    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }')"
 		done
 	done
 	stop_pid "$SERVER_PID" TERM
 	SERVER_PID=
 }
 
-watchdog offsets $((600 + ROUNDS * $# * 300))
+watchdog offsets $((600 + ROUNDS * $# * PAIRS * 150))
 i=0
 for bin in "$@"; do
 	i=$((i + 1))

@@ -16,7 +16,9 @@
 # requests/s) and one line per binary, filter and limit gives the medians
 # and their ratio.  Hold the bench lock around it (flock).
 # Env: OFFSETS_SUBJOBS (300000), OFFSETS_DURATION (3 s a run),
-# OFFSETS_PAIRS (3), OFFSETS_ROUNDS (1), OFFSETS_FILTERS ("- SUCCESS FAILED WAITING
+# OFFSETS_PAIRS (3), OFFSETS_ROUNDS (1), OFFSETS_CALLGRIND=N (instead
+# of timed runs: callgrind's instructions per request over N requests
+# near each base, the server under valgrind), OFFSETS_FILTERS ("- SUCCESS FAILED WAITING
 # SUCCESS,FAILED"), OFFSETS_LIMITS ("100 1000").
 set -euo pipefail
 
@@ -146,6 +148,46 @@ run() {
 	SERVER_PID=
 }
 
+# cg_run I BIN: the same scenarios under callgrind: instructions per
+# request of OFFSETS_CALLGRIND requests near each base (after 16 not
+# counted), whatever else the machine runs
+cg_run() {
+	local i=$1 bin=$2 f l b n=$OFFSETS_CALLGRIND ir r
+	# shellcheck disable=SC1090
+	. "$WORK/$i/data/seed.env"
+	rm -f "$WORK"/cg.*
+	serve_start "$WORK/$i.out" "$WORK/$i.err" "$WORK/$i/data" \
+	    --rate-limit 0 --max-inflight 0 -- valgrind --tool=callgrind \
+	    --callgrind-out-file="$WORK/cg.%p" --dump-instr=no "$bin"
+	for f in $FILTERS; do
+		for l in $LIMITS; do
+			r=
+			for b in $BASES; do
+				reqs "$i" "$bin" "$WORK/req.$i.$b" "$f" "$l" "$b"
+				node "$HERE/send.mjs" "$PUB" "$WORK/req.$i.$b" 16 1 \
+				    >/dev/null
+				callgrind_control -z "$SERVER_PID" >/dev/null
+				node "$HERE/send.mjs" "$PUB" "$WORK/req.$i.$b" "$n" 1 \
+				    >/dev/null
+				callgrind_control -d "$SERVER_PID" >/dev/null
+				sleep 1
+				# shellcheck disable=SC2012
+				ir=$(sed -n 's/^\(totals\|summary\): *\([0-9]*\).*/\2/p' \
+				    "$(ls -t "$WORK"/cg.* | head -1)" | head -1)
+				r="$r $((ir / n))"
+			done
+			# shellcheck disable=SC2086
+			set -- $r
+			printf '%s filter=%s limit=%s instructions per request: ' \
+			    "$i" "$f" "$l"
+			printf 'offset~0=%s offset~9900=%s ratio=%s\n' "$1" "$2" \
+			    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }')"
+		done
+	done
+	stop_pid "$SERVER_PID" TERM
+	SERVER_PID=
+}
+
 watchdog offsets $((600 + ROUNDS * $# * PAIRS * 150))
 i=0
 for bin in "$@"; do
@@ -159,6 +201,10 @@ for r in $(seq "$ROUNDS"); do
 	for bin in "$@"; do
 		i=$((i + 1))
 		log "round $r: $bin"
-		run "b$i" "$(readlink -f "$bin")"
+		if [ -n "${OFFSETS_CALLGRIND:-}" ]; then
+			cg_run "b$i" "$(readlink -f "$bin")"
+		else
+			run "b$i" "$(readlink -f "$bin")"
+		fi
 	done
 done

@@ -12,7 +12,7 @@
  * under half of it is merged into its neighbour.  The triggers of
  * migration 9 carry the number: changing it takes a migration.
  */
-#define SQ_BLOCK_ROWS	256
+#define SQ_BLOCK_ROWS	128
 
 #define SQ_BLOCK_STR_(x) #x
 #define SQ_BLOCK_STR(x) SQ_BLOCK_STR_(x)

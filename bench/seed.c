@@ -23,7 +23,8 @@
  *
  * Secondary indexes of sub_jobs are dropped while loading and rebuilt
  * from their own saved SQL afterwards (a sort per index instead of a
- * million random B-tree inserts each).
+ * million random B-tree inserts each); so are the triggers that keep
+ * sub_job_blocks, whose blocks are then cut once from the loaded rows.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@
 #include <sqlite3.h>
 
 #include "model/job.h"
+#include "store/sqlite/blocks.h"
 #include "util/util.h"
 
 #define SUBS_PER_JOB	10
@@ -572,6 +574,7 @@ main(int argc, char **argv)
 	sqlite3_stmt *st;
 	char path[4200], **idx = NULL;
 	size_t nidx = 0, i;
+	int blocks = 0;
 	int64_t k;
 	int c;
 
@@ -607,9 +610,10 @@ main(int argc, char **argv)
 	exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
 	    "PRAGMA cache_size = -1000000; PRAGMA temp_store = MEMORY;"
 	    "PRAGMA foreign_keys = OFF");
-	st = prep("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
-	    "AND tbl_name = 'sub_jobs' AND sql IS NOT NULL AND "
-	    "sql NOT LIKE 'CREATE UNIQUE%'");
+	st = prep("SELECT type, sql FROM sqlite_schema WHERE "
+	    "(type = 'index' AND tbl_name = 'sub_jobs' AND sql IS NOT NULL AND "
+	    "sql NOT LIKE 'CREATE UNIQUE%') OR (type = 'trigger' AND "
+	    "tbl_name IN ('sub_jobs', 'sub_job_blocks')) ORDER BY type, rowid");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if ((idx = realloc(idx, (nidx + 1) * sizeof(*idx))) == NULL ||
 		    (idx[nidx] = strdup((const char *)sqlite3_column_text(st,
@@ -622,9 +626,12 @@ main(int argc, char **argv)
 		char drop[256];
 
 		/* "CREATE INDEX name ON ..." names the index third. */
-		if (sscanf(idx[i], "CREATE INDEX %200s", drop + 11) != 1)
-			die("unexpected index SQL %s", idx[i]);
-		memcpy(drop, "DROP INDEX ", 11);
+		if (sscanf(idx[i], "CREATE INDEX %200s", drop + 11) == 1)
+			memcpy(drop, "DROP INDEX ", 11);
+		else if (sscanf(idx[i], "CREATE TRIGGER %200s", drop + 13) == 1)
+			memcpy(drop, "DROP TRIGGER ", 13);
+		else
+			die("unexpected index or trigger SQL %s", idx[i]);
 		exec(drop);
 	}
 	exec("BEGIN");
@@ -655,7 +662,10 @@ main(int argc, char **argv)
 	fprintf(stderr, "seed: %lld sub-jobs in %lld jobs over %lld projects "
 	    "loaded in %.1f s\n", (long long)sd.n_sub, (long long)sd.n_job,
 	    (long long)sd.o.projects, since(&t0));
+	/* Indexes first (ORDER BY type): the blocks are cut over them. */
 	for (i = 0; i < nidx; i++) {
+		if (strncmp(idx[i], "CREATE TRIGGER", 14) == 0 && !blocks++)
+			exec(SQ_BLOCKS_BUILD);
 		exec(idx[i]);
 		free(idx[i]);
 	}

@@ -18,14 +18,21 @@ int64_t sq_prefetch_found;
 #define SQ_PREFETCH_AROUND	24
 /* ... and this reads the entries of the job's sub-jobs (those begun
  * with the first) in every list index, its jobs and counts rows and the
- * table around its first row; each part counts 1 when it found any.
+ * table around its first row; the blocks of sub_job_blocks
+ * holding it (all sub-jobs, its status); each part counts 1 when it found any.
  * ?1 project, ?2 begin_ms, ?3 status, ?4 job type, ?5 job, ?6 pool,
  * ?7 rowid. */
 #define SQ_PREFETCH_PROBE "SELECT " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_page WHERE " \
-	"  project_id = ?1 AND begin_ms = ?2) + " \
+	"  project_id = ?1 AND nb = -?2) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_status WHERE " \
-	"  project_id = ?1 AND status = ?3 AND begin_ms = ?2) + " \
+	"  project_id = ?1 AND status = ?3 AND nb = -?2) + " \
+	"(SELECT count(*) FROM (SELECT 1 FROM sub_job_blocks WHERE " \
+	"  project_id = ?1 AND s = 4 AND nb <= -?2 ORDER BY nb DESC, id DESC " \
+	"  LIMIT 1)) + " \
+	"(SELECT count(*) FROM (SELECT 1 FROM sub_job_blocks WHERE " \
+	"  project_id = ?1 AND s = ?3 AND nb <= -?2 ORDER BY nb DESC, id DESC " \
+	"  LIMIT 1)) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_type WHERE " \
 	"  project_id = ?1 AND job_type = ?4 AND begin_ms = ?2) + " \
 	"(SELECT count(*) > 0 FROM sub_jobs INDEXED BY sub_jobs_job WHERE " \

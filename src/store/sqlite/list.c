@@ -3,6 +3,12 @@
  * the counts the writes keep where the filter allows (a scan otherwise),
  * the page in the order of docs/API.md#listitasubjobs; and the counts by
  * status for /metrics.
+ *
+ * Where the page starts: a filter of statuses only (or none) is placed by
+ * the blocks of sub_job_blocks (the counts of the blocks of one status,
+ * or of all sub-jobs, summed up to the block that holds the offset), then
+ * at most a block's rows are skipped from that block's first key; other
+ * filters skip every row before the page (docs/ARCHITECTURE.md#list-pages).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,24 +78,45 @@ where_bind(struct sq_conn *c, sqlite3_stmt *st,
 	"begin_ms, end_ms, process, error_code, fail_reason, host, " \
 	"entities, attach_user, entity, ip_address"
 
+/* The filter has only statuses (or none): sub_job_blocks can place it. */
 static int
-page_sql(const struct store_norm_filter *n, struct buf *b)
+by_blocks(const struct store_norm_filter *n)
+{
+	return n->n_type == 0 && n->job_id == NULL && n->pool == NULL;
+}
+
+/*
+ * seek: from the block key bound after the filter's parameters.  Filters
+ * of statuses are in (nb, id) order, the same as begin_ms DESC, id, which
+ * the indexes of only statuses have (SQLite cannot seek a row value on a
+ * DESC column); several statuses walk sub_jobs_page, whose entries carry
+ * the status.
+ */
+static int
+page_sql(const struct store_norm_filter *n, int seek, struct buf *b)
 {
 	buf_puts(b, "SELECT " LIST_COLS " FROM sub_jobs");
 	where_sql(n, b);
-	buf_puts(b, " ORDER BY begin_ms DESC, id LIMIT ? OFFSET ?");
+	if (!by_blocks(n))
+		buf_puts(b, " ORDER BY begin_ms DESC, id");
+	else {
+		if (seek)
+			buf_puts(b, " AND (nb, id) >= (?, ?)");
+		buf_puts(b, " ORDER BY nb, id");
+	}
+	buf_puts(b, " LIMIT ? OFFSET ?");
 	return b->failed ? WJ_ERR_NOMEM : 0;
 }
 
 int
-sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
-    int *none)
+sq_list_page_sql(const struct store_list_filter *f, int seek,
+    struct buf *sql, int *none)
 {
 	struct store_norm_filter n;
 
 	store_norm_filter(f, &n);
 	*none = n.none;
-	return page_sql(&n, sql);
+	return page_sql(&n, seek && by_blocks(&n), sql);
 }
 
 /* One-value query (COUNT/SUM) with the filter's parameters. */
@@ -132,20 +159,123 @@ list_total(struct sq_conn *c, const struct store_norm_filter *n,
 	return r;
 }
 
+/* Where a page starts: at the first key of a block, skip rows after it. */
+struct page_start {
+	int	seek;		/* else from the project's first row */
+	int64_t	nb;
+	char	id[WJ_ID_LEN + 1];
+	int64_t	skip;
+};
+
+/*
+ * The set of sub_job_blocks that places the filter (one status: its own;
+ * none or several: 4, all sub-jobs) and the filter's count in a row of it.
+ */
+static int
+block_set_sql(const struct store_norm_filter *n, struct buf *b)
+{
+	size_t i;
+
+	if (n->n_status == 1) {
+		buf_printf(b, "n%d", n->status[0]);
+		return n->status[0];
+	}
+	if (n->n_status == 0)
+		buf_puts(b, "n0 + n1 + n2 + n3");
+	for (i = 0; i < n->n_status; i++)
+		buf_printf(b, "%sn%d", i ? " + " : "", n->status[i]);
+	return 4;
+}
+
+/*
+ * The block holding the offset-th row of the filter: the filter's counts
+ * of the blocks of its set summed in list order.  Not found (the blocks
+ * hold fewer rows): ps->skip = -1.
+ */
+static int
+block_find(struct sq_conn *c, const struct store_norm_filter *n,
+    int64_t offset, struct page_start *ps)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *id;
+	struct buf b;
+	int64_t sum = 0, k;
+	int r, row, set;
+
+	ps->seek = 1;
+	ps->skip = -1;
+	buf_init(&b);
+	buf_puts(&b, "SELECT nb, id, ");
+	set = block_set_sql(n, &b);
+	buf_puts(&b, " FROM sub_job_blocks WHERE project_id = ? AND s = ? "
+	    "ORDER BY nb, id");
+	if (b.failed) {
+		r = WJ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = sq_stmt(c, b.data, &st)) != 0 ||
+	    (r = sq_bind(c, st, "ti", n->project_id, set)) != 0)
+		goto out;
+	while ((r = sq_step(c, st, &row)) == 0 && row) {
+		k = sqlite3_column_int64(st, 2);
+		if (sum + k <= offset) {
+			sum += k;
+			continue;
+		}
+		id = sqlite3_column_text(st, 1);
+		if (id == NULL || strlen((const char *)id) >= sizeof(ps->id)) {
+			r = WJ_ERR_INTERNAL;
+			break;
+		}
+		ps->nb = sqlite3_column_int64(st, 0);
+		memcpy(ps->id, id, strlen((const char *)id) + 1);
+		ps->skip = offset - sum;
+		break;
+	}
+ out:
+	sq_put(c, st);
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * Where the page at offset starts.  A short walk costs less than summing
+ * blocks: below SQ_SEEK_MIN rows plain OFFSET, except for several
+ * statuses, whose first rows may lie anywhere in the project's order.
+ */
+static int
+page_start(struct sq_conn *c, const struct store_norm_filter *n,
+    int64_t offset, struct page_start *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->skip = offset;
+	if (!by_blocks(n) || (offset < SQ_SEEK_MIN && n->n_status < 2))
+		return 0;
+	return block_find(c, n, offset, ps);
+}
+
 static int
 list_page(struct sq_conn *c, const struct store_norm_filter *n,
     int64_t limit, int64_t offset, store_sub_job_cb cb, void *arg)
 {
 	sqlite3_stmt *st = NULL;
+	struct page_start ps;
 	struct sub_job sj;
 	struct buf b;
 	int r, row, next;
 
 	buf_init(&b);
-	if ((r = page_sql(n, &b)) != 0 || (r = sq_stmt(c, b.data, &st)) != 0)
+	if ((r = page_start(c, n, offset, &ps)) != 0 || ps.skip < 0)
 		goto out;
-	if ((r = where_bind(c, st, n, &next)) != 0 ||
-	    (r = sq_bind_at(c, st, next, "II", limit, offset)) != 0)
+	if ((r = page_sql(n, ps.seek, &b)) != 0 ||
+	    (r = sq_stmt(c, b.data, &st)) != 0)
+		goto out;
+	if ((r = where_bind(c, st, n, &next)) != 0)
+		goto out;
+	if (ps.seek && (r = sq_bind_at(c, st, next, "It", ps.nb, ps.id)) != 0)
+		goto out;
+	if ((r = sq_bind_at(c, st, next + 2 * ps.seek, "II", limit,
+	    ps.skip)) != 0)
 		goto out;
 	for (;;) {
 		if ((r = sq_step(c, st, &row)) != 0 || !row)

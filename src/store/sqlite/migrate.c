@@ -41,6 +41,19 @@ struct migration {
 	"  worker_id TEXT,"
 #define SUB_JOBS_FOREIGN_KEY \
 	"  FOREIGN KEY (project_id, job_id) REFERENCES jobs (project_id, id));"
+/* By type, job and pool: the list's other filters, in list order. */
+#define SUB_JOBS_FILTER_INDEXES \
+	"CREATE INDEX sub_jobs_type" \
+	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_job" \
+	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);" \
+	"CREATE INDEX sub_jobs_pool" \
+	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)" \
+	"  WHERE desktop_pool_id IS NOT NULL;"
+/* The reaper: RUNNING sub-jobs by lease expiry. */
+#define SUB_JOBS_LEASE_INDEX \
+	"CREATE INDEX sub_jobs_lease" \
+	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
 #define SUB_JOBS_INDEXES \
 	/* The internal API names sub-jobs by id alone. */ \
 	"CREATE UNIQUE INDEX sub_jobs_id ON sub_jobs (id);" \
@@ -49,19 +62,11 @@ struct migration {
 	"  ON sub_jobs (project_id, begin_ms DESC, id);" \
 	"CREATE INDEX sub_jobs_status" \
 	"  ON sub_jobs (project_id, status, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_type" \
-	"  ON sub_jobs (project_id, job_type, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_job" \
-	"  ON sub_jobs (project_id, job_id, begin_ms DESC, id);" \
-	"CREATE INDEX sub_jobs_pool" \
-	"  ON sub_jobs (project_id, desktop_pool_id, begin_ms DESC, id)" \
-	"  WHERE desktop_pool_id IS NOT NULL;" \
+	SUB_JOBS_FILTER_INDEXES \
 	/* Claims: oldest WAITING first; covering the claim filters. */ \
 	"CREATE INDEX sub_jobs_claim" \
 	"  ON sub_jobs (begin_ms, id, project_id, job_type) WHERE status = 0;" \
-	/* The reaper: RUNNING sub-jobs by lease expiry. */ \
-	"CREATE INDEX sub_jobs_lease" \
-	"  ON sub_jobs (lease_expires_ms) WHERE status = 1;"
+	SUB_JOBS_LEASE_INDEX
 
 static const char schema_1[] =
 	/* ---- identities ---- */
@@ -249,10 +254,12 @@ static const char schema_6[] =
  * set on its own: a project's oldest WAITING sub-jobs are found at once
  * however many WAITING sub-jobs other projects have.
  */
+#define SUB_JOBS_CLAIM_INDEX_7 \
+	"CREATE INDEX sub_jobs_claim" \
+	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;"
 static const char schema_7[] =
 	"DROP INDEX IF EXISTS sub_jobs_claim;"
-	"CREATE INDEX sub_jobs_claim"
-	"  ON sub_jobs (project_id, begin_ms, id, job_type) WHERE status = 0;";
+	SUB_JOBS_CLAIM_INDEX_7;
 
 /*
  * 8: what the audit trail's readers need (store_traces_list): the
@@ -276,6 +283,165 @@ static const char schema_8[] =
 	"CREATE INDEX audit_events_trace"
 	"  ON audit_events (project_id, time_ms DESC, id DESC);";
 
+/*
+ * 9: list pages placed without walking the rows before them
+ * (docs/ARCHITECTURE.md#list-pages).  nb (-begin_ms) gives the list
+ * order begin_ms DESC, id as (nb, id) ascending, which SQLite can seek as
+ * a row value; the page and status indexes are rebuilt on it, the page
+ * index with the status so that a filter of several statuses is checked
+ * in the index.  sub_job_blocks cuts each project's sub-jobs, in that
+ * order, into blocks: set s = 4 all of them (counts per status n0..n3),
+ * set s = 0..3 those of status s (its count in n<s>).  A block is its
+ * first key and the counts of the set's rows from it up to the next
+ * block's key.  Triggers keep the sets in step with every write of
+ * sub_jobs, in the write's transaction: a row counts in the block of its
+ * set before it (or moves the set's first key down to it), a status
+ * change moves it from one status set to another, a delete uncounts it;
+ * a block over 2 * SQ_BLOCK_ROWS rows splits at its SQ_BLOCK_ROWS-th row
+ * (the first half recounted from an index), one under half of
+ * SQ_BLOCK_ROWS joins the block before it (a set's first block: the one
+ * after it).  The blocks of the rows already there are cut from the rows
+ * numbered in list order (SQ_BLOCKS_BUILD).
+ */
+/* The key of set S's block that holds key K of project P, its first,
+ * next and previous block. */
+#define SQ_BLOCK_OF(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) <= " k " ORDER BY nb DESC, id DESC LIMIT 1"
+#define SQ_BLOCK_FIRST(p, S) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_NEXT(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) > " k " ORDER BY nb, id LIMIT 1"
+#define SQ_BLOCK_PREV(p, S, k) \
+	"SELECT nb, id FROM sub_job_blocks WHERE project_id = " p " AND s = " \
+	S " AND (nb, id) < " k " ORDER BY nb DESC, id DESC LIMIT 1"
+#define SQ_BLOCK_ROWS_IN(x) \
+	"(" x ".n0 + " x ".n1 + " x ".n2 + " x ".n3)"
+#define SQ_BLOCK_IS(S, k) \
+	" WHERE project_id = new.project_id AND s = " S " AND (nb, id) = (" k ")"
+/* The sub-job new counted in set S: a first block for the set, the first
+ * key moved down to it, one more in its block. */
+#define SQ_SET_ADD(S) \
+	"INSERT INTO sub_job_blocks (project_id, s, nb, id, n0, n1, n2, n3)" \
+	"  SELECT new.project_id, " S ", new.nb, new.id, 0, 0, 0, 0" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM sub_job_blocks" \
+	"  WHERE project_id = new.project_id AND s = " S ");" \
+	"UPDATE sub_job_blocks SET nb = new.nb, id = new.id" \
+	SQ_BLOCK_IS(S, SQ_BLOCK_FIRST("new.project_id", S)) \
+	"  AND (nb, id) > (new.nb, new.id);" \
+	"UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0)," \
+	"  n1 = n1 + (new.status = 1), n2 = n2 + (new.status = 2)," \
+	"  n3 = n3 + (new.status = 3)" \
+	SQ_BLOCK_IS(S, SQ_BLOCK_OF("new.project_id", S, "(new.nb, new.id)")) ";"
+/* The sub-job old no longer counted in set S. */
+#define SQ_SET_SUB(S) \
+	"UPDATE sub_job_blocks SET n0 = n0 - (old.status = 0)," \
+	"  n1 = n1 - (old.status = 1), n2 = n2 - (old.status = 2)," \
+	"  n3 = n3 - (old.status = 3)" \
+	"  WHERE project_id = old.project_id AND s = " S " AND (nb, id) = (" \
+	SQ_BLOCK_OF("old.project_id", S, "(old.nb, old.id)") ");"
+/* A block of new.s over 2 * SQ_BLOCK_ROWS rows (those of sub_jobs
+ * matching WHERE_SET): the new block first holds all, then the first
+ * half is recounted and taken from it.  Neither update fires a split
+ * again (the halves are small enough), with or without recursive
+ * triggers. */
+#define SQ_SPLIT(name, when, where_set) \
+	"CREATE TRIGGER " name " AFTER UPDATE ON sub_job_blocks" \
+	"  WHEN " when " AND " SQ_BLOCK_ROWS_IN("new") " > 2 * " \
+	SQ_STR(SQ_BLOCK_ROWS) " BEGIN" \
+	"  INSERT INTO sub_job_blocks (project_id, s, nb, id, n0, n1, n2, n3)" \
+	"    SELECT project_id, new.s, nb, id, new.n0, new.n1, new.n2, new.n3" \
+	"    FROM sub_jobs WHERE project_id = new.project_id" where_set \
+	"    AND (nb, id) >= (new.nb, new.id) ORDER BY nb, id" \
+	"    LIMIT 1 OFFSET " SQ_STR(SQ_BLOCK_ROWS) ";" \
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT" \
+	"    sum(status = 0), sum(status = 1), sum(status = 2)," \
+	"    sum(status = 3) FROM sub_jobs WHERE project_id = new.project_id" \
+	where_set " AND (nb, id) >= (new.nb, new.id) AND (nb, id) < (" \
+	SQ_BLOCK_NEXT("new.project_id", "new.s", "(new.nb, new.id)") "))" \
+	"    WHERE project_id = new.project_id AND s = new.s" \
+	"    AND nb = new.nb AND id = new.id;" \
+	"  UPDATE sub_job_blocks SET (n0, n1, n2, n3) = (SELECT" \
+	"    sub_job_blocks.n0 - h.n0, sub_job_blocks.n1 - h.n1," \
+	"    sub_job_blocks.n2 - h.n2, sub_job_blocks.n3 - h.n3" \
+	"    FROM sub_job_blocks AS h WHERE h.project_id = new.project_id" \
+	"    AND h.s = new.s AND h.nb = new.nb AND h.id = new.id)" \
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_NEXT("new.project_id", "new.s", \
+	"(new.nb, new.id)")) ";" \
+	"END;"
+
+static const char schema_9[] =
+	"ALTER TABLE sub_jobs ADD COLUMN nb INTEGER "
+	"  GENERATED ALWAYS AS (-begin_ms) VIRTUAL;"
+	/* All in the order they had: where two cost the same to SQLite's
+	 * planner (a job's sub-jobs of one status), the last made wins. */
+	"DROP INDEX IF EXISTS sub_jobs_page;"
+	"DROP INDEX IF EXISTS sub_jobs_status;"
+	"DROP INDEX IF EXISTS sub_jobs_type;"
+	"DROP INDEX IF EXISTS sub_jobs_job;"
+	"DROP INDEX IF EXISTS sub_jobs_pool;"
+	"DROP INDEX IF EXISTS sub_jobs_claim;"
+	"DROP INDEX IF EXISTS sub_jobs_lease;"
+	"CREATE INDEX sub_jobs_page ON sub_jobs (project_id, nb, id, status);"
+	"CREATE INDEX sub_jobs_status"
+	"  ON sub_jobs (project_id, status, nb, id);"
+	SUB_JOBS_FILTER_INDEXES
+	SUB_JOBS_CLAIM_INDEX_7
+	SUB_JOBS_LEASE_INDEX
+	"CREATE TABLE sub_job_blocks ("
+	"  project_id TEXT NOT NULL,"
+	"  s INTEGER NOT NULL CHECK (s BETWEEN 0 AND 4),"
+	"  nb INTEGER NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  n0 INTEGER NOT NULL CHECK (n0 >= 0),"
+	"  n1 INTEGER NOT NULL CHECK (n1 >= 0),"
+	"  n2 INTEGER NOT NULL CHECK (n2 >= 0),"
+	"  n3 INTEGER NOT NULL CHECK (n3 >= 0),"
+	"  PRIMARY KEY (project_id, s, nb, id)) WITHOUT ROWID;"
+	SQ_BLOCKS_BUILD
+	"CREATE TRIGGER sub_jobs_blocks_insert AFTER INSERT ON sub_jobs BEGIN "
+	SQ_SET_ADD("4") SQ_SET_ADD("new.status")
+	"END;"
+	"CREATE TRIGGER sub_jobs_blocks_status AFTER UPDATE OF status ON sub_jobs"
+	"  WHEN new.status <> old.status BEGIN"
+	"  UPDATE sub_job_blocks SET n0 = n0 + (new.status = 0) - (old.status = 0),"
+	"    n1 = n1 + (new.status = 1) - (old.status = 1),"
+	"    n2 = n2 + (new.status = 2) - (old.status = 2),"
+	"    n3 = n3 + (new.status = 3) - (old.status = 3)"
+	SQ_BLOCK_IS("4", SQ_BLOCK_OF("new.project_id", "4", "(new.nb, new.id)"))
+	";" SQ_SET_SUB("old.status") SQ_SET_ADD("new.status")
+	"END;"
+	"CREATE TRIGGER sub_jobs_blocks_delete AFTER DELETE ON sub_jobs BEGIN "
+	SQ_SET_SUB("4") SQ_SET_SUB("old.status")
+	"END;"
+	SQ_SPLIT("sub_job_blocks_split", "new.s = 4", "")
+	SQ_SPLIT("sub_job_blocks_split_status", "new.s < 4",
+	    " AND status = new.s")
+	/* Only after a count went down; a set's only block stays unless it
+	 * is empty. */
+	"CREATE TRIGGER sub_job_blocks_merge AFTER UPDATE ON sub_job_blocks"
+	"  WHEN " SQ_BLOCK_ROWS_IN("new") " < " SQ_BLOCK_ROWS_IN("old")
+	"  AND " SQ_BLOCK_ROWS_IN("new") " < " SQ_STR(SQ_BLOCK_ROWS) " / 2"
+	"  AND (" SQ_BLOCK_ROWS_IN("new") " = 0 OR EXISTS ("
+	SQ_BLOCK_PREV("new.project_id", "new.s", "(new.nb, new.id)")
+	") OR EXISTS ("
+	SQ_BLOCK_NEXT("new.project_id", "new.s", "(new.nb, new.id)") "))"
+	"  BEGIN"
+	"  DELETE FROM sub_job_blocks WHERE project_id = new.project_id"
+	"    AND s = new.s AND nb = new.nb AND id = new.id;"
+	"  UPDATE sub_job_blocks SET n0 = n0 + new.n0, n1 = n1 + new.n1,"
+	"    n2 = n2 + new.n2, n3 = n3 + new.n3"
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_PREV("new.project_id", "new.s",
+	    "(new.nb, new.id)")) ";"
+	"  UPDATE sub_job_blocks SET nb = new.nb, id = new.id,"
+	"    n0 = n0 + new.n0, n1 = n1 + new.n1, n2 = n2 + new.n2,"
+	"    n3 = n3 + new.n3"
+	SQ_BLOCK_IS("new.s", SQ_BLOCK_FIRST("new.project_id", "new.s"))
+	"    AND (nb, id) > (new.nb, new.id);"
+	"END;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_1 },
 	{ 2, schema_2 },
@@ -285,6 +451,7 @@ static const struct migration migrations[] = {
 	{ 6, schema_6 },
 	{ 7, schema_7 },
 	{ 8, schema_8 },
+	{ 9, schema_9 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "../engine.h"
+#include "blocks.h"
 #include "../../util/buf.h"
 #include "../../util/perthread.h"
 
@@ -301,7 +302,9 @@ int	sq_audit_insert(struct sq_conn *, struct sq_op *, int result) WJ_WUR;
 
 /* ---- migrate.c --------------------------------------------------------- */
 
-#define SQ_SCHEMA_VERSION 8
+#define SQ_SCHEMA_VERSION 9
+/* Pages from this offset on are placed by the blocks (list.c). */
+#define SQ_SEEK_MIN	SQ_BLOCK_ROWS
 
 /* Apply the numbered migrations not yet in schema_version. */
 int	sq_migrate(sqlite3 *) WJ_WUR;
@@ -336,11 +339,12 @@ int	sq_job_recompute(struct sq_conn *, const char *project_id,
 
 /*
  * The SQL of a list page for f (as store_sub_jobs_list runs it) into sql;
- * *none set when the filter can match nothing.  For EXPLAIN in tests
- * (list.c).
+ * with seek, from a block's first key where the filter allows it (its
+ * parameters after the filter's: nb, id).  *none set when the filter can
+ * match nothing.  For EXPLAIN in tests (list.c).
  */
-int	sq_list_page_sql(const struct store_list_filter *f, struct buf *sql,
-	    int *none) WJ_WUR;
+int	sq_list_page_sql(const struct store_list_filter *f, int seek,
+	    struct buf *sql, int *none) WJ_WUR;
 
 /* ---- knobs the unit tests turn (tests/unit/support/store_hooks.c) ------- */
 

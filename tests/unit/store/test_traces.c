@@ -69,18 +69,6 @@ job_at(struct store *st, const char *project, int64_t time_ms,
 	free(body);
 }
 
-static int
-setup(void **state)
-{
-	struct store_fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL || store_fx_open(f, NULL, "root",
-	    "AKFIXTURE0000000000000000000001") != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
 static void
 fill(struct store_trace_filter *q, const char *project, int limit)
 {
@@ -191,9 +179,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rows_order_filters_marker,
-		    setup, store_fx_teardown),
+		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_prune_old_rows_in_batches,
-		    setup, store_fx_teardown),
+		    store_fx_setup, store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,3 +123,19 @@ store_fx_int(const struct store_fx *f, const char *sql)
 	sqlite3_close(db);
 	return v;
 }
+
+int
+store_fx_setup(void **state)
+{
+	struct store_fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	if (store_fx_open(f, NULL, "root",
+	    "AKFIXTURE0000000000000000000001") != 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}

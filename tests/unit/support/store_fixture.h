@@ -47,6 +47,9 @@ struct sqlite3	*store_fx_db(const struct store_fx *);
 /* The first column of sql's first row, -1 without a row, read through a
  * connection of its own; fails the test when sql does not prepare. */
 int64_t	store_fx_int(const struct store_fx *, const char *sql);
+/* A cmocka setup: a malloc'd struct store_fx, store_fx_open with the
+ * defaults (root user "root"), in *state. */
+int	store_fx_setup(void **state);
 /* A cmocka teardown for a test's fixture that is malloc'd and starts
  * with a struct store_fx: store_fx_close, then free. */
 int	store_fx_teardown(void **state);

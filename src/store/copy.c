@@ -32,9 +32,11 @@ static const char *const order[] = {
 	"client_tokens", "audit_events",
 };
 /* Kept by the store itself (schema_version; sub_job_blocks, by SQLite's
- * triggers as the sub-jobs are copied) or rebuilt (counts). */
+ * triggers as the sub-jobs are copied, and sub_job_blocks_deferred, empty
+ * outside a delete) or rebuilt (counts). */
 static const char *const skipped[] = {
-	"schema_version", "sub_job_counts", "sub_job_blocks", "sqlite_sequence", "sqlite_stat1",
+	"schema_version", "sub_job_counts", "sub_job_blocks",
+	"sub_job_blocks_deferred", "sqlite_sequence", "sqlite_stat1",
 	"sqlite_stat4",
 };
 

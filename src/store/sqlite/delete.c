@@ -73,6 +73,7 @@ struct del_row {
 
 struct del_rows {
 	struct del_row	*v;
+	struct sq_deleted *keys;	/* the same rows for their blocks */
 	size_t		 n;
 };
 
@@ -86,13 +87,15 @@ del_rows_free(struct del_rows *rows)
 		free(rows->v[i].job_type);
 	}
 	free(rows->v);
+	free(rows->keys);
 }
 
 static int
 del_rows_add(struct del_rows *rows, const char *job_id,
-    const char *job_type, int status)
+    const char *job_type, int status, int64_t begin_ms, const char *id)
 {
 	struct del_row *d = &rows->v[rows->n];
+	struct sq_deleted *k = &rows->keys[rows->n];
 
 	if (job_id == NULL || job_type == NULL ||
 	    (d->job_id = strdup(job_id)) == NULL)
@@ -102,6 +105,9 @@ del_rows_add(struct del_rows *rows, const char *job_id,
 		return WJ_ERR_NOMEM;
 	}
 	d->status = status;
+	k->nb = -begin_ms;
+	k->id = id;
+	k->status = status;
 	rows->n++;
 	return 0;
 }
@@ -144,8 +150,9 @@ delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
 	int64_t rid, n = 0;
 	int r, row, status;
 
-	if ((r = sq_stmt(c, "SELECT rowid, job_id, job_type, status FROM "
-	    "sub_jobs WHERE id = ? AND project_id = ?", &st)) != 0)
+	if ((r = sq_stmt(c, "SELECT rowid, job_id, job_type, status, "
+	    "begin_ms, id FROM sub_jobs WHERE id = ? AND project_id = ?",
+	    &st)) != 0)
 		return r;
 	if ((r = sq_bind(c, st, "tt", id, a->project_id)) != 0 ||
 	    (r = sq_step(c, st, &row)) != 0)
@@ -165,8 +172,8 @@ delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
 		refuse(a->ei, nbad);
 		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
 		    "deleted", id, type);
-	} else if ((r = del_rows_add(rows, sq_text(st, 1), type,
-	    status)) == 0) {
+	} else if ((r = del_rows_add(rows, sq_text(st, 1), type, status,
+	    sqlite3_column_int64(st, 4), id)) == 0) {
 		sq_put(c, st);
 		st = NULL;
 		if ((r = sq_run(c, &n, "DELETE FROM sub_jobs WHERE rowid = ?",
@@ -265,18 +272,28 @@ static int
 delete_ids_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct delete_arg *a = op->arg;
-	struct del_rows rows = { NULL, 0 };
+	struct del_rows rows = { NULL, NULL, 0 };
 	size_t i;
 	int r = 0, nbad = 0;
 
-	if (a->n > 0 && (rows.v = calloc(a->n, sizeof(*rows.v))) == NULL)
+	if (a->n > 0 && ((rows.v = calloc(a->n, sizeof(*rows.v))) == NULL ||
+	    (rows.keys = calloc(a->n, sizeof(*rows.keys))) == NULL)) {
+		del_rows_free(&rows);
 		return WJ_ERR_NOMEM;
+	}
+	/* The blocks are counted below, one UPDATE per block; on any error
+	 * op_run's rollback takes the deferral back with the rest. */
+	r = sq_blocks_defer(c, 1);
 	for (i = 0; i < a->n && r == 0; i++)
 		r = delete_take(c, a, a->ids[i], &nbad, &rows);
 	if (r == 0 && nbad > 0)
 		r = WJ_ERR_INVALID;	/* all or nothing: op_run rolls back */
 	if (r == 0)
 		r = delete_counts(c, a, &rows);
+	if (r == 0)
+		r = sq_blocks_sub(c, a->project_id, rows.keys, rows.n);
+	if (r == 0)
+		r = sq_blocks_defer(c, 0);
 	del_rows_free(&rows);
 	return r;
 }

@@ -333,6 +333,19 @@ void	sq_list_row(sqlite3_stmt *, struct sub_job *);
  */
 int	sq_apply_changes(struct sq_conn *, int64_t now_ms, int recompute)
 	    WJ_WUR;
+/* A row a delete by IDs removed, as its blocks know it (blocks.c). */
+struct sq_deleted {
+	int64_t		 nb;		/* -begin_ms */
+	const char	*id;		/* borrowed for the op */
+	int		 status;
+};
+/* While on (a row of sub_job_blocks_deferred, in the op's transaction),
+ * deletes of sub_jobs leave sub_job_blocks to sq_blocks_sub. */
+int	sq_blocks_defer(struct sq_conn *, int on) WJ_WUR;
+/* Count the n deleted rows out of their blocks: one UPDATE per block of
+ * each set they were in. */
+int	sq_blocks_sub(struct sq_conn *, const char *project_id,
+	    const struct sq_deleted *rows, size_t n) WJ_WUR;
 /* Recompute one job's status and end_ms from its counts. */
 int	sq_job_recompute(struct sq_conn *, const char *project_id,
 	    const char *job_id, int64_t now_ms) WJ_WUR;

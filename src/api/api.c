@@ -415,6 +415,7 @@ api_dispatch(void *arg, struct http_req *h)
 	if (e != 0)
 		http_reply_error_as(h, style, e, &r.err, r.denial);
 	free(r.denial);
+	json_decref(r.body);
 }
 
 void

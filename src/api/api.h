@@ -69,6 +69,9 @@ struct api_req {
 	struct wj_errinfo   err;
 	char		   *denial;	/* encoded authorization message of a
 					   WJ_ERR_DENIED (owned) */
+	json_t		   *body;	/* the body as api_body_object parsed
+					   it (a reference of its own), or
+					   NULL */
 	struct api_claim_scope claim;
 };
 
@@ -121,7 +124,10 @@ void	api_completed(void *arg, struct http_req *, int64_t micros);
 /*
  * Parse the request body as one JSON object.  WJ_ERR_EMPTY_BODY for an
  * empty body; WJ_ERR_MEDIA_TYPE unless Content-Type is application/json;
- * WJ_ERR_INVALID (reason in r->err) for anything but an object.
+ * WJ_ERR_INVALID (reason in r->err) for anything but an object.  r->body
+ * keeps a reference of the object until the request's dispatch ends (the
+ * audit row's copy of the body starts from it); handlers must not change
+ * the object.
  */
 int	api_body_object(struct api_req *, json_t **out) WJ_WUR;
 /*
@@ -208,9 +214,11 @@ void	api_pending_reply_obj(struct api_pending *, int status, ...);
  */
 void	api_trace_actor(struct api_pending *p, const struct api_req *r);
 /* The one body rule: body with secret members masked, as text, in
- * out[cap] (at most cap - 1 bytes); "" when it is not a JSON object. */
-void	api_trace_request(const char *body, size_t len, char *out,
-	    size_t cap);
+ * out[cap] (at most cap - 1 bytes); "" when it is not a JSON object.
+ * doc, when not NULL, is body as api_body_object parsed it: without
+ * secret members it is written out as it is, not parsed again. */
+void	api_trace_request(const char *body, size_t len, const json_t *doc,
+	    char *out, size_t cap);
 int	api_traces_list(struct api_req *);
 
 /* ---- handlers ---------------------------------------------------------- */

@@ -50,6 +50,27 @@ secret_name(const char *key)
 	return 0;
 }
 
+/* Has v a secret member at any depth (mask_secrets would change it)? */
+static int
+has_secrets(const json_t *v, int depth)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (depth > 32)
+		return 0;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, m)
+			if (secret_name(key) || has_secrets(m, depth + 1))
+				return 1;
+	} else if (json_is_array(v))
+		json_array_foreach(v, i, m)
+			if (has_secrets(m, depth + 1))
+				return 1;
+	return 0;
+}
+
 /* Mask the values of secret members of v, at any depth. */
 static void
 mask_secrets(json_t *v, int depth)
@@ -88,11 +109,24 @@ copy_cut(char *out, size_t cap, const char *s)
 	out[n] = '\0';
 }
 
+/* doc as compact text, cut into out[cap]. */
+static void
+trace_dump(const json_t *doc, char *out, size_t cap)
+{
+	char *text;
+
+	if ((text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
+	    NULL) {
+		copy_cut(out, cap, text);
+		free(text);
+	}
+}
+
 void
-api_trace_request(const char *body, size_t len, char *out, size_t cap)
+api_trace_request(const char *body, size_t len, const json_t *parsed,
+    char *out, size_t cap)
 {
 	json_t *doc;
-	char *text;
 
 	if (cap == 0)
 		return;
@@ -103,16 +137,18 @@ api_trace_request(const char *body, size_t len, char *out, size_t cap)
 		(void)snprintf(out, cap, "{\"body_bytes\":%zu}", len);
 		return;
 	}
+	/* The handler's own parse of the same bytes, with the same flags:
+	 * nothing to mask, nothing to parse again. */
+	if (json_is_object(parsed) && !has_secrets(parsed, 0)) {
+		trace_dump(parsed, out, cap);
+		return;
+	}
 	if ((doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)) ==
 	    NULL)
 		return;
 	if (json_is_object(doc)) {
 		mask_secrets(doc, 0);
-		if ((text = json_dumps(doc, JSON_COMPACT |
-		    JSON_PRESERVE_ORDER)) != NULL) {
-			copy_cut(out, cap, text);
-			free(text);
-		}
+		trace_dump(doc, out, cap);
 	}
 	json_decref(doc);
 }
@@ -134,7 +170,7 @@ api_trace_actor(struct api_pending *p, const struct api_req *r)
 	trace_name_of(h->op, p->trace_name, sizeof(p->trace_name));
 	copy_cut(p->user_name, sizeof(p->user_name), r->who.user_name);
 	copy_cut(p->domain_name, sizeof(p->domain_name), r->who.domain_name);
-	api_trace_request(h->body.data, h->body.len, p->request,
+	api_trace_request(h->body.data, h->body.len, r->body, p->request,
 	    sizeof(p->request));
 	a->trace_name = p->trace_name;
 	a->user_name = p->user_name[0] != '\0' ? p->user_name : NULL;

@@ -55,6 +55,8 @@ api_body_object(struct api_req *r, json_t **out)
 		wj_errinfo_set(&r->err, "request body must be a JSON object");
 		return WJ_ERR_INVALID;
 	}
+	json_decref(r->body);
+	r->body = json_incref(doc);
 	*out = doc;
 	return 0;
 }

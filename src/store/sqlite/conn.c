@@ -129,10 +129,26 @@ slot_clear(struct sq_slot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Check out slot s for the caller's text sql. */
+static sqlite3_stmt *
+slot_take(struct sq_conn *c, struct sq_slot *s, const char *sql)
+{
+	s->busy = 1;
+	s->used = c->tick;
+	s->key = (uintptr_t)sql;
+	return s->st;
+}
+
+/*
+ * The SQL texts are mostly string literals: the same text comes again at
+ * the same address, so a slot last taken for this address is tried
+ * first (strcmp still decides: a freed text's address may come back with
+ * other words), and only then the hash of the text.
+ */
 int
 sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 {
-	uint64_t h = wj_hash_str(sql);
+	uint64_t h;
 	struct sq_slot *s;
 	sqlite3_stmt *st = NULL;
 	char *copy;
@@ -143,11 +159,18 @@ sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 	c->tick++;
 	for (i = 0; i < SQ_STMT_CACHE; i++) {
 		s = &c->slot[i];
+		if (s->st != NULL && !s->busy && s->key == (uintptr_t)sql &&
+		    strcmp(s->sql, sql) == 0) {
+			*out = slot_take(c, s, sql);
+			return 0;
+		}
+	}
+	h = wj_hash_str(sql);
+	for (i = 0; i < SQ_STMT_CACHE; i++) {
+		s = &c->slot[i];
 		if (s->st != NULL && !s->busy && s->hash == h &&
 		    strcmp(s->sql, sql) == 0) {
-			s->busy = 1;
-			s->used = c->tick;
-			*out = s->st;
+			*out = slot_take(c, s, sql);
 			return 0;
 		}
 	}
@@ -165,9 +188,7 @@ sq_stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 	s->sql = copy;
 	s->hash = h;
 	s->st = st;
-	s->busy = 1;
-	s->used = c->tick;
-	*out = st;
+	*out = slot_take(c, s, sql);
 	return 0;
 }
 

@@ -71,6 +71,8 @@ _Static_assert(JOB_STATUS_WAITING == 0 && JOB_STATUS_RUNNING == 1 &&
 /* A cached prepared statement, keyed by its SQL text. */
 struct sq_slot {
 	char		*sql;		/* owned copy of the key */
+	uintptr_t	 key;		/* the address of the caller's text
+					   at the last hit (a hint only) */
 	uint64_t	 hash;
 	sqlite3_stmt	*st;
 	int		 busy;		/* checked out by sq_stmt() */

@@ -40,7 +40,7 @@ function figures(rows) {
       out.push(['peak', 'peak RSS (MiB)', r.peak_rss_kb / 1024, false]);
       break;
     case 'pg_claim': {
-      const n = r.result?.nodes ?? [];
+      const n = r.nodes ?? r.result?.nodes ?? [];
       out.push(['pg_claim', 'PostgreSQL claim → finish, 8 workers over 2 nodes (sub-jobs/s)',
         n.reduce((a, x) => a + x.cycles_per_s, 0), true]);
       break;

@@ -38,6 +38,12 @@ WORK=$(mktemp -d /tmp/wksjobs-offsets.XXXXXX)
 SERVER_PID=''
 WATCHDOG_PID=''
 log() { printf '%s offsets: %s\n' "$(date +%T)" "$*" >&2; }
+
+# print_ratio LABEL A B: "LABEL offset~0=A offset~9900=B ratio=B/A"
+print_ratio() {
+	printf '%s offset~0=%s offset~9900=%s ratio=%s\n' "$1" "$2" "$3" \
+	    "$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", b / a }')"
+}
 trap 'stop_pid "$SERVER_PID" TERM; scratch_end' EXIT
 trap 'log "interrupted"; exit 1' INT TERM
 
@@ -137,11 +143,7 @@ run() {
 				    END { print c[int((NR + 1) / 2)] }')"
 			done
 			# shellcheck disable=SC2086
-			set -- $r
-			printf '%s filter=%s limit=%s cpu_us(median of %s) ' \
-			    "$i" "$f" "$l" "$PAIRS"
-			printf 'offset~0=%s offset~9900=%s ratio=%s\n' "$1" "$2" \
-			    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }')"
+			print_ratio "$i filter=$f limit=$l cpu_us(median of $PAIRS):" $r
 		done
 	done
 	stop_pid "$SERVER_PID" TERM
@@ -177,11 +179,7 @@ cg_run() {
 				r="$r $((ir / n))"
 			done
 			# shellcheck disable=SC2086
-			set -- $r
-			printf '%s filter=%s limit=%s instructions per request: ' \
-			    "$i" "$f" "$l"
-			printf 'offset~0=%s offset~9900=%s ratio=%s\n' "$1" "$2" \
-			    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }')"
+			print_ratio "$i filter=$f limit=$l instructions per request:" $r
 		done
 	done
 	stop_pid "$SERVER_PID" TERM

@@ -55,6 +55,7 @@ teardown(void **state)
 
 	buf_free(&f->h.body);
 	buf_free(&f->h.resp);
+	json_decref(f->r.body);	/* as api_dispatch drops it */
 	api_free(&f->api);
 	r = store_fx_close(&f->s);
 	free(f);
@@ -67,6 +68,7 @@ req(struct fx *f, const char *method, const char *query, const char *body)
 {
 	buf_free(&f->h.body);
 	buf_free(&f->h.resp);
+	json_decref(f->r.body);	/* as api_dispatch drops it */
 	memset(&f->h, 0, sizeof(f->h));
 	memset(&f->r, 0, sizeof(f->r));
 	f->h.method = method;
@@ -370,6 +372,7 @@ req1(struct fx *f, const char *method, const char *path, const char *name,
 {
 	buf_free(&f->h.body);
 	buf_free(&f->h.resp);
+	json_decref(f->r.body);	/* as api_dispatch drops it */
 	memset(&f->h, 0, sizeof(f->h));
 	memset(&f->r, 0, sizeof(f->r));
 	f->h.method = method;

@@ -6,7 +6,11 @@
 # server's CPU per request (utime + stime from /proc/PID/stat), then each
 # side's median and range.
 #
-#   bench/pages.sh DATA BIN_A "ARGS_A" BIN_B "ARGS_B"
+#   bench/pages.sh DATA BIN_A "ARGS_A" BIN_B "ARGS_B" [BIN_C "ARGS_C" ...]
+#
+# More than two sides run in rounds, A B C ... then ... C B A, and so on
+# (PAIRS rounds): e.g. the same binary with "--threads 2", "--threads 4"
+# and "--threads 8".
 #
 # DATA is a directory holding creds.json (wksjobs init --json) and data/
 # (seeded by wksjobs-seed; the huge project is the one listed).  ARGS_x
@@ -16,7 +20,10 @@
 #            WAITING, limit=100: 400 pages, deep ones included
 #   shallow  offsets 0 .. 99 x the same four filters: 400 pages near the
 #            top (the rendering cost without the walk to a deep offset)
-#   poll     one page (offset 0, no filter) again and again: the memo's
+#   poll     one page (offset 0, no filter) again and again: the memo's answer
+#   show     ShowJob of one job of the small project again and again
+#   missing  ShowJob of a job that does not exist (404): HTTP, AK/SK and
+#            one index lookup, the floor under any answer
 # Knobs: PAIRS (4), PAGES_CONNS (32), BENCH_DURATION (5 s after a 1 s
 # warm-up), PAGES_OUT (a JSONL file of every run; default none),
 # PAGES_PERF=PREFIX (perf record of the server, PAGES_PERF_CG (fp) its call graph, during each run into
@@ -25,10 +32,18 @@
 set -euo pipefail
 
 DIR=$(readlink -f "${1:?usage: bench/pages.sh DATA BIN_A ARGS_A BIN_B ARGS_B}")
-BIN_A=$(readlink -f "${2:?BIN_A}")
-ARGS_A=${3-}
-BIN_B=$(readlink -f "${4:?BIN_B}")
-ARGS_B=${5-}
+shift
+SIDES=(A B C D E F G H)
+BINS=() ARGSS=()
+while [ $# -gt 0 ]; do
+	BINS+=("$(readlink -f "$1")") ARGSS+=("${2-}")
+	shift $(($# < 2 ? $# : 2))
+done
+if [ ${#BINS[@]} -lt 2 ] || [ ${#BINS[@]} -gt ${#SIDES[@]} ]; then
+	echo "pages: two to ${#SIDES[@]} sides (BIN ARGS ...)" >&2
+	exit 2
+fi
+BIN_A=${BINS[0]}
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
@@ -37,7 +52,7 @@ PAIRS=${PAIRS:-4}
 CONNS=${PAGES_CONNS:-32}
 DUR=${BENCH_DURATION:-5}
 MODE=${PAGES_MODE:-walk}
-WRK_THREADS=2
+WRK_THREADS=$((CONNS < 2 ? 1 : 2))	# wrk needs a connection per thread
 L=workspace-sub-jobs
 WORK=$(mktemp -d /tmp/wksjobs-pages.XXXXXX)
 SERVER_PID=
@@ -63,6 +78,12 @@ reqs() {	# reqs FILE: the mode's signed requests for the server on PUB
 	walk) mapfile -t offs < <(seq 0 100 9900) ;;
 	shallow) mapfile -t offs < <(seq 0 99) ;;
 	poll) offs=(0) ;;
+	show | missing)
+		q=workspace-jobs/$SHOW_JOB
+		[ "$MODE" = show ] || q=workspace-jobs/$(printf '0%.0s' $(seq 32))
+		"$TOOLS/wksjobs-benchreq" --ak "$AK" --sk "$SK" --host "$PUB" \
+		    --out "$out" --count 400 --path "/v2/$SMALL_PROJECT/$q"
+		return ;;
 	*) echo "pages: unknown PAGES_MODE $MODE" >&2; exit 2 ;;
 	esac
 	for off in "${offs[@]}"; do
@@ -79,11 +100,11 @@ reqs() {	# reqs FILE: the mode's signed requests for the server on PUB
 }
 
 run_side() {	# run_side SIDE PAIR
-	local side=$1 pair=$2 bin args c0 c1 line n perf_pid
-	if [ "$side" = A ]; then bin=$BIN_A args=$ARGS_A; else bin=$BIN_B args=$ARGS_B; fi
+	local i=$1 pair=$2 side=${SIDES[$1]} bin=${BINS[$1]} sargs=${ARGSS[$1]}
+	local c0 c1 line n perf_pid
 	# shellcheck disable=SC2086
 	serve_start "$WORK/serve.out" "$WORK/serve.err" "$DIR/data" \
-	    --rate-limit 0 --max-inflight 0 $args -- "$bin"
+	    --rate-limit 0 --max-inflight 0 $sargs -- "$bin"
 	reqs "$WORK/run.req"
 	timeout 20 wrk -t"$WRK_THREADS" -c"$CONNS" -d1s -s "$HERE/replay.lua" \
 	    "http://$PUB" -- "$WORK/run.req" "$WRK_THREADS" cycle >/dev/null
@@ -107,21 +128,25 @@ run_side() {	# run_side SIDE PAIR
 	n=${n%%,*}
 	line="${line%\}},\"cpu_us_per_req\":$(awk -v t=$((c1 - c0)) -v n="$n" \
 	    -v hz="$hz" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')}"
-	echo "{\"mode\":\"$MODE\",\"pair\":$pair,\"side\":\"$side\",\"args\":\"$args\",\"result\":$line}" |
+	echo "{\"mode\":\"$MODE\",\"pair\":$pair,\"side\":\"$side\",\"args\":\"$sargs\",\"result\":$line}" |
 	    tee -a "${PAGES_OUT:-/dev/null}" >>"$WORK/runs.jsonl"
 	log "pair $pair $side: $line"
 }
 
-log "$MODE: A = $BIN_A [$ARGS_A], B = $BIN_B [$ARGS_B], $PAIRS pairs"
+N=${#BINS[@]}
+for i in $(seq 0 $((N - 1))); do
+	log "$MODE: ${SIDES[$i]} = ${BINS[$i]} [${ARGSS[$i]}]"
+done
+log "$PAIRS pairs (rounds)"
 for p in $(seq "$PAIRS"); do
 	if [ $((p % 2)) = 1 ]; then
-		run_side A "$p"; run_side B "$p"
+		for i in $(seq 0 $((N - 1))); do run_side "$i" "$p"; done
 	else
-		run_side B "$p"; run_side A "$p"
+		for i in $(seq $((N - 1)) -1 0); do run_side "$i" "$p"; done
 	fi
 done
 # Per side: median and range of req/s, p99 and CPU per request.
-for side in A B; do
+for side in "${SIDES[@]:0:$N}"; do
 	for k in rps p99_ms cpu_us_per_req; do
 		grep "\"side\":\"$side\"" "$WORK/runs.jsonl" |
 		    sed "s/.*\"$k\":\([0-9.]*\).*/\1/" | sort -g |

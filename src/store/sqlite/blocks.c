@@ -1,26 +1,58 @@
 /*
  * blocks.c - sub_job_blocks counted down from C for a delete by IDs: one
- * UPDATE per block the deleted rows were in, instead of the delete
- * trigger's two per row (docs/ARCHITECTURE.md#list-pages).  While the
- * caller's op holds the row of sub_job_blocks_deferred, that trigger
- * leaves the blocks alone; every other delete still goes through it.
+ * lookup per run of deleted rows that share a block and one UPDATE per
+ * block, instead of the delete trigger's two statements per row
+ * (docs/ARCHITECTURE.md#list-pages).  While the caller's op holds the row
+ * of sub_job_blocks_deferred, that trigger leaves the blocks alone; every
+ * other delete still goes through it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "blocks.h"
 
 /* The set of all sub-jobs; sets 0..3 hold one status each. */
 #define SET_ALL 4
 
-/* Deleted rows counted out of one block of one set. */
-struct blk_group {
-	int		 s;		/* the set */
-	int64_t		 nb;		/* the block's key, as first found */
+/* A deleted row as one set counts it. */
+struct blk_row {
+	int			 s;
+	const struct sq_deleted *d;
+};
+
+/* The deleted rows of one block of one set. */
+struct blk_run {
+	int		 s;
+	int64_t		 nb;		/* the block's key */
 	char		 id[WJ_ID_LEN + 1];
-	const struct sq_deleted *rep;	/* one of its rows */
+	int64_t		 rows;		/* its rows before the delete */
+	int		 has_next;	/* the key of the set's next block */
+	int64_t		 next_nb;
+	char		 next_id[WJ_ID_LEN + 1];
+	const struct sq_deleted *rep;	/* its first deleted row */
 	int64_t		 d[JOB_STATUS_COUNT];
 };
+
+/* (nb, id) of a against that of b, in list order. */
+static int
+key_cmp(int64_t anb, const char *aid, int64_t bnb, const char *bid)
+{
+	if (anb != bnb)
+		return anb < bnb ? -1 : 1;
+	return strcmp(aid, bid);
+}
+
+/* By set, then in list order. */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct blk_row *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return key_cmp(x->d->nb, x->d->id, y->d->nb, y->d->id);
+}
 
 /* The key of the block of set s holding row key (nb, id). */
 static int
@@ -47,54 +79,114 @@ block_of(struct sq_conn *c, const char *project_id, int s, int64_t nb,
 	return r;
 }
 
-/* Count row d out of set s's block in g[*ng] (a new group if none). */
-static int
-group_add(struct sq_conn *c, const char *project_id, int s,
-    const struct sq_deleted *d, struct blk_group *g, size_t *ng)
-{
-	int64_t nb;
-	char id[WJ_ID_LEN + 1];
-	size_t i;
-	int r;
-
-	if ((r = block_of(c, project_id, s, d->nb, d->id, &nb, id)) != 0)
-		return r;
-	for (i = 0; i < *ng; i++)
-		if (g[i].s == s && g[i].nb == nb && strcmp(g[i].id, id) == 0)
-			break;
-	if (i == *ng) {
-		memset(&g[i], 0, sizeof(g[i]));
-		g[i].s = s;
-		g[i].nb = nb;
-		memcpy(g[i].id, id, sizeof(id));
-		g[i].rep = d;
-		(*ng)++;
-	}
-	g[i].d[d->status]++;
-	return 0;
-}
-
 /*
- * One group's counts out of its block.  The block is found again from
- * one of its rows: an earlier group's update may have merged it into
- * its neighbour (sub_job_blocks_merge), which then holds all its rows.
+ * Open run g for row x of its set: the block holding it (key and rows)
+ * and the set's next block, in one statement (two seeks).
  */
 static int
-group_apply(struct sq_conn *c, const char *project_id,
-    const struct blk_group *g)
+run_open(struct sq_conn *c, const char *project_id, const struct blk_row *x,
+    struct blk_run *g)
 {
-	int64_t nb;
-	char id[WJ_ID_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	int r, row, k, found = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->s = x->s;
+	g->rep = x->d;
+	if ((r = sq_stmt(c, "SELECT * FROM (SELECT 0, nb, id, "
+	    "n0 + n1 + n2 + n3 FROM sub_job_blocks WHERE project_id = ?1 AND "
+	    "s = ?2 AND (nb, id) <= (?3, ?4) ORDER BY nb DESC, id DESC "
+	    "LIMIT 1) UNION ALL SELECT * FROM (SELECT 1, nb, id, 0 FROM "
+	    "sub_job_blocks WHERE project_id = ?1 AND s = ?2 AND "
+	    "(nb, id) > (?3, ?4) ORDER BY nb, id LIMIT 1)", &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "tiIt", project_id, x->s, x->d->nb,
+	    x->d->id)) != 0)
+		goto out;
+	while ((r = sq_step(c, st, &row)) == 0 && row) {
+		k = sqlite3_column_int(st, 0);
+		if (k == 0) {
+			found = 1;
+			g->nb = sqlite3_column_int64(st, 1);
+			g->rows = sqlite3_column_int64(st, 3);
+			r = sq_copy(g->id, sizeof(g->id), sq_text(st, 2));
+		} else {
+			g->has_next = 1;
+			g->next_nb = sqlite3_column_int64(st, 1);
+			r = sq_copy(g->next_id, sizeof(g->next_id),
+			    sq_text(st, 2));
+		}
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && !found)
+		r = WJ_ERR_INTERNAL;	/* a counted row has a block */
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+/* Does row x belong to run g (the same set, before the next block)? */
+static int
+run_holds(const struct blk_run *g, const struct blk_row *x)
+{
+	return g->s == x->s && (!g->has_next || key_cmp(x->d->nb, x->d->id,
+	    g->next_nb, g->next_id) < 0);
+}
+
+static int64_t
+run_deleted(const struct blk_run *g)
+{
+	return g->d[0] + g->d[1] + g->d[2] + g->d[3];
+}
+
+/* One run's counts out of the block of set s keyed (nb, id). */
+static int
+run_sub(struct sq_conn *c, const char *project_id, const struct blk_run *g,
+    int64_t nb, const char *id)
+{
 	int r;
 
-	if ((r = block_of(c, project_id, g->s, g->rep->nb, g->rep->id, &nb,
-	    id)) != 0)
-		return r;
 	r = sq_change(c, "UPDATE sub_job_blocks SET n0 = n0 - ?, "
 	    "n1 = n1 - ?, n2 = n2 - ?, n3 = n3 - ? WHERE project_id = ? AND "
 	    "s = ? AND nb = ? AND id = ?", "IIIItiIt", g->d[0], g->d[1],
 	    g->d[2], g->d[3], project_id, g->s, nb, id);
 	return r == WJ_ERR_NOT_FOUND ? WJ_ERR_INTERNAL : r;
+}
+
+/*
+ * Count the runs out of their blocks.  A block left with fewer than
+ * SQ_BLOCK_ROWS / 2 rows is merged by sub_job_blocks_merge into its
+ * neighbour, which may then split, recounting its first half from
+ * sub_jobs, where the deleted rows are already gone: that neighbour's
+ * counts must be exact by then.  So first every block that keeps enough
+ * rows (no trigger acts on it), then those that merge, in list order:
+ * the block before each is done; a set's first block merges into the
+ * next, which, if it merges too, had fewer than SQ_BLOCK_ROWS / 2 +
+ * WJ_DELETE_IDS_MAX rows (no split) and is found again from its row.
+ */
+static int
+runs_apply(struct sq_conn *c, const char *project_id,
+    const struct blk_run *g, size_t ng)
+{
+	int64_t nb;
+	char id[WJ_ID_LEN + 1];
+	size_t i;
+	int r = 0, merges;
+
+	for (merges = 0; merges <= 1 && r == 0; merges++)
+		for (i = 0; i < ng && r == 0; i++) {
+			if ((g[i].rows - run_deleted(&g[i]) <
+			    SQ_BLOCK_ROWS / 2) != merges)
+				continue;
+			if (!merges)
+				r = run_sub(c, project_id, &g[i], g[i].nb,
+				    g[i].id);
+			else if ((r = block_of(c, project_id, g[i].s,
+			    g[i].rep->nb, g[i].rep->id, &nb, id)) == 0)
+				r = run_sub(c, project_id, &g[i], nb, id);
+		}
+	return r;
 }
 
 int
@@ -108,24 +200,37 @@ int
 sq_blocks_sub(struct sq_conn *c, const char *project_id,
     const struct sq_deleted *rows, size_t n)
 {
-	struct blk_group *g;
+	struct blk_row *x = NULL;
+	struct blk_run *g = NULL;
 	size_t i, ng = 0;
 	int r = 0;
 
 	if (n == 0)
 		return 0;
-	if ((g = calloc(2 * n, sizeof(*g))) == NULL)
-		return WJ_ERR_NOMEM;
-	for (i = 0; i < n && r == 0; i++) {
-		if (rows[i].status < 0 || rows[i].status >= JOB_STATUS_COUNT)
-			r = WJ_ERR_INTERNAL;
-		else if ((r = group_add(c, project_id, SET_ALL, &rows[i], g,
-		    &ng)) == 0)
-			r = group_add(c, project_id, rows[i].status, &rows[i],
-			    g, &ng);
+	if ((x = calloc(2 * n, sizeof(*x))) == NULL ||
+	    (g = calloc(2 * n, sizeof(*g))) == NULL) {
+		r = WJ_ERR_NOMEM;
+		goto out;
 	}
-	for (i = 0; i < ng && r == 0; i++)
-		r = group_apply(c, project_id, &g[i]);
+	for (i = 0; i < n; i++) {
+		if (rows[i].status < 0 || rows[i].status >= JOB_STATUS_COUNT) {
+			r = WJ_ERR_INTERNAL;
+			goto out;
+		}
+		x[2 * i] = (struct blk_row){ SET_ALL, &rows[i] };
+		x[2 * i + 1] = (struct blk_row){ rows[i].status, &rows[i] };
+	}
+	qsort(x, 2 * n, sizeof(*x), row_cmp);
+	for (i = 0; i < 2 * n && r == 0; i++) {
+		if (ng == 0 || !run_holds(&g[ng - 1], &x[i]))
+			r = run_open(c, project_id, &x[i], &g[ng++]);
+		if (r == 0)
+			g[ng - 1].d[x[i].d->status]++;
+	}
+	if (r == 0)
+		r = runs_apply(c, project_id, g, ng);
+ out:
 	free(g);
+	free(x);
 	return r;
 }

@@ -26,7 +26,7 @@ struct blk_run {
 	int		 s;
 	int64_t		 nb;		/* the block's key */
 	char		 id[WJ_ID_LEN + 1];
-	int64_t		 rows;		/* its rows before the delete */
+	int64_t		 n[JOB_STATUS_COUNT];	/* its counts before */
 	int		 has_next;	/* the key of the set's next block */
 	int64_t		 next_nb;
 	char		 next_id[WJ_ID_LEN + 1];
@@ -88,15 +88,15 @@ run_open(struct sq_conn *c, const char *project_id, const struct blk_row *x,
     struct blk_run *g)
 {
 	sqlite3_stmt *st = NULL;
-	int r, row, k, found = 0;
+	int r, row, k, i, found = 0;
 
 	memset(g, 0, sizeof(*g));
 	g->s = x->s;
 	g->rep = x->d;
-	if ((r = sq_stmt(c, "SELECT * FROM (SELECT 0, nb, id, "
-	    "n0 + n1 + n2 + n3 FROM sub_job_blocks WHERE project_id = ?1 AND "
-	    "s = ?2 AND (nb, id) <= (?3, ?4) ORDER BY nb DESC, id DESC "
-	    "LIMIT 1) UNION ALL SELECT * FROM (SELECT 1, nb, id, 0 FROM "
+	if ((r = sq_stmt(c, "SELECT * FROM (SELECT 0, nb, id, n0, n1, n2, "
+	    "n3 FROM sub_job_blocks WHERE project_id = ?1 AND s = ?2 AND "
+	    "(nb, id) <= (?3, ?4) ORDER BY nb DESC, id DESC LIMIT 1) "
+	    "UNION ALL SELECT * FROM (SELECT 1, nb, id, 0, 0, 0, 0 FROM "
 	    "sub_job_blocks WHERE project_id = ?1 AND s = ?2 AND "
 	    "(nb, id) > (?3, ?4) ORDER BY nb, id LIMIT 1)", &st)) != 0)
 		return r;
@@ -108,7 +108,8 @@ run_open(struct sq_conn *c, const char *project_id, const struct blk_row *x,
 		if (k == 0) {
 			found = 1;
 			g->nb = sqlite3_column_int64(st, 1);
-			g->rows = sqlite3_column_int64(st, 3);
+			for (i = 0; i < JOB_STATUS_COUNT; i++)
+				g->n[i] = sqlite3_column_int64(st, 3 + i);
 			r = sq_copy(g->id, sizeof(g->id), sq_text(st, 2));
 		} else {
 			g->has_next = 1;
@@ -134,10 +135,31 @@ run_holds(const struct blk_run *g, const struct blk_row *x)
 	    g->next_nb, g->next_id) < 0);
 }
 
-static int64_t
-run_deleted(const struct blk_run *g)
+/* Does the block keep at least SQ_BLOCK_ROWS / 2 rows (no merge)? */
+static int
+run_keeps(const struct blk_run *g)
 {
-	return g->d[0] + g->d[1] + g->d[2] + g->d[3];
+	int64_t left = 0;
+	int i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		left += g->n[i] - g->d[i];
+	return left >= SQ_BLOCK_ROWS / 2;
+}
+
+/*
+ * A block that keeps enough rows gets its new counts written over it:
+ * an INSERT runs no trigger of sub_job_blocks (an UPDATE runs the split
+ * and merge triggers, each in a frame of its own, to find nothing to do).
+ */
+static int
+run_put(struct sq_conn *c, const char *project_id, const struct blk_run *g)
+{
+	return sq_run(c, NULL, "INSERT OR REPLACE INTO sub_job_blocks "
+	    "(project_id, s, nb, id, n0, n1, n2, n3) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", "tiItIIII", project_id, g->s, g->nb,
+	    g->id, g->n[0] - g->d[0], g->n[1] - g->d[1], g->n[2] - g->d[2],
+	    g->n[3] - g->d[3]);
 }
 
 /* One run's counts out of the block of set s keyed (nb, id). */
@@ -176,12 +198,10 @@ runs_apply(struct sq_conn *c, const char *project_id,
 
 	for (merges = 0; merges <= 1 && r == 0; merges++)
 		for (i = 0; i < ng && r == 0; i++) {
-			if ((g[i].rows - run_deleted(&g[i]) <
-			    SQ_BLOCK_ROWS / 2) != merges)
+			if (run_keeps(&g[i]) == merges)
 				continue;
 			if (!merges)
-				r = run_sub(c, project_id, &g[i], g[i].nb,
-				    g[i].id);
+				r = run_put(c, project_id, &g[i]);
 			else if ((r = block_of(c, project_id, g[i].s,
 			    g[i].rep->nb, g[i].rep->id, &nb, id)) == 0)
 				r = run_sub(c, project_id, &g[i], nb, id);

@@ -254,3 +254,172 @@ sq_blocks_sub(struct sq_conn *c, const char *project_id,
 	free(x);
 	return r;
 }
+
+/* ---- after a delete by status -------------------------------------------- */
+
+/* A block of the set of all rows, as read and as rewritten. */
+struct blk {
+	int64_t	 nb;
+	char	 id[WJ_ID_LEN + 1];
+	int64_t	 n[JOB_STATUS_COUNT];
+};
+
+struct blk_list {
+	struct blk	*v;
+	size_t		 n, cap;
+};
+
+static int64_t
+blk_rows(const struct blk *b)
+{
+	return b->n[0] + b->n[1] + b->n[2] + b->n[3];
+}
+
+/* The project's blocks of the set of all rows, in list order. */
+static int
+all_read(struct sq_conn *c, const char *project_id, struct blk_list *l)
+{
+	sqlite3_stmt *st = NULL;
+	struct blk *b, *v;
+	int r, row, i;
+
+	if ((r = sq_stmt(c, "SELECT nb, id, n0, n1, n2, n3 FROM "
+	    "sub_job_blocks WHERE project_id = ? AND s = 4 ORDER BY nb, id",
+	    &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "t", project_id)) != 0)
+		goto out;
+	while ((r = sq_step(c, st, &row)) == 0 && row) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 256;
+			if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+				r = WJ_ERR_NOMEM;
+				break;
+			}
+			l->v = v;
+		}
+		b = &l->v[l->n++];
+		b->nb = sqlite3_column_int64(st, 0);
+		if ((r = sq_copy(b->id, sizeof(b->id), sq_text(st, 1))) != 0)
+			break;
+		for (i = 0; i < JOB_STATUS_COUNT; i++)
+			b->n[i] = sqlite3_column_int64(st, 2 + i);
+	}
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+/* Each block's count of status: the rows of that status left in it. */
+static int
+all_recount(struct sq_conn *c, const char *project_id, int status,
+    struct blk_list *l)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i, j = 0;
+	int64_t nb;
+	const char *id;
+	int r, row;
+
+	for (i = 0; i < l->n; i++)
+		l->v[i].n[status] = 0;
+	if ((r = sq_stmt(c, "SELECT nb, id FROM sub_jobs INDEXED BY "
+	    "sub_jobs_status WHERE project_id = ? AND status = ? "
+	    "ORDER BY nb, id", &st)) != 0)
+		return r;
+	if ((r = sq_bind(c, st, "ti", project_id, status)) != 0)
+		goto out;
+	while ((r = sq_step(c, st, &row)) == 0 && row) {
+		nb = sqlite3_column_int64(st, 0);
+		id = sq_text(st, 1);
+		while (j + 1 < l->n && key_cmp(nb, id, l->v[j + 1].nb,
+		    l->v[j + 1].id) >= 0)
+			j++;
+		if (l->n == 0 || key_cmp(nb, id, l->v[j].nb, l->v[j].id) < 0) {
+			r = WJ_ERR_INTERNAL;	/* a counted row has a block */
+			break;
+		}
+		l->v[j].n[status]++;
+	}
+ out:
+	sq_put(c, st);
+	return r;
+}
+
+/*
+ * Join the blocks as the merge trigger would: an empty block goes (its
+ * range joins the block before it, or it was the first and held
+ * nothing before the next), one under SQ_BLOCK_ROWS / 2 rows joins the
+ * block before it, or takes the next one in, where the two fit in
+ * 2 * SQ_BLOCK_ROWS.  Returns the number of blocks left, in place.
+ */
+static size_t
+all_join(struct blk *v, size_t n)
+{
+	size_t i, k, m = 0;
+	int64_t a, b;
+
+	for (i = 0; i < n; i++) {
+		b = blk_rows(&v[i]);
+		if (b == 0)
+			continue;
+		a = m > 0 ? blk_rows(&v[m - 1]) : 0;
+		if (m > 0 && (a < SQ_BLOCK_ROWS / 2 || b < SQ_BLOCK_ROWS / 2) &&
+		    a + b <= 2 * SQ_BLOCK_ROWS) {
+			for (k = 0; k < JOB_STATUS_COUNT; k++)
+				v[m - 1].n[k] += v[i].n[k];
+			continue;
+		}
+		v[m++] = v[i];
+	}
+	return m;
+}
+
+static int
+all_write(struct sq_conn *c, const char *project_id,
+    const struct blk_list *l)
+{
+	size_t i;
+	int r;
+
+	if ((r = sq_run(c, NULL, "DELETE FROM sub_job_blocks WHERE "
+	    "project_id = ? AND s = 4", "t", project_id)) != 0)
+		return r;
+	for (i = 0; i < l->n && r == 0; i++)
+		r = sq_run(c, NULL, "INSERT INTO sub_job_blocks (project_id, "
+		    "s, nb, id, n0, n1, n2, n3) VALUES (?, 4, ?, ?, ?, ?, ?, ?)",
+		    "tItIIII", project_id, l->v[i].nb, l->v[i].id, l->v[i].n[0],
+		    l->v[i].n[1], l->v[i].n[2], l->v[i].n[3]);
+	return r;
+}
+
+int
+sq_blocks_status_gone(struct sq_conn *c, const char *project_id, int status)
+{
+	struct blk_list l = { NULL, 0, 0 };
+	int r;
+
+	if (status < 0 || status >= JOB_STATUS_COUNT)
+		return WJ_ERR_INTERNAL;
+	/* The status's own set: cut again from the rows left (protected
+	 * job types only). */
+	if ((r = sq_run(c, NULL, "DELETE FROM sub_job_blocks WHERE "
+	    "project_id = ? AND s = ?", "ti", project_id, status)) != 0 ||
+	    (r = sq_run(c, NULL, "INSERT INTO sub_job_blocks (project_id, s, "
+	    "nb, id, n0, n1, n2, n3) SELECT ?1, ?2, nb, id, n0, n1, n2, n3 "
+	    "FROM (SELECT min(rn), nb, id, sum(status = 0) AS n0, "
+	    "sum(status = 1) AS n1, sum(status = 2) AS n2, sum(status = 3) "
+	    "AS n3 FROM (SELECT nb, id, status, row_number() OVER "
+	    "(ORDER BY nb, id) - 1 AS rn FROM sub_jobs INDEXED BY "
+	    "sub_jobs_status WHERE project_id = ?1 AND status = ?2) "
+	    "GROUP BY rn / " SQ_BLOCK_STR(SQ_BLOCK_ROWS) ")", "ti",
+	    project_id, status)) != 0)
+		return r;
+	if ((r = all_read(c, project_id, &l)) == 0 &&
+	    (r = all_recount(c, project_id, status, &l)) == 0) {
+		l.n = all_join(l.v, l.n);
+		r = all_write(c, project_id, &l);
+	}
+	free(l.v);
+	return r;
+}

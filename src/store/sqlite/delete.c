@@ -470,17 +470,30 @@ static int
 delete_status_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct delete_arg *a = op->arg;
-	int r;
+	int64_t n = 0;
+	int r, bulk = 0;
 
 	buf_printf(&op->aud.res, "[\"status:%s\"]", job_status_name(a->status));
 	/* One set-based pass however many rows match. */
-	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "
+	if ((r = sq_run(c, &n, "INSERT INTO temp.chg SELECT rowid, "
 	    "project_id, job_id, job_type, status, -1 FROM sub_jobs "
 	    "WHERE project_id = ? AND status = ? AND "
 	    "NOT wj_type_protected(job_type)", "ti", a->project_id,
 	    a->status)) != 0)
 		return r;
-	return delete_chg(c, a);
+	/* The blocks: with as many rows as the project has blocks or more,
+	 * fixed once afterwards; else the delete trigger's two updates per
+	 * row cost less. */
+	if (n > 0 && (r = sq_exists(c, &bulk, "SELECT 1 WHERE (SELECT "
+	    "count(*) FROM sub_job_blocks WHERE project_id = ? AND s = 4) "
+	    "<= ?", "tI", a->project_id, n)) != 0)
+		return r;
+	if (!bulk)
+		return delete_chg(c, a);
+	if ((r = sq_blocks_defer(c, 1)) == 0 && (r = delete_chg(c, a)) == 0 &&
+	    (r = sq_blocks_status_gone(c, a->project_id, a->status)) == 0)
+		r = sq_blocks_defer(c, 0);
+	return r;
 }
 
 static void

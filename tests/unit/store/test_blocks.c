@@ -269,6 +269,7 @@ delete_some(struct store_fx *f, sqlite3 *db, int every)
 /* Row k of the layouts below: SUCCESS, k-th in list order. */
 #define LAYOUT_BEGIN_MS	1000000000000LL
 #define LAYOUT_ID(k)	"printf('%%032x', " k ")"
+#define LAYOUT_K	"(1000000000000 - begin_ms)"	/* a row's k */
 
 /*
  * The project's sub-jobs replaced by n SUCCESS rows of one job, in list
@@ -581,6 +582,64 @@ test_delete_across_blocks(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * delete_by_status over hand-cut blocks: with as many rows as blocks or
+ * more (the blocks fixed once afterwards; some rows of a protected job
+ * type stay) and with fewer (the delete trigger per row); each time the
+ * blocks and pages stay exact.
+ */
+static void
+test_delete_by_status_blocks(void **state)
+{
+	static const struct {
+		int		 n, cut[12], ncut;
+		const char	*set;	/* the statuses and types after layout */
+	} cases[] = {
+		/* a third FAILED, every 50th SUCCESS row protected */
+		{ 2000, { 0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800 },
+		  10, "UPDATE sub_jobs SET status = 3 WHERE begin_ms % 3 = 0;"
+		  "UPDATE sub_jobs SET job_type = 'cancelWorkspace' WHERE "
+		  "status = 2 AND begin_ms % 50 = 1" },
+		/* whole blocks SUCCESS among FAILED ones: blocks emptied, a
+		 * small one joined */
+		{ 1200, { 0, 150, 300, 450, 600, 750, 900, 1050 }, 8,
+		  "UPDATE sub_jobs SET status = 3 WHERE (" LAYOUT_K " / 150) % 2 "
+		  "= 0 OR (" LAYOUT_K " / 150 = 1 AND " LAYOUT_K " % 150 < 20)" },
+		/* five SUCCESS rows among twelve blocks: the trigger per
+		 * row */
+		{ 2000, { 0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000,
+		  1100 }, 12, "UPDATE sub_jobs SET status = 3 WHERE "
+		  "begin_ms % 400 <> 7" },
+	};
+	struct store_fx *f = *state;
+	int64_t deleted, left;
+	sqlite3 *db;
+	size_t i;
+
+	db = store_fx_db(f);
+	assert_int_equal(store_fx_job(f->st, f->p.id), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		layout(db, f->p.id, cases[i].n, cases[i].cut,
+		    (size_t)cases[i].ncut);
+		exec(db, "BEGIN");
+		exec(db, cases[i].set);
+		recount(db);
+		exec(db, "COMMIT");
+		check_blocks(f);
+		left = store_fx_int(f, "SELECT count(*) FROM sub_jobs WHERE "
+		    "status <> 2 OR job_type = 'cancelWorkspace'");
+		assert_true(left < cases[i].n);
+		assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
+		    f->p.id, JOB_STATUS_SUCCESS, &deleted), 0);
+		assert_int_equal(store_fx_int(f, "SELECT count(*) FROM "
+		    "sub_jobs"), left);
+		assert_int_equal(deleted, cases[i].n - left);
+		check_blocks(f);
+		compare_all(f, db);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -588,6 +647,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pages_match_plain_offset,
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_across_blocks,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_by_status_blocks,
 		    store_fx_setup, store_fx_teardown),
 	};
 

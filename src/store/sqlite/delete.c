@@ -330,20 +330,21 @@ delete_ids_op(struct sq_conn *c, struct sq_op *op)
 		del_rows_free(&rows);
 		return WJ_ERR_NOMEM;
 	}
-	/* The blocks are counted below, one UPDATE per block; on any error
-	 * op_run's rollback takes the deferral back with the rest. */
-	r = sq_blocks_defer(c, 1);
 	for (i = 0; i < a->n && r == 0; i++)
 		r = delete_take(c, a, a->ids[i], &nbad, &rows);
 	if (r == 0 && nbad > 0)
-		r = WJ_ERR_INVALID;	/* all or nothing: op_run rolls back */
+		r = WJ_ERR_INVALID;	/* all or nothing: nothing written */
+	/* The blocks are counted below, once per block; on any error
+	 * op_run's rollback takes the deferral back with the rest. */
+	if (r == 0 && rows.n > 0)
+		r = sq_blocks_defer(c, 1);
 	if (r == 0)
 		r = delete_rows(c, a, &rows);
 	if (r == 0)
 		r = delete_counts(c, a, &rows);
 	if (r == 0)
 		r = sq_blocks_sub(c, a->project_id, rows.keys, rows.n);
-	if (r == 0)
+	if (r == 0 && rows.n > 0)
 		r = sq_blocks_defer(c, 0);
 	del_rows_free(&rows);
 	return r;

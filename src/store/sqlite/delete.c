@@ -74,6 +74,7 @@ struct del_row {
 struct del_rows {
 	struct del_row	*v;
 	struct sq_deleted *keys;	/* the same rows for their blocks */
+	int64_t		*rids;		/* and their rowids */
 	size_t		 n;
 };
 
@@ -88,10 +89,11 @@ del_rows_free(struct del_rows *rows)
 	}
 	free(rows->v);
 	free(rows->keys);
+	free(rows->rids);
 }
 
 static int
-del_rows_add(struct del_rows *rows, const char *job_id,
+del_rows_add(struct del_rows *rows, int64_t rid, const char *job_id,
     const char *job_type, int status, int64_t begin_ms, const char *id)
 {
 	struct del_row *d = &rows->v[rows->n];
@@ -108,6 +110,7 @@ del_rows_add(struct del_rows *rows, const char *job_id,
 	k->nb = -begin_ms;
 	k->id = id;
 	k->status = status;
+	rows->rids[rows->n] = rid;
 	rows->n++;
 	return 0;
 }
@@ -131,15 +134,14 @@ delete_unknown(struct sq_conn *c, struct delete_arg *a, const char *id,
 }
 
 /*
- * Delete id if it may be deleted, noting the row for the counts; say why
- * not if it is refused (WAITING or RUNNING, or a protected job type).  A
- * refusal anywhere in the request fails the op, and op_run's rollback to
- * its savepoint brings back the rows deleted before it.
+ * Note id's row for the delete if it may be deleted; say why not if it
+ * is refused (WAITING or RUNNING, or a protected job type).  A refusal
+ * anywhere in the request fails the op before anything is written.
  *
- * The row is read through the id index, checked here and deleted by
- * rowid.  Not one DELETE ... RETURNING: SQLite opens a new ephemeral
- * table for the returned rows at each run, and the two plain statements
- * cost measurably less CPU per request.
+ * The row is read through the id index and checked here; delete_rows
+ * deletes the request's rows by rowid.  Not one DELETE ... RETURNING:
+ * SQLite opens a new ephemeral table for the returned rows at each run,
+ * and the plain statements cost measurably less CPU per request.
  */
 static int
 delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
@@ -147,7 +149,8 @@ delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
 {
 	sqlite3_stmt *st = NULL;
 	const char *type;
-	int64_t rid, n = 0;
+	int64_t rid;
+	size_t i;
 	int r, row, status;
 
 	if ((r = sq_stmt(c, "SELECT rowid, job_id, job_type, status, "
@@ -162,6 +165,9 @@ delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
 		return delete_unknown(c, a, id, nbad);
 	}
 	rid = sqlite3_column_int64(st, 0);
+	for (i = 0; i < rows->n; i++)
+		if (rows->rids[i] == rid)
+			goto out;	/* named twice: deleted once */
 	type = sq_text(st, 2);
 	status = sqlite3_column_int(st, 3);
 	if (status == JOB_STATUS_WAITING || status == JOB_STATUS_RUNNING) {
@@ -172,18 +178,60 @@ delete_take(struct sq_conn *c, struct delete_arg *a, const char *id,
 		refuse(a->ei, nbad);
 		wj_errinfo_append(a->ei, "%s has job type %s, which cannot be "
 		    "deleted", id, type);
-	} else if ((r = del_rows_add(rows, sq_text(st, 1), type, status,
-	    sqlite3_column_int64(st, 4), id)) == 0) {
-		sq_put(c, st);
-		st = NULL;
-		if ((r = sq_run(c, &n, "DELETE FROM sub_jobs WHERE rowid = ?",
-		    "I", rid)) == 0 && n != 1)
-			r = WJ_ERR_INTERNAL;
-		if (r == 0)
-			a->deleted++;
-	}
+	} else
+		r = del_rows_add(rows, rid, sq_text(st, 1), type, status,
+		    sqlite3_column_int64(st, 4), id);
  out:
 	sq_put(c, st);
+	return r;
+}
+
+/* The IN list of delete_rows: one parameter per ID a request may name. */
+#define SQ_DEL_RIDS \
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+_Static_assert(WJ_DELETE_IDS_MAX == 10, "SQ_DEL_RIDS names each ID");
+
+/*
+ * Delete rowids rid[0..n-1] (n at most WJ_DELETE_IDS_MAX, distinct) in
+ * one statement: SQLite then keeps one statement journal for them all,
+ * each page the rows share copied into it once.  The parameters left
+ * over repeat the first rowid.
+ */
+static int
+delete_rids(struct sq_conn *c, const int64_t *rid, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int r, row;
+
+	if ((r = sq_stmt(c, "DELETE FROM sub_jobs WHERE rowid IN ("
+	    SQ_DEL_RIDS ")", &st)) != 0)
+		return r;
+	for (i = 0; i < WJ_DELETE_IDS_MAX && r == 0; i++)
+		if (sqlite3_bind_int64(st, (int)i + 1, rid[i < n ? i : 0]) !=
+		    SQLITE_OK)
+			r = WJ_ERR_INTERNAL;
+	if (r == 0 && (r = sq_step(c, st, &row)) == 0 &&
+	    sqlite3_changes64(c->db) != (int64_t)n)
+		r = WJ_ERR_INTERNAL;
+	sq_put(c, st);
+	return r;
+}
+
+/* Delete the noted rows, WJ_DELETE_IDS_MAX a statement. */
+static int
+delete_rows(struct sq_conn *c, struct delete_arg *a,
+    const struct del_rows *rows)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < rows->n && r == 0; i += k) {
+		k = rows->n - i < WJ_DELETE_IDS_MAX ? rows->n - i :
+		    WJ_DELETE_IDS_MAX;
+		if ((r = delete_rids(c, rows->rids + i, k)) == 0)
+			a->deleted += (int64_t)k;
+	}
 	return r;
 }
 
@@ -272,27 +320,31 @@ static int
 delete_ids_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct delete_arg *a = op->arg;
-	struct del_rows rows = { NULL, NULL, 0 };
+	struct del_rows rows = { NULL, NULL, NULL, 0 };
 	size_t i;
 	int r = 0, nbad = 0;
 
 	if (a->n > 0 && ((rows.v = calloc(a->n, sizeof(*rows.v))) == NULL ||
-	    (rows.keys = calloc(a->n, sizeof(*rows.keys))) == NULL)) {
+	    (rows.keys = calloc(a->n, sizeof(*rows.keys))) == NULL ||
+	    (rows.rids = calloc(a->n, sizeof(*rows.rids))) == NULL)) {
 		del_rows_free(&rows);
 		return WJ_ERR_NOMEM;
 	}
-	/* The blocks are counted below, one UPDATE per block; on any error
-	 * op_run's rollback takes the deferral back with the rest. */
-	r = sq_blocks_defer(c, 1);
 	for (i = 0; i < a->n && r == 0; i++)
 		r = delete_take(c, a, a->ids[i], &nbad, &rows);
 	if (r == 0 && nbad > 0)
-		r = WJ_ERR_INVALID;	/* all or nothing: op_run rolls back */
+		r = WJ_ERR_INVALID;	/* all or nothing: nothing written */
+	/* The blocks are counted below, once per block; on any error
+	 * op_run's rollback takes the deferral back with the rest. */
+	if (r == 0 && rows.n > 0)
+		r = sq_blocks_defer(c, 1);
+	if (r == 0)
+		r = delete_rows(c, a, &rows);
 	if (r == 0)
 		r = delete_counts(c, a, &rows);
 	if (r == 0)
 		r = sq_blocks_sub(c, a->project_id, rows.keys, rows.n);
-	if (r == 0)
+	if (r == 0 && rows.n > 0)
 		r = sq_blocks_defer(c, 0);
 	del_rows_free(&rows);
 	return r;
@@ -419,17 +471,30 @@ static int
 delete_status_op(struct sq_conn *c, struct sq_op *op)
 {
 	struct delete_arg *a = op->arg;
-	int r;
+	int64_t n = 0;
+	int r, bulk = 0;
 
 	buf_printf(&op->aud.res, "[\"status:%s\"]", job_status_name(a->status));
 	/* One set-based pass however many rows match. */
-	if ((r = sq_run(c, NULL, "INSERT INTO temp.chg SELECT rowid, "
+	if ((r = sq_run(c, &n, "INSERT INTO temp.chg SELECT rowid, "
 	    "project_id, job_id, job_type, status, -1 FROM sub_jobs "
 	    "WHERE project_id = ? AND status = ? AND "
 	    "NOT wj_type_protected(job_type)", "ti", a->project_id,
 	    a->status)) != 0)
 		return r;
-	return delete_chg(c, a);
+	/* The blocks: with as many rows as the project has blocks or more,
+	 * fixed once afterwards; else the delete trigger's two updates per
+	 * row cost less. */
+	if (n > 0 && (r = sq_exists(c, &bulk, "SELECT 1 WHERE (SELECT "
+	    "count(*) FROM sub_job_blocks WHERE project_id = ? AND s = 4) "
+	    "<= ?", "tI", a->project_id, n)) != 0)
+		return r;
+	if (!bulk)
+		return delete_chg(c, a);
+	if ((r = sq_blocks_defer(c, 1)) == 0 && (r = delete_chg(c, a)) == 0 &&
+	    (r = sq_blocks_status_gone(c, a->project_id, a->status)) == 0)
+		r = sq_blocks_defer(c, 0);
+	return r;
 }
 
 static void

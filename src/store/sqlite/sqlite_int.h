@@ -342,12 +342,19 @@ struct sq_deleted {
 	int		 status;
 };
 /* While on (a row of sub_job_blocks_deferred, in the op's transaction),
- * deletes of sub_jobs leave sub_job_blocks to sq_blocks_sub. */
+ * deletes of sub_jobs leave sub_job_blocks to sq_blocks_sub or
+ * sq_blocks_status_gone. */
 int	sq_blocks_defer(struct sq_conn *, int on) WJ_WUR;
-/* Count the n deleted rows out of their blocks: one UPDATE per block of
- * each set they were in. */
+/* Count the n deleted rows out of their blocks: one lookup per run of
+ * them that share a block, one write per block of each set. */
 int	sq_blocks_sub(struct sq_conn *, const char *project_id,
 	    const struct sq_deleted *rows, size_t n) WJ_WUR;
+/* After every deletable row of status of the project was deleted with
+ * the blocks deferred: that status's set cut again from the rows left,
+ * the set of all rows recounted and its emptied or small blocks joined,
+ * block by block, without a trigger per row. */
+int	sq_blocks_status_gone(struct sq_conn *, const char *project_id,
+	    int status) WJ_WUR;
 /* Recompute one job's status and end_ms from its counts. */
 int	sq_job_recompute(struct sq_conn *, const char *project_id,
 	    const char *job_id, int64_t now_ms) WJ_WUR;

@@ -141,6 +141,26 @@ create_jobs(struct store_fx *f, int njobs)
 	}
 }
 
+/* The counts the store keeps, recounted from the rows (in the caller's
+ * transaction). */
+static void
+recount(sqlite3 *db)
+{
+	exec(db, "UPDATE jobs SET n_waiting = (SELECT count(*) FROM sub_jobs "
+	    "AS s WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id "
+	    "AND status = 0), n_running = (SELECT count(*) FROM sub_jobs AS s "
+	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
+	    "status = 1), n_success = (SELECT count(*) FROM sub_jobs AS s "
+	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
+	    "status = 2), n_failed = (SELECT count(*) FROM sub_jobs AS s "
+	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
+	    "status = 3)");
+	exec(db, "DELETE FROM sub_job_counts");
+	exec(db, "INSERT INTO sub_job_counts (project_id, job_type, status, "
+	    "n) SELECT project_id, job_type, status, count(*) FROM sub_jobs "
+	    "GROUP BY 1, 2, 3");
+}
+
 /*
  * Sub-jobs begun at random times of the past, straight into the file
  * (the triggers are the database's): they land anywhere in the order,
@@ -164,19 +184,7 @@ insert_anywhere(sqlite3 *db, const char *project_id, int n)
 		    (int)rnd_below(200000) - 100000, project_id);
 		exec(db, sql);
 	}
-	exec(db, "UPDATE jobs SET n_waiting = (SELECT count(*) FROM sub_jobs "
-	    "AS s WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id "
-	    "AND status = 0), n_running = (SELECT count(*) FROM sub_jobs AS s "
-	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
-	    "status = 1), n_success = (SELECT count(*) FROM sub_jobs AS s "
-	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
-	    "status = 2), n_failed = (SELECT count(*) FROM sub_jobs AS s "
-	    "WHERE s.project_id = jobs.project_id AND s.job_id = jobs.id AND "
-	    "status = 3)");
-	exec(db, "DELETE FROM sub_job_counts");
-	exec(db, "INSERT INTO sub_job_counts (project_id, job_type, status, "
-	    "n) SELECT project_id, job_type, status, count(*) FROM sub_jobs "
-	    "GROUP BY 1, 2, 3");
+	recount(db);
 	exec(db, "COMMIT");
 }
 
@@ -253,6 +261,73 @@ delete_some(struct store_fx *f, sqlite3 *db, int every)
 	if (n > 0)
 		assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id,
 		    batch, n, &ei), 0);
+	free(ids.v);
+}
+
+/* ---- blocks laid out by hand --------------------------------------------- */
+
+/* Row k of the layouts below: SUCCESS, k-th in list order. */
+#define LAYOUT_BEGIN_MS	1000000000000LL
+#define LAYOUT_ID(k)	"printf('%%032x', " k ")"
+#define LAYOUT_K	"(1000000000000 - begin_ms)"	/* a row's k */
+
+/*
+ * The project's sub-jobs replaced by n SUCCESS rows of one job, in list
+ * order 0..n-1, and the blocks of its sets of all rows and of SUCCESS
+ * cut by hand: block i begins at row cut[i] (cut[0] = 0, ascending).
+ */
+static void
+layout(sqlite3 *db, const char *project_id, int n, const int *cut,
+    size_t ncut)
+{
+	char sql[1024];
+	size_t i;
+
+	exec(db, "BEGIN");
+	snprintf(sql, sizeof(sql), "DELETE FROM sub_jobs WHERE project_id = "
+	    "'%s'", project_id);
+	exec(db, sql);
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE k(k) AS (SELECT 0 UNION "
+	    "ALL SELECT k + 1 FROM k WHERE k + 1 < %d) INSERT INTO sub_jobs "
+	    "(project_id, id, job_id, job_type, status, begin_ms) SELECT "
+	    "'%s', " LAYOUT_ID("k") ", id, 'createDesktops', 2, %lld - k "
+	    "FROM k, (SELECT id FROM jobs WHERE project_id = '%s' LIMIT 1)",
+	    n, project_id, LAYOUT_BEGIN_MS, project_id);
+	exec(db, sql);
+	snprintf(sql, sizeof(sql), "DELETE FROM sub_job_blocks WHERE "
+	    "project_id = '%s'", project_id);
+	exec(db, sql);
+	for (i = 0; i < ncut; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO sub_job_blocks "
+		    "(project_id, s, nb, id, n0, n1, n2, n3) SELECT '%s', s, "
+		    "%d - %lld, " LAYOUT_ID("%d") ", 0, 0, %d, 0 FROM (SELECT 4 "
+		    "AS s UNION ALL SELECT 2)", project_id, cut[i],
+		    LAYOUT_BEGIN_MS, cut[i], (i + 1 < ncut ? cut[i + 1] : n) -
+		    cut[i]);
+		exec(db, sql);
+	}
+	recount(db);
+	exec(db, "COMMIT");
+}
+
+/* Delete rows k[0..n-1] of the layout by IDs, in that order. */
+static void
+delete_rows(struct store_fx *f, sqlite3 *db, const int *k, size_t n)
+{
+	const char *batch[WJ_DELETE_IDS_MAX];
+	struct idlist ids = { NULL, 0 };
+	struct wj_errinfo ei;
+	size_t i;
+
+	q_ids(db, "SELECT id FROM sub_jobs WHERE project_id = ? ORDER BY "
+	    "nb, id", f->p.id, &ids);
+	assert_true(n <= WJ_DELETE_IDS_MAX);
+	for (i = 0; i < n; i++) {
+		assert_true((size_t)k[i] < ids.n);
+		batch[i] = ids.v[k[i]];
+	}
+	assert_int_equal(store_sub_jobs_delete(f->st, &actor, f->p.id, batch,
+	    n, &ei), 0);
 	free(ids.v);
 }
 
@@ -457,11 +532,123 @@ test_pages_match_plain_offset(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * Deletes by IDs whose rows lie in several blocks, in blocks that merge
+ * and split while the delete counts them out, in the order the request
+ * names them: each time the blocks and pages stay exact.
+ */
+static void
+test_delete_across_blocks(void **state)
+{
+	static const struct {
+		int	n, cut[6], ncut, k[WJ_DELETE_IDS_MAX], nk;
+	} cases[] = {
+		/* five blocks, runs of one and of several rows, a block's
+		 * first and last rows */
+		{ 1000, { 0, 200, 400, 600, 800 }, 5,
+		  { 999, 5, 401, 150, 210, 399, 400, 650, 700, 810 }, 10 },
+		/* a block falls under half and joins the one before it,
+		 * which splits; that one loses rows too, named later */
+		{ 600, { 0, 250, 315, 500 }, 4, { 260, 270, 10, 20, 30 }, 5 },
+		/* the first block falls under half and joins the next,
+		 * which falls under half too */
+		{ 400, { 0, 66, 134, 300 }, 4,
+		  { 100, 1, 70, 2, 80, 3, 90, 4, 110 }, 9 },
+		/* a block emptied */
+		{ 300, { 0, 100, 110, 200 }, 4,
+		  { 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 }, 10 },
+		/* two neighbours under half, the first joins a block that
+		 * splits, the second joins what is left of it */
+		{ 330, { 0, 200, 266 }, 3, { 300, 210, 301, 220, 230 }, 5 },
+		/* the last block under half */
+		{ 300, { 0, 150, 265 }, 3, { 299, 298, 280, 10 }, 4 },
+	};
+	struct store_fx *f = *state;
+	sqlite3 *db;
+	size_t i;
+
+	db = store_fx_db(f);
+	assert_int_equal(store_fx_job(f->st, f->p.id), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		layout(db, f->p.id, cases[i].n, cases[i].cut,
+		    (size_t)cases[i].ncut);
+		check_blocks(f);
+		delete_rows(f, db, cases[i].k, (size_t)cases[i].nk);
+		assert_int_equal(store_fx_int(f, "SELECT count(*) FROM "
+		    "sub_jobs"), cases[i].n - cases[i].nk);
+		check_blocks(f);
+		compare_all(f, db);
+	}
+	sqlite3_close(db);
+}
+
+/*
+ * delete_by_status over hand-cut blocks: with as many rows as blocks or
+ * more (the blocks fixed once afterwards; some rows of a protected job
+ * type stay) and with fewer (the delete trigger per row); each time the
+ * blocks and pages stay exact.
+ */
+static void
+test_delete_by_status_blocks(void **state)
+{
+	static const struct {
+		int		 n, cut[12], ncut;
+		const char	*set;	/* the statuses and types after layout */
+	} cases[] = {
+		/* a third FAILED, every 50th SUCCESS row protected */
+		{ 2000, { 0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800 },
+		  10, "UPDATE sub_jobs SET status = 3 WHERE begin_ms % 3 = 0;"
+		  "UPDATE sub_jobs SET job_type = 'cancelWorkspace' WHERE "
+		  "status = 2 AND begin_ms % 50 = 1" },
+		/* whole blocks SUCCESS among FAILED ones: blocks emptied, a
+		 * small one joined */
+		{ 1200, { 0, 150, 300, 450, 600, 750, 900, 1050 }, 8,
+		  "UPDATE sub_jobs SET status = 3 WHERE (" LAYOUT_K " / 150) % 2 "
+		  "= 0 OR (" LAYOUT_K " / 150 = 1 AND " LAYOUT_K " % 150 < 20)" },
+		/* five SUCCESS rows among twelve blocks: the trigger per
+		 * row */
+		{ 2000, { 0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000,
+		  1100 }, 12, "UPDATE sub_jobs SET status = 3 WHERE "
+		  "begin_ms % 400 <> 7" },
+	};
+	struct store_fx *f = *state;
+	int64_t deleted, left;
+	sqlite3 *db;
+	size_t i;
+
+	db = store_fx_db(f);
+	assert_int_equal(store_fx_job(f->st, f->p.id), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		layout(db, f->p.id, cases[i].n, cases[i].cut,
+		    (size_t)cases[i].ncut);
+		exec(db, "BEGIN");
+		exec(db, cases[i].set);
+		recount(db);
+		exec(db, "COMMIT");
+		check_blocks(f);
+		left = store_fx_int(f, "SELECT count(*) FROM sub_jobs WHERE "
+		    "status <> 2 OR job_type = 'cancelWorkspace'");
+		assert_true(left < cases[i].n);
+		assert_int_equal(store_sub_jobs_delete_by_status(f->st, &actor,
+		    f->p.id, JOB_STATUS_SUCCESS, &deleted), 0);
+		assert_int_equal(store_fx_int(f, "SELECT count(*) FROM "
+		    "sub_jobs"), left);
+		assert_int_equal(deleted, cases[i].n - left);
+		check_blocks(f);
+		compare_all(f, db);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pages_match_plain_offset,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_across_blocks,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_by_status_blocks,
 		    store_fx_setup, store_fx_teardown),
 	};
 

@@ -50,7 +50,22 @@ function figures(rows) {
         out.push([r.kind, `PostgreSQL ${r.kind.replace(/_/g, ' ')} (per s)`, res.rps, true]);
     }
   }
-  return out;
+  return merged(out);
+}
+
+const median = (xs) => {
+  const v = xs.filter((x) => x !== undefined).sort((x, y) => x - y);
+  if (!v.length) return undefined;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+// Rows measured in several rounds (the offsets' alternating runs): one
+// figure each, the medians of its rounds, in the order first seen.
+function merged(figs) {
+  const by = new Map();
+  for (const x of figs) by.set(x[0], [...(by.get(x[0]) ?? []), x]);
+  return [...by.values()].map((xs) => [xs[0][0], xs[0][1], median(xs.map((x) => x[2])), xs[0][3],
+    median(xs.map((x) => x[4]))]);
 }
 
 const f = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '—' : x.toLocaleString('en-US',

@@ -244,9 +244,12 @@ pages_scenario() {
 # offset 0 and at 9,900 (64 different pages from each: BASE, BASE+1, ...,
 # more than the memo of answers keeps), with no filter and each status
 # filter, limit 100 and 1000; wrk at 8 connections for OFFSET_DUR seconds
-# (3).  Rows "PREFIX_FILTER_LIMIT_BASE" (bench/report.mjs pairs them).
+# (2) a run, the two bases alternating OFFSET_ROUNDS times (3), so that
+# what the rest of the machine does falls on both.  Rows
+# "PREFIX_FILTER_LIMIT_BASE", one per round (bench/report.mjs pairs their
+# medians).
 offset_scenarios() {
-	local prefix=$1 path=$2 f lim base q name
+	local prefix=$1 path=$2 f lim base q name k
 	for f in all SUCCESS FAILED WAITING; do
 		for lim in 100 1000; do
 			q="limit=$lim"
@@ -258,9 +261,14 @@ offset_scenarios() {
 				timeout 20 wrk -t"$WRK_THREADS" -c8 -d1s \
 				    -s "$HERE/replay.lua" "http://$PUB" -- \
 				    "$WORK/$name.req" "$WRK_THREADS" cycle >/dev/null
-				wrk_run "$name" wksjobs 8 "${OFFSET_DUR:-3}" \
-				    replay.lua "http://$PUB" "$WORK/$name.req" \
-				    "$WRK_THREADS" cycle
+			done
+			for ((k = 0; k < ${OFFSET_ROUNDS:-3}; k++)); do
+				for base in 0 9900; do
+					name=${prefix}_${f}_${lim}_$base
+					wrk_run "$name" wksjobs 8 "${OFFSET_DUR:-2}" \
+					    replay.lua "http://$PUB" "$WORK/$name.req" \
+					    "$WRK_THREADS" cycle
+				done
 			done
 		done
 	done

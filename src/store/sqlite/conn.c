@@ -13,7 +13,8 @@
  *   store_open, but no writer thread runs and every write call returns
  *   WJ_ERR_UNAVAILABLE without touching the database.
  * - Reader connections are PRAGMA query_only and live until store_close,
- *   also when their thread exits earlier (threads are few and long-lived).
+ *   also when their thread exits earlier (threads are few and long-lived);
+ *   they alone have list.c's SQL function (writes never call it).
  * - The writer deletes with PRAGMA secure_delete = ON, whatever SQLite's
  *   build default: a deleted sub-job's bytes are overwritten with zeros
  *   in its page, and a page the delete frees is zeroed before it joins
@@ -391,6 +392,8 @@ conn_setup(struct sq_conn *c, int writer)
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA temp_store = MEMORY;")) != 0)
 		return r;
+	if (!writer && (rc = sq_list_functions(c->db)) != SQLITE_OK)
+		return sq_fail(c, rc, "connection setup");
 	if (!writer)
 		return sq_exec(c, "PRAGMA query_only = ON; "
 		    "PRAGMA cache_size = -" SQ_STR(SQ_READER_CACHE_KB));

@@ -6,7 +6,8 @@
  *
  * Where the page starts: a filter of statuses only (or none) is placed by
  * the blocks of sub_job_blocks (the counts of the blocks of one status,
- * or of all sub-jobs, summed up to the block that holds the offset), then
+ * or of all sub-jobs, summed inside the statement by an SQL function of
+ * the reader connections up to the block that holds the offset), then
  * at most a block's rows are skipped from that block's first key; other
  * filters skip every row before the page (docs/ARCHITECTURE.md#list-pages).
  */
@@ -188,27 +189,69 @@ block_set_sql(const struct store_norm_filter *n, struct buf *b)
 }
 
 /*
- * The block holding the offset-th row of the filter: the filter's counts
- * of the blocks of its set summed in list order.  Not found (the blocks
- * hold fewer rows): ps->skip = -1.
+ * wj_block_sum(p, n), p a struct block_sum bound with sqlite3_bind_pointer:
+ * while the sum with n stays at or below the offset, adds n and is 0 (the
+ * block lies before the offset), else 1 (the block holds it).  The
+ * statement sums in its scan order without a step back to C per block.
+ */
+#define BLOCK_SUM "wj_block_sum"
+
+struct block_sum {
+	int64_t	sum;
+	int64_t	offset;
+};
+
+static void
+fn_block_sum(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct block_sum *p;
+	int64_t k;
+
+	(void)argc;
+	if ((p = sqlite3_value_pointer(argv[0], BLOCK_SUM)) == NULL) {
+		sqlite3_result_error(ctx, BLOCK_SUM ": no sum bound", -1);
+		return;
+	}
+	k = sqlite3_value_int64(argv[1]);
+	if (p->sum + k > p->offset) {
+		sqlite3_result_int(ctx, 1);
+		return;
+	}
+	p->sum += k;
+	sqlite3_result_int(ctx, 0);
+}
+
+int
+sq_list_functions(sqlite3 *db)
+{
+	return sqlite3_create_function_v2(db, BLOCK_SUM, 2,
+	    SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_block_sum, NULL, NULL,
+	    NULL);
+}
+
+/*
+ * The block holding the offset-th row of the filter: the first block of
+ * its set, in list order, at which the filter's counts summed by
+ * wj_block_sum pass the offset.  Not found (the blocks hold fewer rows):
+ * ps->skip = -1.
  */
 static int
 block_find(struct sq_conn *c, const struct store_norm_filter *n,
     int64_t offset, struct page_start *ps)
 {
+	struct block_sum bs = { 0, offset };
 	sqlite3_stmt *st = NULL;
-	const unsigned char *id;
+	const char *id;
 	struct buf b;
-	int64_t sum = 0, k;
-	int r, row, set;
+	int r, rc, row, set;
 
 	ps->seek = 1;
 	ps->skip = -1;
 	buf_init(&b);
-	buf_puts(&b, "SELECT nb, id, ");
+	buf_puts(&b, "SELECT nb, id FROM sub_job_blocks WHERE project_id = ? "
+	    "AND s = ? AND " BLOCK_SUM "(?, ");
 	set = block_set_sql(n, &b);
-	buf_puts(&b, " FROM sub_job_blocks WHERE project_id = ? AND s = ? "
-	    "ORDER BY nb, id");
+	buf_puts(&b, ") ORDER BY nb, id LIMIT 1");
 	if (b.failed) {
 		r = WJ_ERR_NOMEM;
 		goto out;
@@ -216,22 +259,21 @@ block_find(struct sq_conn *c, const struct store_norm_filter *n,
 	if ((r = sq_stmt(c, b.data, &st)) != 0 ||
 	    (r = sq_bind(c, st, "ti", n->project_id, set)) != 0)
 		goto out;
-	while ((r = sq_step(c, st, &row)) == 0 && row) {
-		k = sqlite3_column_int64(st, 2);
-		if (sum + k <= offset) {
-			sum += k;
-			continue;
-		}
-		id = sqlite3_column_text(st, 1);
-		if (id == NULL || strlen((const char *)id) >= sizeof(ps->id)) {
-			r = WJ_ERR_INTERNAL;
-			break;
-		}
-		ps->nb = sqlite3_column_int64(st, 0);
-		memcpy(ps->id, id, strlen((const char *)id) + 1);
-		ps->skip = offset - sum;
-		break;
+	if ((rc = sqlite3_bind_pointer(st, 3, &bs, BLOCK_SUM, NULL)) !=
+	    SQLITE_OK) {
+		r = sq_fail(c, rc, "bind");
+		goto out;
 	}
+	if ((r = sq_step(c, st, &row)) != 0 || !row)
+		goto out;
+	id = sq_text(st, 1);
+	if (id == NULL || strlen(id) >= sizeof(ps->id)) {
+		r = WJ_ERR_INTERNAL;
+		goto out;
+	}
+	ps->nb = sqlite3_column_int64(st, 0);
+	memcpy(ps->id, id, strlen(id) + 1);
+	ps->skip = offset - bs.sum;
  out:
 	sq_put(c, st);
 	buf_free(&b);

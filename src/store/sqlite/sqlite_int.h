@@ -325,6 +325,8 @@ int	sq_schema_version(sqlite3 *, int *) WJ_WUR;
 void	sq_sub_job_row(sqlite3_stmt *, struct sub_job *);
 /* Only its first 15 columns: the public members (a list page). */
 void	sq_list_row(sqlite3_stmt *, struct sub_job *);
+/* Register list.c's SQL function on a reader connection (SQLite rc). */
+int	sq_list_functions(sqlite3 *);
 
 /*
  * Apply the status changes recorded in temp.chg (rid, project_id, job_id,

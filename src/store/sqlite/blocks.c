@@ -1,7 +1,9 @@
 /*
- * blocks.c - sub_job_blocks counted down from C for a delete by IDs: one
- * lookup per run of deleted rows that share a block and one UPDATE per
- * block, instead of the delete trigger's two statements per row
+ * blocks.c - sub_job_blocks kept from C by the deletes: for a delete by
+ * IDs, one lookup per run of deleted rows that share a block and one
+ * write per block, instead of the delete trigger's two statements per
+ * row; after a large delete by status, that status's blocks cut again
+ * and the blocks of all rows recounted in one pass
  * (docs/ARCHITECTURE.md#list-pages).  While the caller's op holds the row
  * of sub_job_blocks_deferred, that trigger leaves the blocks alone; every
  * other delete still goes through it.
@@ -405,14 +407,10 @@ sq_blocks_status_gone(struct sq_conn *c, const char *project_id, int status)
 	 * job types only). */
 	if ((r = sq_run(c, NULL, "DELETE FROM sub_job_blocks WHERE "
 	    "project_id = ? AND s = ?", "ti", project_id, status)) != 0 ||
-	    (r = sq_run(c, NULL, "INSERT INTO sub_job_blocks (project_id, s, "
-	    "nb, id, n0, n1, n2, n3) SELECT ?1, ?2, nb, id, n0, n1, n2, n3 "
-	    "FROM (SELECT min(rn), nb, id, sum(status = 0) AS n0, "
-	    "sum(status = 1) AS n1, sum(status = 2) AS n2, sum(status = 3) "
-	    "AS n3 FROM (SELECT nb, id, status, row_number() OVER "
-	    "(ORDER BY nb, id) - 1 AS rn FROM sub_jobs INDEXED BY "
-	    "sub_jobs_status WHERE project_id = ?1 AND status = ?2) "
-	    "GROUP BY rn / " SQ_BLOCK_STR(SQ_BLOCK_ROWS) ")", "ti",
+	    (r = sq_run(c, NULL, SQ_BLOCKS_CUT("SELECT ?1 AS project_id, "
+	    "?2 AS s, nb, id, status, row_number() OVER (ORDER BY nb, id) "
+	    "- 1 AS rn FROM sub_jobs INDEXED BY sub_jobs_status WHERE "
+	    "project_id = ?1 AND status = ?2"), "ti",
 	    project_id, status)) != 0)
 		return r;
 	if ((r = all_read(c, project_id, &l)) == 0 &&

@@ -241,7 +241,6 @@ block_find(struct sq_conn *c, const struct store_norm_filter *n,
 {
 	struct block_sum bs = { 0, offset };
 	sqlite3_stmt *st = NULL;
-	const char *id;
 	struct buf b;
 	int r, rc, row, set;
 
@@ -266,13 +265,9 @@ block_find(struct sq_conn *c, const struct store_norm_filter *n,
 	}
 	if ((r = sq_step(c, st, &row)) != 0 || !row)
 		goto out;
-	id = sq_text(st, 1);
-	if (id == NULL || strlen(id) >= sizeof(ps->id)) {
-		r = WJ_ERR_INTERNAL;
+	if ((r = sq_copy(ps->id, sizeof(ps->id), sq_text(st, 1))) != 0)
 		goto out;
-	}
 	ps->nb = sqlite3_column_int64(st, 0);
-	memcpy(ps->id, id, strlen(id) + 1);
 	ps->skip = offset - bs.sum;
  out:
 	sq_put(c, st);
